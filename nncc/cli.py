@@ -1,0 +1,269 @@
+"""The `nncc` command line: a thin click layer over nncc.driver.
+
+Exit codes: 0 success; 1 errors in the input (diagnostics printed); 2 usage
+errors (bad options, missing files) and internal errors.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from . import __version__
+from .diagnostics import CompileError, Diagnostic, render_json, render_text
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+def _sources(ds: list[Diagnostic]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for d in ds:
+        if d.span is not None and d.span.file not in out and os.path.isfile(d.span.file):
+            try:
+                with open(d.span.file, "rb") as f:
+                    out[d.span.file] = f.read().decode("utf-8", errors="replace")
+            except OSError:
+                pass
+    return out
+
+
+def report(ds: list[Diagnostic], fmt: str = "text", stream=None) -> None:
+    stream = stream or sys.stderr
+    if fmt == "json":
+        click.echo(render_json(ds), file=stream)
+        return
+    color = stream.isatty() and os.environ.get("NO_COLOR") is None
+    srcs = _sources(ds)
+    for d in ds:
+        click.echo(render_text(d, srcs, color=color) + "\n", file=stream)
+    n_err = sum(1 for d in ds if d.is_error)
+    n_warn = sum(1 for d in ds if d.severity == "warning")
+    if n_err or n_warn:
+        parts = []
+        if n_err:
+            parts.append(f"{n_err} error{'s' if n_err != 1 else ''}")
+        if n_warn:
+            parts.append(f"{n_warn} warning{'s' if n_warn != 1 else ''}")
+        click.echo(", ".join(parts), file=stream)
+
+
+def _defines(items: tuple[str, ...], flag: str = "-D") -> dict[str, str]:
+    out = {}
+    for it in items:
+        k, sep, v = it.partition("=")
+        if not sep or not k.strip():
+            raise click.UsageError(f"{flag} expects NAME=VALUE, got {it!r}")
+        out[k.strip()] = v.strip()
+    return out
+
+
+def _guard(fn):
+    """Turn CompileError into diagnostics + exit 1, and any bug into a short message + exit 2."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*a, **kw):
+        try:
+            return fn(*a, **kw)
+        except CompileError as e:
+            report(e.diagnostics, kw.get("fmt", "text") or "text")
+            sys.exit(EXIT_INPUT)
+        except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
+            raise
+        except OSError as e:
+            click.echo(f"error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}", err=True)
+            sys.exit(EXIT_USAGE)
+        except RecursionError:
+            click.echo("error[E005]: the model nests too deeply to compile", err=True)
+            sys.exit(EXIT_INPUT)
+        except MemoryError:
+            click.echo("error[E005]: out of memory while compiling this model", err=True)
+            sys.exit(EXIT_INPUT)
+        except Exception as e:  # an internal compiler error: never show a traceback to users
+            if os.environ.get("NNCC_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(e).__name__}: {e}\n"
+                       "this is a bug in nncc; set NNCC_DEBUG=1 for a traceback and report it", err=True)
+            sys.exit(EXIT_USAGE)
+    return wrapper
+
+
+def _pass_options(f):
+    f = click.option("--disable-pass", "disable", multiple=True, metavar="PASS", help="skip a pass")(f)
+    f = click.option("--print-after", multiple=True, metavar="PASS", help="print the IR after PASS")(f)
+    f = click.option("--print-after-all", is_flag=True, help="print the IR after every pass")(f)
+    f = click.option("--verify-each", is_flag=True, help="verify the IR after every pass")(f)
+    return f
+
+
+def _check_passes(names: tuple[str, ...]) -> None:
+    from .passes import PASSES
+
+    for n in names:
+        if n not in PASSES:
+            raise click.UsageError(f"unknown pass {n!r}; passes: {', '.join(sorted(PASSES))}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="nncc")
+def main() -> None:
+    """nncc — compile neural-network models written in YAML to ONNX, LBANN, SINGA and SMAUG.
+
+    \b
+    Exit codes: 0 ok, 1 errors in the input, 2 usage or internal error.
+    """
+
+
+@main.command("compile")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-t", "--target", default="onnx", show_default=True, help="back end (see `nncc targets`)")
+@click.option("-o", "--output", metavar="PATH", help="output file, or a directory ending in /")
+@click.option("-D", "defines", multiple=True, metavar="NAME=VALUE", help="override a param")
+@click.option("-O", "topts", multiple=True, metavar="KEY=VALUE", help="set a target option")
+@click.option("--seed", default=0, show_default=True, help="seed for drawing weights from their initializers")
+@click.option("--weights", type=click.Path(dir_okay=False), help="load weights from an .npz instead")
+@click.option("--opt-level", type=click.IntRange(0, 2), default=None, help="0 none, 1 structural, 2 numeric")
+@click.option("--pass-stats", is_flag=True, help="show how often each pass fired and its time")
+@_pass_options
+@_guard
+def compile_cmd(file: str, target: str, output: str | None, defines: tuple[str, ...], topts: tuple[str, ...],
+                seed: int, weights: str | None, opt_level: int | None, pass_stats: bool, disable: tuple[str, ...],
+                print_after: tuple[str, ...], print_after_all: bool, verify_each: bool) -> None:
+    """Compile FILE for a target and write its files."""
+    from .driver import compile_model, place
+    from .output import write_files
+
+    _check_passes(disable + print_after)
+    if not os.path.exists(file):
+        raise click.UsageError(f"no such file: {file}")
+    res = compile_model(file, target, defines=_defines(defines), seed=seed, weights=weights,
+                        options=_defines(topts, "-O"), disable=set(disable), print_after=set(print_after),
+                        print_after_all=print_after_all, verify_each=verify_each, opt_level=opt_level,
+                        printer=lambda s: click.echo(s, err=True))
+    if res.frontend.warnings:
+        report(res.frontend.warnings)
+    files = place(res.files, output)
+    write_files(files)
+    for path in files:
+        click.echo(f"wrote {path}", err=True)
+    if pass_stats:
+        click.echo(f"{'pass':<20} {'fired':>6} {'changed':>8} {'ms':>9}", err=True)
+        for s in res.stats:
+            click.echo(f"{s.name:<20} {s.fired:>6} {'yes' if s.modified else 'no':>8} {s.seconds * 1e3:>9.2f}",
+                       err=True)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("-D", "defines", multiple=True, metavar="NAME=VALUE", help="override a param")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def lint(files: tuple[str, ...], defines: tuple[str, ...], fmt: str) -> None:
+    """Check model files: syntax, names, types and shapes (no target, nothing written)."""
+    from .driver import frontend
+
+    defs = _defines(defines)
+    all_diags: list[Diagnostic] = []
+    failed = False
+    for f in files:
+        if not os.path.isfile(f):
+            raise click.UsageError(f"no such file: {f}")
+        try:
+            fe = frontend(f, defs)
+            all_diags.extend(fe.warnings)
+        except CompileError as e:
+            all_diags.extend(e.diagnostics)
+            failed = True
+        except Exception as e:  # internal error on one file must not hide the others
+            if os.environ.get("NNCC_DEBUG"):
+                raise
+            all_diags.append(Diagnostic("E999", f"internal error: {type(e).__name__}: {e}", None))
+            failed = True
+    report(all_diags, fmt, sys.stdout if fmt == "json" else sys.stderr)
+    if fmt == "text" and not all_diags:
+        click.echo(f"{len(files)} file{'s' if len(files) != 1 else ''} checked, no problems", err=True)
+    sys.exit(EXIT_INPUT if failed else EXIT_OK)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("-D", "defines", multiple=True, metavar="NAME=VALUE", help="override a param")
+@click.option("-t", "--target", default=None, help="show the graph as this target will see it")
+@_guard
+def summary(file: str, defines: tuple[str, ...], target: str | None) -> None:
+    """Per layer: name, op, output shape, parameters, FLOPs; totals; the training setup."""
+    from .summary import summarize
+
+    click.echo(summarize(file, _defines(defines), target))
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("-D", "defines", multiple=True, metavar="NAME=VALUE", help="override a param")
+@click.option("-t", "--target", default=None, help="run the target's passes too")
+@_pass_options
+@_guard
+def ir(file: str, defines: tuple[str, ...], target: str | None, disable: tuple[str, ...],
+       print_after: tuple[str, ...], print_after_all: bool, verify_each: bool) -> None:
+    """Print the IR of FILE as text."""
+    from .driver import compile_model, frontend
+    from .passes import PassManager
+    from .printer import print_graph
+
+    _check_passes(disable + print_after)
+    printer = lambda s: click.echo(s)  # noqa: E731
+    if target:
+        res = compile_model(file, target, defines=_defines(defines), disable=set(disable),
+                            print_after=set(print_after), print_after_all=print_after_all,
+                            verify_each=verify_each, printer=printer, emit=False)
+        g = res.frontend.graph
+    else:
+        from .driver import COMMON_PASSES
+
+        pm = PassManager(list(COMMON_PASSES), disabled=set(disable), print_after=set(print_after),
+                         print_after_all=print_after_all, verify_each=verify_each, printer=printer)
+        g = frontend(file, _defines(defines), passes=pm).graph
+    click.echo(print_graph(g))
+
+
+@main.command()
+def targets() -> None:
+    """List the targets and their options (with defaults)."""
+    from . import target as T
+
+    for name in T.available():
+        t = T.get(name)
+        assert t is not None
+        click.echo(f"{t.name:<8} {t.description}")
+        for o in t.options:
+            choices = f" [{'|'.join(map(str, o.choices))}]" if o.choices else ""
+            click.echo(f"    {o.name:<20} default {o.default!r:<14} {o.help}{choices}")
+        click.echo()
+
+
+@main.command()
+@click.argument("name", required=False)
+def ops(name: str | None) -> None:
+    """List the op catalogue, or show one op's signature."""
+    from .ops import HIDDEN, REGISTRY, lookup
+
+    if name:
+        o = lookup(name)
+        if o is None or name in HIDDEN:
+            raise click.UsageError(f"unknown op {name!r}")
+        click.echo(o.signature())
+        click.echo(f"  {o.doc}")
+        return
+    for n in sorted(REGISTRY):
+        if n in HIDDEN:
+            continue
+        click.echo(f"{REGISTRY[n].signature()}\n    {REGISTRY[n].doc}")
+
+
+def _fmt_any(v: Any) -> str:
+    return str(v)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,200 @@
+"""The compile pipeline as a library: read → elaborate → passes → emit.
+
+`compile_model` is what the CLI wraps; it returns the files a target writes (in
+memory) so callers decide where they go, and raises CompileError with diagnostics.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import target as targets_mod
+from .diagnostics import CompileError, Diagnostic, DiagnosticBag, Span
+from .elaborate import Elaborator
+from .ir import Graph
+from .model import Model, read_model
+from .passes import PassContext, PassManager, PassStat
+from .train import TrainConfig, read_train
+
+COMMON_PASSES = ["infer-shapes", "validate"]
+
+
+@dataclass
+class Frontend:
+    model: Model
+    graph: Graph
+    train: TrainConfig | None
+    warnings: list[Diagnostic] = field(default_factory=list)
+    elaborator: Elaborator | None = None
+
+
+@dataclass
+class Result:
+    files: dict[str, bytes]
+    frontend: Frontend
+    stats: list[PassStat]
+    target: str
+    options: dict[str, Any]
+
+
+def frontend(path: str, defines: dict[str, str] | None = None, data: bytes | None = None,
+             passes: PassManager | None = None) -> Frontend:
+    """Everything up to target-independent validation (what `nncc lint` runs)."""
+    m = read_model(path, data)
+    el = Elaborator(m, defines)
+    try:
+        el.run()
+    except CompileError:
+        # still read train so its independent errors are reported too
+        raise
+    cfg = read_train(el, m.train)
+    if cfg is None:
+        for v in el.graph.inputs:
+            el.graph.input_roles[v.name] = "sample"
+    el.bag.raise_if_errors()
+    g = el.graph
+    g.meta["doc"] = m.doc
+    pm = passes or PassManager(list(COMMON_PASSES))
+    ctx = PassContext(bag=DiagnosticBag())
+    pm.run(g, ctx)
+    return Frontend(m, g, cfg, [d for d in el.bag.items if not d.is_error], el)
+
+
+def resolve_options(t: targets_mod.Target, fe: Frontend, cli: dict[str, str]) -> dict[str, Any]:
+    """Defaults ← the model's `targets.<name>` ← `-O key=value` on the command line."""
+    from .diagnostics import did_you_mean
+    from .source import YMap
+    from .train import TrainReader, check_value
+
+    model = fe.model
+    opts = {o.name: o.default for o in t.options}
+    bag = DiagnosticBag()
+    sec = model.targets.get(t.name) if model.targets is not None else None
+    if model.targets is not None:
+        for k, _ in model.targets.items:
+            if targets_mod.get(k.value) is None:
+                guess = did_you_mean(k.value, targets_mod.available())
+                bag.error("E502", f"unknown target `{k.value}` in `targets`", k.span,
+                          f"did you mean `{guess}`?" if guess else f"targets: {', '.join(targets_mod.available())}")
+    if sec is not None:
+        if not isinstance(sec, YMap):
+            bag.error("E502", f"`targets.{t.name}` must be a mapping of options", sec.span)
+        else:
+            assert fe.elaborator is not None
+            reader = TrainReader(fe.elaborator)
+            reader.bag = bag
+            for k, v in sec.items:
+                o = t.option(k.value)
+                if o is None:
+                    guess = did_you_mean(k.value, [x.name for x in t.options])
+                    bag.error("E502", f"target `{t.name}` has no option `{k.value}`", k.span,
+                              f"did you mean `{guess}`?" if guess else
+                              f"options: {', '.join(x.name for x in t.options) or '(none)'}")
+                    continue
+                ok, val = reader._const(v, f"targets.{t.name}.{k.value}")
+                if not ok:
+                    continue
+                good, val, expected = check_value(o.kind, val, o.choices)
+                if not good:
+                    bag.error("E502", f"targets.{t.name}.{k.value} must be {expected}, got {val!r}", v.span)
+                    continue
+                opts[o.name] = val
+    for k, raw in cli.items():
+        o = t.option(k)
+        if o is None:
+            bag.error("E502", f"target `{t.name}` has no option `{k}` (from -O)", None,
+                      f"options: {', '.join(x.name for x in t.options) or '(none)'}")
+            continue
+        val: Any = raw
+        try:
+            if o.kind == "int":
+                val = int(raw)
+            elif o.kind == "float":
+                val = float(raw)
+            elif o.kind == "bool":
+                if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError(raw)
+                val = raw.lower() in ("true", "1", "yes")
+        except ValueError:
+            bag.error("E502", f"-O {k}={raw}: expected {o.kind}", None)
+            continue
+        if o.choices and val not in o.choices:
+            bag.error("E502", f"-O {k}={raw}: choose one of {', '.join(map(str, o.choices))}", None)
+            continue
+        opts[k] = val
+    bag.raise_if_errors()
+    return opts
+
+
+def check_target_ops(g: Graph, t: targets_mod.Target, bag: DiagnosticBag) -> None:
+    """Legalisation check: every op must be in the target's capability table."""
+    if not t.ops:
+        return
+    for n in g.nodes:
+        if n.op not in t.ops or t.ops[n.op] is None:
+            bag.error("E501", f"target `{t.name}` has no equivalent of `{n.op}`", n.span,
+                      f"ops `{t.name}` supports: {', '.join(sorted(k for k, v in t.ops.items() if v))}")
+
+
+def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | None = None,
+                  seed: int = 0, weights: str | None = None, options: dict[str, str] | None = None,
+                  disable: set[str] | None = None, print_after: set[str] | None = None,
+                  print_after_all: bool = False, verify_each: bool = False, opt_level: int | None = None,
+                  printer: Callable[[str], None] | None = None, data: bytes | None = None,
+                  emit: bool = True) -> Result:
+    t = targets_mod.get(target)
+    if t is None:
+        raise CompileError([Diagnostic("E500", f"unknown target `{target}`", None,
+                                       f"targets: {', '.join(targets_mod.available())}")])
+    pm_front = PassManager(list(COMMON_PASSES), disabled=disable, print_after=print_after,
+                           print_after_all=print_after_all, verify_each=verify_each, printer=printer)
+    fe = frontend(path, defines, data, pm_front)
+    opts = resolve_options(t, fe, options or {})
+    g = fe.graph
+    if t.needs_train and fe.train is None:
+        raise CompileError([Diagnostic("E404", f"target `{t.name}` trains the model, but the file has no `train` "
+                                       "section", fe.model.root.span,
+                                       "add train: {loss: ..., optimizer: ..., batch_size: ...}")])
+    mode = "training" if t.mode == "training" else "inference"
+    level = opt_level if opt_level is not None else int(opts.get("opt_level", 1) or 1)
+    ctx = PassContext(bag=DiagnosticBag(), target=t, options=dict(opts), mode=mode, opt_level=level)
+    pm = PassManager(list(t.pipeline), disabled=disable, print_after=print_after, print_after_all=print_after_all,
+                     verify_each=verify_each, printer=printer)
+    pm.run(g, ctx)
+    bag = DiagnosticBag()
+    check_target_ops(g, t, bag)
+    bag.raise_if_errors()
+    files: dict[str, bytes] = {}
+    if emit:
+        if t.needs_weights:
+            from .weights import materialize
+
+            materialize(g, seed, weights)
+        ectx = targets_mod.EmitContext(fe.model, fe.train, opts, seed, weights, fe.model.name, bag)
+        files = t.emit(g, ectx)
+        bag.raise_if_errors()
+    return Result(files, fe, pm_front.stats + pm.stats, t.name, opts)
+
+
+def place(files: dict[str, bytes], output: str | None) -> dict[str, bytes]:
+    """Map a target's file names to paths: -o DIR/ puts them in DIR; -o FILE renames the main one."""
+    if not files:
+        return {}
+    names = list(files)
+    if output is None:
+        return dict(files)
+    if output.endswith(os.sep) or output.endswith("/") or os.path.isdir(output):
+        return {os.path.join(output, n): files[n] for n in names}
+    d = os.path.dirname(output)
+    out = {output: files[names[0]]}
+    stem_old = os.path.splitext(names[0])[0]
+    stem_new = os.path.splitext(os.path.basename(output))[0]
+    for n in names[1:]:
+        base = n.replace(stem_old, stem_new, 1) if n.startswith(stem_old) else n
+        out[os.path.join(d, base)] = files[n]
+    return out
+
+
+def span_of_file(path: str) -> Span:
+    return Span(path, 1, 1, 1, 2)

@@ -1,0 +1,282 @@
+"""The model file's sections, read from the YAML tree into a `Model` of parsed expressions.
+
+Sections: nncc, model, doc, params, inputs, blocks, graph, outputs, train, targets.
+Every problem found here is collected, so independent mistakes are reported together.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import ast as A
+from .diagnostics import CompileError, DiagnosticBag, did_you_mean
+from .source import SourceFile, YMap, YNode, YScalar, YSeq, decode, load_yaml
+from .syntax import parse
+
+SECTIONS = ("nncc", "model", "doc", "params", "inputs", "blocks", "graph", "outputs", "train", "targets")
+LANGUAGE_VERSIONS = (1,)
+KEYWORDS = {"if", "else", "and", "or", "not", "true", "false", "none", "return"}
+_SNAKE = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+@dataclass
+class Line:
+    """One `targets: expr` entry of the graph or of a block body."""
+
+    targets: A.Targets
+    expr: A.Expr
+    key: YScalar
+
+
+@dataclass
+class Block:
+    sig: A.Signature
+    body: list[Line]
+    ret: A.Expr | None
+    key: YScalar
+
+
+@dataclass
+class Model:
+    path: str
+    src: SourceFile
+    root: YMap
+    version: int | None = None
+    name: str = "model"
+    name_node: YScalar | None = None
+    doc: str = ""
+    params: list[tuple[YScalar, A.Expr]] = field(default_factory=list)
+    inputs: list[tuple[YScalar, A.TensorTypeExpr]] = field(default_factory=list)
+    blocks: dict[str, Block] = field(default_factory=dict)
+    graph: list[Line] = field(default_factory=list)
+    outputs: list[YScalar] = field(default_factory=list)
+    train: YMap | None = None
+    targets: YMap | None = None
+    outputs_node: YNode | None = None
+
+
+def read_model(path: str, data: bytes | None = None) -> Model:
+    """Read and parse a model file; raises CompileError with every problem found."""
+    if data is None:
+        with open(path, "rb") as f:
+            data = f.read()
+    text = decode(path, data)
+    src, root = load_yaml(path, text)
+    return parse_model(path, src, root)
+
+
+def _expect(node: YNode | None, kind: type, what: str, bag: DiagnosticBag, span_node=None) -> bool:
+    if isinstance(node, kind):
+        return True
+    names = {YMap: "a mapping (name: value lines)", YSeq: "a list", YScalar: "a single value"}
+    got = {YMap: "a mapping", YSeq: "a list", YScalar: "a single value"}.get(type(node), "nothing")
+    if isinstance(node, YScalar) and node.is_null:
+        got = "an empty value"
+    span = node.span if node is not None else (span_node.span if span_node is not None else None)
+    bag.error("E011", f"{what} must be {names[kind]}, found {got}", span)
+    return False
+
+
+def _parse(scalar: YScalar, start: str, bag: DiagnosticBag):
+    try:
+        return parse(scalar, start)
+    except CompileError as e:
+        bag.extend(e.diagnostics)
+        return None
+
+
+def parse_model(path: str, src: SourceFile, root: YNode | None) -> Model:
+    bag = DiagnosticBag()
+    if root is None or (isinstance(root, YScalar) and root.is_null):
+        raise CompileError(bag.error("E012", "the model file is empty", src.span(0, 1),
+                                     "start with `nncc: 1`, `model: NAME`, `inputs:`, `graph:` and `outputs:`")
+                           and bag.items)
+    if not isinstance(root, YMap):
+        bag.error("E011", "a model file must be a mapping of sections (nncc, model, inputs, graph, ...)", root.span)
+        raise CompileError(bag.items)
+    m = Model(path, src, root)
+    for key, value in root.items:
+        if key.value not in SECTIONS:
+            guess = did_you_mean(key.value, SECTIONS)
+            bag.error("E010", f"unknown section `{key.value}`", key.span,
+                      f"did you mean `{guess}`?" if guess else f"sections are: {', '.join(SECTIONS)}")
+    _read_header(m, bag)
+    _read_params(m, bag)
+    _read_inputs(m, bag)
+    _read_blocks(m, bag)
+    _read_graph(m, bag)
+    _read_outputs(m, bag)
+    tr = root.get("train")
+    if tr is not None and _expect(tr, YMap, "`train`", bag):
+        m.train = tr  # type: ignore[assignment]
+    tg = root.get("targets")
+    if tg is not None and _expect(tg, YMap, "`targets`", bag):
+        m.targets = tg  # type: ignore[assignment]
+    bag.raise_if_errors()
+    m.warnings = bag.items  # type: ignore[attr-defined]
+    return m
+
+
+def _read_header(m: Model, bag: DiagnosticBag) -> None:
+    v = m.root.get("nncc")
+    if v is not None and _expect(v, YScalar, "`nncc` (the language version)", bag):
+        assert isinstance(v, YScalar)
+        try:
+            ver = int(v.value)
+        except ValueError:
+            ver = -1
+        if ver not in LANGUAGE_VERSIONS:
+            bag.error("E013", f"unsupported language version `{v.value}`", v.span,
+                      f"this nncc reads version {', '.join(map(str, LANGUAGE_VERSIONS))}: write `nncc: 1`")
+        m.version = ver
+    name = m.root.get("model")
+    if name is not None and _expect(name, YScalar, "`model` (the model's name)", bag):
+        assert isinstance(name, YScalar)
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_.-]*$", name.value):
+            bag.error("E014", f"model name `{name.value}` is not a valid name", name.span,
+                      "use letters, digits, `_`, `-` and `.`, starting with a letter")
+        m.name = name.value
+        m.name_node = name
+    else:
+        import os
+
+        m.name = re.sub(r"[^A-Za-z0-9_]", "_", os.path.splitext(os.path.basename(m.path))[0]) or "model"
+    doc = m.root.get("doc")
+    if doc is not None and _expect(doc, YScalar, "`doc`", bag):
+        m.doc = doc.value  # type: ignore[union-attr]
+
+
+def _check_name(key: YScalar, what: str, bag: DiagnosticBag) -> bool:
+    if not key.value.isidentifier() or key.value in KEYWORDS:
+        bag.error("E104", f"`{key.value}` is not a valid {what} name", key.span,
+                  "names start with a letter or `_` and hold letters, digits and `_`; keywords are reserved")
+        return False
+    return True
+
+
+def _read_params(m: Model, bag: DiagnosticBag) -> None:
+    node = m.root.get("params")
+    if node is None or (isinstance(node, YScalar) and node.is_null):
+        return
+    if not _expect(node, YMap, "`params`", bag):
+        return
+    for key, value in node.items:  # type: ignore[union-attr]
+        if not _check_name(key, "param", bag):
+            continue
+        if isinstance(value, YSeq):
+            bag.error("E011", f"param `{key.value}`: write lists as expressions in quotes, e.g. \"[1, 2]\"",
+                      value.span)
+            continue
+        if not _expect(value, YScalar, f"param `{key.value}`", bag):
+            continue
+        e = _parse(value, "expr", bag)  # type: ignore[arg-type]
+        if e is not None:
+            m.params.append((key, e))
+
+
+def _read_inputs(m: Model, bag: DiagnosticBag) -> None:
+    node = m.root.get("inputs")
+    if node is None:
+        bag.error("E012", "the model has no `inputs` section", m.root.span,
+                  "declare each input with its type, e.g. `inputs: {image: \"f32[N, 3, 32, 32]\"}`")
+        return
+    if not _expect(node, YMap, "`inputs`", bag):
+        return
+    for key, value in node.items:  # type: ignore[union-attr]
+        if not _check_name(key, "input", bag):
+            continue
+        if isinstance(value, YSeq):
+            bag.error("E102", f"input `{key.value}`: a type is written DTYPE[dims], e.g. f32[N, 3, 32, 32]",
+                      value.span, "the `[` must follow the dtype directly")
+            continue
+        if not _expect(value, YScalar, f"input `{key.value}`", bag):
+            continue
+        t = _parse(value, "tensor_type", bag)  # type: ignore[arg-type]
+        if t is not None:
+            m.inputs.append((key, t))
+
+
+def _read_lines(mapping: YMap, bag: DiagnosticBag, where: str) -> tuple[list[Line], A.Expr | None]:
+    lines: list[Line] = []
+    ret: A.Expr | None = None
+    for key, value in mapping.items:
+        if isinstance(value, (YSeq, YMap)):
+            bag.error("E011", f"{where} `{key.value}`: the value must be an expression; "
+                      "quote it if it starts with `[` or `{`", value.span)
+            continue
+        assert isinstance(value, YScalar)
+        if value.is_null or not value.value.strip():
+            bag.error("E101", f"{where} `{key.value}` has no expression", key.span)
+            continue
+        if key.value == "return":
+            ret = _parse(value, "expr", bag)
+            continue
+        t = _parse(key, "targets", bag)
+        if t is None:
+            continue
+        if any(n in KEYWORDS for n in t.names):  # type: ignore[attr-defined]
+            bag.error("E104", f"`{key.value}` uses a reserved word as a name", key.span)
+            continue
+        e = _parse(value, "expr", bag)
+        if e is not None:
+            lines.append(Line(t, e, key))  # type: ignore[arg-type]
+    return lines, ret
+
+
+def _read_blocks(m: Model, bag: DiagnosticBag) -> None:
+    node = m.root.get("blocks")
+    if node is None or (isinstance(node, YScalar) and node.is_null):
+        return
+    if not _expect(node, YMap, "`blocks`", bag):
+        return
+    for key, body in node.items:  # type: ignore[union-attr]
+        sig = _parse(key, "signature", bag)
+        if sig is None:
+            continue
+        assert isinstance(sig, A.Signature)
+        if sig.name in m.blocks:
+            bag.error("E307", f"block `{sig.name}` is defined twice", key.span)
+            continue
+        seen: set[str] = set()
+        for p in sig.params:
+            if p.name in seen:
+                bag.error("E307", f"parameter `{p.name}` appears twice in block `{sig.name}`", p.pos.span)
+            seen.add(p.name)
+        if not _expect(body, YMap, f"block `{sig.name}`", bag, key):
+            continue
+        lines, ret = _read_lines(body, bag, f"block `{sig.name}` line")  # type: ignore[arg-type]
+        if ret is None and not bag.has_errors:
+            bag.error("E316", f"block `{sig.name}` has no `return:` line", key.span,
+                      "end the block with `return: NAME` to say which value it produces")
+        m.blocks[sig.name] = Block(sig, lines, ret, key)
+
+
+def _read_graph(m: Model, bag: DiagnosticBag) -> None:
+    node = m.root.get("graph")
+    if node is None:
+        bag.error("E012", "the model has no `graph` section", m.root.span,
+                  "add `graph:` with one `name: expression` line per layer")
+        return
+    if not _expect(node, YMap, "`graph`", bag):
+        return
+    lines, ret = _read_lines(node, bag, "graph line")  # type: ignore[arg-type]
+    if ret is not None:
+        key = node.key_node("return")  # type: ignore[union-attr]
+        bag.error("E011", "`return` belongs in blocks; the graph names its results in `outputs`",
+                  key.span if key else None)
+    m.graph = lines
+
+
+def _read_outputs(m: Model, bag: DiagnosticBag) -> None:
+    node = m.root.get("outputs")
+    m.outputs_node = node
+    if node is None:
+        bag.error("E012", "the model has no `outputs` section", m.root.span,
+                  "list the graph values the model returns, e.g. `outputs: [logits]`")
+        return
+    items = node.items if isinstance(node, YSeq) else [node]
+    for it in items:
+        if not isinstance(it, YScalar) or it.is_null:
+            bag.error("E011", "each output must be the name of a graph value", it.span)
+            continue
+        m.outputs.append(it)

@@ -1,0 +1,104 @@
+"""infer-shapes: give every value a full type and every weight its shape.
+
+Runs each op's shape function in graph order. A broken rule becomes a diagnostic
+at the span of the argument to blame; values downstream of an error are left
+untyped and skipped, so independent errors elsewhere are still reported.
+"""
+from __future__ import annotations
+
+from ..diagnostics import Note
+from ..ir import Graph, Init, TensorType, Weight
+from ..ops import REGISTRY
+from ..shapes import ShapeError
+from . import Pass, PassContext, register
+
+MAX_WEIGHT_ELEMENTS = 2 ** 34  # per weight; see docs/security.md
+
+
+def infer_shapes(g: Graph, ctx: PassContext) -> bool:
+    for node in g.nodes:
+        if any(v.type is None for v in node.inputs):
+            continue  # downstream of an error already reported
+        opdef = REGISTRY[node.op]
+        ins = [v.type for v in node.inputs]
+        attrs = node.attrs
+        try:
+            if node.op == "constant":
+                like = node.meta.get("like")
+                if like is not None and like.type is not None:
+                    attrs["dtype"] = like.type.dtype
+            outs = opdef.shape(ins, attrs)  # type: ignore[arg-type]
+        except ShapeError as e:
+            _report(node, e, ctx)
+            continue
+        for v, t in zip(node.outputs, outs):
+            v.type = t
+        if opdef.weights is not None and not node.weights:
+            _make_weights(node, opdef, ins, ctx)  # type: ignore[arg-type]
+    return True
+
+
+def _report(node, e: ShapeError, ctx: PassContext) -> None:
+    span = node.span_of(e.where) if e.where is not None else node.span
+    notes = []
+    if isinstance(e.where, int) and e.where < len(node.inputs):
+        v = node.inputs[e.where]
+        if v.producer is not None and v.producer.span is not None:
+            notes.append(Note(f"`{v.name}` is {v.type}, made by {v.producer.op}()", v.producer.span))
+    ctx.bag.error(e.code, e.message, span, e.help, notes)
+
+
+def _make_weights(node, opdef, ins: list[TensorType], ctx: PassContext) -> None:
+    wopts = getattr(node, "meta", {}).get("weight_opts", {})
+    dtype = ins[0].dtype if ins and ins[0].dtype in ("f16", "bf16", "f32", "f64") else "f32"
+    for spec in opdef.weights(ins, node.attrs):
+        if any(not isinstance(d, int) for d in spec.shape):
+            ctx.bag.error("E201", f"{node.op}: weight `{spec.role}` would have a symbolic shape "
+                          f"{list(spec.shape)}", node.span, "the dims that size a weight must be known numbers")
+            return
+        n = 1
+        for d in spec.shape:
+            n *= d
+        if n > MAX_WEIGHT_ELEMENTS:
+            ctx.bag.error("E005", f"{node.op}: weight `{spec.role}` has {n:,} elements, above the limit of "
+                          f"{MAX_WEIGHT_ELEMENTS:,}", node.span)
+            return
+        init = spec.init
+        lr, wd = 1.0, 1.0
+        share = None
+        if f"{spec.prefix}_init" in wopts:
+            init = wopts[f"{spec.prefix}_init"][0]
+        if f"{spec.prefix}_lr" in wopts:
+            lr = float(wopts[f"{spec.prefix}_lr"][0])
+        if f"{spec.prefix}_wd" in wopts:
+            wd = float(wopts[f"{spec.prefix}_wd"][0])
+        if f"{spec.prefix}_share" in wopts:
+            share = wopts[f"{spec.prefix}_share"]
+        w = Weight(f"{node.name}.{spec.role}", TensorType(dtype, spec.shape), spec.role,
+                   init if isinstance(init, Init) else spec.init, lr, wd, None, node.span, spec.trainable)
+        w.owner = node
+        if share is not None:
+            w = _resolve_share(node, spec, w, share, ctx) or w
+        node.weights[spec.role] = w
+    return
+
+
+def _resolve_share(node, spec, w: Weight, share, ctx: PassContext) -> Weight | None:
+    value, span = share
+    other = value.producer
+    if other is None or spec.role not in other.weights:
+        ctx.bag.error("E305", f"`{spec.prefix}_share`: `{value.name}` has no `{spec.role}` weight to share", span)
+        return None
+    src = other.weights[spec.role]
+    if src.type.shape != w.type.shape and tuple(reversed(src.type.shape)) == w.type.shape:
+        w.share = src  # tied transposed (autoencoder decoders); kept as its own weight, marked tied
+        w.init = src.init
+        return w
+    if src.type.shape != w.type.shape:
+        ctx.bag.error("E201", f"cannot share `{src.name}` {src.type} as a weight of shape {list(w.type.shape)}", span)
+        return None
+    return src
+
+
+register(Pass("infer-shapes", infer_shapes, ensures=("typed",), required=True,
+              doc="types every value and shapes every weight; shape rules are checked here"))

@@ -1,0 +1,236 @@
+"""Reading model files: YAML structure with exact source positions.
+
+PyYAML's composer gives a node tree with marks; we convert it into a small tree of
+our own (`YMap`, `YSeq`, `YScalar`) that keeps key order, rejects duplicate keys,
+unknown tags and runaway alias expansion, and can map a character offset inside a
+scalar's *value* back to the file, so diagnostics point at the exact character
+of an expression inside a YAML string.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Union
+
+import yaml
+
+from .diagnostics import CompileError, Diagnostic, Span
+
+try:  # libyaml is much faster; fall back to the pure-Python composer
+    _Loader = yaml.CSafeLoader  # type: ignore[attr-defined]
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+_STD_TAGS = {
+    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+
+# Limits on what a model file may make us build; see docs/security.md.
+LIMITS = {
+    "max_file_bytes": 10 * 1024 * 1024,
+    "max_yaml_nodes": 200_000,
+    "max_depth": 64,
+    "max_scalar_chars": 100_000,
+}
+
+
+class SourceFile:
+    def __init__(self, path: str, text: str):
+        self.path = path
+        self.text = text
+        self._line_starts = [0]
+        for i, ch in enumerate(text):
+            if ch == "\n":
+                self._line_starts.append(i + 1)
+
+    def offset(self, line0: int, col0: int) -> int:
+        """0-based line and column to an offset into the text."""
+        if line0 >= len(self._line_starts):
+            return len(self.text)
+        return min(self._line_starts[line0] + col0, len(self.text))
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """Offset to 1-based (line, col)."""
+        line0 = bisect.bisect_right(self._line_starts, offset) - 1
+        return line0 + 1, offset - self._line_starts[line0] + 1
+
+    def span(self, start: int, end: int) -> Span:
+        l1, c1 = self.position(start)
+        l2, c2 = self.position(max(end, start))
+        return Span(self.path, l1, c1, l2, c2)
+
+
+@dataclass
+class YScalar:
+    value: str
+    tag: str
+    span: Span
+    src: SourceFile
+    start: int  # offset of the node's raw text in the file
+    end: int
+    style: str | None = None
+    _map: list[int] | None = field(default=None, repr=False)
+
+    def _offsets(self) -> list[int]:
+        """File offset of each character of `value` (plus one past the end)."""
+        if self._map is None:
+            raw = self.src.text[self.start:self.end]
+            if raw == self.value:
+                self._map = list(range(self.start, self.end + 1))
+            else:
+                m: list[int] = []
+                j = 0
+                for ch in self.value:
+                    k = raw.find(ch, j) if not ch.isspace() else j
+                    if ch.isspace():
+                        # whitespace may be folded from a newline/indent: take the next blank
+                        while k < len(raw) and not raw[k].isspace():
+                            k += 1
+                    if k < 0 or k >= len(raw):
+                        k = min(j, len(raw) - 1) if raw else 0
+                    m.append(self.start + k)
+                    j = k + 1
+                m.append(self.start + min(j, len(raw)))
+                self._map = m
+        return self._map
+
+    def sub_span(self, start: int, end: int) -> Span:
+        """Span of value[start:end] in the file."""
+        m = self._offsets()
+        start = max(0, min(start, len(m) - 1))
+        end = max(start, min(end, len(m) - 1))
+        if end > start:
+            return self.src.span(m[start], m[end - 1] + 1)
+        return self.src.span(m[start], m[start] + 1)
+
+    @property
+    def is_null(self) -> bool:
+        return self.tag.endswith(":null")
+
+
+@dataclass
+class YMap:
+    items: list[tuple[YScalar, "YNode"]]
+    span: Span
+
+    def get(self, key: str) -> "YNode | None":
+        for k, v in self.items:
+            if k.value == key:
+                return v
+        return None
+
+    def key_node(self, key: str) -> YScalar | None:
+        for k, _ in self.items:
+            if k.value == key:
+                return k
+        return None
+
+
+@dataclass
+class YSeq:
+    items: list["YNode"]
+    span: Span
+
+
+YNode = Union[YScalar, YMap, YSeq]
+
+
+def _error(code: str, msg: str, span: Span | None, help: str | None = None) -> CompileError:
+    return CompileError([Diagnostic(code, msg, span, help)])
+
+
+def decode(path: str, data: bytes) -> str:
+    if len(data) > LIMITS["max_file_bytes"]:
+        raise _error("E006", f"file is {len(data)} bytes; the limit is {LIMITS['max_file_bytes']}",
+                     Span(path, 1, 1, 1, 2), "raise the limit with --max-file-bytes if this model is real")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        before = data[: e.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise _error("E002", f"file is not valid UTF-8 (byte 0x{data[e.start]:02x})",
+                     Span(path, line, col, line, col + 1), "save the file as UTF-8") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def load_yaml(path: str, text: str) -> tuple[SourceFile, YNode | None]:
+    """Parse YAML text into our positioned tree; YAML errors become diagnostics."""
+    src = SourceFile(path, text)
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        span = None
+        if mark is not None:
+            off = src.offset(mark.line, mark.column)
+            span = src.span(off, off + 1)
+        problem = (e.problem or e.context or "invalid YAML").strip()
+        ctx = f" ({e.context})" if e.context and e.problem else ""
+        raise _error("E001", f"YAML syntax error: {problem}{ctx}", span,
+                     "check indentation, and quote values that start with '[', '{', '*', '&', '!' or contain ': '") from None
+    except yaml.YAMLError as e:
+        raise _error("E001", f"YAML error: {e}", Span(path, 1, 1, 1, 2)) from None
+    except RecursionError:
+        raise _error("E005", "YAML nesting is too deep", Span(path, 1, 1, 1, 2)) from None
+    if root is None:
+        return src, None
+    conv = _Converter(src)
+    return src, conv.convert(root, 0)
+
+
+class _Converter:
+    def __init__(self, src: SourceFile):
+        self.src = src
+        self.count = 0
+
+    def _span(self, node: yaml.Node) -> tuple[Span, int, int]:
+        s = self.src.offset(node.start_mark.line, node.start_mark.column)
+        e = self.src.offset(node.end_mark.line, node.end_mark.column)
+        return self.src.span(s, e), s, e
+
+    def convert(self, node: yaml.Node, depth: int) -> YNode:
+        self.count += 1
+        span, s, e = self._span(node)
+        if self.count > LIMITS["max_yaml_nodes"]:
+            raise _error("E005", f"the document expands to more than {LIMITS['max_yaml_nodes']} YAML nodes "
+                         "(an alias/anchor bomb or a file far larger than any model)", span)
+        if depth > LIMITS["max_depth"]:
+            raise _error("E005", f"YAML nesting deeper than {LIMITS['max_depth']} levels", span)
+        if node.tag not in _STD_TAGS:
+            raise _error("E003", f"YAML tag `{node.tag}` is not allowed in model files", span,
+                         "remove the tag; model files hold plain maps, lists and scalars")
+        if isinstance(node, yaml.ScalarNode):
+            if len(node.value) > LIMITS["max_scalar_chars"]:
+                raise _error("E005", f"scalar of {len(node.value)} characters; the limit is "
+                             f"{LIMITS['max_scalar_chars']}", span)
+            # the raw text of a quoted scalar includes its quotes; keep them in the span
+            return YScalar(node.value, node.tag, span, self.src, s, e, node.style)
+        if isinstance(node, yaml.SequenceNode):
+            return YSeq([self.convert(n, depth + 1) for n in node.value], span)
+        assert isinstance(node, yaml.MappingNode)
+        items: list[tuple[YScalar, YNode]] = []
+        seen: dict[str, YScalar] = {}
+        for k, v in node.value:
+            key = self.convert(k, depth + 1)
+            if not isinstance(key, YScalar):
+                raise _error("E004", "mapping keys must be plain names", key.span)
+            if key.value in seen:
+                first = seen[key.value]
+                raise CompileError([Diagnostic(
+                    "E004", f"duplicate key `{key.value}`", key.span,
+                    "each name may be defined once; rename one of them",
+                    notes=[_note(f"`{key.value}` was first defined here", first.span)])])
+            seen[key.value] = key
+            items.append((key, self.convert(v, depth + 1)))
+        return YMap(items, span)
+
+
+def _note(msg: str, span: Span):
+    from .diagnostics import Note
+
+    return Note(msg, span)

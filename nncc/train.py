@@ -1,0 +1,512 @@
+"""The `train` section: loss, metrics, optimizer, schedule, data, callbacks, distribution.
+
+Table-driven: every call-like setting (`sgd(lr=0.1)`, `step(every=30)`,
+`normalize(mean=[...])`, `checkpoint(every=1)`) is checked against a schema of
+its arguments, so a misspelt name or argument is a diagnostic with a suggestion.
+Targets read the checked `TrainConfig`; a setting a target cannot express is the
+target's diagnostic, never silently dropped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import ast as A
+from .diagnostics import CompileError, Diagnostic, DiagnosticBag, Span, did_you_mean
+from .elaborate import Elaborator, EvalError, _kind
+from .ir import Node, Value
+from .source import YMap, YScalar, YSeq
+from .syntax import parse
+
+R = object()  # required
+
+
+@dataclass(frozen=True)
+class F:
+    """A field of a schema: kind (int, float, bool, str, ints, floats, list, any, choice) and default."""
+
+    kind: str
+    default: Any = None
+    choices: tuple = ()
+    doc: str = ""
+
+
+OPTIMIZERS: dict[str, dict[str, F]] = {
+    "sgd": {"lr": F("float", R), "momentum": F("float", 0.0), "weight_decay": F("float", 0.0),
+            "nesterov": F("bool", False), "dampening": F("float", 0.0)},
+    "nesterov": {"lr": F("float", R), "momentum": F("float", 0.9), "weight_decay": F("float", 0.0)},
+    "adagrad": {"lr": F("float", R), "eps": F("float", 1e-8), "weight_decay": F("float", 0.0)},
+    "rmsprop": {"lr": F("float", R), "decay": F("float", 0.9), "eps": F("float", 1e-8),
+                "momentum": F("float", 0.0), "weight_decay": F("float", 0.0)},
+    "adadelta": {"lr": F("float", 1.0), "rho": F("float", 0.95), "eps": F("float", 1e-6),
+                 "weight_decay": F("float", 0.0)},
+    "adam": {"lr": F("float", 1e-3), "beta1": F("float", 0.9), "beta2": F("float", 0.999),
+             "eps": F("float", 1e-8), "weight_decay": F("float", 0.0)},
+    "adamw": {"lr": F("float", 1e-3), "beta1": F("float", 0.9), "beta2": F("float", 0.999),
+              "eps": F("float", 1e-8), "weight_decay": F("float", 0.01)},
+}
+
+SCHEDULES: dict[str, dict[str, F]] = {
+    "fixed": {},
+    "step": {"every": F("int", R), "gamma": F("float", 0.1), "unit": F("choice", "epoch", ("epoch", "step"))},
+    "multi_step": {"milestones": F("ints", R), "gamma": F("float", 0.1),
+                   "unit": F("choice", "epoch", ("epoch", "step"))},
+    "fixed_step": {"steps": F("ints", R), "values": F("floats", R)},
+    "exponential": {"gamma": F("float", R), "every": F("int", 1), "unit": F("choice", "step", ("epoch", "step"))},
+    "inverse": {"gamma": F("float", R), "power": F("float", R)},
+    "inverse_t": {"final_lr": F("float", R)},
+    "linear": {"final_lr": F("float", R), "every": F("int", R)},
+    "cosine": {"min_lr": F("float", 0.0), "epochs": F("int", None), "steps": F("int", None)},
+    "poly": {"power": F("float", 1.0), "epochs": F("int", None), "steps": F("int", None)},
+    "warmup": {"epochs": F("int", None), "steps": F("int", None), "start_lr": F("float", 0.0)},
+}
+
+CALLBACKS: dict[str, dict[str, F]] = {
+    "print": {"every": F("int", 1)},
+    "timer": {},
+    "checkpoint": {"every": F("int", 1), "dir": F("str", "checkpoint"), "unit": F("choice", "epoch",
+                                                                                 ("epoch", "step")),
+                   "after": F("int", 0)},
+    "save_model": {"dir": F("str", "model")},
+    "early_stopping": {"metric": F("str", R), "patience": F("int", 5)},
+    "gpu_memory": {},
+    "summary": {"dir": F("str", "summaries"), "every": F("int", 1)},
+    "debug": {},
+}
+
+TRANSFORMS: dict[str, dict[str, F]] = {
+    "normalize": {"mean": F("floats", R), "std": F("floats", R)},
+    "scale": {"factor": F("float", R)},
+    "random_crop": {"size": F("ints", R)},
+    "center_crop": {"size": F("ints", R)},
+    "horizontal_flip": {"p": F("float", 0.5)},
+    "vertical_flip": {"p": F("float", 0.5)},
+    "resize": {"size": F("ints", R)},
+    "mean_file": {"path": F("str", R)},
+    "to_float": {},
+}
+
+DATA_FORMATS = ("mnist", "cifar10", "imagenet", "csv", "npz", "hdf5", "record")
+DATA_FIELDS: dict[str, F] = {
+    "format": F("choice", R, DATA_FORMATS), "path": F("str", R), "labels": F("str", None),
+    "shuffle": F("bool", None), "shape": F("ints", None), "batch_size": F("int", None),
+    "transforms": F("list", []), "fraction": F("float", None), "validation_fraction": F("float", None),
+    "random_skip": F("int", None), "backend": F("str", None), "samples": F("int", None),
+    "has_label": F("bool", True), "sample_key": F("str", None), "label_key": F("str", None),
+}
+DATA_ROLES = ("train", "validate", "test")
+
+DISTRIBUTED_FIELDS: dict[str, F] = {
+    "nodes": F("int", 1), "procs_per_node": F("int", 1), "procs_per_trainer": F("int", None),
+    "gpus": F("ints", None), "worker_groups": F("int", None), "server_groups": F("int", None),
+    "workers_per_group": F("int", None), "servers_per_group": F("int", None),
+    "workers_per_proc": F("int", None), "servers_per_proc": F("int", None),
+    "separate_servers": F("bool", None), "workspace": F("str", None), "sync_freq": F("int", None),
+}
+
+TRAIN_FIELDS: dict[str, F] = {
+    "loss": F("special"), "metrics": F("special"), "optimizer": F("special"), "schedule": F("special"),
+    "batch_size": F("int", R), "epochs": F("int", None), "steps": F("int", None),
+    "test_steps": F("int", None), "test_every": F("int", None), "validate_steps": F("int", None),
+    "validate_every": F("int", None), "display_every": F("int", None), "seed": F("int", None),
+    "data": F("special"), "callbacks": F("special"), "distributed": F("special"),
+    "checkpoint": F("special"), "algorithm": F("choice", None, ("bp", "cd", "bptt")),
+    "dataset_size": F("int", None),
+}
+
+
+@dataclass
+class Config:
+    """A checked call-like setting: `sgd(lr=0.1)` becomes Config("sgd", {...})."""
+
+    name: str
+    args: dict[str, Any]
+    span: Span | None = None
+    given: tuple[str, ...] = ()
+
+    def __getitem__(self, k: str) -> Any:
+        return self.args[k]
+
+    def get(self, k: str, default: Any = None) -> Any:
+        v = self.args.get(k, default)
+        return default if v is None else v
+
+
+@dataclass
+class DataSource:
+    role: str
+    fields: dict[str, Any]
+    transforms: list[Config]
+    span: Span | None = None
+    field_spans: dict[str, Span] = field(default_factory=dict)
+
+    @property
+    def format(self) -> str:
+        return self.fields["format"]
+
+    @property
+    def path(self) -> str:
+        return self.fields["path"]
+
+
+@dataclass
+class TrainConfig:
+    losses: list[Node] = field(default_factory=list)
+    metrics: dict[str, Node] = field(default_factory=dict)
+    optimizer: Config | None = None
+    schedule: Config | None = None
+    batch_size: int = 1
+    epochs: int | None = None
+    steps: int | None = None
+    settings: dict[str, Any] = field(default_factory=dict)  # the other scalar fields
+    data: dict[str, DataSource] = field(default_factory=dict)
+    callbacks: list[Config] = field(default_factory=list)
+    checkpoint: Config | None = None
+    distributed: dict[str, Any] = field(default_factory=dict)
+    spans: dict[str, Span] = field(default_factory=dict)
+
+    def get(self, k: str, default: Any = None) -> Any:
+        v = self.settings.get(k)
+        return default if v is None else v
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def check_value(kind: str, v: Any, choices: tuple = ()) -> tuple[bool, Any, str]:
+    """Check and normalise a value for a schema kind; returns (ok, value, expected)."""
+    if kind == "int":
+        return (isinstance(v, int) and not isinstance(v, bool)), v, "an integer"
+    if kind == "float":
+        return _is_num(v), float(v) if _is_num(v) else v, "a number"
+    if kind == "bool":
+        return isinstance(v, bool), v, "true or false"
+    if kind == "str":
+        return isinstance(v, str), v, "a string"
+    if kind == "choice":
+        return v in choices, v, "one of " + ", ".join(map(str, choices))
+    if kind == "ints":
+        if isinstance(v, int) and not isinstance(v, bool):
+            v = [v]
+        ok = isinstance(v, (list, tuple)) and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
+        return ok, list(v) if ok else v, "a list of integers"
+    if kind == "floats":
+        if _is_num(v):
+            v = [v]
+        ok = isinstance(v, (list, tuple)) and all(_is_num(x) for x in v)
+        return ok, [float(x) for x in v] if ok else v, "a list of numbers"
+    if kind == "list":
+        return isinstance(v, list), v, "a list"
+    return True, v, "a value"
+
+
+class TrainReader:
+    def __init__(self, el: Elaborator):
+        self.el = el
+        self.bag: DiagnosticBag = el.bag
+        self.cfg = TrainConfig()
+
+    # -------------------------------------------------------------- helpers
+
+    def _expr(self, node: YScalar) -> A.Expr | None:
+        try:
+            return parse(node, "expr")
+        except CompileError as e:
+            self.bag.extend(e.diagnostics)
+            return None
+
+    def _const(self, node, what: str) -> tuple[bool, Any]:
+        """Evaluate a YAML node as a constant: scalars are expressions; lists and maps are YAML."""
+        if isinstance(node, YSeq):
+            out = []
+            for it in node.items:
+                ok, v = self._const(it, what)
+                if not ok:
+                    return False, None
+                out.append(v)
+            return True, out
+        if isinstance(node, YMap):
+            self.bag.error("E011", f"{what} must be a value, not a mapping", node.span)
+            return False, None
+        assert isinstance(node, YScalar)
+        if node.is_null:
+            return True, None
+        if node.tag.endswith(":str") and node.style in ('"', "'"):
+            return True, node.value  # a quoted YAML string is a string
+        e = self._expr(node)
+        if e is None:
+            return False, None
+        if isinstance(e, A.Name) and e.id not in self.el.params and not self.el.glob.get(e.id)[0]:
+            return True, e.id  # a bare word is a string (paths, names)
+        try:
+            return True, self.el.const_eval(e, self.el.glob, what)
+        except EvalError as err:
+            if err.diag is not None:
+                self.bag.add(err.diag)
+            return False, None
+
+    def _config(self, node, table: dict[str, dict[str, F]], what: str) -> Config | None:
+        """`name(k=v, ...)` (or a bare `name`) checked against a schema table."""
+        if isinstance(node, YMap):  # {name: sgd, lr: 0.1} form
+            self.bag.error("E011", f"write {what} as a call, e.g. {next(iter(table))}(...)", node.span)
+            return None
+        if not isinstance(node, YScalar) or node.is_null:
+            self.bag.error("E011", f"{what} must be a call such as {next(iter(table))}(...)",
+                           node.span if node is not None else None)
+            return None
+        e = self._expr(node)
+        if e is None:
+            return None
+        if isinstance(e, A.Name):
+            e = A.Call(e.pos, e, [], [])
+        if not isinstance(e, A.Call) or not isinstance(e.func, A.Name):
+            self.bag.error("E401", f"{what} must be a call such as {next(iter(table))}(...)", e.span)
+            return None
+        name = e.func.id
+        if name not in table:
+            guess = did_you_mean(name, table)
+            self.bag.error("E401", f"unknown {what} `{name}`", e.func.span,
+                           f"did you mean `{guess}`?" if guess else f"choose one of: {', '.join(table)}")
+            return None
+        schema = table[name]
+        args: dict[str, Any] = {}
+        given: list[str] = []
+        names = list(schema)
+        if len(e.args) > len(names):
+            self.bag.error("E304", f"{name}() takes at most {len(names)} positional arguments", e.args[-1].span)
+            return None
+        pairs = [(names[i], a, a.span) for i, a in enumerate(e.args)]
+        pairs += [(k.name, k.value, k.pos.span) for k in e.kwargs]
+        ok_all = True
+        for k, ex, span in pairs:
+            if k not in schema:
+                guess = did_you_mean(k, names)
+                self.bag.error("E306", f"{name}() has no argument `{k}`", span,
+                               f"did you mean `{guess}`?" if guess else
+                               f"it takes: {', '.join(names) or 'no arguments'}")
+                ok_all = False
+                continue
+            try:
+                v = self.el.const_eval(ex, self.el.glob, f"{name}({k}=…)")
+            except EvalError as err:
+                if err.diag is not None:
+                    self.bag.add(err.diag)
+                ok_all = False
+                continue
+            f = schema[k]
+            ok, v, expected = check_value(f.kind, v, f.choices)
+            if not ok:
+                self.bag.error("E402", f"{name}(): `{k}` must be {expected}, got {_kind(v)}", ex.span)
+                ok_all = False
+                continue
+            if f.kind in ("float", "int") and v < 0:
+                self.bag.error("E402", f"{name}(): `{k}` must not be negative, got {v}", ex.span)
+                ok_all = False
+            args[k] = v
+            given.append(k)
+        for k, f in schema.items():
+            if k not in args:
+                if f.default is R:
+                    self.bag.error("E403", f"{name}() needs `{k}`", e.span,
+                                   f"write {name}({', '.join(f'{n}=…' for n, g in schema.items() if g.default is R)})")
+                    ok_all = False
+                else:
+                    args[k] = f.default
+        return Config(name, args, e.span, tuple(given)) if ok_all else None
+
+    def _fields(self, node: YMap, schema: dict[str, F], what: str) -> tuple[dict[str, Any], dict[str, Span]]:
+        out: dict[str, Any] = {}
+        spans: dict[str, Span] = {}
+        seen_keys: set[str] = set()
+        for k, v in node.items:
+            if k.value not in schema:
+                guess = did_you_mean(k.value, schema)
+                self.bag.error("E015", f"unknown key `{k.value}` in {what}", k.span,
+                               f"did you mean `{guess}`?" if guess else f"keys: {', '.join(schema)}")
+                continue
+            f = schema[k.value]
+            seen_keys.add(k.value)
+            if f.kind in ("str", "choice") and isinstance(v, YScalar) and not v.is_null and \
+                    all(isinstance(c, str) for c in f.choices):
+                val = v.value  # paths, names and choices are plain YAML strings, not expressions
+                if f.kind == "choice" and val not in f.choices:
+                    guess = did_you_mean(val, f.choices)
+                    self.bag.error("E402", f"{what}.{k.value} must be one of {', '.join(f.choices)}, got `{val}`",
+                                   v.span, f"did you mean `{guess}`?" if guess else None)
+                    continue
+                out[k.value] = val
+                spans[k.value] = v.span
+                continue
+            if f.kind in ("special", "list"):
+                out[k.value] = v
+                spans[k.value] = v.span
+                continue
+            ok, val = self._const(v, f"{what}.{k.value}")
+            if not ok:
+                continue
+            if val is None and f.default is not R:
+                continue
+            good, val, expected = check_value(f.kind, val, f.choices)
+            if not good:
+                self.bag.error("E402", f"{what}.{k.value} must be {expected}, got {_kind(val)}", v.span)
+                continue
+            if f.kind == "int" and val <= 0 and k.value not in ("seed", "random_skip"):
+                self.bag.error("E402", f"{what}.{k.value} must be positive, got {val}", v.span)
+                continue
+            out[k.value] = val
+            spans[k.value] = v.span
+        for k, f in schema.items():
+            if f.default is R and k not in seen_keys and f.kind != "special":
+                self.bag.error("E403", f"{what} needs `{k}`", node.span)
+        return out, spans
+
+    # -------------------------------------------------------------- sections
+
+    def read(self, node: YMap) -> TrainConfig:
+        vals, spans = self._fields(node, TRAIN_FIELDS, "train")
+        c = self.cfg
+        c.spans = spans
+        for k, v in vals.items():
+            if TRAIN_FIELDS[k].kind != "special":
+                c.settings[k] = v
+        c.batch_size = vals.get("batch_size", 1)
+        c.epochs = vals.get("epochs")
+        c.steps = vals.get("steps")
+        if c.epochs is not None and c.steps is not None:
+            self.bag.error("E402", "give `epochs` or `steps`, not both", spans.get("steps"))
+        if "loss" in vals:
+            self._loss(vals["loss"])
+        else:
+            self.bag.error("E403", "train needs a `loss`", node.span, "e.g. `loss: cross_entropy(logits, label)`")
+        if "metrics" in vals:
+            self._metrics(vals["metrics"])
+        if "optimizer" in vals:
+            c.optimizer = self._config(vals["optimizer"], OPTIMIZERS, "optimizer")
+        else:
+            self.bag.error("E403", "train needs an `optimizer`", node.span, "e.g. `optimizer: sgd(lr=0.1)`")
+        if "schedule" in vals:
+            c.schedule = self._config(vals["schedule"], SCHEDULES, "schedule")
+        if "checkpoint" in vals:
+            c.checkpoint = self._config(vals["checkpoint"], CALLBACKS, "checkpoint") if isinstance(
+                vals["checkpoint"], YScalar) else None
+        if "callbacks" in vals:
+            cbs = vals["callbacks"]
+            items = cbs.items if isinstance(cbs, YSeq) else [cbs]
+            for it in items:
+                cfg = self._config(it, CALLBACKS, "callback")
+                if cfg is not None:
+                    c.callbacks.append(cfg)
+        if "data" in vals:
+            self._data(vals["data"])
+        if "distributed" in vals:
+            d = vals["distributed"]
+            if isinstance(d, YMap):
+                c.distributed, _ = self._fields(d, DISTRIBUTED_FIELDS, "distributed")
+            else:
+                self.bag.error("E011", "`distributed` must be a mapping such as {nodes: 2, procs_per_node: 4}",
+                               d.span)
+        return c
+
+    def _loss_expr(self, node: YScalar, kind: str, name: str) -> Node | None:
+        e = self._expr(node)
+        if e is None:
+            return None
+        el = self.el
+        el.prefix.append(name)
+        n_before = len(el.graph.nodes)
+        try:
+            v = el.eval(e, el.glob)
+        except EvalError as err:
+            if err.diag is not None:
+                self.bag.add(err.diag)
+            return None
+        finally:
+            el.prefix.pop()
+        if not isinstance(v, Value) or v.producer is None or v.producer.kind != kind:
+            self.bag.error("E402", f"`{node.value}` is not a {kind}", e.span,
+                           "losses: cross_entropy, mse, bce" if kind == "loss" else "metrics: accuracy, top_k_accuracy")
+            return None
+        n = v.producer
+        if len(el.graph.nodes) > n_before and n in el.graph.nodes[n_before:]:
+            el.names_used.discard(n.name)
+            n.name = v.name = el._unique(name)
+        return n
+
+    def _loss(self, node) -> None:
+        items = node.items if isinstance(node, YSeq) else [node]
+        for i, it in enumerate(items):
+            if not isinstance(it, YScalar):
+                self.bag.error("E011", "a loss is an expression such as cross_entropy(logits, label)", it.span)
+                continue
+            n = self._loss_expr(it, "loss", "loss" if len(items) == 1 else f"loss{i}")
+            if n is not None:
+                self.cfg.losses.append(n)
+
+    def _metrics(self, node) -> None:
+        if isinstance(node, YMap):
+            pairs = [(k.value, v) for k, v in node.items]
+        elif isinstance(node, YSeq):
+            pairs = [(None, v) for v in node.items]
+        else:
+            pairs = [(None, node)]
+        for name, it in pairs:
+            if not isinstance(it, YScalar):
+                self.bag.error("E011", "a metric is an expression such as accuracy(logits, label)", it.span)
+                continue
+            if name is None:
+                e = self._expr(it)
+                name = e.func.id if isinstance(e, A.Call) and isinstance(e.func, A.Name) else "metric"
+            n = self._loss_expr(it, "metric", name)
+            if n is not None:
+                self.cfg.metrics[name] = n
+
+    def _data(self, node) -> None:
+        if not isinstance(node, YMap):
+            self.bag.error("E011", "`data` must map roles (train, validate, test) to data sources", node.span)
+            return
+        for k, v in node.items:
+            if k.value not in DATA_ROLES:
+                guess = did_you_mean(k.value, DATA_ROLES)
+                self.bag.error("E015", f"unknown data role `{k.value}`", k.span,
+                               f"did you mean `{guess}`?" if guess else "roles: train, validate, test")
+                continue
+            if not isinstance(v, YMap):
+                self.bag.error("E011", f"data source `{k.value}` must be a mapping {{format: ..., path: ...}}",
+                               v.span)
+                continue
+            fields, spans = self._fields(v, DATA_FIELDS, f"data.{k.value}")
+            transforms: list[Config] = []
+            tr = fields.pop("transforms", None)
+            if tr is not None and tr != []:
+                items = tr.items if isinstance(tr, YSeq) else [tr]
+                for it in items:
+                    cfg = self._config(it, TRANSFORMS, "transform")
+                    if cfg is not None:
+                        transforms.append(cfg)
+            self.cfg.data[k.value] = DataSource(k.value, fields, transforms, v.span, spans)
+
+
+def read_train(el: Elaborator, node: YMap | None) -> TrainConfig | None:
+    if node is None:
+        return None
+    cfg = TrainReader(el).read(node)
+    g = el.graph
+    g.losses = cfg.losses
+    g.metrics = cfg.metrics
+    heads = {id(n) for n in cfg.losses} | {id(n) for n in cfg.metrics.values()}
+    layer_users: set[int] = set()
+    head_users: set[int] = set()
+    for n in g.nodes:
+        for v in n.inputs:
+            (head_users if id(n) in heads else layer_users).add(id(v))
+    for v in g.inputs:
+        if id(v) in head_users and id(v) not in layer_users:
+            g.input_roles[v.name] = "label"
+        else:
+            g.input_roles[v.name] = "sample"
+    return cfg
+
+
+def raise_diag(code: str, msg: str, span: Span | None, help: str | None = None) -> None:
+    raise CompileError([Diagnostic(code, msg, span, help)])

@@ -1,0 +1,270 @@
+"""Lowering typed IR to an ONNX ModelProto (one table entry per op)."""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from nncc import __version__
+from nncc.diagnostics import Diagnostic
+from nncc.ir import Graph, Node, TensorType
+from nncc.target import EmitContext
+
+ELEM = {"f16": TensorProto.FLOAT16, "bf16": TensorProto.BFLOAT16, "f32": TensorProto.FLOAT,
+        "f64": TensorProto.DOUBLE, "i8": TensorProto.INT8, "i32": TensorProto.INT32, "i64": TensorProto.INT64,
+        "bool": TensorProto.BOOL}
+NP = {"f16": np.float16, "bf16": np.float32, "f32": np.float32, "f64": np.float64, "i8": np.int8,
+      "i32": np.int32, "i64": np.int64, "bool": np.bool_}
+TWO_GB = 2 ** 31
+
+
+def value_info(name: str, t: TensorType) -> onnx.ValueInfoProto:
+    dims = [d if isinstance(d, int) else str(d) for d in t.shape]
+    return helper.make_tensor_value_info(name, ELEM[t.dtype], dims)
+
+
+class Lowering:
+    def __init__(self, g: Graph, opset: int):
+        self.g = g
+        self.opset = opset
+        self.nodes: list[onnx.NodeProto] = []
+        self.inits: list[TensorProto] = []
+        self.init_names: set[str] = set()
+
+    def const(self, name: str, arr: np.ndarray) -> str:
+        if name not in self.init_names:
+            self.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
+            self.init_names.add(name)
+        return name
+
+    def weight(self, n: Node, role: str) -> str:
+        w = n.weights[role]
+        src = w if w.share is None or w.share.type.shape != w.type.shape else w.share
+        return self.const(src.name, src.data)
+
+    def add(self, op: str, ins: list[str], outs: list[str], name: str, **attrs) -> None:
+        self.nodes.append(helper.make_node(op, ins, outs, name=name, **attrs))
+
+    def lower(self) -> None:
+        for n in self.g.nodes:
+            fn = LOWER.get(n.op)
+            if fn is None:
+                raise KeyError(n.op)
+            fn(self, n)
+
+
+def _x(n: Node) -> list[str]:
+    return [v.name for v in n.inputs]
+
+
+def _out(n: Node) -> list[str]:
+    return [v.name for v in n.outputs]
+
+
+def _conv(L: Lowering, n: Node) -> None:
+    ins = [n.inputs[0].name, L.weight(n, "weight")]
+    if "bias" in n.weights:
+        ins.append(L.weight(n, "bias"))
+    a = n.attrs
+    L.add("Conv", ins, _out(n), n.name, kernel_shape=list(a["kernel"]), strides=list(a["stride"]),
+          pads=list(a["pads"]), dilations=list(a["dilation"]), group=a["groups"])
+
+
+def _deconv(L: Lowering, n: Node) -> None:
+    ins = [n.inputs[0].name, L.weight(n, "weight")]
+    if "bias" in n.weights:
+        ins.append(L.weight(n, "bias"))
+    a = n.attrs
+    L.add("ConvTranspose", ins, _out(n), n.name, kernel_shape=list(a["kernel"]), strides=list(a["stride"]),
+          pads=list(a["pads"]), dilations=list(a["dilation"]), group=a["groups"],
+          output_padding=list(a["output_pad"]))
+
+
+def _pool(op: str) -> Callable[[Lowering, Node], None]:
+    def f(L: Lowering, n: Node) -> None:
+        a = n.attrs
+        extra = {"count_include_pad": int(a["count_include_pad"])} if op == "AveragePool" else {}
+        L.add(op, _x(n), _out(n), n.name, kernel_shape=list(a["kernel"]), strides=list(a["stride"]),
+              pads=list(a["pads"]), ceil_mode=int(a["ceil_mode"]), **extra)
+    return f
+
+
+def _linear(L: Lowering, n: Node) -> None:
+    x = n.inputs[0]
+    if x.type.rank == 2:
+        ins = [x.name, L.weight(n, "weight")]
+        if "bias" in n.weights:
+            ins.append(L.weight(n, "bias"))
+        L.add("Gemm", ins, _out(n), n.name, transB=1)
+        return
+    w = n.weights["weight"]
+    wt = L.const(w.name + ".T", np.ascontiguousarray(w.data.T))
+    if "bias" not in n.weights:
+        L.add("MatMul", [x.name, wt], _out(n), n.name)
+        return
+    mid = n.name + "/matmul"
+    L.add("MatMul", [x.name, wt], [mid], mid)
+    L.add("Add", [mid, L.weight(n, "bias")], _out(n), n.name)
+
+
+def _bn(L: Lowering, n: Node) -> None:
+    ins = [n.inputs[0].name] + [L.weight(n, r) for r in ("scale", "bias", "mean", "var")]
+    L.add("BatchNormalization", ins, _out(n), n.name, epsilon=n.attrs["eps"], momentum=n.attrs["momentum"])
+
+
+def _ln(L: Lowering, n: Node) -> None:
+    L.add("LayerNormalization", [n.inputs[0].name, L.weight(n, "scale"), L.weight(n, "bias")], _out(n), n.name,
+          axis=-1, epsilon=n.attrs["eps"])
+
+
+def _simple(op: str, **fixed) -> Callable[[Lowering, Node], None]:
+    def f(L: Lowering, n: Node) -> None:
+        attrs = {k: (n.attrs[v] if isinstance(v, str) else v) for k, v in fixed.items()}
+        L.add(op, _x(n), _out(n), n.name, **attrs)
+    return f
+
+
+def _scalar(L: Lowering, n: Node, tag: str, value: float) -> str:
+    dt = n.inputs[0].type.dtype
+    return L.const(f"{n.name}/{tag}", np.array(value, dtype=NP[dt]))
+
+
+def _stanh(L: Lowering, n: Node) -> None:
+    a = n.name + "/scaled_in"
+    t = n.name + "/tanh"
+    L.add("Mul", [n.inputs[0].name, _scalar(L, n, "two_thirds", 2.0 / 3.0)], [a], a)
+    L.add("Tanh", [a], [t], t)
+    L.add("Mul", [t, _scalar(L, n, "amplitude", 1.7159)], _out(n), n.name)
+
+
+def _gelu(L: Lowering, n: Node) -> None:
+    if L.opset >= 20:
+        L.add("Gelu", _x(n), _out(n), n.name)
+        return
+    x = n.inputs[0].name
+    d, e, p, h = (f"{n.name}/{s}" for s in ("div", "erf", "add", "half"))
+    L.add("Div", [x, _scalar(L, n, "sqrt2", math.sqrt(2.0))], [d], d)
+    L.add("Erf", [d], [e], e)
+    L.add("Add", [e, _scalar(L, n, "one", 1.0)], [p], p)
+    L.add("Mul", [x, p], [h], h)
+    L.add("Mul", [h, _scalar(L, n, "half", 0.5)], _out(n), n.name)
+
+
+def _dropout(L: Lowering, n: Node) -> None:
+    L.add("Dropout", [n.inputs[0].name, _scalar(L, n, "ratio", n.attrs["p"])], _out(n), n.name)
+
+
+def _split(L: Lowering, n: Node) -> None:
+    sizes = L.const(f"{n.name}/sizes", np.array(n.attrs["sizes"], dtype=np.int64))
+    L.add("Split", [n.inputs[0].name, sizes], _out(n), n.name, axis=n.attrs["axis"])
+
+
+def _reshape(L: Lowering, n: Node) -> None:
+    shape = L.const(f"{n.name}/shape", np.array(n.attrs["shape"], dtype=np.int64))
+    L.add("Reshape", [n.inputs[0].name, shape], _out(n), n.name)
+
+
+def _pad(L: Lowering, n: Node) -> None:
+    pads = L.const(f"{n.name}/pads", np.array(n.attrs["pads"], dtype=np.int64))
+    ins = [n.inputs[0].name, pads]
+    if n.attrs["mode"] == "constant":
+        ins.append(_scalar(L, n, "value", n.attrs["value"]))
+    L.add("Pad", ins, _out(n), n.name, mode=n.attrs["mode"])
+
+
+def _embedding(L: Lowering, n: Node) -> None:
+    L.add("Gather", [L.weight(n, "weight"), n.inputs[0].name], _out(n), n.name, axis=0)
+
+
+def _slice(L: Lowering, n: Node) -> None:
+    a = n.attrs
+    big = np.iinfo(np.int64).max
+    ends = [e if abs(e) < 2 ** 62 else (big if e > 0 else -big) for e in a["ends"]]
+    ins = [n.inputs[0].name]
+    for key, vals in (("starts", a["starts"]), ("ends", ends), ("axes", a["axes"]), ("steps", a["steps"])):
+        ins.append(L.const(f"{n.name}/{key}", np.array(vals, dtype=np.int64)))
+    if not a["squeeze"]:
+        L.add("Slice", ins, _out(n), n.name)
+        return
+    mid = n.name + "/slice"
+    L.add("Slice", ins, [mid], mid)
+    axes = L.const(f"{n.name}/squeeze_axes", np.array(a["squeeze"], dtype=np.int64))
+    L.add("Squeeze", [mid, axes], _out(n), n.name)
+
+
+def _constant(L: Lowering, n: Node) -> None:
+    L.const(n.output.name, np.asarray(n.attrs["value"], dtype=NP[n.attrs["dtype"]]))
+
+
+LOWER: dict[str, Callable[[Lowering, Node], None]] = {
+    "conv1d": _conv, "conv2d": _conv, "conv3d": _conv, "conv_transpose2d": _deconv,
+    "max_pool2d": _pool("MaxPool"), "avg_pool2d": _pool("AveragePool"),
+    "global_avg_pool": _simple("GlobalAveragePool"), "linear": _linear, "matmul": _simple("MatMul"),
+    "batch_norm": _bn, "layer_norm": _ln,
+    "lrn": _simple("LRN", size="size", alpha="alpha", beta="beta", bias="k"),
+    "dropout": _dropout, "relu": _simple("Relu"), "leaky_relu": _simple("LeakyRelu", alpha="alpha"),
+    "elu": _simple("Elu", alpha="alpha"), "selu": _simple("Selu"), "sigmoid": _simple("Sigmoid"),
+    "tanh": _simple("Tanh"), "stanh": _stanh, "gelu": _gelu, "softmax": _simple("Softmax", axis="axis"),
+    "log_softmax": _simple("LogSoftmax", axis="axis"), "add": _simple("Add"), "sub": _simple("Sub"),
+    "mul": _simple("Mul"), "div": _simple("Div"), "concat": _simple("Concat", axis="axis"), "split": _split,
+    "flatten": _simple("Flatten", axis="axis"), "reshape": _reshape, "transpose": _simple("Transpose", perm="perm"),
+    "pad": _pad, "embedding": _embedding, "identity": _simple("Identity"), "slice": _slice,
+    "constant": _constant,
+}
+
+
+def build_model(g: Graph, opset: int = 17, doc: str = "") -> onnx.ModelProto:
+    L = Lowering(g, opset)
+    L.lower()
+    inputs = [value_info(v.name, v.type) for v in g.inputs]
+    outputs = [value_info(v.name, v.type) for v in g.outputs]
+    graph = helper.make_graph(L.nodes, g.name, inputs, outputs, initializer=L.inits, doc_string=doc or None)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="nncc",
+                              producer_version=__version__)
+    model.ir_version = min(model.ir_version, _IR_FOR_OPSET.get(opset, 9))
+    return model
+
+
+_IR_FOR_OPSET = {17: 8, 18: 8, 19: 9, 20: 9, 21: 10, 22: 10}
+
+
+def _externalize(model: onnx.ModelProto, data_name: str, threshold: int) -> bytes:
+    """Move large initializers to one side file, in order, 64-byte aligned (deterministic)."""
+    chunks: list[bytes] = []
+    offset = 0
+    for t in model.graph.initializer:
+        raw = t.raw_data
+        if len(raw) < threshold:
+            continue
+        pad = (-offset) % 64
+        if pad:
+            chunks.append(b"\0" * pad)
+            offset += pad
+        del t.external_data[:]
+        for k, v in (("location", data_name), ("offset", str(offset)), ("length", str(len(raw)))):
+            e = t.external_data.add()
+            e.key, e.value = k, v
+        t.data_location = TensorProto.EXTERNAL
+        chunks.append(raw)
+        offset += len(raw)
+        t.ClearField("raw_data")
+    return b"".join(chunks)
+
+
+def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
+    opset = int(ctx.options["opset"])
+    if not 17 <= opset <= 21:
+        ctx.bag.add(Diagnostic("E502", f"onnx opset {opset} is not supported; use 17 to 21", None))
+        return {}
+    model = build_model(g, opset, ctx.model.doc)
+    name = f"{ctx.stem}.onnx"
+    total = sum(len(t.raw_data) for t in model.graph.initializer)
+    mode = ctx.options["external_data"]
+    if mode == "always" or (mode == "auto" and total > TWO_GB - 64 * 1024 * 1024):
+        data_name = f"{ctx.stem}.onnx.data"
+        side = _externalize(model, data_name, int(ctx.options["external_threshold"]))
+        return {name: model.SerializeToString(deterministic=True), data_name: side}
+    return {name: model.SerializeToString(deterministic=True)}
