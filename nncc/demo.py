@@ -1,0 +1,73 @@
+"""`make demo`: compile every sample for every target, run each ONNX model once, print a table."""
+from __future__ import annotations
+
+import glob
+import os
+import sys
+import time
+
+
+def main(samples: str = "samples", out: str = "out") -> int:
+    from . import target as T
+    from .diagnostics import CompileError
+    from .driver import compile_model, place
+    from .output import write_files
+
+    files = sorted(glob.glob(os.path.join(samples, "*.yaml")))
+    targets = T.available()
+    rows = []
+    failures = 0
+    for path in files:
+        name = os.path.splitext(os.path.basename(path))[0]
+        row = [name]
+        onnx_file = None
+        for t in targets:
+            t0 = time.perf_counter()
+            try:
+                res = compile_model(path, t)
+                placed = place(res.files, os.path.join(out, t) + "/")
+                write_files(placed)
+                row.append(f"ok {1e3 * (time.perf_counter() - t0):.0f}ms")
+                if t == "onnx":
+                    onnx_file = next(p for p in placed if p.endswith(".onnx"))
+            except CompileError as e:
+                codes = {d.code for d in e.diagnostics}
+                row.append("n/a" if codes <= {"E501", "E404"} else "ERROR " + ",".join(sorted(codes)))
+                failures += 0 if codes <= {"E501", "E404"} else 1
+        row.append(_run_onnx(onnx_file) if onnx_file else "-")
+        rows.append(row)
+    heads = ["sample", *targets, "onnxruntime"]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
+    print("  ".join(h.ljust(w) for h, w in zip(heads, widths)))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+    print(f"\noutputs in {out}/<target>/; n/a = the sample uses an op or setting the target does not have")
+    return 1 if failures else 0
+
+
+def _run_onnx(path: str) -> str:
+    try:
+        import numpy as np
+        import onnxruntime as ort
+    except ImportError:
+        return "onnxruntime not installed"
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+    feeds = {}
+    rng = np.random.default_rng(0)
+    for i in sess.get_inputs():
+        shape = [d if isinstance(d, int) else 2 for d in i.shape]
+        if "int" in i.type:
+            feeds[i.name] = rng.integers(0, 2, shape).astype(np.int64 if "64" in i.type else np.int32)
+        else:
+            feeds[i.name] = rng.standard_normal(shape).astype(np.float16 if "16" in i.type else np.float32)
+    t0 = time.perf_counter()
+    outs = sess.run(None, feeds)
+    dt = time.perf_counter() - t0
+    return f"ok {'x'.join(map(str, outs[0].shape))} {dt * 1e3:.1f}ms"
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:3]))
