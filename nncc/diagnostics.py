@@ -72,8 +72,9 @@ class DiagnosticBag:
     def __init__(self) -> None:
         self.items: list[Diagnostic] = []
 
-    def add(self, d: Diagnostic) -> Diagnostic:
-        self.items.append(d)
+    def add(self, d: Diagnostic | None) -> Diagnostic | None:
+        if d is not None:  # None stands for an error already reported upstream
+            self.items.append(d)
         return d
 
     def error(self, code: str, message: str, span: Span | None = None, help: str | None = None,
@@ -83,8 +84,8 @@ class DiagnosticBag:
     def warning(self, code: str, message: str, span: Span | None = None, help: str | None = None) -> Diagnostic:
         return self.add(Diagnostic(code, message, span, help, "warning"))
 
-    def extend(self, ds: Iterable[Diagnostic]) -> None:
-        self.items.extend(ds)
+    def extend(self, ds: Iterable[Diagnostic | None]) -> None:
+        self.items.extend(d for d in ds if d is not None)
 
     @property
     def has_errors(self) -> bool:

@@ -73,7 +73,7 @@ def resolve_options(t: targets_mod.Target, fe: Frontend, cli: dict[str, str]) ->
     sec = model.targets.get(t.name) if model.targets is not None else None
     if model.targets is not None:
         for k, _ in model.targets.items:
-            if targets_mod.get(k.value) is None:
+            if k.value not in targets_mod.BUILTIN and targets_mod.get(k.value) is None:
                 guess = did_you_mean(k.value, targets_mod.available())
                 bag.error("E502", f"unknown target `{k.value}` in `targets`", k.span,
                           f"did you mean `{guess}`?" if guess else f"targets: {', '.join(targets_mod.available())}")

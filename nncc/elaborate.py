@@ -230,8 +230,9 @@ class Elaborator:
     def _check_blocks(self) -> None:
         for name, blk in self.m.blocks.items():
             if lookup(name) is not None:
-                self.bag.error("E307", f"block `{name}` has the name of a built-in op", blk.sig.span,
-                               "rename the block")
+                canon = lookup(name).name  # type: ignore[union-attr]
+                what = f"an alias of the built-in op `{canon}`" if canon != name else "the name of a built-in op"
+                self.bag.error("E307", f"block `{name}` has {what}", blk.sig.span, "rename the block")
             if name in self.params:
                 self._dup(name, blk.sig.span)
 
@@ -800,9 +801,6 @@ class Elaborator:
             self.call_stack.pop()
 
     def _repeat(self, e: A.Call, scope: Scope) -> Any:
-        if e.kwargs and any(k.name in ("n", "block") for k in e.kwargs):
-            raise EvalError("E305", "repeat takes its count and block positionally: x |> repeat(n, block, ...)",
-                            e.span)
         if len(e.args) < 3:
             raise EvalError("E304", "repeat needs an input, a count and a block: x |> repeat(n, block, args...)",
                             e.span)

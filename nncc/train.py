@@ -388,8 +388,14 @@ class TrainReader:
         if "schedule" in vals:
             c.schedule = self._config(vals["schedule"], SCHEDULES, "schedule")
         if "checkpoint" in vals:
-            c.checkpoint = self._config(vals["checkpoint"], CALLBACKS, "checkpoint") if isinstance(
-                vals["checkpoint"], YScalar) else None
+            ck = vals["checkpoint"]
+            if isinstance(ck, YMap):  # checkpoint: {every: 1, dir: ckpt}
+                schema = CALLBACKS["checkpoint"]
+                args, _ = self._fields(ck, schema, "checkpoint")
+                c.checkpoint = Config("checkpoint", {k: args.get(k, f.default) for k, f in schema.items()},
+                                      ck.span, tuple(args))
+            else:
+                c.checkpoint = self._config(ck, {"checkpoint": CALLBACKS["checkpoint"]}, "checkpoint")
         if "callbacks" in vals:
             cbs = vals["callbacks"]
             items = cbs.items if isinstance(cbs, YSeq) else [cbs]

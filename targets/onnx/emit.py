@@ -36,7 +36,10 @@ class Lowering:
 
     def const(self, name: str, arr: np.ndarray) -> str:
         if name not in self.init_names:
-            self.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
+            arr = np.asarray(arr)
+            if not arr.flags.c_contiguous:
+                arr = arr.copy(order="C")  # (np.ascontiguousarray would turn a 0-d array into 1-d)
+            self.inits.append(numpy_helper.from_array(arr, name))
             self.init_names.add(name)
         return name
 
@@ -145,7 +148,7 @@ def _gelu(L: Lowering, n: Node) -> None:
         L.add("Gelu", _x(n), _out(n), n.name)
         return
     x = n.inputs[0].name
-    d, e, p, h = (f"{n.name}/{s}" for s in ("div", "erf", "add", "half"))
+    d, e, p, h = (f"{n.name}/{s}" for s in ("div", "erf", "add", "x_times"))
     L.add("Div", [x, _scalar(L, n, "sqrt2", math.sqrt(2.0))], [d], d)
     L.add("Erf", [d], [e], e)
     L.add("Add", [e, _scalar(L, n, "one", 1.0)], [p], p)
