@@ -31,7 +31,7 @@ class Lowering:
         self.g = g
         self.opset = opset
         self.nodes: list[onnx.NodeProto] = []
-        self.inits: list[TensorProto] = []
+        self.inits: list[tuple[str, np.ndarray]] = []
         self.init_names: set[str] = set()
 
     def const(self, name: str, arr: np.ndarray) -> str:
@@ -39,7 +39,7 @@ class Lowering:
             arr = np.asarray(arr)
             if not arr.flags.c_contiguous:
                 arr = arr.copy(order="C")  # (np.ascontiguousarray would turn a 0-d array into 1-d)
-            self.inits.append(numpy_helper.from_array(arr, name))
+            self.inits.append((name, arr))
             self.init_names.add(name)
         return name
 
@@ -219,29 +219,87 @@ LOWER: dict[str, Callable[[Lowering, Node], None]] = {
 }
 
 
-def build_model(g: Graph, opset: int = 17, doc: str = "") -> onnx.ModelProto:
+def _header(name: str, arr: np.ndarray) -> TensorProto:
+    t = TensorProto()
+    t.name = name
+    t.dims.extend(arr.shape)
+    t.data_type = helper.np_dtype_to_tensor_dtype(arr.dtype)
+    return t
+
+
+def build_skeleton(g: Graph, opset: int = 17, doc: str = "") -> tuple[onnx.ModelProto, list[tuple[str, np.ndarray]]]:
+    """The model without initializer data, and the initializers as (name, array) in graph order."""
     L = Lowering(g, opset)
     L.lower()
     inputs = [value_info(v.name, v.type) for v in g.inputs]
     outputs = [value_info(v.name, v.type) for v in g.outputs]
-    graph = helper.make_graph(L.nodes, g.name, inputs, outputs, initializer=L.inits, doc_string=doc or None)
+    graph = helper.make_graph(L.nodes, g.name, inputs, outputs, doc_string=doc or None)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="nncc",
                               producer_version=__version__)
     model.ir_version = min(model.ir_version, _IR_FOR_OPSET.get(opset, 9))
+    return model, L.inits
+
+
+def build_model(g: Graph, opset: int = 17, doc: str = "") -> onnx.ModelProto:
+    """The complete ModelProto in memory (for tests and passes; `emit` avoids this copy)."""
+    model, inits = build_skeleton(g, opset, doc)
+    model.graph.initializer.extend(numpy_helper.from_array(a, n) for n, a in inits)
     return model
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _field(num: int, payload_len: int) -> bytes:
+    return _varint((num << 3) | 2) + _varint(payload_len)
+
+
+def serialize(model: onnx.ModelProto, inits: list[tuple[str, np.ndarray]]) -> bytes:
+    """Serialise with initializers appended on the wire, copying each weight's bytes once.
+
+    Protobuf merges repeated occurrences of an embedded message field, so
+    `model` + `ModelProto{graph: GraphProto{initializer: [...]}}` parses as one
+    model whose graph has those initializers. Building TensorProtos with raw_data
+    and serialising would copy every weight three times.
+    """
+    parts: list[bytes | memoryview] = []
+    size = 0
+    for name, arr in inits:
+        head = _header(name, arr).SerializeToString()
+        raw = memoryview(np.ascontiguousarray(arr).reshape(-1).view(np.uint8)) if arr.size else memoryview(b"")
+        raw_prefix = _field(9, raw.nbytes)  # TensorProto.raw_data = 9
+        tlen = len(head) + len(raw_prefix) + raw.nbytes
+        p = _field(5, tlen) + head + raw_prefix  # GraphProto.initializer = 5
+        parts += [p, raw]
+        size += len(p) + raw.nbytes
+    base = model.SerializeToString(deterministic=True)
+    return b"".join([base, _field(7, size), *parts])  # ModelProto.graph = 7
 
 
 _IR_FOR_OPSET = {17: 8, 18: 8, 19: 9, 20: 9, 21: 10, 22: 10}
 
 
-def _externalize(model: onnx.ModelProto, data_name: str, threshold: int) -> bytes:
+def _externalize(model: onnx.ModelProto, inits: list[tuple[str, np.ndarray]], data_name: str,
+                 threshold: int) -> bytes:
     """Move large initializers to one side file, in order, 64-byte aligned (deterministic)."""
     chunks: list[bytes] = []
     offset = 0
-    for t in model.graph.initializer:
-        raw = t.raw_data
-        if len(raw) < threshold:
+    for name, arr in inits:
+        t = model.graph.initializer.add()
+        if arr.nbytes < threshold:
+            t.CopyFrom(numpy_helper.from_array(arr, name))
             continue
+        t.CopyFrom(_header(name, arr))
+        raw = np.ascontiguousarray(arr).tobytes()
         pad = (-offset) % 64
         if pad:
             chunks.append(b"\0" * pad)
@@ -253,7 +311,6 @@ def _externalize(model: onnx.ModelProto, data_name: str, threshold: int) -> byte
         t.data_location = TensorProto.EXTERNAL
         chunks.append(raw)
         offset += len(raw)
-        t.ClearField("raw_data")
     return b"".join(chunks)
 
 
@@ -262,12 +319,12 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     if not 17 <= opset <= 21:
         ctx.bag.add(Diagnostic("E502", f"onnx opset {opset} is not supported; use 17 to 21", None))
         return {}
-    model = build_model(g, opset, ctx.model.doc)
+    model, inits = build_skeleton(g, opset, ctx.model.doc)
     name = f"{ctx.stem}.onnx"
-    total = sum(len(t.raw_data) for t in model.graph.initializer)
+    total = sum(a.nbytes for _, a in inits)
     mode = ctx.options["external_data"]
     if mode == "always" or (mode == "auto" and total > TWO_GB - 64 * 1024 * 1024):
         data_name = f"{ctx.stem}.onnx.data"
-        side = _externalize(model, data_name, int(ctx.options["external_threshold"]))
+        side = _externalize(model, inits, data_name, int(ctx.options["external_threshold"]))
         return {name: model.SerializeToString(deterministic=True), data_name: side}
-    return {name: model.SerializeToString(deterministic=True)}
+    return {name: serialize(model, inits)}
