@@ -43,11 +43,7 @@ def frontend(path: str, defines: dict[str, str] | None = None, data: bytes | Non
     """Everything up to target-independent validation (what `nncc lint` runs)."""
     m = read_model(path, data)
     el = Elaborator(m, defines)
-    try:
-        el.run()
-    except CompileError:
-        # still read train so its independent errors are reported too
-        raise
+    el.run()  # raises only for errors in params; the rest are collected with train's
     cfg = read_train(el, m.train)
     if cfg is None:
         for v in el.graph.inputs:

@@ -150,8 +150,7 @@ class Elaborator:
         self._check_blocks()
         self._eval_graph()
         self._eval_outputs()
-        self.bag.raise_if_errors()
-        return self.graph
+        return self.graph  # the caller raises, after reading `train` for independent errors
 
     def _eval_params(self) -> None:
         overrides = dict(self.defines)
@@ -746,6 +745,7 @@ class Elaborator:
 
     def _call_block(self, name: str, args: list, kwargs: dict, e: A.Call) -> Any:
         blk: Block = self.m.blocks[name]
+        self.used.add(name)
         if name in self.call_stack:
             chain = " → ".join([*self.call_stack[self.call_stack.index(name):], name])
             raise EvalError("E308", f"block `{name}` calls itself ({chain})", e.span,
@@ -848,9 +848,7 @@ class _PoisonError(EvalError):
 
 def elaborate(model: Model, defines: dict[str, str] | None = None) -> Graph:
     el = Elaborator(model, defines)
-    try:
-        g = el.run()
-    finally:
-        el.bag.items = [d for d in el.bag.items if d is not None]
+    g = el.run()
+    el.bag.raise_if_errors()
     g.meta["elaborator"] = el
     return g

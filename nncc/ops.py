@@ -716,3 +716,50 @@ class Cost:
     params: int = 0
     flops: int = 0
     extras: dict = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ energy models (SINGA kRBMVis/kRBMHid)
+
+@op("rbm", [T(), Param("hidden", "int"), Param("gaussian", "bool", False), Param("bias", "bool", True)],
+    weight_prefixes=("w", "vb", "hb"), category="energy",
+    flops=lambda ins, outs, a: 2 * per_sample(ins[0].shape) * a["hidden"],
+    doc="restricted Boltzmann machine over [N, visible]: weight [hidden, visible], visible bias vb, hidden "
+        "bias hb; the value is the hidden activation sigmoid(x·Wᵀ + hb) (x·Wᵀ + hb when gaussian); trained "
+        "with contrastive divergence (train.algorithm: cd)")
+def _rbm(ins, a):
+    x = ins[0]
+    _rank(x, 2, "rbm", "N, visible", help="flatten the input first" if x.rank > 2 else None)
+    _float(x, "rbm")
+    _positive("hidden", a["hidden"])
+    return [x.with_shape((x.shape[0], a["hidden"]))]
+
+
+REGISTRY["rbm"].weights = lambda ins, a: [
+    WeightSpec("weight", "w", (a["hidden"], ins[0].shape[-1]), Init("gaussian", (("mean", 0.0), ("std", 0.01)))),
+    *([WeightSpec("vbias", "vb", (ins[0].shape[-1],), Init("constant", (("value", 0.0),))),
+       WeightSpec("hbias", "hb", (a["hidden"],), Init("constant", (("value", 0.0),)))] if a["bias"] else []),
+]
+
+
+# ------------------------------------------------------------------ layout conversion (made by passes only)
+
+LAYOUT_RANK = {"N": 1, "NC": 2, "CN": 2, "NCT": 3, "NTC": 3, "NCHW": 4, "NHWC": 4}
+
+
+@op("reorder", [T(), Param("layout", "str")], flops=lambda ins, outs, a: 0,
+    doc="change a tensor's physical layout (made by the insert-layouts pass; not called by name); to a 2-D "
+        "layout from a higher rank it also flattens [N, rest]")
+def _reorder(ins, a):
+    x = ins[0]
+    lay = a["layout"]
+    if lay not in LAYOUT_RANK:
+        raise ShapeError(f"reorder: unknown layout {lay!r}", "layout")
+    r = LAYOUT_RANK[lay]
+    if r == x.rank:
+        return [TensorType(x.dtype, x.shape, lay)]
+    if r == 2 and x.rank > 2:
+        return [TensorType(x.dtype, (x.shape[0], prod(x.shape[1:])), lay)]
+    raise ShapeError(f"reorder cannot turn {x} into {lay}", 0)
+
+
+HIDDEN.add("reorder")

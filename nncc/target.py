@@ -50,6 +50,9 @@ class Target:
     needs_train: bool = False
     pipeline: tuple[str, ...] = ("dce",)
     emitter: str = ""  # "module:function" — imported only when emitting
+    layouts: Any = None  # LayoutTable, or options -> LayoutTable, for the insert-layouts pass
+    fusions: Any = ()  # fuse-pass Patterns, or options -> Patterns
+    summary: Any = None  # Result -> str: `nncc summary --target` shows the graph as the target sees it
 
     def emit(self, g: "Graph", ctx: EmitContext) -> dict[str, bytes]:
         mod, _, fn = self.emitter.partition(":")

@@ -377,7 +377,7 @@ class TrainReader:
             self.bag.error("E402", "give `epochs` or `steps`, not both", spans.get("steps"))
         if "loss" in vals:
             self._loss(vals["loss"])
-        else:
+        elif vals.get("algorithm") != "cd":  # contrastive divergence (energy models) has no loss
             self.bag.error("E403", "train needs a `loss`", node.span, "e.g. `loss: cross_entropy(logits, label)`")
         if "metrics" in vals:
             self._metrics(vals["metrics"])
