@@ -408,6 +408,10 @@ def _lrn(ins, a):
     _rank(ins[0], 4, "lrn", "N, C, H, W")
     _float(ins[0], "lrn")
     _positive("size", a["size"])
+    if a["size"] % 2 == 0:
+        # the window is centred on the channel; Caffe, SINGA and onnxruntime reject even sizes
+        raise ShapeError(f"lrn size must be odd (a window centred on each channel), got {a['size']}", "size",
+                         code="E202")
     return _same(ins, a)
 
 
