@@ -141,7 +141,7 @@ def compile_cmd(file: str, target: str, output: str | None, defines: tuple[str, 
     res = compile_model(file, target, defines=_defines(defines), seed=seed, weights=weights,
                         options=_defines(topts, "-O"), disable=set(disable), print_after=set(print_after),
                         print_after_all=print_after_all, verify_each=verify_each, opt_level=opt_level,
-                        printer=lambda s: click.echo(s, err=True))
+                        printer=lambda s: click.echo(s, err=True), stem=_output_stem(output))
     if res.frontend.warnings:
         report(res.frontend.warnings)
     files = place(res.files, output)
@@ -153,6 +153,13 @@ def compile_cmd(file: str, target: str, output: str | None, defines: tuple[str, 
         for s in res.stats:
             click.echo(f"{s.name:<20} {s.fired:>6} {'yes' if s.modified else 'no':>8} {s.seconds * 1e3:>9.2f}",
                        err=True)
+
+
+def _output_stem(output: str | None) -> str | None:
+    """`-o DIR/FILE.ext` names the files FILE.*; a folder (or no -o) keeps the model's name."""
+    if output is None or output.endswith(("/", os.sep)) or os.path.isdir(output):
+        return None
+    return os.path.splitext(os.path.basename(output))[0] or None
 
 
 @main.command()

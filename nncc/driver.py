@@ -138,7 +138,7 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
                   disable: set[str] | None = None, print_after: set[str] | None = None,
                   print_after_all: bool = False, verify_each: bool = False, opt_level: int | None = None,
                   printer: Callable[[str], None] | None = None, data: bytes | None = None,
-                  emit: bool = True) -> Result:
+                  emit: bool = True, stem: str | None = None) -> Result:
     t = targets_mod.get(target)
     if t is None:
         raise CompileError([Diagnostic("E500", f"unknown target `{target}`", None,
@@ -167,7 +167,9 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
             from .weights import materialize
 
             materialize(g, seed, weights)
-        ectx = targets_mod.EmitContext(fe.model, fe.train, opts, seed, weights, fe.model.name, bag)
+        # `stem` names the files (and what they refer to, e.g. ONNX external data): the model's name,
+        # or the name `-o FILE` gives the main file
+        ectx = targets_mod.EmitContext(fe.model, fe.train, opts, seed, weights, stem or fe.model.name, bag)
         files = t.emit(g, ectx)
         bag.raise_if_errors()
     return Result(files, fe, pm_front.stats + pm.stats, t.name, opts)
