@@ -4,19 +4,20 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+import ml_dtypes  # onnx's own dependency; numpy has no bfloat16
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from nncc import __version__
 from nncc.diagnostics import Diagnostic
-from nncc.ir import Graph, Node, TensorType
+from nncc.ir import Graph, Node, TensorType, Value
 from nncc.target import EmitContext
 
 ELEM = {"f16": TensorProto.FLOAT16, "bf16": TensorProto.BFLOAT16, "f32": TensorProto.FLOAT,
         "f64": TensorProto.DOUBLE, "i8": TensorProto.INT8, "i32": TensorProto.INT32, "i64": TensorProto.INT64,
         "bool": TensorProto.BOOL}
-NP = {"f16": np.float16, "bf16": np.float32, "f32": np.float32, "f64": np.float64, "i8": np.int8,
+NP = {"f16": np.float16, "bf16": ml_dtypes.bfloat16, "f32": np.float32, "f64": np.float64, "i8": np.int8,
       "i32": np.int32, "i64": np.int64, "bool": np.bool_}
 TWO_GB = 2 ** 31
 
@@ -46,7 +47,7 @@ class Lowering:
     def weight(self, n: Node, role: str) -> str:
         w = n.weights[role]
         src = w if w.share is None or w.share.type.shape != w.type.shape else w.share
-        return self.const(src.name, src.data)
+        return self.const(src.name, _data(src))
 
     def add(self, op: str, ins: list[str], outs: list[str], name: str, **attrs) -> None:
         self.nodes.append(helper.make_node(op, ins, outs, name=name, **attrs))
@@ -57,6 +58,12 @@ class Lowering:
             if fn is None:
                 raise KeyError(n.op)
             fn(self, n)
+
+
+def _data(w: Value) -> np.ndarray:
+    """A weight's values in its IR dtype (weights.py keeps bf16 as float32)."""
+    want = NP[w.type.dtype]
+    return w.data if w.data.dtype == want else w.data.astype(want)
 
 
 def _x(n: Node) -> list[str]:
@@ -104,7 +111,7 @@ def _linear(L: Lowering, n: Node) -> None:
         L.add("Gemm", ins, _out(n), n.name, transB=1)
         return
     w = n.weights["weight"]
-    wt = L.const(w.name + ".T", np.ascontiguousarray(w.data.T))
+    wt = L.const(w.name + ".T", np.ascontiguousarray(_data(w).T))
     if "bias" not in n.weights:
         L.add("MatMul", [x.name, wt], _out(n), n.name)
         return
