@@ -162,35 +162,111 @@ def _output_stem(output: str | None) -> str | None:
     return os.path.splitext(os.path.basename(output))[0] or None
 
 
-@main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path())
-@click.option("-D", "defines", multiple=True, metavar="NAME=VALUE", help="override a param")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def lint(files: tuple[str, ...], defines: tuple[str, ...], fmt: str) -> None:
-    """Check model files: syntax, names, types and shapes (no target, nothing written)."""
-    from .driver import frontend
+def _lint_options(f):
+    f = click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
+                     help="worker processes (default: one per CPU, when there are enough files)")(f)
+    f = click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+                     help="config file (default: .nncc.toml or pyproject.toml [tool.nncc], searched upwards)")(f)
+    f = click.option("--output-file", type=click.Path(dir_okay=False), default=None,
+                     help="write the report to a file instead of standard output")(f)
+    f = click.option("--ignore", default=None, metavar="CODES", help="comma-separated codes or prefixes to drop")(f)
+    f = click.option("--select", default=None, metavar="CODES",
+                     help="comma-separated codes or prefixes to report (default: all)")(f)
+    f = click.option("--strict", is_flag=True, help="warnings fail too (exit 1)")(f)
+    f = click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+                     show_default=True, help="text for people, json, sarif (code scanning), github (annotations)")(f)
+    f = click.option("-D", "defines", multiple=True, metavar="NAME=VALUE", help="override a param")(f)
+    f = click.argument("paths", nargs=-1, type=click.Path())(f)
+    return f
 
-    defs = _defines(defines)
-    all_diags: list[Diagnostic] = []
-    failed = False
-    for f in files:
-        if not os.path.isfile(f):
-            raise click.UsageError(f"no such file: {f}")
-        try:
-            fe = frontend(f, defs)
-            all_diags.extend(fe.warnings)
-        except CompileError as e:
-            all_diags.extend(e.diagnostics)
-            failed = True
-        except Exception as e:  # internal error on one file must not hide the others
-            if os.environ.get("NNCC_DEBUG"):
-                raise
-            all_diags.append(Diagnostic("E999", f"internal error: {type(e).__name__}: {e}", None))
-            failed = True
-    report(all_diags, fmt, sys.stdout if fmt == "json" else sys.stderr)
-    if fmt == "text" and not all_diags:
-        click.echo(f"{len(files)} file{'s' if len(files) != 1 else ''} checked, no problems", err=True)
+
+def _run_lint(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict: bool, select: str | None,
+              ignore: str | None, output_file: str | None, config_path: str | None, jobs: int | None,
+              fix: bool = False, targets: tuple[str, ...] | None = None) -> None:
+    from .lint import config as C
+    from .lint.report import render
+    from .lint.runner import discover, run
+
+    try:
+        cfg = C.load(config_path) if config_path else C.discover()
+        if select is not None:
+            cfg.select = C._codes(select.split(","), "--select", "command line")
+        if ignore is not None:
+            cfg.ignore = cfg.ignore + C._codes(ignore.split(","), "--ignore", "command line")
+    except C.ConfigError as e:
+        raise click.UsageError(str(e)) from None
+    except OSError as e:
+        raise click.UsageError(f"cannot read config: {e}") from None
+    try:
+        files = discover(paths or (".",), cfg)
+    except FileNotFoundError as e:
+        raise click.UsageError(f"no such file or directory: {e.filename}") from None
+    results = [r for r in run(files, cfg, _defines(defines), targets=targets, fix=fix, jobs=jobs) if not r.skipped]
+    stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
+    try:
+        color = fmt == "text" and stream.isatty() and os.environ.get("NO_COLOR") is None
+        text = render(results, fmt, color)
+        if text:
+            click.echo(text, file=stream, color=color)
+    finally:
+        if output_file:
+            stream.close()
+    diags = [f.diag for r in results for f in r.findings]
+    if any(d.code == "E999" for d in diags):
+        sys.exit(EXIT_USAGE)
+    failed = any(d.is_error or (strict and d.severity == "warning") for d in diags)
     sys.exit(EXIT_INPUT if failed else EXIT_OK)
+
+
+@main.command()
+@_lint_options
+@click.option("--fix", is_flag=True, help="apply the safe fixes, keeping comments and key order")
+def lint(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict: bool, select: str | None,
+         ignore: str | None, output_file: str | None, config_path: str | None, jobs: int | None, fix: bool) -> None:
+    """Check model files (and directories of them): syntax, names, types, shapes and the W-rules.
+
+    \b
+    Nothing is written (except by --fix) and no target is compiled; see `nncc check`.
+    Rules: docs/rules.md. Suppress one line with `# nncc: ignore[W101]`.
+    Exit codes: 0 clean, 1 errors (or warnings with --strict), 2 usage or internal error.
+    """
+    _run_lint(paths, defines, fmt, strict, select, ignore, output_file, config_path, jobs, fix=fix)
+
+
+@main.command()
+@_lint_options
+@click.option("--targets", "targets_opt", default=None, metavar="all|T1,T2",
+              help="targets to compile for (default: [tool.nncc] targets, else the file's `targets:`, else onnx)")
+def check(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict: bool, select: str | None,
+          ignore: str | None, output_file: str | None, config_path: str | None, jobs: int | None,
+          targets_opt: str | None) -> None:
+    """Lint model files, then compile each for each target in memory (nothing is written).
+
+    \b
+    Exit codes: 0 clean, 1 errors (or warnings with --strict), 2 usage or internal error.
+    """
+    from . import target as T
+
+    targets: tuple[str, ...] = ()
+    if targets_opt:
+        targets = tuple(x.strip() for x in targets_opt.split(",") if x.strip())
+        if targets != ("all",):
+            unknown = [t for t in targets if T.get(t) is None]
+            if unknown:
+                raise click.UsageError(f"unknown target{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+                                       f"targets: all, {', '.join(T.available())}")
+    _run_lint(paths, defines, fmt, strict, select, ignore, output_file, config_path, jobs, targets=targets)
+
+
+@main.command()
+@click.option("--indent", default=2, show_default=True, help="JSON indentation")
+def schema(indent: int) -> None:
+    """Print a JSON Schema of the model file (for yaml-language-server and other editors)."""
+    import json
+
+    from .lint.schema import model_schema
+
+    click.echo(json.dumps(model_schema(), indent=indent))
 
 
 @main.command()

@@ -26,7 +26,31 @@ _TOKEN_NAMES = {
 def _parser() -> Lark:
     text = resources.files("nncc.grammars").joinpath("expr.lark").read_text()
     return Lark(text, parser="lalr", start=["expr", "tensor_type", "signature", "targets"],
-                propagate_positions=True, maybe_placeholders=True, cache=False)
+                propagate_positions=True, maybe_placeholders=True, cache=_cache_path())
+
+
+def _cache_path() -> str | bool:
+    """A per-user file for Lark's parser-table cache (building the tables takes ~0.2 s; loading ~0.01 s).
+
+    Lark checks the grammar's hash stored in the file, so an outdated cache is rebuilt;
+    a user-owned directory (not the shared /tmp) because the cache is a pickle.
+    NNCC_NO_PARSER_CACHE=1 turns it off.
+    """
+    import os
+
+    if os.environ.get("NNCC_NO_PARSER_CACHE"):
+        return False
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    d = os.path.join(base, "nncc")
+    try:
+        os.makedirs(d, mode=0o700, exist_ok=True)
+    except OSError:
+        return False
+    if not os.access(d, os.W_OK):
+        return False
+    import lark
+
+    return os.path.join(d, f"expr-lark{lark.__version__}.cache")
 
 
 def _unescape(s: str) -> str:

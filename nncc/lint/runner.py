@@ -1,0 +1,265 @@
+"""Finding model files, linting and checking them (in parallel), and fixing them.
+
+`nncc lint` runs the front end (parse, elaborate, infer shapes, validate) and the
+W-rules; it never imports a target's emitter, onnx or torch. `nncc check` also
+compiles each file for each target in memory (`compile_model(..., emit=True)`),
+discarding the files.
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from ..diagnostics import CompileError, Diagnostic, Span
+from .checks import Finding, Fix, run_checks
+from .config import LintConfig
+from .suppress import Suppressions
+
+# a model file has a top-level `nncc:` or `graph:` key; other YAML (CI configs,
+# docker-compose files, ...) in a directory being linted is skipped quietly
+_MODEL_KEY = re.compile(r"^(?:nncc|graph)[ \t]*:", re.MULTILINE)
+_SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox",
+              ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist"}
+YAML_EXTS = (".yaml", ".yml")
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    skipped: bool = False  # not a model file
+    fixed: int = 0  # fixes applied by --fix
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [f.diag for f in self.findings]
+
+
+def is_model_text(text: str) -> bool:
+    return _MODEL_KEY.search(text) is not None
+
+
+def discover(paths: Iterable[str], cfg: LintConfig) -> list[tuple[str, bool]]:
+    """(path, explicit) for each file to lint; a file named on the command line is always linted.
+
+    Raises FileNotFoundError for a path that does not exist.
+    """
+    out: list[tuple[str, bool]] = []
+    seen: set[str] = set()
+    for p in paths:
+        if os.path.isfile(p):
+            if p not in seen:
+                seen.add(p)
+                out.append((p, True))
+            continue
+        if not os.path.isdir(p):
+            raise FileNotFoundError(2, "no such file or directory", p)
+        found = []
+        for root, dirs, files in os.walk(p):
+            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".")
+                             and not cfg.excluded(os.path.join(root, d)))
+            for f in files:
+                if f.endswith(YAML_EXTS):
+                    fp = os.path.join(root, f)
+                    if not cfg.excluded(fp):
+                        found.append(fp)
+        for fp in sorted(found):
+            if fp not in seen:
+                seen.add(fp)
+                out.append((fp, False))
+    return out
+
+
+def _internal(path: str, e: BaseException) -> Finding:
+    if os.environ.get("NNCC_DEBUG"):
+        raise e
+    return Finding(Diagnostic("E999", f"internal error: {type(e).__name__}: {e} (a bug in nncc; set NNCC_DEBUG=1 "
+                              "for a traceback)", Span(path, 1, 1, 1, 2)))
+
+
+def _filter(findings: list[Finding], path: str, text: str, cfg: LintConfig) -> list[Finding]:
+    sup = Suppressions(text)
+    out = []
+    seen: set[tuple] = set()
+    for f in findings:
+        d = f.diag
+        if not cfg.enabled(d.code, path) or sup.suppressed(d.code, d.span.line if d.span else None):
+            continue
+        key = (d.code, d.message, d.span)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(f)
+    out.sort(key=lambda f: (f.diag.span.line if f.diag.span else 0, f.diag.span.col if f.diag.span else 0,
+                            f.diag.code))
+    return out
+
+
+def _lint_text(path: str, text: str, data: bytes, cfg: LintConfig,
+               defines: dict[str, str] | None) -> tuple[list[Finding], bool]:
+    """All findings for one file, and whether it compiled through the front end."""
+    from ..driver import frontend
+
+    try:
+        fe = frontend(path, defines, data)
+    except CompileError as e:
+        return [Finding(d) for d in e.diagnostics], False
+    except RecursionError:
+        return [Finding(Diagnostic("E005", "the model nests too deeply to compile", Span(path, 1, 1, 1, 2)))], False
+    findings = [Finding(d) for d in fe.warnings]
+    findings += run_checks(fe, text, cfg.max_weight_bytes)
+    return findings, True
+
+
+def lint_file(path: str, cfg: LintConfig, defines: dict[str, str] | None = None, explicit: bool = True,
+              targets: tuple[str, ...] | None = None) -> FileResult:
+    """Lint one file; with `targets`, also compile it for each (what `nncc check` does)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as e:
+        return FileResult(path, [Finding(Diagnostic("E999", f"cannot read the file: {e.strerror or e}",
+                                                    Span(path, 1, 1, 1, 2)))])
+    text = data.decode("utf-8", errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not explicit and not is_model_text(text):
+        return FileResult(path, skipped=True)
+    try:
+        findings, ok = _lint_text(path, text, data, cfg, defines)
+        if ok and targets is not None:
+            findings += _compile_all(path, data, _targets_for(path, text, cfg, targets), defines)
+    except Exception as e:  # an internal error on one file must not hide the others
+        findings = [_internal(path, e)]
+    return FileResult(path, _filter(findings, path, text, cfg))
+
+
+def _targets_for(path: str, text: str, cfg: LintConfig, asked: tuple[str, ...]) -> list[str]:
+    from .. import target as T
+
+    if asked == ("all",):
+        return T.available()
+    if asked:
+        return list(asked)
+    if cfg.targets:
+        return list(cfg.targets)
+    from ..model import read_model
+
+    try:
+        m = read_model(path, text.encode())
+    except CompileError:
+        return []
+    if m.targets is not None and m.targets.items:
+        return [k.value for k, _ in m.targets.items if T.get(k.value) is not None]
+    return ["onnx"]
+
+
+def _compile_all(path: str, data: bytes, targets: list[str], defines: dict[str, str] | None) -> list[Finding]:
+    from ..driver import compile_model
+
+    out: list[Finding] = []
+    for t in targets:
+        try:
+            compile_model(path, t, defines=defines, data=data, emit=True)  # files stay in memory, unwritten
+        except CompileError as e:
+            for d in e.diagnostics:
+                out.append(Finding(Diagnostic(d.code, f"[{t}] {d.message}", d.span or Span(path, 1, 1, 1, 2),
+                                              d.help, d.severity, d.notes)))
+        except Exception as e:
+            f = _internal(path, e)
+            f.diag.message = f"[{t}] {f.diag.message}"
+            out.append(f)
+    return out
+
+
+# ---------------------------------------------------------------- many files
+
+def _work(args: tuple) -> FileResult:
+    path, explicit, cfg, defines, targets, fix = args
+    if fix:
+        return fix_file(path, cfg, defines, explicit)
+    return lint_file(path, cfg, defines, explicit, targets)
+
+
+def _warm() -> None:
+    """Import the front end and build the expression parser once, before forking workers."""
+    from .. import driver  # noqa: F401
+    from ..syntax import _parser
+
+    _parser()
+
+
+def run(files: list[tuple[str, bool]], cfg: LintConfig, defines: dict[str, str] | None = None,
+        targets: tuple[str, ...] | None = None, fix: bool = False, jobs: int | None = None) -> list[FileResult]:
+    """Lint (or check, or fix) files; in worker processes when there are enough of them."""
+    work = [(p, explicit, cfg, defines, targets, fix) for p, explicit in files]
+    n_cpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    jobs = n_cpu if jobs is None else max(1, jobs)
+    jobs = min(jobs, len(work))
+    per_proc = 8 if targets is None else 1  # below this many files a pool costs more than it saves
+    if jobs <= 1 or len(work) < 2 * per_proc:
+        _warm()
+        return [_work(w) for w in work]
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    _warm()
+    ctx = mp.get_context("fork") if sys.platform.startswith("linux") else None
+    chunk = max(1, min(64, len(work) // (jobs * 4)))
+    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as ex:
+        return list(ex.map(_work, work, chunksize=chunk))
+
+
+# ---------------------------------------------------------------- --fix
+
+def apply_fixes(text: str, fixes: list[Fix]) -> tuple[str, int]:
+    """Apply non-overlapping fixes (the first of two that overlap wins); returns (text, count)."""
+    edits: list[tuple[int, int, str]] = []
+    taken: list[tuple[int, int]] = []
+    n = 0
+    for fx in fixes:
+        spans = [(a, b) for a, b, _ in fx.edits]
+        if any(a < tb and ta < b or (a == b == ta) for a, b in spans for ta, tb in taken):
+            continue
+        taken.extend(spans)
+        edits.extend(fx.edits)
+        n += 1
+    for a, b, s in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        text = text[:a] + s + text[b:]
+    return text, n
+
+
+def fix_file(path: str, cfg: LintConfig, defines: dict[str, str] | None = None, explicit: bool = True) -> FileResult:
+    """Apply every safe fix (text edits at known spans: comments, key order and layout are kept), then re-lint."""
+    total = 0
+    for _ in range(8):  # a fix can reveal another (deleting a param that only fed another param)
+        res = lint_file(path, cfg, defines, explicit)
+        if res.skipped:
+            return res
+        fixes = [f.fix for f in res.findings if f.fix is not None]
+        if not fixes:
+            break
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        text = raw.decode("utf-8")
+        bom = "\ufeff" if text.startswith("\ufeff") else ""
+        new, n = apply_fixes(text[len(bom):], fixes)
+        if n == 0:
+            break
+        tmp = f"{path}.nncc-fix.tmp"
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(bom + new)
+        try:
+            import shutil
+
+            shutil.copymode(path, tmp)
+        except OSError:
+            pass
+        os.replace(tmp, path)
+        total += n
+    res = lint_file(path, cfg, defines, explicit)
+    res.fixed = total
+    return res
