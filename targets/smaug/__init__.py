@@ -1,0 +1,94 @@
+"""SMAUG target: `<name>_topo.pbtxt` (GraphProto, text) and `<name>_params.pb` (TensorDataArray).
+
+Back ends `Reference` (NCHW, float32, alignment 0) and `SMV` (NHWC, float16,
+alignment 8). What each SMAUG op wants is declared here as data for the
+target-independent `insert-layouts` and `fuse` passes; the emitter is
+`nncc.targets.smaug.emit` (imported only when emitting).
+"""
+from nncc.passes.fuse import Pattern
+from nncc.passes.layouts import ANY, CANON, LIKE_FIRST, LayoutTable, OpLayout
+from nncc.target import Option, Target
+
+# nncc op -> SMAUG OpType(s) it lowers to (documentation and the legalisation check)
+OPS = {
+    "conv2d": "Convolution3d | ConvolutionDepthwise (+ Padding, EltwiseAdd for a bias)",
+    "max_pool2d": "MaxPooling", "avg_pool2d": "AveragePooling", "global_avg_pool": "AveragePooling",
+    "linear": "InnerProduct (+ EltwiseAdd for a bias)", "batch_norm": "BatchNorm",
+    "relu": "ReLU", "leaky_relu": "LReLU", "elu": "ELU", "selu": "SELU", "tanh": "Tanh",
+    "sigmoid": "Sigmoid", "softmax": "Softmax",
+    "add": "EltwiseAdd (+ Repeat to broadcast)", "mul": "EltwiseMul (+ Repeat to broadcast)",
+    "concat": "Concat", "split": "Split", "reshape": "Reshape", "flatten": "Reorder (to NC)",
+    "pad": "Padding", "reorder": "Reorder", "constant": "Data",
+    "dropout": "(none: the identity at inference)", "identity": "(none)",
+    # training heads are not part of an inference model; dce removes them
+    "cross_entropy": "-", "mse": "-", "bce": "-", "accuracy": "-", "top_k_accuracy": "-",
+}
+
+BACKENDS = {  # name -> (4-D activation layout, inner-product weight layout, dtype, alignment)
+    "Reference": ("NCHW", "CN", "Float32", 0),
+    "SMV": ("NHWC", "NC", "Float16", 8),
+}
+
+ACTIVATIONS = frozenset({"relu", "leaky_relu", "elu", "selu", "tanh", "sigmoid"})
+
+
+def layouts(options: dict) -> LayoutTable:
+    """What each op wants on a back end (SMAUG's backend_layouts, per nncc op)."""
+    act, ip_w, _, _ = BACKENDS[options.get("backend", "Reference")]
+    spatial = OpLayout(inputs=(act,), output=act, weights={"weight": act})
+    elementwise = OpLayout(inputs=(ANY,), output=ANY, elementwise=True)
+    ops = {
+        "conv2d": spatial,
+        "max_pool2d": spatial, "avg_pool2d": spatial, "global_avg_pool": spatial,
+        "linear": OpLayout(inputs=({2: "NC"},), output="NC", weights={"weight": ip_w}, absorbs={"weight": 1}),
+        "batch_norm": OpLayout(inputs=({4: act, 2: "NC"},), output=ANY),
+        "softmax": OpLayout(inputs=({2: "NC"},), output="NC"),
+        "add": OpLayout(inputs=(ANY, LIKE_FIRST), output=ANY),
+        "mul": OpLayout(inputs=(ANY, LIKE_FIRST), output=ANY),
+        "concat": OpLayout(inputs=(ANY, LIKE_FIRST), output=ANY),
+        "split": OpLayout(inputs=(ANY,), output=ANY),
+        "pad": OpLayout(inputs=(ANY,), output=ANY),
+        "reshape": OpLayout(inputs=(CANON,), output=CANON),
+        "flatten": OpLayout(inputs=(ANY,), output="NC", flatten=True),
+        "dropout": elementwise, "identity": elementwise,
+        **{a: elementwise for a in ACTIVATIONS},
+    }
+    return LayoutTable(ops=ops, inputs={4: "NHWC"}, weights={"conv2d.weight": "NHWC", "linear.weight": "NC"})
+
+
+def _no_bias(nodes) -> bool:
+    # a fused activation runs before a separately added bias, so only bias-free producers fuse
+    return nodes[0].op == "batch_norm" or not nodes[0].attrs.get("bias", False)
+
+
+FUSIONS = (
+    Pattern("activation", (frozenset({"conv2d", "linear", "batch_norm"}), ACTIVATIONS), "absorb", when=_no_bias,
+            doc="an activation into the producing convolution, inner product or batch norm (act_params)"),
+)
+
+
+def _summary(result) -> str:
+    from .emit import summary
+
+    return summary(result)
+
+
+TARGET = Target(
+    name="smaug",
+    description="SMAUG accelerator simulator: <name>_topo.pbtxt (GraphProto) and <name>_params.pb",
+    options=[
+        Option("backend", "choice", "Reference", "Reference (NCHW, float32) or SMV (NHWC, float16, alignment 8)",
+               ("Reference", "SMV")),
+        Option("mem_policy", "choice", "AllDma", "host memory access policy",
+               ("AllDma", "AllAcp", "AllAcpWithDmaForWeights")),
+        Option("batch", "int", 1, "the batch size N stands for (SMAUG models run one batch)"),
+    ],
+    ops=OPS,
+    mode="inference",
+    needs_weights=True,
+    pipeline=("dce", "fuse", "insert-layouts"),
+    emitter="nncc.targets.smaug.emit:emit",
+    layouts=layouts,
+    fusions=FUSIONS,
+    summary=_summary,
+)

@@ -1,0 +1,586 @@
+"""Lowering laid-out IR to SMAUG's GraphProto and TensorDataArray.
+
+Runs after the target pipeline (dce, fuse, insert-layouts): every value has its
+physical layout in `TensorType.layout`, reorder nodes are in place, and each
+weight's stored/wanted layouts are in `node.meta["weight_layouts"]`. Names
+follow SMAUG's Python frontend: each op has a base name (`data`, `conv`,
+`mat_mul`, `reorder`, ...) made unique with `_1`, `_2`, ...; a node's outputs
+are `<node>/output<i>` and a Data node's tensor is `<node>/input0`, which is
+also the name of its values in the params file.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from google.protobuf import text_format
+
+from nncc.ir import Graph, Node, Value
+from nncc.passes.layouts import PERMS, RANK, canonical, physical, physical_axis, stored_array, to_layout
+from nncc.target import EmitContext
+
+from . import BACKENDS
+from . import graph_pb2 as pb
+
+NP = {"Float16": np.float16, "Float32": np.float32, "Float64": np.float64, "Int32": np.int32,
+      "Int64": np.int64, "Bool": np.bool_}
+INT_TYPES = {"i8": "Int32", "i32": "Int32", "i64": "Int64", "bool": "Bool"}
+
+# fused or standalone activation: nncc op -> SMAUG OpType name
+ACT = {"relu": "ReLU", "leaky_relu": "LReLU", "elu": "ELU", "selu": "SELU", "tanh": "Tanh",
+       "sigmoid": "Sigmoid", "softmax": "Softmax"}
+# the base name SMAUG's frontend gives each op
+BASE = {"ReLU": "relu", "LReLU": "lrelu", "ELU": "elu", "SELU": "selu", "Tanh": "tanh", "Sigmoid": "sigmoid",
+        "Softmax": "softmax"}
+SELU_ALPHA, SELU_LAMBDA = 1.6733, 1.0507  # SMAUG's defaults
+
+
+class Unsupported(Exception):
+    def __init__(self, message: str, help: str | None = None):
+        super().__init__(message)
+        self.help = help
+
+
+@dataclass
+class Ref:
+    """A SMAUG tensor: the node that makes it (None for none) and its description."""
+
+    node: str | None
+    index: int
+    proto: pb.TensorProto
+
+    @property
+    def dims(self) -> list[int]:
+        return list(self.proto.shape.dims)
+
+    @property
+    def layout(self) -> str:
+        return pb.DataLayout.Name(self.proto.shape.layout)
+
+
+def act_params(op: str, attrs: dict, fused: bool = True) -> pb.ActivationParams:
+    p = pb.ActivationParams()
+    if fused:
+        p.activation = pb.OpType.Value(ACT[op])
+    if op == "leaky_relu":
+        p.lrelu_params.slope = float(attrs.get("alpha", 0.01))
+    elif op == "elu":
+        p.elu_params.alpha = float(attrs.get("alpha", 1.0))
+    elif op == "selu":
+        p.elu_params.alpha = SELU_ALPHA
+        p.elu_params.lambda_param = SELU_LAMBDA
+    return p
+
+
+def _reorder_dims(dims: list[int], src: str, dst: str) -> list[int]:
+    if RANK[dst] == 2 and len(dims) > 2:
+        return [dims[0], int(np.prod(dims[1:]))]
+    logical = [0] * len(dims)
+    for i, p in enumerate(PERMS[src]):
+        logical[p] = dims[i]
+    return [logical[p] for p in PERMS[dst]]
+
+
+class Emitter:
+    def __init__(self, g: Graph, ctx: EmitContext):
+        self.g, self.ctx = g, ctx
+        opts = ctx.options
+        self.backend = opts.get("backend", "Reference")
+        _, _, self.ftype, self.align = BACKENDS[self.backend]
+        self.batch = int(opts.get("batch", 1))
+        self.graph = pb.GraphProto(name=ctx.stem, backend=self.backend,
+                                   mem_policy=pb.HostMemoryAccessPolicy.Value(opts.get("mem_policy", "AllDma")))
+        self.params = pb.TensorDataArray()
+        self.names: dict[str, int] = {}
+        self.refs: dict[int, Ref] = {}
+        self.weight_refs: dict[tuple, Ref] = {}
+        self.rng = np.random.default_rng([ctx.seed & 0xFFFFFFFF, 0x5A4A])
+        self.inputs = {id(v) for v in g.inputs}
+
+    # ------------------------------------------------------------ naming and tensors
+    def unique(self, name: str) -> str:
+        new = name
+        if name in self.names:
+            while True:
+                self.names[name] += 1
+                new = f"{name}_{self.names[name]}"
+                if new not in self.names:
+                    break
+        self.names[new] = 0
+        return new
+
+    def dtype(self, nncc_dtype: str) -> str:
+        return INT_TYPES.get(nncc_dtype, self.ftype)
+
+    def tensor(self, name: str, dtype: str, dims, layout: str) -> pb.TensorProto:
+        t = pb.TensorProto(name=name, data_type=pb.DataType.Value(dtype), data_format=pb.Uncompressed)
+        t.shape.dims.extend(int(d) for d in dims)
+        t.shape.layout = pb.DataLayout.Value(layout)
+        t.shape.alignment = self.align
+        return t
+
+    def concrete(self, shape) -> list[int]:
+        out = []
+        for d in shape:
+            if isinstance(d, int):
+                out.append(d)
+            elif isinstance(d, str) and d.isidentifier():
+                out.append(self.batch)
+            else:
+                raise Unsupported(f"dimension `{d}` is not a number; SMAUG needs static shapes",
+                                  "give the dims with -D, or a fixed size")
+        return out
+
+    def dims_of(self, v: Value) -> list[int]:
+        return list(physical(tuple(self.concrete(v.type.shape)), v.type.layout))
+
+    def layout_of(self, v: Value) -> str:
+        return v.type.layout or canonical(v.type.rank) or "X"
+
+    def add_node(self, base: str, op: str, inputs: list[Ref], outs: list[tuple[list[int], str]],
+                 params: pb.Params | None = None, dtype: str | None = None) -> list[Ref]:
+        name = self.unique(base)
+        node = self.graph.nodes.add(name=name, op=pb.OpType.Value(op))
+        for r in inputs:
+            if r.node is not None:
+                node.parents.append(r.node)
+                node.src_tensors_indices.append(r.index)
+            node.input_tensors.add().CopyFrom(r.proto)
+        dt = dtype or pb.DataType.Name(inputs[0].proto.data_type)
+        refs = []
+        for i, (dims, layout) in enumerate(outs):
+            t = self.tensor(f"{name}/output{i}", dt, dims, layout)
+            node.output_tensors.add().CopyFrom(t)
+            refs.append(Ref(name, i, t))
+        if params is not None:
+            node.params.SetInParent()
+            node.params.MergeFrom(params)
+        return refs
+
+    def data(self, arr: np.ndarray, layout: str, dtype: str) -> Ref:
+        """A Data node holding `arr` (already in `layout`'s dim order); its values go to the params file."""
+        name = self.unique("data")
+        t = self.tensor(f"{name}/input0", dtype, arr.shape, layout)
+        node = self.graph.nodes.add(name=name, op=pb.Data)
+        node.input_tensors.add().CopyFrom(t)
+        out = self.tensor(f"{name}/output0", dtype, arr.shape, layout)
+        node.output_tensors.add().CopyFrom(out)
+        self.params.data_array.append(encode(t.name, arr, dtype, self.align))
+        return Ref(name, 0, out)
+
+    def reorder(self, r: Ref, layout: str, base: str = "reorder") -> Ref:
+        dims = _reorder_dims(r.dims, r.layout, layout)
+        return self.add_node(base, "Reorder", [r], [(dims, layout)])[0]
+
+    # ------------------------------------------------------------ values and weights
+    def ref(self, v: Value) -> Ref:
+        r = self.refs.get(id(v))
+        if r is not None:
+            return r
+        if id(v) in self.inputs:
+            shape = self.concrete(v.type.shape)
+            dt = self.dtype(v.type.dtype)
+            if dt in ("Int32", "Int64"):
+                arr = np.zeros(shape, dtype=NP[dt])
+            elif dt == "Bool":
+                arr = np.zeros(shape, dtype=np.bool_)
+            else:
+                arr = self.rng.random(shape, dtype=np.float32)
+            r = self.data(to_layout(arr, self.layout_of(v)), self.layout_of(v), dt)
+            self.refs[id(v)] = r
+            return r
+        raise KeyError(v.name)  # pragma: no cover - the IR is in topological order
+
+    def weight(self, n: Node, role: str, arr: np.ndarray | None = None, layout: str | None = None) -> Ref:
+        """Data node (and Reorder, where stored and wanted layouts differ) for a weight."""
+        w = n.weights[role]
+        wl = n.meta.get("weight_layouts", {}).get(role)
+        stored = layout or (wl.stored if wl else canonical(w.type.rank))
+        wanted = layout or (wl.wanted if wl else stored)
+        key = (id(w), stored, wanted, arr is None)
+        if key in self.weight_refs and arr is None:
+            return self.weight_refs[key]
+        data = arr if arr is not None else stored_array(n, role, w.data)
+        r = self.data(data, stored, self.ftype)
+        if wanted != stored:
+            r = self.reorder(r, wanted)
+        if arr is None:
+            self.weight_refs[key] = r
+        return r
+
+    def bind(self, n: Node, refs: list[Ref]) -> None:
+        for v, r in zip(n.outputs, refs):
+            self.refs[id(v)] = r
+
+    def out(self, n: Node, i: int = 0) -> tuple[list[int], str]:
+        v = n.outputs[i]
+        return self.dims_of(v), self.layout_of(v)
+
+    def fused(self, n: Node, params: pb.Params) -> None:
+        act = n.attrs.get("activation")
+        if act:
+            params.act_params.CopyFrom(act_params(act, n.attrs.get("activation_attrs", {})))
+
+    def add_bias(self, n: Node, r: Ref) -> Ref:
+        """SMAUG's convolution and inner product have no bias: add it, broadcast as its frontend does."""
+        b = n.weights["bias"].data
+        c = b.shape[0]
+        logical = b.reshape((1, c) + (1,) * (n.outputs[0].type.rank - 2))
+        bref = self.weight(n, "bias", to_layout(logical, r.layout), r.layout)
+        return self.eltwise("EltwiseAdd", "add", r, bref, n)
+
+    def eltwise(self, op: str, base: str, a: Ref, b: Ref, n: Node) -> Ref:
+        da, db = a.dims, b.dims
+        if len(da) != len(db):
+            raise Unsupported(f"`{n.op}` of tensors of rank {len(da)} and {len(db)}: SMAUG broadcasts only "
+                              "tensors of the same rank", "reshape the smaller operand first")
+        ma, mb = [1] * len(da), [1] * len(db)
+        for i, (x, y) in enumerate(zip(da, db)):
+            if x == y:
+                continue
+            if x == 1:
+                ma[i] = y
+            elif y == 1:
+                mb[i] = x
+            else:  # pragma: no cover - shapes were checked by infer-shapes
+                raise Unsupported(f"cannot broadcast {da} and {db}")
+        if any(m != 1 for m in ma):
+            a = self.add_node(f"{base}:repeat_a", "Repeat", [a], [([x * m for x, m in zip(da, ma)], a.layout)])[0]
+        if any(m != 1 for m in mb):
+            b = self.add_node(f"{base}:repeat_b", "Repeat", [b], [([y * m for y, m in zip(db, mb)], b.layout)])[0]
+        return self.add_node(base, op, [a, b], [(a.dims, a.layout)])[0]
+
+    def padding(self, r: Ref, pads_logical: list[tuple[int, int]], base: str = "padding") -> Ref:
+        """A Padding node; `pads_logical[d]` = (begin, end) of canonical dim d."""
+        rank = len(r.dims)
+        size: list[int] = []
+        for p in range(rank):
+            d = PERMS[r.layout][p] if r.layout in PERMS and RANK[r.layout] == rank else p
+            size.extend(pads_logical[d])
+        dims = [x + size[2 * i] + size[2 * i + 1] for i, x in enumerate(r.dims)]
+        params = pb.Params()
+        params.padding_params.padding_size.extend(size)
+        return self.add_node(base, "Padding", [r], [(dims, r.layout)], params)[0]
+
+    # ------------------------------------------------------------ driver
+    def run(self) -> tuple[bytes, bytes]:
+        for n in self.g.nodes:
+            fn = LOWER.get(n.op)
+            try:
+                if fn is None:
+                    raise Unsupported(f"target `smaug` has no equivalent of `{n.op}`")
+                fn(self, n)
+            except Unsupported as e:
+                self.ctx.bag.error("E504", f"{n.op}: {e}", n.span, e.help)
+                # keep going so that independent problems are reported too
+                for v in n.outputs:
+                    if v.type is not None and id(v) not in self.refs:
+                        try:
+                            self.refs[id(v)] = Ref(None, 0, self.tensor(v.name, self.dtype(v.type.dtype),
+                                                                        self.dims_of(v), self.layout_of(v)))
+                        except Unsupported:
+                            self.refs[id(v)] = Ref(None, 0, self.tensor(v.name, self.ftype, [1], "N"))
+        topo = text_format.MessageToString(self.graph).encode()
+        return topo, self.params.SerializeToString()
+
+
+def encode(name: str, arr: np.ndarray, dtype: str, alignment: int) -> pb.TensorData:
+    """Values as SMAUG's frontend stores them: last dim padded to the alignment, float16 two per int32."""
+    arr = np.asarray(arr, dtype=NP[dtype])
+    if alignment and arr.ndim and arr.shape[-1] % alignment:
+        pad = [(0, 0)] * (arr.ndim - 1) + [(0, alignment - arr.shape[-1] % alignment)]
+        arr = np.pad(arr, pad, "constant")
+    flat = np.ascontiguousarray(arr).reshape(-1)
+    td = pb.TensorData(name=name)
+    if dtype == "Float16":
+        if flat.size % 2:
+            flat = np.append(flat, np.float16(0))
+        td.half_data.extend(flat.view(np.int32).tolist())
+    elif dtype == "Float32":
+        td.float_data.extend(flat.tolist())
+    elif dtype == "Float64":
+        td.double_data.extend(flat.tolist())
+    elif dtype == "Int32":
+        td.int_data.extend(flat.tolist())
+    elif dtype == "Int64":
+        td.int64_data.extend(flat.tolist())
+    elif dtype == "Bool":
+        td.bool_data.extend(flat.tolist())
+    return td
+
+
+def decode(td: pb.TensorData, tensor: pb.TensorProto) -> np.ndarray:
+    """The inverse of `encode` for a Data node's tensor: values in the topology's dims (padding dropped)."""
+    dims = list(tensor.shape.dims)
+    dtype = pb.DataType.Name(tensor.data_type)
+    align = tensor.shape.alignment
+    padded = list(dims)
+    if align and dims and dims[-1] % align:
+        padded[-1] += align - dims[-1] % align
+    n = int(np.prod(padded)) if padded else 1
+    if dtype == "Float16":
+        arr = np.array(td.half_data, dtype=np.int32).view(np.float16)[:n]
+    else:
+        field = {"Float32": "float_data", "Float64": "double_data", "Int32": "int_data", "Int64": "int64_data",
+                 "Bool": "bool_data"}[dtype]
+        arr = np.array(getattr(td, field), dtype=NP[dtype])
+    if arr.size != n:
+        raise ValueError(f"{td.name}: {arr.size} values for padded dims {padded}")
+    arr = arr.reshape(padded)
+    return arr[tuple(slice(0, d) for d in dims)]
+
+
+# ------------------------------------------------------------------ lowering, one function per IR op
+
+def _conv(E: Emitter, n: Node) -> None:
+    a = n.attrs
+    if any(d != 1 for d in a["dilation"]):
+        raise Unsupported("SMAUG convolutions have no dilation", "use dilation=1")
+    x = E.ref(n.inputs[0])
+    c_in = n.inputs[0].type.shape[1]
+    if a["groups"] == 1:
+        op, base = "Convolution3d", "conv"
+    elif a["groups"] == c_in == a["out_channels"]:
+        op, base = "ConvolutionDepthwise", "depthwise_conv"
+    else:
+        raise Unsupported(f"groups={a['groups']}: SMAUG has ordinary (groups=1) and depthwise "
+                          "(groups = in = out channels) convolutions only")
+    k, pads = a["kernel"], a["pads"]
+    same = [(math.ceil((kk - 1) / 2), (kk - 1) // 2) for kk in k]
+    have = [(pads[i], pads[2 + i]) for i in range(2)]
+    params = pb.Params()
+    if all(p == (0, 0) for p in have):
+        params.conv_params.padding = pb.ValidPadding
+    elif have == same:
+        params.conv_params.padding = pb.SamePadding
+    else:
+        x = E.padding(x, [(0, 0), (0, 0), *have])
+        params.conv_params.padding = pb.ValidPadding
+    params.conv_params.stride.extend(a["stride"])
+    E.fused(n, params)
+    if op == "ConvolutionDepthwise":
+        w = n.weights["weight"]
+        wl = n.meta.get("weight_layouts", {}).get("weight")
+        stored = wl.stored if wl else "NCHW"
+        dw = w.data.reshape((1, w.data.shape[0], *w.data.shape[2:]))
+        wref = E.weight(n, "weight", to_layout(dw, stored), stored)
+        if wl and wl.converts:
+            wref = E.reorder(wref, wl.wanted)
+    else:
+        wref = E.weight(n, "weight")
+    r = E.add_node(base, op, [x, wref], [E.out(n)], params)[0]
+    if "bias" in n.weights:
+        r = E.add_bias(n, r)
+    E.bind(n, [r])
+
+
+def _nonnegative(v: Value) -> bool:
+    p = v.producer
+    if p is None:
+        return False
+    if p.op in ("relu", "sigmoid") or p.attrs.get("activation") in ("relu", "sigmoid"):
+        return True
+    return p.op in ("max_pool2d", "dropout", "identity") and _nonnegative(p.inputs[0])
+
+
+def _pool(E: Emitter, n: Node) -> None:
+    a = n.attrs
+    x = E.ref(n.inputs[0])
+    avg = n.op != "max_pool2d"
+    if n.op == "global_avg_pool":
+        k = tuple(E.concrete(n.inputs[0].type.shape[2:]))
+        st, pads = k, (0,) * 4
+    else:
+        k, st, pads = a["kernel"], a["stride"], a["pads"]
+    if any(pads):
+        if avg and not a.get("count_include_pad", False):
+            raise Unsupported("SMAUG pools have no padding; an explicit Padding would be counted in the average",
+                              "use count_include_pad=true, or no padding")
+        if not avg and not _nonnegative(n.inputs[0]):
+            raise Unsupported("SMAUG pools have no padding, and zero padding changes a max pool of negative values",
+                              "pool the output of a ReLU, or use no padding")
+        x = E.padding(x, [(0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])])
+    params = pb.Params()
+    params.pool_params.stride.extend(st)
+    params.pool_params.pool_size.extend(k)
+    out = E.out(n)
+    lay = x.layout
+    rows, cols = (x.dims[2], x.dims[3]) if lay == "NCHW" else (x.dims[1], x.dims[2])
+    want = [(rows - k[0]) // st[0] + 1, (cols - k[1]) // st[1] + 1]
+    got = [out[0][2], out[0][3]] if lay == "NCHW" else [out[0][1], out[0][2]]
+    if want != got:
+        raise Unsupported(f"SMAUG computes a {want[0]}x{want[1]} output here, the model {got[0]}x{got[1]} "
+                          "(ceil_mode?)", "use ceil_mode=false")
+    r = E.add_node("avg_pool" if avg else "max_pool", "AveragePooling" if avg else "MaxPooling", [x], [out], params)
+    E.bind(n, r)
+
+
+def _linear(E: Emitter, n: Node) -> None:
+    if n.inputs[0].type.rank != 2:
+        raise Unsupported(f"SMAUG's InnerProduct takes a 2-D input, got {n.inputs[0].type}",
+                          "flatten the input first")
+    x = E.ref(n.inputs[0])
+    params = pb.Params()
+    E.fused(n, params)
+    r = E.add_node("mat_mul", "InnerProduct", [x, E.weight(n, "weight")], [E.out(n)], params)[0]
+    if "bias" in n.weights:
+        r = E.add_bias(n, r)
+    E.bind(n, [r])
+
+
+def _batch_norm(E: Emitter, n: Node) -> None:
+    if n.inputs[0].type.rank not in (2, 4):
+        raise Unsupported(f"SMAUG's BatchNorm takes a 2-D or 4-D input, got {n.inputs[0].type}")
+    x = E.ref(n.inputs[0])
+    eps = float(n.attrs.get("eps", 1e-5))
+    ws = {}
+    for role in ("mean", "var", "scale", "bias"):
+        d = np.asarray(n.weights[role].data, dtype=np.float32)
+        if role == "var":  # SMAUG takes 1/sqrt(var + eps), precomputed
+            d = 1.0 / np.sqrt(d + eps)
+        ws[role] = E.weight(n, role, d.reshape(1, -1), "NC")
+    params = pb.Params()
+    E.fused(n, params)
+    r = E.add_node("batch_norm", "BatchNorm", [x, ws["mean"], ws["var"], ws["scale"], ws["bias"]], [E.out(n)],
+                   params)
+    E.bind(n, r)
+
+
+def _activation(E: Emitter, n: Node) -> None:
+    x = E.ref(n.inputs[0])
+    op = ACT[n.op]
+    if n.op == "softmax":
+        if n.inputs[0].type.rank != 2 or n.attrs.get("axis", -1) not in (1, -1):
+            raise Unsupported("SMAUG's Softmax works on a 2-D [N, C] input along C", "flatten first")
+    params = None
+    if n.op in ("leaky_relu", "elu", "selu"):
+        params = pb.Params()
+        params.act_params.CopyFrom(act_params(n.op, n.attrs, fused=False))
+    E.bind(n, E.add_node(BASE[op], op, [x], [E.out(n)], params))
+
+
+def _binary(E: Emitter, n: Node) -> None:
+    a, b = E.ref(n.inputs[0]), E.ref(n.inputs[1])
+    op, base = ("EltwiseAdd", "add") if n.op == "add" else ("EltwiseMul", "mul")
+    E.bind(n, [E.eltwise(op, base, a, b, n)])
+
+
+def _concat(E: Emitter, n: Node) -> None:
+    xs = [E.ref(v) for v in n.inputs]
+    v0 = n.inputs[0]
+    params = pb.Params()
+    params.concat_params.concat_axis = physical_axis(n.attrs["axis"], E.layout_of(v0), v0.type.rank)
+    E.bind(n, E.add_node("concat", "Concat", xs, [E.out(n)], params))
+
+
+def _split(E: Emitter, n: Node) -> None:
+    x = E.ref(n.inputs[0])
+    v0 = n.inputs[0]
+    if len(n.outputs) == 1:
+        E.bind(n, [x])
+        return
+    params = pb.Params()
+    params.split_params.split_axis = physical_axis(n.attrs["axis"], E.layout_of(v0), v0.type.rank)
+    E.bind(n, E.add_node("split", "Split", [x], [E.out(n, i) for i in range(len(n.outputs))], params))
+
+
+def _reshape(E: Emitter, n: Node) -> None:
+    x = E.ref(n.inputs[0])
+    out = E.out(n)
+    if out[1] not in PERMS:
+        raise Unsupported(f"SMAUG has no layout for a {n.outputs[0].type.rank}-D tensor")
+    E.bind(n, E.add_node("reshape", "Reshape", [x], [out]))
+
+
+def _flatten(E: Emitter, n: Node) -> None:
+    x = E.ref(n.inputs[0])
+    if n.inputs[0].type.rank <= 2 and n.outputs[0].type.shape == n.inputs[0].type.shape:
+        E.bind(n, [x])
+        return
+    raise Unsupported(f"flatten(axis={n.attrs.get('axis')}) of {n.inputs[0].type}: SMAUG flattens [N, rest] only")
+
+
+def _reorder(E: Emitter, n: Node) -> None:
+    x = E.ref(n.inputs[0])
+    lay = n.attrs["layout"]
+    base = "reorder"
+    if len(x.dims) == 3 and RANK[lay] == 2:  # SMAUG flattens 4-D only; a 3-D tensor is reshaped
+        E.bind(n, E.add_node("reshape", "Reshape", [x], [E.out(n)]))
+        return
+    E.bind(n, [E.reorder(x, lay, base)])
+
+
+def _pad(E: Emitter, n: Node) -> None:
+    a = n.attrs
+    if a.get("mode", "constant") != "constant" or float(a.get("value", 0.0)) != 0.0:
+        raise Unsupported("SMAUG's Padding pads with zeros only", 'use mode="constant", value=0')
+    x = E.ref(n.inputs[0])
+    r = n.inputs[0].type.rank
+    p = a["pads"]
+    E.bind(n, [E.padding(x, [(p[d], p[r + d]) for d in range(r)])])
+
+
+def _alias(E: Emitter, n: Node) -> None:
+    E.bind(n, [E.ref(n.inputs[0])])
+
+
+def _constant(E: Emitter, n: Node) -> None:
+    v = n.outputs[0]
+    dt = E.dtype(v.type.dtype)
+    arr = np.broadcast_to(np.asarray(n.attrs["value"], dtype=NP[dt]), E.concrete(v.type.shape))
+    lay = E.layout_of(v)
+    if lay not in PERMS:
+        raise Unsupported("SMAUG has no layout for a 0-D tensor")
+    E.bind(n, [E.data(to_layout(arr, lay), lay, dt)])
+
+
+LOWER = {
+    "conv2d": _conv, "max_pool2d": _pool, "avg_pool2d": _pool, "global_avg_pool": _pool, "linear": _linear,
+    "batch_norm": _batch_norm, **{k: _activation for k in ACT}, "add": _binary, "mul": _binary,
+    "concat": _concat, "split": _split, "reshape": _reshape, "flatten": _flatten, "reorder": _reorder,
+    "pad": _pad, "dropout": _alias, "identity": _alias, "constant": _constant,
+}
+
+
+def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
+    topo, params = Emitter(g, ctx).run()
+    return {f"{ctx.stem}_topo.pbtxt": topo, f"{ctx.stem}_params.pb": params}
+
+
+# ------------------------------------------------------------------ summary
+
+def summary_text(graph: pb.GraphProto) -> str:
+    """The graph as SMAUG's `Graph.print_summary` shows it."""
+    bar = "=" * 65
+    line = "-" * 65
+    children: dict[str, list[str]] = {}
+    for node in graph.nodes:
+        for p in node.parents:
+            children.setdefault(p, []).append(node.name)
+
+    def tensor(t: pb.TensorProto) -> str:
+        dims = ", ".join(str(d) for d in t.shape.dims)
+        return (f"  {t.name} {pb.DataType.Name(t.data_type)} [{dims}] {pb.DataLayout.Name(t.shape.layout)} "
+                f"alignment({t.shape.alignment})")
+
+    out = [bar, f"      Summary of the network: {graph.name} ({graph.backend})", bar,
+           f"Host memory access policy: {pb.HostMemoryAccessPolicy.Name(graph.mem_policy)}.", line]
+    for node in graph.nodes:
+        out.append(f"Name: {node.name} ({pb.OpType.Name(node.op)})")
+        out.append("Parents:" + " ".join(node.parents))
+        out.append("Children:" + " ".join(children.get(node.name, [])))
+        out.append("Input tensors:")
+        out.extend(tensor(t) for t in node.input_tensors)
+        out.append("Output tensors:")
+        out.extend(tensor(t) for t in node.output_tensors)
+        if node.HasField("params") and node.params.ListFields():
+            out.append("Params: " + text_format.MessageToString(node.params, as_one_line=True))
+        out.append(line)
+    return "\n".join(out)
+
+
+def summary(result) -> str:
+    name = next(k for k in result.files if k.endswith("_topo.pbtxt"))
+    graph = text_format.Parse(result.files[name].decode(), pb.GraphProto())
+    return summary_text(graph)
