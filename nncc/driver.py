@@ -172,6 +172,7 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
         ectx = targets_mod.EmitContext(fe.model, fe.train, opts, seed, weights, stem or fe.model.name, bag)
         files = t.emit(g, ectx)
         bag.raise_if_errors()
+        fe.warnings.extend(d for d in bag if not d.is_error)  # a target's warnings are reported too
     return Result(files, fe, pm_front.stats + pm.stats, t.name, opts)
 
 
