@@ -203,7 +203,8 @@ class Emitter:
                       f"({', '.join(v.name for v in labels)}) (target `lbann`)", labels[1].span)
         for v in labels:
             users = [n for n in heads if v in n.inputs]
-            field = "responses" if users and all(n.op == "mse" for n in users) else "labels"
+            classes = ("cross_entropy", "accuracy", "top_k_accuracy")
+            field = "responses" if users and not any(n.op in classes for n in users) else "labels"
             lay, sub = self.layer(v.name, [], "input")
             sub.data_field = field
             self.src[id(v)] = lay.name
@@ -971,6 +972,11 @@ def _slice(em: Emitter, n: Node) -> None:
 
 def _reshape(em: Emitter, n: Node) -> None:
     x, out = n.inputs[0], n.output
+    users = [m for m in em.g.nodes if out in m.inputs]
+    if n.op == "flatten" and out.type.rank == 2 and users and all(
+            m.op == "linear" and m.inputs[0] is out for m in users) and out not in em.g.outputs:
+        em.src[id(out)] = em.x(x)  # LBANN's fully_connected flattens its input itself
+        return
     if out.type.rank == 0 or out.type.shape[0] != x.type.shape[0]:
         raise Unsupported(f"`{n.op}` from {x.type} to {out.type} moves the mini-batch dimension, which LBANN "
                           f"cannot (target `lbann`)", n.span, "keep dim 0 and reshape the rest")
