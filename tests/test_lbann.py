@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from google.protobuf import text_format
+from nncc.targets.lbann import OPS
+from nncc.targets.lbann import lbann_pb2 as pb
 
 from nncc.cli import main
 from nncc.diagnostics import CompileError
 from nncc.driver import compile_model
-from nncc.targets.lbann import OPS
-from nncc.targets.lbann import lbann_pb2 as pb
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT.parent / "shared" / "reference" / "lbann" / "lenet.prototext"
@@ -123,7 +123,7 @@ def test_lenet_layer_settings_match_reference(lenet):
 def test_lenet_weights_match_reference(lenet):
     ours, ref = lenet
     assert len(ours.model.weights) == len(ref.model.weights) == 10
-    inits = lambda m: Counter(w.initializer.WhichOneof("initializer_type") for w in m.weights)  # noqa: E731
+    inits = lambda m: Counter(w.initializer.WhichOneof("initializer_type") for w in m.weights)
     assert inits(ours.model) == inits(ref.model)
     by_name = {w.name for w in ours.model.weights}
     for lay in ours.model.layer:  # every weight a layer names exists, two per learning layer as upstream
@@ -134,14 +134,14 @@ def test_lenet_weights_match_reference(lenet):
 
 def test_lenet_objective_metrics_callbacks_optimizer_trainer_match_reference(lenet):
     ours, ref = lenet
-    layers = lambda m: {lay.name: kind(lay) for lay in m.layer}  # noqa: E731
+    layers = lambda m: {lay.name: kind(lay) for lay in m.layer}
 
     def objective(m):
         of = m.objective_function
         return ([(t.scale_factor, layers(m)[t.layer]) for t in of.layer_term], len(of.l2_weight_regularization))
 
     assert objective(ours.model) == objective(ref.model) == ([(1.0, "cross_entropy")], 0)
-    metric = lambda m: [(x.layer_metric.name, x.layer_metric.unit, layers(m)[x.layer_metric.layer])  # noqa: E731
+    metric = lambda m: [(x.layer_metric.name, x.layer_metric.unit, layers(m)[x.layer_metric.layer])
                         for x in m.metric]
     assert metric(ours.model) == metric(ref.model)
     assert [c.WhichOneof("callback_type") for c in ours.model.callback] == \
@@ -267,17 +267,18 @@ def line_of(text: str, marker: str) -> int:
 
 
 @pytest.mark.parametrize("change, marker, words", [
-    (dict(optimizer="adadelta(lr=1.0)"), "adadelta", ["adadelta", "lbann"]),
-    (dict(optimizer="sgd(lr=0.1, momentum=0.9, dampening=0.1)"), "dampening", ["dampening", "lbann"]),
-    (dict(transform="mean_file(\"mean.bin\")"), "mean_file", ["mean_file", "lbann"]),
-    (dict(transform="horizontal_flip()"), "horizontal_flip", ["horizontal_flip", "lbann"]),
-    (dict(extra="  schedule: inverse(gamma=0.1, power=0.75)"), "inverse", ["inverse", "lbann"]),
-    (dict(extra="  test_steps: 10"), "test_steps", ["test_steps", "lbann"]),
-    (dict(extra="  callbacks:\n    - early_stopping(metric=\"accuracy\")"), "early_stopping", ["early_stopping", "lbann"]),
-    (dict(graph=GRAPH.replace("pad=1", "pad=[0, 0, 1, 1]")), "conv2d", ["asymmetric padding", "lbann"]),
-    (dict(graph=GRAPH.replace("conv2d(image, 4, 3, pad=1) |> relu",
-                              "max_pool2d(image, 3, stride=2, ceil_mode=true)")), "ceil_mode", ["ceil_mode", "lbann"]),
-    (dict(graph=GRAPH.replace("logits: c |>", "t: transpose(c, [1, 0, 2, 3]) |> transpose([1, 0, 2, 3])\n  logits: t |>")), "transpose", ["transpose", "mini-batch", "lbann"]),
+    ({"optimizer": "adadelta(lr=1.0)"}, "adadelta", ["adadelta", "lbann"]),
+    ({"optimizer": "sgd(lr=0.1, momentum=0.9, dampening=0.1)"}, "dampening", ["dampening", "lbann"]),
+    ({"transform": "mean_file(\"mean.bin\")"}, "mean_file", ["mean_file", "lbann"]),
+    ({"transform": "horizontal_flip()"}, "horizontal_flip", ["horizontal_flip", "lbann"]),
+    ({"extra": "  schedule: inverse(gamma=0.1, power=0.75)"}, "inverse", ["inverse", "lbann"]),
+    ({"extra": "  test_steps: 10"}, "test_steps", ["test_steps", "lbann"]),
+    ({"extra": "  callbacks:\n    - early_stopping(metric=\"accuracy\")"}, "early_stopping", ["early_stopping", "lbann"]),
+    ({"graph": GRAPH.replace("pad=1", "pad=[0, 0, 1, 1]")}, "conv2d", ["asymmetric padding", "lbann"]),
+    ({"graph": GRAPH.replace("conv2d(image, 4, 3, pad=1) |> relu",
+                                "max_pool2d(image, 3, stride=2, ceil_mode=true)")}, "ceil_mode", ["ceil_mode", "lbann"]),
+    ({"graph": GRAPH.replace("logits: c |>",
+                                "t: transpose(c, [1, 0, 2, 3]) |> transpose([1, 0, 2, 3])\n  logits: t |>")}, "transpose", ["transpose", "mini-batch", "lbann"]),
 ])
 def test_unsupported_setting_is_a_diagnostic_with_its_line(tmp_path, change, marker, words):
     text = model(**change)
@@ -331,14 +332,14 @@ def test_launch_scripts_have_the_sizes_and_pass_bash_n(tmp_path, launcher, expec
     assert "--prototext=m.prototext" in sh and "--procs_per_trainer=6" in sh
     script = tmp_path / "m.sh"
     script.write_text(sh)
-    r = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+    r = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stderr
 
 
 def test_bash_n_catches_a_broken_script(tmp_path):
     bad = tmp_path / "bad.sh"
     bad.write_text("#!/bin/bash\nif true; then\n")
-    assert subprocess.run(["bash", "-n", str(bad)], capture_output=True).returncode != 0
+    assert subprocess.run(["bash", "-n", str(bad)], capture_output=True, check=False).returncode != 0
 
 
 def test_launch_defaults_to_one_process(tmp_path):
@@ -503,7 +504,7 @@ def test_target_is_listed_with_its_options():
 
 def test_docs_have_the_mapping_table_and_how_to_run():
     doc = (ROOT / "docs" / "targets" / "lbann.md").read_text()
-    for op, target in OPS.items():
+    for op in OPS:
         assert f"`{op}`" in doc, op
     for word in ("sbatch", "flux batch", "mpirun", "--prototext", "L2WeightRegularization", "reader"):
         assert word in doc, word
@@ -517,5 +518,5 @@ def test_samples_scripts_pass_bash_n(tmp_path):
         sh = compile_model(path, "lbann").files[f"{compile_model(path, 'lbann', emit=False).frontend.model.name}.sh"]
         p = tmp_path / "s.sh"
         p.write_bytes(sh)
-        assert subprocess.run(["bash", "-n", str(p)]).returncode == 0, path
+        assert subprocess.run(["bash", "-n", str(p)], check=False).returncode == 0, path
         os.remove(p)

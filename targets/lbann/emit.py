@@ -12,7 +12,8 @@ import math
 import os
 import re
 import shlex
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from google.protobuf import text_format
 
@@ -342,7 +343,7 @@ class Emitter:
                               f"per epoch is unknown (target `lbann`)", span,
                               "give train.dataset_size, or count in epochs")
         ep = steps / spe
-        whole = max(int(round(ep)), 1 if steps else 0)
+        whole = max(round(ep), 1 if steps else 0)
         if abs(ep - whole) > 1e-9:
             self.ctx.bag.warning("W502", f"{what}: step {steps} is epoch {ep:.3f}; LBANN schedules this by whole "
                                  f"epochs, so it happens at epoch {whole} ({spe:g} steps per epoch)", span,
@@ -387,7 +388,7 @@ class Emitter:
                 if spe is None or epochs is None:
                     raise Unsupported("cosine(): LBANN decays by steps and the number of steps is unknown "
                                       "(target `lbann`)", s.span, "give cosine(steps=…) or train.dataset_size")
-                total = int(round(spe * epochs))
+                total = round(spe * epochs)
             for mult, names in groups:
                 cbs.add().cosine_decay_learning_rate.CopyFrom(pb.Callback.CallbackCosineDecayLearningRate(
                     weights=" ".join(names), lr_max=base_lr * mult, lr_min=float(s.get("min_lr", 0.0)) * mult,
