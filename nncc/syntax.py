@@ -53,6 +53,13 @@ def _cache_path() -> str | bool:
     return os.path.join(d, f"expr-lark{lark.__version__}.cache")
 
 
+@functools.lru_cache(maxsize=16384)
+def _parse_tree(text: str, start: str):
+    """Parse trees by text: model files repeat many expressions (`relu`, `batch_norm`, types), and a
+    Transformer never mutates the tree, so a tree is reused for every scalar with the same text."""
+    return _parser().parse(text, start=start)
+
+
 def _unescape(s: str) -> str:
     body = s[1:-1]
     if "\\" not in body:
@@ -213,7 +220,7 @@ def parse(scalar: YScalar, start: str = "expr") -> A.Expr:
                 "targets": "a name"}[start]
         raise CompileError([Diagnostic("E101", f"expected {what}, found an empty value", scalar.span)])
     try:
-        tree = _parser().parse(text, start=start)
+        tree = _parse_tree(text, start)
         return _ToAST(scalar).transform(tree)
     except UnexpectedInput as e:
         raise CompileError([_syntax_diag(scalar, e, start)]) from None

@@ -95,7 +95,7 @@ def _codes(v: Any, key: str, path: str) -> tuple[str, ...]:
         x = x.strip().upper()
         if x in ("ALL", ""):
             x = ""
-        elif not (x[0] in "EW" and x[1:].isdigit()):
+        elif not (x[0] in "EW" and (x[1:].isdigit() or not x[1:]) and len(x) <= 4):
             raise ConfigError(f"{path}: `{key}`: {x!r} is not a rule code or prefix (E…, W1…, W101)")
         out.append(x)
     return tuple(out)

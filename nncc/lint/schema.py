@@ -79,8 +79,7 @@ def train_schema() -> dict[str, Any]:
         "data": _obj({r: data_source for r in ("train", "validate", "test")}),
         "distributed": _obj(fields(DISTRIBUTED_FIELDS)),
     })
-    req = [k for k, f in TRAIN_FIELDS.items() if f.default is R] + ["loss", "optimizer"]
-    return _obj(props, sorted(set(req)))
+    return _obj(props, [k for k, f in TRAIN_FIELDS.items() if f.default is R])
 
 
 def targets_schema() -> dict[str, Any]:
