@@ -13,6 +13,7 @@ import click
 
 from . import __version__
 from .diagnostics import CompileError, Diagnostic, render_json, render_text
+from .limits import click_options as _limit_options
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -127,6 +128,7 @@ def main() -> None:
 @click.option("--opt-level", type=click.IntRange(0, 2), default=None, help="0 none, 1 structural, 2 numeric")
 @click.option("--pass-stats", is_flag=True, help="show how often each pass fired and its time")
 @_pass_options
+@_limit_options
 @_guard
 def compile_cmd(file: str, target: str, output: str | None, defines: tuple[str, ...], topts: tuple[str, ...],
                 seed: int, weights: str | None, opt_level: int | None, pass_stats: bool, disable: tuple[str, ...],
@@ -173,6 +175,9 @@ def _lint_options(f):
     f = click.option("--select", default=None, metavar="CODES",
                      help="comma-separated codes or prefixes to report (default: all)")(f)
     f = click.option("--strict", is_flag=True, help="warnings fail too (exit 1)")(f)
+    f = click.option("--models-only", is_flag=True,
+                     help="skip YAML files without a top-level `nncc:` or `graph:` key even when named "
+                     "(for pre-commit)")(f)
     f = click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
                      show_default=True, help="text for people, json, sarif (code scanning), github (annotations)")(f)
     f = click.option("-D", "defines", multiple=True, metavar="NAME=VALUE", help="override a param")(f)
@@ -180,9 +185,9 @@ def _lint_options(f):
     return f
 
 
-def _run_lint(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict: bool, select: str | None,
-              ignore: str | None, output_file: str | None, config_path: str | None, jobs: int | None,
-              fix: bool = False, targets: tuple[str, ...] | None = None) -> None:
+def _run_lint(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict: bool, models_only: bool,
+              select: str | None, ignore: str | None, output_file: str | None, config_path: str | None,
+              jobs: int | None, fix: bool = False, targets: tuple[str, ...] | None = None) -> None:
     from .lint import config as C
     from .lint.report import render
     from .lint.runner import discover, run
@@ -199,6 +204,8 @@ def _run_lint(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict
         raise click.UsageError(f"cannot read config: {e}") from None
     try:
         files = discover(paths or (".",), cfg)
+        if models_only:
+            files = [(p, False) for p, _ in files]
     except FileNotFoundError as e:
         raise click.UsageError(f"no such file or directory: {e.filename}") from None
     results = [r for r in run(files, cfg, _defines(defines), targets=targets, fix=fix, jobs=jobs) if not r.skipped]
@@ -221,8 +228,10 @@ def _run_lint(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict
 @main.command()
 @_lint_options
 @click.option("--fix", is_flag=True, help="apply the safe fixes, keeping comments and key order")
-def lint(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict: bool, select: str | None,
-         ignore: str | None, output_file: str | None, config_path: str | None, jobs: int | None, fix: bool) -> None:
+@_limit_options
+def lint(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict: bool, models_only: bool,
+         select: str | None, ignore: str | None, output_file: str | None, config_path: str | None,
+         jobs: int | None, fix: bool) -> None:
     """Check model files (and directories of them): syntax, names, types, shapes and the W-rules.
 
     \b
@@ -230,16 +239,17 @@ def lint(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict: boo
     Rules: docs/rules.md. Suppress one line with `# nncc: ignore[W101]`.
     Exit codes: 0 clean, 1 errors (or warnings with --strict), 2 usage or internal error.
     """
-    _run_lint(paths, defines, fmt, strict, select, ignore, output_file, config_path, jobs, fix=fix)
+    _run_lint(paths, defines, fmt, strict, models_only, select, ignore, output_file, config_path, jobs, fix=fix)
 
 
 @main.command()
 @_lint_options
 @click.option("--targets", "targets_opt", default=None, metavar="all|T1,T2",
               help="targets to compile for (default: [tool.nncc] targets, else the file's `targets:`, else onnx)")
-def check(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict: bool, select: str | None,
-          ignore: str | None, output_file: str | None, config_path: str | None, jobs: int | None,
-          targets_opt: str | None) -> None:
+@_limit_options
+def check(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict: bool, models_only: bool,
+          select: str | None, ignore: str | None, output_file: str | None, config_path: str | None,
+          jobs: int | None, targets_opt: str | None) -> None:
     """Lint model files, then compile each for each target in memory (nothing is written).
 
     \b
@@ -255,7 +265,8 @@ def check(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict: bo
             if unknown:
                 raise click.UsageError(f"unknown target{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
                                        f"targets: all, {', '.join(T.available())}")
-    _run_lint(paths, defines, fmt, strict, select, ignore, output_file, config_path, jobs, targets=targets)
+    _run_lint(paths, defines, fmt, strict, models_only, select, ignore, output_file, config_path, jobs,
+              targets=targets)
 
 
 @main.command()
@@ -273,6 +284,7 @@ def schema(indent: int) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("-D", "defines", multiple=True, metavar="NAME=VALUE", help="override a param")
 @click.option("-t", "--target", default=None, help="show the graph as this target will see it")
+@_limit_options
 @_guard
 def summary(file: str, defines: tuple[str, ...], target: str | None) -> None:
     """Per layer: name, op, output shape, parameters, FLOPs; totals; the training setup."""
@@ -286,6 +298,7 @@ def summary(file: str, defines: tuple[str, ...], target: str | None) -> None:
 @click.option("-D", "defines", multiple=True, metavar="NAME=VALUE", help="override a param")
 @click.option("-t", "--target", default=None, help="run the target's passes too")
 @_pass_options
+@_limit_options
 @_guard
 def ir(file: str, defines: tuple[str, ...], target: str | None, disable: tuple[str, ...],
        print_after: tuple[str, ...], print_after_all: bool, verify_each: bool) -> None:

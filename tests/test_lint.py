@@ -288,6 +288,18 @@ def test_directories_recurse_and_skip_other_yaml(tmp_path):
     assert {d["file"] for d in doc["diagnostics"]} == {os.path.join("models", "sub", "b.yml")}
     # a non-model YAML file named explicitly is linted (and fails)
     assert cli("lint", "models/docker-compose.yaml", cwd=tmp_path).exit_code == 1
+    # ... unless --models-only (what the pre-commit hooks pass)
+    res = cli("lint", "--models-only", "models/docker-compose.yaml", "models/a.yaml", cwd=tmp_path)
+    assert res.exit_code == 0 and "1 file checked" in res.output
+
+
+def test_pre_commit_hooks():
+    import yaml
+
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert set(hooks) == {"nncc-lint", "nncc-check"}
+    for h in hooks.values():
+        assert h["entry"].split()[:2] in (["nncc", "lint"], ["nncc", "check"]) and h["language"] == "python"
 
 
 def test_parallel_matches_serial(tmp_path):
