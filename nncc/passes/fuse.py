@@ -24,7 +24,8 @@ Built-in rewrites:
   and records the folded op in `attrs["activation"]` and its attributes in
   `attrs["activation_attrs"]` (a two-node chain: producer → activation, as
   SMAUG's `act_params` or cuDNN's fused activations want). The names of folded
-  nodes are kept in `meta["fused"]`.
+  nodes are kept in `meta["fused"]`. A node that already has an activation is
+  left alone (the rewrite returns False).
 
 Example (what the SMAUG target declares)::
 
@@ -69,8 +70,8 @@ def register_rewrite(name: str, fn: Rewrite) -> Rewrite:
 def absorb(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
     """Fold the last node of the chain into the first (see the module doc)."""
     first, last = nodes[0], nodes[-1]
-    if first is last:
-        return False
+    if first is last or first.attrs.get("activation"):
+        return False  # one fused activation per node: conv → relu → tanh keeps the tanh
     first.attrs["activation"] = last.op
     first.attrs["activation_attrs"] = {k: v for k, v in last.attrs.items() if not k.startswith("_")}
     first.meta.setdefault("fused", []).extend(n.name for n in nodes[1:])

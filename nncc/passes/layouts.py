@@ -283,6 +283,8 @@ class _Inserter:
                 wl.feature_axis = s.absorbs[role]
                 self.count += 1
             rec[role] = wl
+            if w.type is not None and RANK.get(stored) == rank:
+                w.type = TensorType(w.type.dtype, w.type.shape, stored)
             if wl.converts:
                 self.count += 1
 

@@ -33,7 +33,8 @@ ACT = {"relu": "ReLU", "leaky_relu": "LReLU", "elu": "ELU", "selu": "SELU", "tan
 # the base name SMAUG's frontend gives each op
 BASE = {"ReLU": "relu", "LReLU": "lrelu", "ELU": "elu", "SELU": "selu", "Tanh": "tanh", "Sigmoid": "sigmoid",
         "Softmax": "softmax"}
-SELU_ALPHA, SELU_LAMBDA = 1.6733, 1.0507  # SMAUG's defaults
+# nncc's selu is Klambauer et al.'s; SMAUG's frontend defaults (1.6733, 1.0507) round these
+SELU_ALPHA, SELU_LAMBDA = 1.6732632423543772, 1.0507009873554805
 
 
 class Unsupported(Exception):
@@ -91,7 +92,7 @@ class Emitter:
         self.batch = int(opts.get("batch", 1))
         self.graph = pb.GraphProto(name=ctx.stem, backend=self.backend,
                                    mem_policy=pb.HostMemoryAccessPolicy.Value(opts.get("mem_policy", "AllDma")))
-        self.params = pb.TensorDataArray()
+        self.params: list[bytes] = []  # serialised TensorData, in order
         self.names: dict[str, int] = {}
         self.refs: dict[int, Ref] = {}
         self.weight_refs: dict[tuple, Ref] = {}
@@ -166,7 +167,7 @@ class Emitter:
         node.input_tensors.add().CopyFrom(t)
         out = self.tensor(f"{name}/output0", dtype, arr.shape, layout)
         node.output_tensors.add().CopyFrom(out)
-        self.params.data_array.append(encode(t.name, arr, dtype, self.align))
+        self.params.append(encode(t.name, arr, dtype, self.align))
         return Ref(name, 0, out)
 
     def reorder(self, r: Ref, layout: str, base: str = "reorder") -> Ref:
@@ -282,32 +283,80 @@ class Emitter:
                         except Unsupported:
                             self.refs[id(v)] = Ref(None, 0, self.tensor(v.name, self.ftype, [1], "N"))
         topo = text_format.MessageToString(self.graph).encode()
-        return topo, self.params.SerializeToString()
+        return topo, params_file(self.params)
 
 
-def encode(name: str, arr: np.ndarray, dtype: str, alignment: int) -> pb.TensorData:
-    """Values as SMAUG's frontend stores them: last dim padded to the alignment, float16 two per int32."""
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _varints(a: np.ndarray, chunk: int = 1 << 20) -> bytes:
+    """Protobuf varints of int32/int64 values (negatives sign-extended to 64 bits), vectorised."""
+    parts = []
+    for start in range(0, a.size, chunk):
+        u = a[start:start + chunk].astype(np.int64).view(np.uint64)
+        cols = []
+        live = np.ones(u.shape, dtype=bool)
+        for k in range(10):
+            rest = u >> np.uint64(7 * (k + 1))
+            more = rest != 0
+            cols.append((((u >> np.uint64(7 * k)) & np.uint64(0x7F)) | np.where(more, 0x80, 0).astype(np.uint64))
+                        .astype(np.uint8))
+            cols.append(live)
+            live = live & more
+        b = np.stack(cols[0::2], axis=1)
+        m = np.stack(cols[1::2], axis=1)
+        parts.append(b[m].tobytes())
+    return b"".join(parts)
+
+
+# TensorData field numbers and wire encodings, per data type
+_FIELDS = {"Float16": (2, "varint"), "Float32": (3, "<f4"), "Float64": (4, "<f8"), "Int32": (5, "varint"),
+           "Int64": (6, "varint"), "Bool": (7, "varint")}
+
+
+def padded(arr: np.ndarray, dtype: str, alignment: int) -> np.ndarray:
+    """The values as SMAUG's frontend stores them: last dim zero-padded to a multiple of the alignment."""
     arr = np.asarray(arr, dtype=NP[dtype])
     if alignment and arr.ndim and arr.shape[-1] % alignment:
         pad = [(0, 0)] * (arr.ndim - 1) + [(0, alignment - arr.shape[-1] % alignment)]
         arr = np.pad(arr, pad, "constant")
-    flat = np.ascontiguousarray(arr).reshape(-1)
-    td = pb.TensorData(name=name)
+    return np.ascontiguousarray(arr)
+
+
+def encode(name: str, arr: np.ndarray, dtype: str, alignment: int) -> bytes:
+    """One serialised TensorData: last dim padded to the alignment, float16 packed two per int32.
+
+    Written straight from numpy (the wire format of packed repeated fields) rather than through
+    protobuf's Python lists, which costs seconds per hundred million values.
+    """
+    flat = padded(arr, dtype, alignment).reshape(-1)
+    if dtype == "Float16" and flat.size % 2:
+        flat = np.append(flat, np.float16(0))
+    field, enc = _FIELDS[dtype]
     if dtype == "Float16":
-        if flat.size % 2:
-            flat = np.append(flat, np.float16(0))
-        td.half_data.extend(flat.view(np.int32).tolist())
-    elif dtype == "Float32":
-        td.float_data.extend(flat.tolist())
-    elif dtype == "Float64":
-        td.double_data.extend(flat.tolist())
-    elif dtype == "Int32":
-        td.int_data.extend(flat.tolist())
-    elif dtype == "Int64":
-        td.int64_data.extend(flat.tolist())
-    elif dtype == "Bool":
-        td.bool_data.extend(flat.tolist())
-    return td
+        payload = _varints(flat.view(np.int32))
+    elif enc == "varint":
+        payload = _varints(flat.astype(np.int64))
+    else:
+        payload = flat.astype(enc).tobytes()
+    head = pb.TensorData(name=name).SerializeToString()
+    if flat.size:
+        head += _varint(field << 3 | 2) + _varint(len(payload))
+    return head + payload
+
+
+def params_file(tensors: list[bytes]) -> bytes:
+    """A TensorDataArray of already-serialised TensorData messages (field 1, length-delimited)."""
+    return b"".join(b"\x0a" + _varint(len(t)) + t for t in tensors)
 
 
 def decode(td: pb.TensorData, tensor: pb.TensorProto) -> np.ndarray:
