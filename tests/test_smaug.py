@@ -342,13 +342,13 @@ def _canonical(x, layout):
     return _nchw(x, layout) if x.ndim == 4 else x
 
 
-def numerics(path: str, backend: str, tmp_path: Path, defines=None, input_node: str = "data"):
+def numerics(path: str, backend: str, tmp_path: Path, defines=None, input_node: str = "data", disable=None):
     torch_ref = pytest.importorskip("torch_ref")
     fe = frontend(path, defines)
     arrays = torch_ref.random_weights(fe.graph, seed=5)
     npz = tmp_path / "w.npz"
     np.savez(npz, **arrays)
-    res, graph, params = compile_smaug(path, backend, weights=str(npz), defines=defines)
+    res, graph, params = compile_smaug(path, backend, weights=str(npz), defines=defines, disable=disable)
     env = interpret(graph, params)
     x = _canonical(env[input_node][0], graph.nodes[0].output_tensors[0].shape.layout)
     if backend == "SMV":  # the model's own weights, rounded as SMV stores them
@@ -391,12 +391,18 @@ MIXED = model({"x": "f32[N, 4, 9, 10]"}, """
 def test_numerics_mixed_ops(backend, tmp_path):
     graph = numerics(write(tmp_path, MIXED), backend, tmp_path)
     ops = {pb.OpType.Name(n.op) for n in graph.nodes}
-    assert {"ConvolutionDepthwise", "Padding", "AveragePooling", "Concat", "BatchNorm", "SELU", "Split",
-            "EltwiseMul", "Sigmoid", "Tanh", "Softmax", "EltwiseAdd", "Repeat", "LReLU"} <= ops
+    assert {"ConvolutionDepthwise", "Padding", "AveragePooling", "Concat", "BatchNorm", "Split", "ELU",
+            "EltwiseMul", "Sigmoid", "Tanh", "Softmax", "EltwiseAdd", "Repeat", "MaxPooling"} <= ops
     same = [n for n in graph.nodes if n.op == pb.Convolution3d][0]
     assert same.params.conv_params.padding == pb.SamePadding
     assert same.params.act_params.activation == pb.LReLU
     assert abs(same.params.act_params.lrelu_params.slope - 0.2) < 1e-7
+    bn = next(n for n in graph.nodes if n.op == pb.BatchNorm)
+    assert bn.params.act_params.activation == pb.SELU  # and the relu after it stays a node
+    assert any(n.op == pb.ReLU and n.parents == [bn.name] for n in graph.nodes)
+    # every activation as its own node
+    plain = numerics(write(tmp_path, MIXED), backend, tmp_path, disable={"fuse"})
+    assert {"LReLU", "SELU", "ELU", "ReLU"} <= {pb.OpType.Name(n.op) for n in plain.nodes}
 
 
 def test_reshape_and_flatten_of_non_canonical_layouts(tmp_path):
