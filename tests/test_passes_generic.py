@@ -14,9 +14,17 @@ from nncc.diagnostics import DiagnosticBag
 from nncc.driver import frontend
 from nncc.ir import Graph, Node
 from nncc.passes import PassContext, PassManager
-from nncc.passes.fuse import REWRITES, Pattern, absorb, fuse_with, register_rewrite
-from nncc.passes.layouts import ANY, CANON, LIKE_FIRST, LayoutTable, OpLayout, feature_permutation, physical, \
-    stored_array
+from nncc.passes.fuse import REWRITES, Pattern, fuse_with, register_rewrite
+from nncc.passes.layouts import (
+    ANY,
+    CANON,
+    LIKE_FIRST,
+    LayoutTable,
+    OpLayout,
+    feature_permutation,
+    physical,
+    stored_array,
+)
 from nncc.target import Target
 
 TOY_LAYOUTS = LayoutTable(
@@ -71,7 +79,7 @@ def test_reorders_where_layouts_change(tmp_path):
       c: a + b
       p: max_pool2d(c, 2)
     """, ["p"])
-    ctx, pm = run(g, toy())
+    _ctx, pm = run(g, toy())
     # one reorder of x to NHWC serves both convolutions; the pool wants NCHW back
     assert ops(g) == ["reorder", "conv2d", "conv2d", "add", "reorder", "max_pool2d"]
     r0, r1 = g.nodes[0], g.nodes[4]
@@ -186,7 +194,7 @@ def test_fuse_single_use_only(tmp_path):
       e: conv2d(d, 3, 3, pad=1, bias=false)
       f: relu(e)
     """, ["f", "e"])
-    ctx, pm = run(g, toy(layouts=None))
+    _ctx, pm = run(g, toy(layouts=None))
     # a has two uses, d has a bias (the pattern's `when`), e is a graph output
     assert "activation" not in by_name(g, "a").attrs
     assert ops(g).count("relu") == 3 and sum(n.attrs.get("activation") == "relu" for n in g.nodes) == 0

@@ -23,15 +23,15 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from google.protobuf import text_format
+from nncc.targets.smaug import OPS, TARGET
+from nncc.targets.smaug import emit as E
+from nncc.targets.smaug import graph_pb2 as pb
 
 from nncc import target as targets_mod
 from nncc.cli import main
 from nncc.diagnostics import CompileError
 from nncc.driver import compile_model, frontend
 from nncc.summary import summarize
-from nncc.targets.smaug import OPS, TARGET
-from nncc.targets.smaug import emit as E
-from nncc.targets.smaug import graph_pb2 as pb
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
@@ -348,7 +348,7 @@ def numerics(path: str, backend: str, tmp_path: Path, defines=None, input_node: 
     arrays = torch_ref.random_weights(fe.graph, seed=5)
     npz = tmp_path / "w.npz"
     np.savez(npz, **arrays)
-    res, graph, params = compile_smaug(path, backend, weights=str(npz), defines=defines, disable=disable)
+    _res, graph, params = compile_smaug(path, backend, weights=str(npz), defines=defines, disable=disable)
     env = interpret(graph, params)
     x = _canonical(env[input_node][0], graph.nodes[0].output_tensors[0].shape.layout)
     if backend == "SMV":  # the model's own weights, rounded as SMV stores them
@@ -393,7 +393,7 @@ def test_numerics_mixed_ops(backend, tmp_path):
     ops = {pb.OpType.Name(n.op) for n in graph.nodes}
     assert {"ConvolutionDepthwise", "Padding", "AveragePooling", "Concat", "BatchNorm", "Split", "ELU",
             "EltwiseMul", "Sigmoid", "Tanh", "Softmax", "EltwiseAdd", "Repeat", "MaxPooling"} <= ops
-    same = [n for n in graph.nodes if n.op == pb.Convolution3d][0]
+    same = next(n for n in graph.nodes if n.op == pb.Convolution3d)
     assert same.params.conv_params.padding == pb.SamePadding
     assert same.params.act_params.activation == pb.LReLU
     assert abs(same.params.act_params.lrelu_params.slope - 0.2) < 1e-7
@@ -439,7 +439,7 @@ def test_fuse_only_single_use_bias_free_producers(tmp_path):
     res, graph, _ = compile_smaug(write(tmp_path, text))
     conv = [n for n in graph.nodes if n.op == pb.Convolution3d]
     assert not any(n.params.act_params.activation for n in conv)  # a has 2 uses; d has a bias
-    ip = [n for n in graph.nodes if n.op == pb.InnerProduct][0]
+    ip = next(n for n in graph.nodes if n.op == pb.InnerProduct)
     assert ip.params.act_params.activation == pb.Tanh
     fuse = next(s for s in res.stats if s.name == "fuse")
     assert fuse.fired == 1

@@ -35,8 +35,8 @@ Example (what the SMAUG target declares)::
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence, Union
 
 from ..ir import Graph, Node
 from . import Pass, PassContext, fired, register
@@ -48,7 +48,7 @@ Rewrite = Callable[[Graph, list[Node], PassContext], bool]
 class Pattern:
     name: str
     chain: tuple[frozenset[str], ...]
-    rewrite: Union[str, Rewrite] = "absorb"
+    rewrite: str | Rewrite = "absorb"
     when: Callable[[list[Node]], bool] | None = None
     doc: str = ""
 

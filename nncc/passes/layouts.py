@@ -40,8 +40,9 @@ Each inserted conversion (tensor or weight) counts as one rewrite (`fired`).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from ..ir import Graph, Node, TensorType, Value
 from . import Pass, PassContext, fired, register
@@ -56,7 +57,6 @@ PERMS = {"N": (0,), "NC": (0, 1), "CN": (1, 0), "NCT": (0, 1, 2), "NTC": (0, 2, 
          "NCHW": (0, 1, 2, 3), "NHWC": (0, 2, 3, 1)}
 RANK = {k: len(v) for k, v in PERMS.items()}
 
-Want = "str | Mapping[int, str]"  # a layout, ANY/CANON/LIKE_FIRST, or one per rank
 
 
 @dataclass(frozen=True)

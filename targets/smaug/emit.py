@@ -499,9 +499,8 @@ def _batch_norm(E: Emitter, n: Node) -> None:
 def _activation(E: Emitter, n: Node) -> None:
     x = E.ref(n.inputs[0])
     op = ACT[n.op]
-    if n.op == "softmax":
-        if n.inputs[0].type.rank != 2 or n.attrs.get("axis", -1) not in (1, -1):
-            raise Unsupported("SMAUG's Softmax works on a 2-D [N, C] input along C", "flatten first")
+    if n.op == "softmax" and (n.inputs[0].type.rank != 2 or n.attrs.get("axis", -1) not in (1, -1)):
+        raise Unsupported("SMAUG's Softmax works on a 2-D [N, C] input along C", "flatten first")
     params = None
     if n.op in ("leaky_relu", "elu", "selu"):
         params = pb.Params()
