@@ -498,7 +498,7 @@ def test_unsupported_settings_name_op_and_line(tmp_path):
         with pytest.raises(CompileError) as ei:
             compile_smaug(write(tmp_path, text))
         d = ei.value.diagnostics[0]
-        assert words in d.message, (name, d.message)
+        assert words in d.message and d.code == "E501", (name, d.code, d.message)
         assert d.span is not None and d.span.line == 6, (name, d.span)
 
 

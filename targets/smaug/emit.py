@@ -273,7 +273,7 @@ class Emitter:
                     raise Unsupported(f"target `smaug` has no equivalent of `{n.op}`")
                 fn(self, n)
             except Unsupported as e:
-                self.ctx.bag.error("E504", f"{n.op}: {e}", n.span, e.help)
+                self.ctx.bag.error("E501", f"{n.op}: {e}", n.span, e.help)
                 # keep going so that independent problems are reported too
                 for v in n.outputs:
                     if v.type is not None and id(v) not in self.refs:
