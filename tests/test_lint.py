@@ -187,8 +187,8 @@ def test_samples_lint_clean(path):
 
 def test_rules_are_documented_with_bad_and_good_examples():
     doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
-    for code, r in RULES.items():
-        assert re.search(rf"^#+ .*{code}\b", doc, re.M) or f"`{code}`" in doc, f"{code} not in docs/rules.md"
+    for code in RULES:
+        assert re.search(rf"^#+ .*{code}\b", doc, re.MULTILINE) or f"`{code}`" in doc, f"{code} not in docs/rules.md"
     for code in RULE_CASES:
         section = doc.split(f"### {code}", 1)[1].split("\n### ", 1)[0]
         assert "Bad" in section and "Good" in section, code

@@ -12,7 +12,21 @@ from __future__ import annotations
 from .checks import Finding, Fix
 from .config import ConfigError, LintConfig, discover, load
 from .rules import RULES, Rule
-from .runner import FileResult, discover as find_files, fix_file, lint_file, run
+from .runner import FileResult, fix_file, lint_file, run
+from .runner import discover as find_files
 
-__all__ = ["ConfigError", "FileResult", "Finding", "Fix", "LintConfig", "RULES", "Rule", "discover", "find_files",
-           "fix_file", "lint_file", "load", "run"]
+__all__ = [
+           "RULES",
+           "ConfigError",
+           "FileResult",
+           "Finding",
+           "Fix",
+           "LintConfig",
+           "Rule",
+           "discover",
+           "find_files",
+           "fix_file",
+           "lint_file",
+           "load",
+           "run",
+]

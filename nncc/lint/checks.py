@@ -8,8 +8,9 @@ offsets of the source).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .. import ast as A
 from ..diagnostics import CompileError, Diagnostic, Span

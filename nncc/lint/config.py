@@ -68,9 +68,7 @@ def _match(rel: str, pat: str) -> bool:
     pat = pat.replace(os.sep, "/")
     if fnmatch.fnmatchcase(rel, pat) or fnmatch.fnmatchcase(os.path.basename(rel), pat):
         return True
-    if pat.endswith("/**") and (rel + "/").startswith(pat[:-2]):
-        return True
-    return False
+    return pat.endswith("/**") and (rel + "/").startswith(pat[:-2])
 
 
 def _load_toml(path: str) -> dict[str, Any]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from ..diagnostics import CompileError, Diagnostic, Span
 from .checks import Finding, Fix, run_checks
@@ -124,8 +124,7 @@ def lint_file(path: str, cfg: LintConfig, defines: dict[str, str] | None = None,
         return FileResult(path, [Finding(Diagnostic("E999", f"cannot read the file: {e.strerror or e}",
                                                     Span(path, 1, 1, 1, 2)))])
     text = data.decode("utf-8", errors="replace")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     if not explicit and not is_model_text(text):
         return FileResult(path, skipped=True)
     try:
@@ -207,6 +206,9 @@ def run(files: list[tuple[str, bool]], cfg: LintConfig, defines: dict[str, str] 
     import multiprocessing as mp
 
     _warm()
+    import gc
+
+    gc.freeze()  # forked workers then do not copy the parent's pages when the collector walks them
     ctx = mp.get_context("fork") if sys.platform.startswith("linux") else None
     chunk = max(1, min(64, len(work) // (jobs * 4)))
     with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as ex:

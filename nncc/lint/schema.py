@@ -57,8 +57,16 @@ def _calls(table: dict[str, Any]) -> dict[str, Any]:
 
 
 def train_schema() -> dict[str, Any]:
-    from ..train import (CALLBACKS, DATA_FIELDS, DISTRIBUTED_FIELDS, OPTIMIZERS, R, SCHEDULES, TRAIN_FIELDS,
-                         TRANSFORMS)
+    from ..train import (
+        CALLBACKS,
+        DATA_FIELDS,
+        DISTRIBUTED_FIELDS,
+        OPTIMIZERS,
+        SCHEDULES,
+        TRAIN_FIELDS,
+        TRANSFORMS,
+        R,
+    )
 
     def fields(schema: dict[str, Any]) -> dict[str, Any]:
         return {k: _field(f) for k, f in schema.items() if f.kind != "special"}
