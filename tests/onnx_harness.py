@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import pytest
-
 import torch_ref
+
 from nncc import target as targets_mod
 from nncc.diagnostics import CompileError
 from nncc.driver import Result, compile_model, frontend

@@ -9,11 +9,18 @@ tolerance rule and why it has an absolute term are in torch_ref.py).
 from __future__ import annotations
 
 import pytest
+from onnx_harness import (
+    SAMPLES,
+    SHRINK,
+    assert_match,
+    model_text,
+    onnx_vs_torch,
+    sample_id,
+    skip_if_unavailable,
+    write_model,
+)
 
 from nncc.diagnostics import CompileError
-from onnx_harness import SAMPLES, SHRINK, assert_match, model_text, onnx_vs_torch, sample_id, skip_if_unavailable, \
-    write_model
-
 
 # ---------------------------------------------------------------- samples
 
@@ -64,8 +71,8 @@ CASES: dict[str, tuple] = {
     "conv_transpose2d_pad_outpad": ({"x": "f32[N, 4, 5, 6]"},
                                     "y: conv_transpose2d(x, 3, 3, stride=2, pad=1, output_pad=1)", ["y"]),
     "conv_transpose2d_rect_groups": ({"x": "f32[N, 4, 5, 6]"},
-                                     "y: conv_transpose2d(x, 6, [3, 4], stride=[2, 3], pad=[1, 0], output_pad=[1, 2], "
-                                     "groups=2, bias=false)", ["y"]),
+                                     ("y: conv_transpose2d(x, 6, [3, 4], stride=[2, 3], pad=[1, 0], "
+                                      "output_pad=[1, 2], groups=2, bias=false)"), ["y"]),
     "conv_transpose2d_dilation": ({"x": "f32[N, 4, 5, 6]"},
                                   "y: conv_transpose2d(x, 3, 3, stride=2, pad=2, dilation=2)", ["y"]),
     "conv_transpose2d_pad_asym": ({"x": "f32[N, 4, 5, 6]"},

@@ -19,18 +19,28 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+import torch_ref
 from click.testing import CliRunner
 from onnx import TensorProto, numpy_helper
 from onnx.external_data_helper import load_external_data_for_model
+from onnx_harness import (
+    SAMPLES,
+    assert_match,
+    compile_random,
+    model_text,
+    onnx_vs_torch,
+    sample_id,
+    session,
+    skip_if_unavailable,
+    write_files,
+    write_model,
+)
+from test_onnx_numerics import CASES
 
-import torch_ref
 from nncc.cli import main
 from nncc.diagnostics import CompileError
 from nncc.driver import compile_model
 from nncc.ir import Graph
-from onnx_harness import SAMPLES, assert_match, compile_random, model_text, onnx_vs_torch, sample_id, session, \
-    skip_if_unavailable, write_files, write_model
-from test_onnx_numerics import CASES
 
 ELEM = {"f16": TensorProto.FLOAT16, "bf16": TensorProto.BFLOAT16, "f32": TensorProto.FLOAT,
         "f64": TensorProto.DOUBLE, "i8": TensorProto.INT8, "i32": TensorProto.INT32, "i64": TensorProto.INT64,
@@ -122,7 +132,7 @@ def test_op_shapes_agree(case, tmp_path):
     path = write_model(tmp_path, model_text(inputs, graph, outputs))
     res = compile_model(path, "onnx", options=rest[0] if rest else None)
     model = onnx.load_from_string(main_file(res.files))
-    onnx.checker.check_model(model, full_check=not case in ONNX_INFERENCE_GAPS)
+    onnx.checker.check_model(model, full_check=case not in ONNX_INFERENCE_GAPS)
     if case in ONNX_INFERENCE_GAPS:
         with pytest.raises(onnx.shape_inference.InferenceError):
             shape_mismatches(model, res.frontend.graph)
@@ -209,8 +219,8 @@ def test_external_data_always(tmp_path):
     want = {t.name: numpy_helper.to_array(t) for t in onnx.load_from_string(main_file(inline.files)).graph.initializer}
     got = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
     assert got.keys() == want.keys()
-    for k in want:
-        assert np.array_equal(got[k], want[k]), k
+    for k, w in want.items():
+        assert np.array_equal(got[k], w), k
 
     x = np.random.default_rng(0).standard_normal((2, 3, 8, 8)).astype(np.float32)
     a = session(onnx_path).run(None, {"x": x})[0]
@@ -288,7 +298,7 @@ def test_weights_npz_round_trip(tmp_path):
 def test_weights_npz_errors(tmp_path):
     path = write_model(tmp_path, WEIGHTS_MODEL, "w")
     _, arrays = compile_random(path, tmp_path)
-    some = sorted(arrays)[0]
+    some = min(arrays)
     missing = dict(arrays)
     del missing[some]
     extra = dict(arrays, stray=np.zeros(3, np.float32))
