@@ -38,6 +38,27 @@ class Result:
     options: dict[str, Any]
 
 
+def _resource_guard(fn):
+    """A model that still exhausts the stack or memory is a diagnostic (E005), never a crash.
+
+    Limits (nncc/limits.py) stop known cases before the work; this is the net under them.
+    """
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*a, **kw):
+        try:
+            return fn(*a, **kw)
+        except RecursionError:
+            raise CompileError([Diagnostic("E005", "the model nests too deeply to compile", None,
+                                           "split deeply nested expressions or blocks")]) from None
+        except MemoryError:
+            raise CompileError([Diagnostic("E005", "out of memory while compiling this model", None,
+                                           "see the resource limits in docs/security.md")]) from None
+    return wrapper
+
+
+@_resource_guard
 def frontend(path: str, defines: dict[str, str] | None = None, data: bytes | None = None,
              passes: PassManager | None = None) -> Frontend:
     """Everything up to target-independent validation (what `nncc lint` runs)."""
@@ -129,10 +150,15 @@ def check_target_ops(g: Graph, t: targets_mod.Target, bag: DiagnosticBag) -> Non
         return
     for n in g.nodes:
         if n.op not in t.ops or t.ops[n.op] is None:
+            from .ops import HIDDEN, REGISTRY
+
+            supported = sorted(k for k, v in t.ops.items()
+                               if v and k not in HIDDEN and k in REGISTRY and REGISTRY[k].kind == "layer")
             bag.error("E501", f"target `{t.name}` has no equivalent of `{n.op}`", n.span,
-                      f"ops `{t.name}` supports: {', '.join(sorted(k for k, v in t.ops.items() if v))}")
+                      f"ops `{t.name}` supports: {', '.join(supported)}")
 
 
+@_resource_guard
 def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | None = None,
                   seed: int = 0, weights: str | None = None, options: dict[str, str] | None = None,
                   disable: set[str] | None = None, print_after: set[str] | None = None,
