@@ -218,3 +218,45 @@ def test_even_lrn_size_is_an_error(tmp_path):
     with pytest.raises(CompileError) as e:
         compile_model(path, "onnx")
     assert [d.code for d in e.value.diagnostics] == ["E202"]
+
+
+NAME_CLASHES = """\
+nncc: 1
+model: clash
+inputs:
+  p: f32[N, 3, 4]
+  q: f32[N, 4, 5]
+  x: f32[N, 3, 4]
+blocks:
+  # line names equal to the names the ONNX lowering gives its helper values
+  b(x):
+    shape: x * 2.0
+    pads: shape + 1.0
+    scaled_in: pads * shape
+    tanh: scaled_in |> stanh
+    sizes: tanh |> reshape([0, -1])
+    return: sizes |> split([4, 8], axis=1)
+graph:
+  y: matmul(p, q) |> linear(6)
+  g: x |> gelu |> identity
+  s: x |> stanh |> tanh
+  r: b(x)
+  u, v: r
+  w: pad(u, [0, 1, 0, 0]) |> dropout
+  z: x[:, 0] |> identity
+outputs: [y, g, s, v, w, z]
+"""
+
+
+def test_helper_value_names_never_clash(tmp_path):
+    """The lowering's own values (linear's MatMul before Add, stanh's and gelu's steps, shape
+    constants) get names unlike every IR value, so the graph stays SSA and computes the same."""
+    import onnx
+
+    path = write_model(tmp_path, NAME_CLASHES)
+    run = onnx_vs_torch(path, tmp_path)
+    model = onnx.load(run.onnx_path)
+    onnx.checker.check_model(model, full_check=True)
+    outs = [o for n in model.graph.node for o in n.output] + [t.name for t in model.graph.initializer]
+    assert len(outs) == len(set(outs))
+    assert_match(run)

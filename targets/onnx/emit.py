@@ -34,6 +34,16 @@ class Lowering:
         self.nodes: list[onnx.NodeProto] = []
         self.inits: list[tuple[str, np.ndarray]] = []
         self.init_names: set[str] = set()
+        self.taken: set[str] = {v.name for v in g.values()}
+
+    def fresh(self, base: str) -> str:
+        """A name for a value the lowering adds: `base`, or `base_1`, ... if an IR value (a block's
+        line named `matmul`, say) or another added value already has it. ONNX graphs are SSA."""
+        name, i = base, 1
+        while name in self.taken or name in self.init_names:
+            name, i = f"{base}_{i}", i + 1
+        self.taken.add(name)
+        return name
 
     def const(self, name: str, arr: np.ndarray) -> str:
         if name not in self.init_names:
@@ -115,7 +125,7 @@ def _linear(L: Lowering, n: Node) -> None:
     if "bias" not in n.weights:
         L.add("MatMul", [x.name, wt], _out(n), n.name)
         return
-    mid = n.name + "/matmul"
+    mid = L.fresh(n.name + "/matmul")
     L.add("MatMul", [x.name, wt], [mid], mid)
     L.add("Add", [mid, L.weight(n, "bias")], _out(n), n.name)
 
@@ -139,12 +149,12 @@ def _simple(op: str, **fixed) -> Callable[[Lowering, Node], None]:
 
 def _scalar(L: Lowering, n: Node, tag: str, value: float) -> str:
     dt = n.inputs[0].type.dtype
-    return L.const(f"{n.name}/{tag}", np.array(value, dtype=NP[dt]))
+    return L.const(L.fresh(f"{n.name}/{tag}"), np.array(value, dtype=NP[dt]))
 
 
 def _stanh(L: Lowering, n: Node) -> None:
-    a = n.name + "/scaled_in"
-    t = n.name + "/tanh"
+    a = L.fresh(n.name + "/scaled_in")
+    t = L.fresh(n.name + "/tanh")
     L.add("Mul", [n.inputs[0].name, _scalar(L, n, "two_thirds", 2.0 / 3.0)], [a], a)
     L.add("Tanh", [a], [t], t)
     L.add("Mul", [t, _scalar(L, n, "amplitude", 1.7159)], _out(n), n.name)
@@ -155,7 +165,7 @@ def _gelu(L: Lowering, n: Node) -> None:
         L.add("Gelu", _x(n), _out(n), n.name)
         return
     x = n.inputs[0].name
-    d, e, p, h = (f"{n.name}/{s}" for s in ("div", "erf", "add", "x_times"))
+    d, e, p, h = (L.fresh(f"{n.name}/{s}") for s in ("div", "erf", "add", "x_times"))
     L.add("Div", [x, _scalar(L, n, "sqrt2", math.sqrt(2.0))], [d], d)
     L.add("Erf", [d], [e], e)
     L.add("Add", [e, _scalar(L, n, "one", 1.0)], [p], p)
@@ -168,17 +178,17 @@ def _dropout(L: Lowering, n: Node) -> None:
 
 
 def _split(L: Lowering, n: Node) -> None:
-    sizes = L.const(f"{n.name}/sizes", np.array(n.attrs["sizes"], dtype=np.int64))
+    sizes = L.const(L.fresh(f"{n.name}/sizes"), np.array(n.attrs["sizes"], dtype=np.int64))
     L.add("Split", [n.inputs[0].name, sizes], _out(n), n.name, axis=n.attrs["axis"])
 
 
 def _reshape(L: Lowering, n: Node) -> None:
-    shape = L.const(f"{n.name}/shape", np.array(n.attrs["shape"], dtype=np.int64))
+    shape = L.const(L.fresh(f"{n.name}/shape"), np.array(n.attrs["shape"], dtype=np.int64))
     L.add("Reshape", [n.inputs[0].name, shape], _out(n), n.name)
 
 
 def _pad(L: Lowering, n: Node) -> None:
-    pads = L.const(f"{n.name}/pads", np.array(n.attrs["pads"], dtype=np.int64))
+    pads = L.const(L.fresh(f"{n.name}/pads"), np.array(n.attrs["pads"], dtype=np.int64))
     ins = [n.inputs[0].name, pads]
     if n.attrs["mode"] == "constant":
         ins.append(_scalar(L, n, "value", n.attrs["value"]))
@@ -195,13 +205,13 @@ def _slice(L: Lowering, n: Node) -> None:
     ends = [e if abs(e) < 2 ** 62 else (big if e > 0 else -big) for e in a["ends"]]
     ins = [n.inputs[0].name]
     for key, vals in (("starts", a["starts"]), ("ends", ends), ("axes", a["axes"]), ("steps", a["steps"])):
-        ins.append(L.const(f"{n.name}/{key}", np.array(vals, dtype=np.int64)))
+        ins.append(L.const(L.fresh(f"{n.name}/{key}"), np.array(vals, dtype=np.int64)))
     if not a["squeeze"]:
         L.add("Slice", ins, _out(n), n.name)
         return
-    mid = n.name + "/slice"
+    mid = L.fresh(n.name + "/slice")
     L.add("Slice", ins, [mid], mid)
-    axes = L.const(f"{n.name}/squeeze_axes", np.array(a["squeeze"], dtype=np.int64))
+    axes = L.const(L.fresh(f"{n.name}/squeeze_axes"), np.array(a["squeeze"], dtype=np.int64))
     L.add("Squeeze", [mid, axes], _out(n), n.name)
 
 
