@@ -16,6 +16,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,6 +24,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# as installed tools run: with their bytecode cached (pip compiles it for yamllint at install time; an
+# editable nncc under PYTHONDONTWRITEBYTECODE=1 would recompile every module in every process)
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def generate(out: Path, n: int) -> list[Path]:
@@ -51,20 +55,15 @@ def _child_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def timed(cmd: list[str], repeat: int, cwd: Path) -> tuple[float, float, int]:
-    """Best wall-clock seconds, best CPU seconds (user + system, all processes), exit code."""
-    best = best_cpu = float("inf")
-    rc = 0
-    for _ in range(repeat):
-        c = _child_cpu()
-        t = time.perf_counter()
-        r = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-        best = min(best, time.perf_counter() - t)
-        best_cpu = min(best_cpu, _child_cpu() - c)
-        rc = r.returncode
-        if rc not in (0, 1):
-            sys.exit(f"{' '.join(cmd)} failed ({rc}): {r.stderr.decode()[-2000:]}")
-    return best, best_cpu, rc
+def run_once(cmd: list[str], cwd: Path) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system, all of its processes), exit code."""
+    c = _child_cpu()
+    t = time.perf_counter()
+    r = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False, env=ENV)
+    wall = time.perf_counter() - t
+    if r.returncode not in (0, 1):
+        sys.exit(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr.decode()[-2000:]}")
+    return wall, _child_cpu() - c, r.returncode
 
 
 def main() -> None:
@@ -80,33 +79,48 @@ def main() -> None:
     try:
         files = generate(tmp / "models", args.files)
         size = sum(p.stat().st_size for p in files)
-        # warm the page cache and nncc's parser-table cache once, outside the timing
-        subprocess.run(nncc + ["lint", str(files[0])], cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       check=False)
-        rows = []
-        t_y, c_y, rc_y = timed(yamllint + ["-f", "parsable", "models"], args.repeat, tmp)
-        rows.append(("yamllint (default rules)", t_y, c_y, rc_y))
-        t_1, c_1, rc_1 = timed(nncc + ["lint", "-j", "1", "models"], args.repeat, tmp)
-        rows.append(("nncc lint -j 1", t_1, c_1, rc_1))
-        t_n, c_n, rc_n = timed(nncc + ["lint", "models"], args.repeat, tmp)
-        rows.append((f"nncc lint (default: {_cpus()} workers)", t_n, c_n, rc_n))
+        # warm the page cache, the bytecode caches and nncc's parser-table cache once, outside the timing
+        for warm in (nncc + ["lint", str(files[0])], yamllint + [str(files[0])]):
+            subprocess.run(warm, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=ENV)
+        tools = [("yamllint (default rules)", yamllint + ["-f", "parsable", "models"]),
+                 ("nncc lint -j 1", nncc + ["lint", "-j", "1", "models"]),
+                 (f"nncc lint (default: {_cpus()} workers)", nncc + ["lint", "models"])]
+        runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name, _ in tools}
+        for _ in range(args.repeat):  # interleaved, so a busy moment hits every tool alike
+            for name, cmd in tools:
+                runs[name].append(run_once(cmd, tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     lines = [
-        f"{args.files} model files generated from samples/*.yaml ({size / 1e6:.1f} MB, "
-        f"{len(glob.glob(str(ROOT / 'samples' / '*.yaml')))} samples), best of {args.repeat} runs, "
-        f"wall clock, fresh process each run; {platform.python_implementation()} {platform.python_version()}, "
-        f"{_cpus()} CPUs. Command: `python bench/bench_lint.py --write`.",
+        (f"`python bench/bench_lint.py --write` — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+        f"{args.files} model files generated from samples/*.yaml ({size / 1e6:.1f} MB, renamed copies of "
+        f"{len(glob.glob(str(ROOT / 'samples' / '*.yaml')))} samples); each tool a fresh process over the "
+        f"directory, output discarded; {args.repeat} interleaved runs; {platform.python_implementation()} "
+        f"{platform.python_version()}, {_cpus()} CPUs (shared with other work)."),
         "",
-        "| tool | wall s | wall ms / file | CPU s | exit |",
-        "|------|-------:|---------------:|------:|-----:|",
+        "| tool | wall s (best) | wall s (median) | ms / file (best) | CPU s (best) | exit |",
+        "|------|--------------:|----------------:|-----------------:|-------------:|-----:|",
     ]
-    for name, t, c, rc in rows:
-        lines.append(f"| {name} | {t:.2f} | {t / args.files * 1e3:.2f} | {c:.2f} | {rc} |")
-    lines += ["", f"Wall-clock ratios: nncc -j 1 / yamllint = {t_1 / t_y:.2f}; nncc (parallel) / yamllint = "
-              f"{t_n / t_y:.2f} (below 1: nncc is faster). "
-              "yamllint checks YAML style; nncc parses every expression, elaborates the graph, "
-              "infers every shape and runs the W-rules."]
+    for name, rs in runs.items():
+        walls = [r[0] for r in rs]
+        lines.append(f"| {name} | {min(walls):.2f} | {statistics.median(walls):.2f} | "
+                     f"{min(walls) / args.files * 1e3:.2f} | {min(r[1] for r in rs):.2f} | {rs[-1][2]} |")
+    y, one, par = (runs[name] for name, _ in tools)
+    ratio = lambda a, b: statistics.median(x[0] / z[0] for x, z in zip(a, b))
+    best = lambda a, b: min(x[0] for x in a) / min(z[0] for z in b)
+    cpu = min(x[1] for x in one) / min(z[1] for z in y)
+    goal = "met" if min(best(one, y), best(par, y)) <= 1 else "missed"
+    lines += ["", (f"nncc / yamllint, wall clock: -j 1 {best(one, y):.2f} (median of paired runs "
+              f"{ratio(one, y):.2f}); parallel {best(par, y):.2f} (paired {ratio(par, y):.2f}); CPU time, -j 1: "
+              f"{cpu:.2f}. Goal (nncc no slower than yamllint): **{goal}**."),
+              "",
+              ("yamllint checks YAML style (line length, indentation, colons, ...); nncc parses every expression, "
+              "elaborates the graph, infers every shape, and runs the W-rules. What made nncc fast enough: "
+              "Lark's parser tables cached per user (process start 0.2 s → 0.01 s for the parser), and parse "
+              "trees memoised by expression text within a process (model files repeat many expressions; "
+              "these generated files repeat all of them, so this benchmark favours the memo — on distinct "
+              "files nncc -j 1 spent about 15 ms of CPU per file before the memo). "
+              "The parallel run only helps when the CPUs are free; on this shared machine they were not. Both tools run with their bytecode cached (PYTHONDONTWRITEBYTECODE unset), as installed tools do.")]
     report = "\n".join(lines)
     print(report)
     if args.write:
@@ -118,14 +132,15 @@ def _cpus() -> int:
 
 
 def write_section(path: Path, name: str, body: str) -> None:
-    """Replace (or append) the `## name` section, leaving the other sections as they are."""
+    """Replace (or append) this benchmark's marked section, leaving the other sections as they are."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    section = f"## {name}\n\n{body}\n"
-    pat = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
-    if pat.search(text):
-        text = pat.sub(lambda _: section + "\n", text, count=1).rstrip("\n") + "\n"
+    start, end = "<!-- bench_lint:start -->", "<!-- bench_lint:end -->"
+    section = f"{start}\n## {name}\n\n{body}\n{end}"
+    if start in text and end in text:
+        a, b = text.index(start), text.index(end) + len(end)
+        text = text[:a] + section + text[b:]
     else:
-        text = text.rstrip("\n") + "\n\n" + section
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
     path.write_text(text, encoding="utf-8")
 
 
