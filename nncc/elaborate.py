@@ -20,7 +20,7 @@ from .ir import DTYPES, Graph, Init, Node, TensorType, Value
 from .model import Block, Line, Model
 from .ops import HIDDEN, REGISTRY, OpDef, lookup
 
-LIMITS = {"max_nodes": 100_000, "max_repeat": 10_000, "max_call_depth": 64, "max_list": 100_000}
+from .limits import LIMITS  # noqa: E402  (max_nodes, max_repeat, max_call_depth, max_list, max_int_bits)
 
 
 class EvalError(Exception):
@@ -431,12 +431,16 @@ class Elaborator:
                         raise EvalError("E305", f"`{e.op}` needs numbers, got {_kind(v)}", side.span)
                 if e.op == "**" and isinstance(right, (int, float)) and abs(right) > 1024:
                     raise EvalError("E310", f"exponent {right} is too large", e.right.span)
+                if e.op == "**" and isinstance(left, int) and isinstance(right, int) and right > 0 and \
+                        left.bit_length() * right > LIMITS["max_int_bits"]:  # before computing it
+                    raise EvalError("E310", f"the result of `**` would have more than {LIMITS['max_int_bits']} bits",
+                                    e.span, "compile-time integers are limited (--limit max_int_bits=N)")
                 if e.op == "*" and isinstance(left, (list, str)) or isinstance(right, (list, str)) and e.op == "*":
                     n = right if isinstance(left, (list, str)) else left
                     if isinstance(n, int) and n * max(len(left if isinstance(left, (list, str)) else right), 1) > \
                             LIMITS["max_list"]:
                         raise EvalError("E005", "list would be too long", e.span)
-            return _BINOPS[e.op](left, right)
+            return _check_size(_BINOPS[e.op](left, right), e.span)
         except ZeroDivisionError:
             raise EvalError("E310", "division by zero", e.right.span,
                             "the right-hand side evaluates to 0") from None
@@ -547,7 +551,8 @@ class Elaborator:
             if any(isinstance(a, Value) for a in args):
                 raise EvalError("E315", f"`{fname}` works on compile-time values, not tensors", e.span)
             try:
-                return _BUILTINS[fname](*args)
+                _check_builtin_args(fname, args, e.span)
+                return _check_size(_BUILTINS[fname](*args), e.span)
             except (TypeError, ValueError, OverflowError) as exc:
                 raise EvalError("E305", f"{fname}(): {exc}", e.span) from None
         cands = [*self.m.blocks, *(n for n in REGISTRY if n not in HIDDEN), *INITIALIZERS, *_BUILTINS, "repeat"]
@@ -834,6 +839,34 @@ class Elaborator:
             finally:
                 self.prefix.pop()
         return x
+
+
+def _check_size(v: Any, span: Span) -> Any:
+    """Compile-time values stay small: integers of at most max_int_bits, lists and strings of max_list."""
+    if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > LIMITS["max_int_bits"]:
+        raise EvalError("E310", f"integer with more than {LIMITS['max_int_bits']} bits", span,
+                        "compile-time integers are limited (--limit max_int_bits=N)")
+    if isinstance(v, (list, str, tuple)) and len(v) > LIMITS["max_list"]:
+        raise EvalError("E005", f"{_kind(v)} of {len(v)} items; the limit is {LIMITS['max_list']}", span,
+                        "raise it with --limit max_list=N if this is intended")
+    return v
+
+
+def _check_builtin_args(fname: str, args: list, span: Span) -> None:
+    """Refuse built-in calls whose work or result would be huge, before making them."""
+    if fname == "range":
+        if not all(isinstance(a, int) for a in args) or not 1 <= len(args) <= 3:
+            return  # range() raises its own TypeError
+        r = range(*args) if (args[-1] != 0 or len(args) < 3) else None
+        if r is not None and len(r) > LIMITS["max_list"]:
+            raise EvalError("E005", f"range of {len(r)} items; the limit is {LIMITS['max_list']}", span)
+    elif fname == "sum":
+        items = args[0] if args else []
+        if isinstance(items, (list, tuple)) and not all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) for x in [*items, *args[1:]]):
+            raise EvalError("E305", "sum() adds numbers", span)
+    elif fname == "round" and len(args) == 2 and isinstance(args[1], int) and abs(args[1]) > 1024:
+        raise EvalError("E310", f"round(): {args[1]} digits is too many", span)
 
 
 class _Poison:

@@ -58,8 +58,10 @@ class Model:
 def read_model(path: str, data: bytes | None = None) -> Model:
     """Read and parse a model file; raises CompileError with every problem found."""
     if data is None:
+        from .limits import LIMITS
+
         with open(path, "rb") as f:
-            data = f.read()
+            data = f.read(LIMITS["max_file_bytes"] + 1)  # never more than the limit (+1 to see it is over)
     text = decode(path, data)
     src, root = load_yaml(path, text)
     return parse_model(path, src, root)

@@ -27,13 +27,8 @@ _STD_TAGS = {
     "tag:yaml.org,2002:seq",
 }
 
-# Limits on what a model file may make us build; see docs/security.md.
-LIMITS = {
-    "max_file_bytes": 10 * 1024 * 1024,
-    "max_yaml_nodes": 200_000,
-    "max_depth": 64,
-    "max_scalar_chars": 100_000,
-}
+# Limits on what a model file may make us build (one table for nncc: nncc/limits.py); see docs/security.md.
+from .limits import LIMITS  # noqa: E402
 
 
 class SourceFile:
@@ -41,9 +36,10 @@ class SourceFile:
         self.path = path
         self.text = text
         self._line_starts = [0]
-        for i, ch in enumerate(text):
-            if ch == "\n":
-                self._line_starts.append(i + 1)
+        i = text.find("\n")
+        while i >= 0:  # str.find, not a per-character loop: a 10 MB file takes milliseconds
+            self._line_starts.append(i + 1)
+            i = text.find("\n", i + 1)
 
     def offset(self, line0: int, col0: int) -> int:
         """0-based line and column to an offset into the text."""
@@ -143,7 +139,7 @@ def _error(code: str, msg: str, span: Span | None, help: str | None = None) -> C
 
 def decode(path: str, data: bytes) -> str:
     if len(data) > LIMITS["max_file_bytes"]:
-        raise _error("E006", f"file is {len(data)} bytes; the limit is {LIMITS['max_file_bytes']}",
+        raise _error("E006", f"file is larger than the limit of {LIMITS['max_file_bytes']} bytes",
                      Span(path, 1, 1, 1, 2), "raise the limit with --max-file-bytes if this model is real")
     try:
         text = data.decode("utf-8")
@@ -162,6 +158,7 @@ def load_yaml(path: str, text: str) -> tuple[SourceFile, YNode | None]:
     """Parse YAML text into our positioned tree; YAML errors become diagnostics."""
     src = SourceFile(path, text)
     try:
+        _prescan(src, text)  # before compose: libyaml's composer recurses in C and would crash on deep nesting
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -181,6 +178,53 @@ def load_yaml(path: str, text: str) -> tuple[SourceFile, YNode | None]:
         return src, None
     conv = _Converter(src)
     return src, conv.convert(root, 0)
+
+
+def _prescan(src: SourceFile, text: str) -> None:
+    """Walk the YAML events (an iterative parser) and stop at the first collection nested too deeply.
+
+    yaml.compose builds the node tree recursively (in C with libyaml, where running out of
+    stack is a crash, not an exception), so `[[[[…` a million deep must be refused before it.
+    """
+    limit, max_nodes = LIMITS["max_depth"], LIMITS["max_yaml_nodes"]
+    sizes: list[int] = [0]           # nodes so far in each open collection (after alias expansion)
+    anchors: list[str | None] = [None]
+    anchored: dict[str, int] = {}    # anchor → size of its node, so `*a` counts what it expands to
+    loader = _Loader(text)
+
+    def where(ev) -> Span:
+        off = src.offset(ev.start_mark.line, ev.start_mark.column)
+        return src.span(off, off + 1)
+
+    try:
+        while loader.check_event():
+            ev = loader.get_event()
+            if isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                if len(sizes) > limit:
+                    raise _error("E005", f"YAML nesting deeper than {limit} levels", where(ev),
+                                 "model files nest a few levels; raise the limit with --limit max_depth=N")
+                sizes.append(1)
+                anchors.append(ev.anchor)
+                continue
+            if isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                n, a = sizes.pop(), anchors.pop()
+            elif isinstance(ev, yaml.ScalarEvent):
+                n, a = 1, ev.anchor
+            elif isinstance(ev, yaml.AliasEvent):
+                n, a = anchored.get(ev.anchor, 1), None
+            else:
+                continue
+            if a is not None:
+                anchored[a] = n
+            if len(sizes) > 1:
+                sizes[-1] = min(sizes[-1] + n, max_nodes + 1)
+            sizes[0] = min(sizes[0] + n, max_nodes + 1)
+            if sizes[0] > max_nodes:
+                raise _error("E005", f"the document expands to more than {max_nodes} YAML nodes "
+                             "(an alias/anchor bomb or a file far larger than any model)", where(ev),
+                             "raise the limit with --limit max_yaml_nodes=N if this model is real")
+    finally:
+        loader.dispose()
 
 
 class _Converter:

@@ -11,7 +11,7 @@ from . import ast as A
 from .diagnostics import CompileError, Diagnostic
 from .source import YScalar
 
-MAX_EXPR_DEPTH = 200  # bracket/operator nesting in one scalar; see docs/security.md
+MAX_EXPR_DEPTH = 200  # default of LIMITS["max_expr_depth"] (nncc/limits.py); see docs/security.md
 
 _TOKEN_NAMES = {
     "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`", "RSQB": "`]`", "COMMA": "`,`", "COLON": "`:`",
@@ -208,11 +208,30 @@ def _nesting_depth(text: str) -> int:
     return best
 
 
+def _tree_depth(tree, stop: int) -> int:
+    """Depth of a Lark tree, without recursion; stops counting once past `stop`."""
+    from lark import Tree
+
+    best = 0
+    stack = [(tree, 1)]
+    while stack:
+        t, d = stack.pop()
+        if d > best:
+            best = d
+            if best > stop:
+                return best
+        stack.extend((c, d + 1) for c in t.children if isinstance(c, Tree))
+    return best
+
+
 def parse(scalar: YScalar, start: str = "expr") -> A.Expr:
     """Parse a scalar's value; raises CompileError with an E1xx diagnostic."""
+    from .limits import LIMITS
+
     text = scalar.value
-    if _nesting_depth(text) > MAX_EXPR_DEPTH or text.count("|>") > 10_000:
-        raise CompileError([Diagnostic("E105", f"expression nested deeper than {MAX_EXPR_DEPTH} levels",
+    max_depth = LIMITS["max_expr_depth"]
+    if _nesting_depth(text) > max_depth or text.count("|>") > 10_000:
+        raise CompileError([Diagnostic("E105", f"expression nested deeper than {max_depth} levels",
                                        scalar.span, "split it into several named lines")])
     if not text.strip():
         what = {"expr": "an expression", "tensor_type": "a tensor type such as f32[N, 3, 32, 32]",
@@ -220,11 +239,17 @@ def parse(scalar: YScalar, start: str = "expr") -> A.Expr:
                 "targets": "a name"}[start]
         raise CompileError([Diagnostic("E101", f"expected {what}, found an empty value", scalar.span)])
     try:
-        tree = _parse_tree(text, start)
+        tree = _parse_tree(text, start)  # LALR: iterative, any depth
+        if _tree_depth(tree, max_depth) > max_depth:  # the transformer and the evaluator recurse: check first
+            raise CompileError([Diagnostic("E105", f"expression nested deeper than {max_depth} levels",
+                                           scalar.span, "split it into several named lines")])
         return _ToAST(scalar).transform(tree)
     except UnexpectedInput as e:
         raise CompileError([_syntax_diag(scalar, e, start)]) from None
     except VisitError as e:  # pragma: no cover - transformer bug surfaced as a diagnostic
+        if isinstance(e.orig_exc, RecursionError):
+            raise CompileError([Diagnostic("E105", "expression nested too deeply", scalar.span,
+                                           "split it into several named lines")]) from None
         raise CompileError([Diagnostic("E101", f"cannot parse expression: {e.orig_exc}", scalar.span)]) from None
     except RecursionError:
         raise CompileError([Diagnostic("E105", "expression nested too deeply", scalar.span,

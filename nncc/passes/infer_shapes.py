@@ -7,12 +7,13 @@ untyped and skipped, so independent errors elsewhere are still reported.
 from __future__ import annotations
 
 from ..diagnostics import Note
-from ..ir import Graph, Init, TensorType, Weight
+from ..ir import DTYPE_BYTES, Graph, Init, TensorType, Weight
+from ..limits import LIMITS
 from ..ops import REGISTRY
 from ..shapes import ShapeError
 from . import Pass, PassContext, register
 
-MAX_WEIGHT_ELEMENTS = 2 ** 34  # per weight; see docs/security.md
+MAX_WEIGHT_ELEMENTS = 2 ** 34  # default of LIMITS["max_weight_elements"] (nncc/limits.py); see docs/security.md
 
 
 def infer_shapes(g: Graph, ctx: PassContext) -> bool:
@@ -31,11 +32,53 @@ def infer_shapes(g: Graph, ctx: PassContext) -> bool:
         except ShapeError as e:
             _report(node, e, ctx)
             continue
+        if not _sizes_ok(node, outs, ctx):
+            continue  # outputs stay untyped: nothing downstream is sized from an overflowing dim
         for v, t in zip(node.outputs, outs):
             v.type = t
         if opdef.weights is not None and not node.weights:
             _make_weights(node, opdef, ins, ctx)  # type: ignore[arg-type]
+    _total_weight_bytes(g, ctx)
     return True
+
+
+def _sizes_ok(node, outs: list[TensorType], ctx: PassContext) -> bool:
+    """Dims and element counts stay far below int64 overflow (and below anything allocatable)."""
+    max_dim, max_el = LIMITS["max_dim"], LIMITS["max_tensor_elements"]
+    for t in outs:
+        n = 1
+        for d in t.shape:
+            if isinstance(d, int):
+                if d > max_dim:
+                    ctx.bag.error("E005", f"{node.op}: output dimension {d:,} is above the limit of {max_dim:,}",
+                                  node.span, "raise it with --limit max_dim=N if this is intended")
+                    return False
+                n *= d
+        if n > max_el:
+            ctx.bag.error("E005", f"{node.op}: output {t} has {n:,} elements (per sample), above the limit of "
+                          f"{max_el:,}", node.span, "raise it with --limit max_tensor_elements=N if intended")
+            return False
+    return True
+
+
+def _total_weight_bytes(g: Graph, ctx: PassContext) -> None:
+    """All weights together must fit: checked here, before any target allocates or draws one."""
+    limit = LIMITS["max_weight_bytes"]
+    total, biggest = 0, None
+    for w in g.weights():
+        if w.share is not None or any(not isinstance(d, int) for d in w.type.shape):
+            continue
+        n = DTYPE_BYTES.get(w.type.dtype, 4)
+        for d in w.type.shape:
+            n *= d
+        total += n
+        if biggest is None or n > biggest[0]:
+            biggest = (n, w)
+    if total > limit and biggest is not None:
+        n, w = biggest
+        ctx.bag.error("E005", f"the model's weights take {total:,} bytes, above the limit of {limit:,} "
+                      f"(the largest, `{w.name}`, takes {n:,})", w.span,
+                      "raise it with --max-weight-bytes N (e.g. 16G) if this model is real")
 
 
 def _report(node, e: ShapeError, ctx: PassContext) -> None:
@@ -59,9 +102,10 @@ def _make_weights(node, opdef, ins: list[TensorType], ctx: PassContext) -> None:
         n = 1
         for d in spec.shape:
             n *= d
-        if n > MAX_WEIGHT_ELEMENTS:
+        if n > LIMITS["max_weight_elements"]:
             ctx.bag.error("E005", f"{node.op}: weight `{spec.role}` has {n:,} elements, above the limit of "
-                          f"{MAX_WEIGHT_ELEMENTS:,}", node.span)
+                          f"{LIMITS['max_weight_elements']:,}", node.span,
+                          "raise it with --limit max_weight_elements=N if this is intended")
             return
         init = spec.init
         lr, wd = 1.0, 1.0
