@@ -509,3 +509,13 @@ def test_schema_rejects_structurally_wrong(model_validator, bad):
 
     with pytest.raises(jsonschema.ValidationError):
         model_validator.validate(yaml.safe_load(bad))
+
+
+def test_text_colour_on_a_terminal(tmp_path):
+    from nncc.lint.report import render
+
+    p = write(tmp_path, RULE_CASES["W102"][0])
+    res = lint_file(str(p), LintConfig(root=str(tmp_path)))
+    coloured = render([res], "text", color=True)
+    assert "\x1b[1;33mwarning[W102]" in coloured
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == render([res], "text", color=False)
