@@ -29,7 +29,6 @@ NOT_FOR_LBANN = {
     "autoencoder": ("E50", "lbann"),                 # SINGA energy model, record files
     "cifar10_cnn": ("E502", "format: record"),       # SINGA kvfile record files
     "mnist_mlp": ("E502", "format: record"),
-    "transformer": ("E502", "early_stopping"),       # LBANN stops early on the objective only
 }
 
 
