@@ -8,6 +8,21 @@ import os
 import tempfile
 
 
+# Tests set NNCC_TEST_CRASH_AFTER_BYTES=K: the process writes K bytes of the first file's temporary
+# and kills itself with SIGKILL, as a power cut or OOM kill would, to show the old output survives.
+_CRASH_AFTER = int(os.environ["NNCC_TEST_CRASH_AFTER_BYTES"]) if \
+    os.environ.get("NNCC_TEST_CRASH_AFTER_BYTES", "").isdigit() else None
+
+
+def _crash(f, data: bytes) -> None:  # pragma: no cover - runs in a subprocess that it kills
+    import signal
+
+    f.write(data[:_CRASH_AFTER])
+    f.flush()
+    os.fsync(f.fileno())
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def write_files(files: dict[str, bytes]) -> None:
     """Write all files; on any failure remove the temporaries and keep the old files."""
     temps: list[tuple[str, str]] = []
@@ -18,6 +33,8 @@ def write_files(files: dict[str, bytes]) -> None:
             fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=d)
             temps.append((tmp, path))
             with os.fdopen(fd, "wb") as f:
+                if _CRASH_AFTER is not None:  # fault injection for tests/test_atomic.py
+                    _crash(f, data)
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())

@@ -90,6 +90,12 @@ def materialize(g: Graph, seed: int = 0, path: str | None = None) -> None:
         if a.dtype.kind not in "fiub":
             diags.append(Diagnostic("E503", f"array `{w.name}` has dtype {a.dtype}, not a number type", None))
             continue
+        want = "f" if w.type.dtype in ("f16", "bf16", "f32", "f64") else "b" if w.type.dtype == "bool" else "iu"
+        if a.dtype.kind not in want:
+            diags.append(Diagnostic("E503", f"array `{w.name}` has dtype {a.dtype}, the model needs "
+                                    f"{w.type.dtype}", None, "save it with the weight's type, e.g. "
+                                    "a.astype(numpy.float32)"))
+            continue
         w.data = np.ascontiguousarray(a.astype(NP_DTYPES[w.type.dtype], copy=False))
     for extra in sorted(set(arrays) - names):
         diags.append(Diagnostic("E503", f"weights file has an array `{extra}` that the model does not use", None,
@@ -102,14 +108,57 @@ def materialize(g: Graph, seed: int = 0, path: str | None = None) -> None:
 
 
 def load_npz(path: str) -> dict[str, np.ndarray]:
+    """Read an .npz without pickle, checking every array's header (dtype, size) before reading its data."""
+    from .limits import LIMITS
+
+    def bad(msg: str, code: str = "E503", help: str | None = None) -> CompileError:
+        return CompileError([Diagnostic(code, msg, None, help or "weights are an .npz of named arrays "
+                                        "(numpy.savez); pickled objects are refused")])
+
     try:
+        with open(path, "rb") as f:
+            if f.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
+                raise bad(f"weights file `{path}` is not an .npz archive")
         with np.load(path, allow_pickle=False) as z:
             if not isinstance(z, np.lib.npyio.NpzFile):
                 raise ValueError("not an .npz archive")
+            members = [m for m in z.zip.namelist()]
+            if len(members) > LIMITS["max_nodes"] * 4:
+                raise bad(f"weights file `{path}` has {len(members)} arrays, more than any model uses", "E005")
+            total = 0
+            for m in members:
+                with z.zip.open(m) as fp:
+                    version = np.lib.format.read_magic(fp)
+                    shape, _, dtype = _read_header(fp, version)
+                name = m[:-4] if m.endswith(".npy") else m
+                if dtype.hasobject:
+                    raise bad(f"array `{name}` in `{path}` holds Python objects (dtype {dtype}); "
+                              "loading it would need pickle, which nncc refuses")
+                n = dtype.itemsize
+                for d in shape:
+                    n *= int(d)
+                total += n
+                if total > LIMITS["max_weight_bytes"]:
+                    raise bad(f"weights file `{path}` holds more than {LIMITS['max_weight_bytes']:,} bytes of "
+                              "arrays", "E005", "raise the limit with --max-weight-bytes N if this is real")
             return {k: z[k] for k in z.files}
+    except CompileError:
+        raise
     except FileNotFoundError:
         raise CompileError([Diagnostic("E503", f"weights file `{path}` does not exist", None)]) from None
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
-        raise CompileError([Diagnostic("E503", f"cannot read weights file `{path}`: {e}", None,
-                                       "weights are an .npz of named arrays (numpy.savez); pickled objects are refused")]
-                           ) from None
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, SyntaxError) as e:
+        raise bad(f"cannot read weights file `{path}`: {e}") from None
+
+
+def _read_header(fp, version: tuple[int, int]):
+    """(shape, fortran_order, dtype) of a .npy member, without reading its data."""
+    fmt = np.lib.format
+    if version == (1, 0):
+        return fmt.read_array_header_1_0(fp)
+    if version == (2, 0):
+        return fmt.read_array_header_2_0(fp)
+    try:  # version 3.0 (UTF-8 header names): numpy's private reader
+        from numpy.lib import _format_impl as impl  # numpy >= 2
+    except ImportError:  # pragma: no cover
+        impl = fmt
+    return impl._read_array_header(fp, version)
