@@ -41,13 +41,14 @@ OPSET = 18
 START, END = "<!-- bench_export:start -->", "<!-- bench_export:end -->"
 
 
-def nncc_inprocess(name: str, out: Path) -> tuple[float, int, int]:
+def nncc_inprocess(name: str, out: Path, weights: str | None = None) -> tuple[float, int, int]:
     """Seconds for compile + write; file size; trainable parameter count."""
     from nncc.driver import compile_model, place
     from nncc.output import write_files
 
     t0 = time.perf_counter()
-    res = compile_model(str(SAMPLE), "onnx", defines=DEFINES[name], options={"opset": str(OPSET)})
+    res = compile_model(str(SAMPLE), "onnx", defines=DEFINES[name], options={"opset": str(OPSET)},
+                        weights=weights)
     files = place(res.files, str(out))
     write_files(files)
     dt = time.perf_counter() - t0
@@ -64,6 +65,17 @@ def nncc_cli(name: str, out: Path) -> float:
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True)
     return time.perf_counter() - t0
+
+
+def save_weights(name: str, path: Path) -> str:
+    """The weights nncc draws (seed 0), as an .npz for `--weights` (not timed)."""
+    import numpy as np
+
+    from nncc.driver import compile_model
+
+    res = compile_model(str(SAMPLE), "onnx", defines=DEFINES[name])
+    np.savez(path, **{w.name: w.data for w in res.frontend.graph.weights() if w.share is None})
+    return str(path)
 
 
 def torch_export(model, out: Path) -> tuple[float, int]:
@@ -103,7 +115,8 @@ def bench(name: str, repeat: int, tmp: Path) -> dict:
     torch.manual_seed(0)
     d = tmp / name
     d.mkdir()
-    n_in, n_cli, t_exp, t_build = [], [], [], []
+    n_in, n_cli, t_exp, t_build, n_npz = [], [], [], [], []
+    npz = save_weights(name, d / "weights.npz")
     size_n = size_t = params_n = 0
     for i in range(repeat):
         dt, size_n, params_n = nncc_inprocess(name, d / f"nncc{i}.onnx")
@@ -114,9 +127,10 @@ def bench(name: str, repeat: int, tmp: Path) -> dict:
         dt, size_t = torch_export(model, d / f"torch{i}.onnx")
         t_exp.append(dt)
         n_cli.append(nncc_cli(name, d / f"cli{i}.onnx"))
+        n_npz.append(nncc_inprocess(name, d / f"npz{i}.onnx", npz)[0])
         if i < repeat - 1:
             for p in d.iterdir():
-                if not p.name.endswith("0.onnx"):
+                if not p.name.endswith(("0.onnx", ".npz")):
                     p.unlink()
     same = (d / "nncc0.onnx").read_bytes() == (d / "cli0.onnx").read_bytes()
     check = check_same_model(d / "nncc0.onnx", d / "torch0.onnx")
@@ -127,12 +141,14 @@ def bench(name: str, repeat: int, tmp: Path) -> dict:
         "cli_s": min(n_cli), "cli_med_s": statistics.median(n_cli),
         "torch_s": min(t_exp), "torch_med_s": statistics.median(t_exp),
         "torch_all_s": min(b + e for b, e in zip(t_build, t_exp)),
+        "npz_s": min(n_npz),
         "nncc_mb": size_n / 2 ** 20, "torch_mb": size_t / 2 ** 20,
         "params_nncc": params_n, "params_torch": params_t, "cli_equals_library": same, "check": check,
     }
     r["ratio"] = r["nncc_s"] / r["torch_s"]
     r["ratio_cli"] = r["cli_s"] / r["torch_s"]
     r["ratio_all"] = r["nncc_s"] / r["torch_all_s"]
+    r["ratio_npz"] = r["npz_s"] / r["torch_s"]
     r["ratio_paired"] = statistics.median(a / b for a, b in zip(n_in, t_exp))
     return r
 
@@ -148,18 +164,21 @@ def render(results: list[dict]) -> str:
              (f"`python bench/bench_export.py` — {now}; {platform.machine()}, {os.cpu_count()} CPUs "
               f"(shared), Python {platform.python_version()}, nncc {nncc.__version__}, torch {torch.__version__} "
               f"(TorchScript exporter, `dynamo=False`), onnx {onnx.__version__}; opset {OPSET}, 224x224, "
-              f"symbolic batch; best of {results[0]['repeat']} runs, interleaved."), "",
+              f"symbolic batch; best of {results[0]['repeat']} runs, interleaved; load average "
+              f"{os.getloadavg()[0]:.1f} at the end."), "",
              ("| model | params (nncc / torch) | file MB (nncc / torch) | nncc compile+write s | `nncc compile` "
               "process s | torch.onnx.export s | torch build+export s | **nncc / export** | same, median of "
-              "paired runs | CLI / export | nncc / (build+export) | goal ≤ 0.2 |"),
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              "paired runs | CLI / export | nncc / (build+export) | nncc `--weights` s | nncc `--weights` / export | "
+              "goal ≤ 0.2 |"),
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         ok = "met" if r["ratio"] <= 0.2 else "**missed**"
         lines.append(f"| {r['name']} | {r['params_nncc']:,} / {r['params_torch']:,} | {r['nncc_mb']:.1f} / "
                      f"{r['torch_mb']:.1f} | {r['nncc_s']:.2f} (median {r['nncc_med_s']:.2f}) | {r['cli_s']:.2f} "
                      f"(median {r['cli_med_s']:.2f}) | {r['torch_s']:.2f} (median {r['torch_med_s']:.2f}) | "
                      f"{r['torch_all_s']:.2f} | **{r['ratio']:.3f}** | {r['ratio_paired']:.3f} | "
-                     f"{r['ratio_cli']:.3f} | {r['ratio_all']:.3f} | {ok} |")
+                     f"{r['ratio_cli']:.3f} | {r['ratio_all']:.3f} | {r['npz_s']:.2f} | {r['ratio_npz']:.3f} | "
+                     f"{ok} |")
     checks = "; ".join(f"{r['name']}: {r['check']}" + ("" if r["cli_equals_library"] else
                                                          " (CLI and library files DIFFER)") for r in results)
     lines += ["", "Notes:", "",
@@ -171,6 +190,8 @@ def render(results: list[dict]) -> str:
                "does); torch's import is not counted. The goal is judged on **nncc / export** (best against best); "
                "the paired column is the median over runs of nncc's time over the torch export right after it, "
                "which is steadier when other work shares the machine."),
+              ("* nncc `--weights`: the same compile with the weights read from an .npz (as torch's model already "
+               "holds its weights) instead of drawn from the initializers."),
               f"* {checks}",
               END]
     return "\n".join(lines) + "\n"
