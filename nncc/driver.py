@@ -179,7 +179,8 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
                                        "section", fe.model.root.span,
                                        "add train: {loss: ..., optimizer: ..., batch_size: ...}")])
     mode = "training" if t.mode == "training" else "inference"
-    level = opt_level if opt_level is not None else int(opts.get("opt_level", 1) or 1)
+    level = opt_level if opt_level is not None else int(opts.get("opt_level", 1) if opts.get("opt_level") is not None
+                                                        else 1)
     ctx = PassContext(bag=DiagnosticBag(), target=t, options=dict(opts), mode=mode, opt_level=level)
     pm = PassManager(list(t.pipeline), disabled=disable, print_after=print_after, print_after_all=print_after_all,
                      verify_each=verify_each, printer=printer)

@@ -7,6 +7,7 @@ a layer does not change the values of the others, and a rerun is bit-identical.
 from __future__ import annotations
 
 import math
+import os
 import zipfile
 import zlib
 
@@ -61,15 +62,32 @@ def draw(w: Weight, seed: int) -> np.ndarray:
     raise ValueError(f"unknown initializer {kind}")  # pragma: no cover - checked at elaboration
 
 
+def _draw_all(weights: list[Weight], seed: int) -> None:
+    """Draw in threads when there is much to draw (numpy fills without the GIL); each weight has its
+    own stream, so the values do not depend on the order or the thread count."""
+    total = sum(w.type.numel() for w in weights)
+    if total < 1 << 20 or len(weights) < 2:
+        for w in weights:
+            w.data = draw(w, seed)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as ex:
+        for w, a in zip(weights, ex.map(lambda w: draw(w, seed), weights)):
+            w.data = a
+
+
 def materialize(g: Graph, seed: int = 0, path: str | None = None) -> None:
     """Give every weight its data; with `path`, exactly the arrays in that file."""
+    if any(w.init.kind == "derived" for w in g.weights() if w.data is None):
+        return _materialize_derived(g, seed, path)
     weights = [w for w in g.weights() if w.data is None]
     if path is None:
-        for w in weights:
-            if w.share is not None and w.share.data is not None and w.share.type.shape != w.type.shape:
-                w.data = np.ascontiguousarray(w.share.data.T)
-            else:
-                w.data = draw(w, seed)
+        tied = [w for w in weights if w.share is not None and w.share.type.shape != w.type.shape
+                and (w.share.data is not None or w.share in weights)]
+        _draw_all([w for w in weights if w not in tied], seed)
+        for w in tied:
+            w.data = np.ascontiguousarray(w.share.data.T)
         return
     arrays = load_npz(path)
     diags = []
@@ -105,6 +123,45 @@ def materialize(g: Graph, seed: int = 0, path: str | None = None) -> None:
     for w in weights:
         if w.share is not None and w.data is None and w.share.data is not None:
             w.data = np.ascontiguousarray(w.share.data.T)
+
+
+class _Weights:
+    def __init__(self, ws: list[Weight]):
+        self.ws = ws
+
+    def weights(self) -> list[Weight]:
+        return self.ws
+
+
+def _materialize_derived(g: Graph, seed: int, path: str | None) -> None:
+    """Weights that optimisation passes folded (nncc/passes/fold.py) are computed from their sources.
+
+    The sources are the unfolded model's weights: they are drawn or loaded (a `--weights`
+    file holds exactly them) as for an unoptimised compile, then each derived weight is
+    `fn(*source arrays)`.
+    """
+    order: list[Weight] = []
+    leaves: dict[int, Weight] = {}
+    seen: set[int] = set()
+
+    def visit(w: Weight) -> None:
+        if id(w) in seen:
+            return
+        seen.add(id(w))
+        if w.init.kind == "derived":
+            for s in w.init.arg("sources", ()):
+                visit(s)
+            order.append(w)
+        else:
+            leaves[id(w)] = w
+
+    for w in g.weights():
+        if w.data is None:
+            visit(w)
+    materialize(_Weights(list(leaves.values())), seed, path)  # type: ignore[arg-type]
+    for w in order:
+        a = w.init.arg("fn")(*[s.data for s in w.init.arg("sources", ())])
+        w.data = np.ascontiguousarray(a.astype(NP_DTYPES[w.type.dtype], copy=False))
 
 
 def load_npz(path: str) -> dict[str, np.ndarray]:

@@ -96,6 +96,7 @@ def fired(ctx: PassContext, name: str, n: int = 1) -> None:
 def _load() -> None:
     from . import dce, infer_shapes, validate  # noqa: F401  (registration)
     from . import fuse, layouts  # noqa: F401  (registration)
+    from . import fold  # noqa: F401  (registration: fold-constants, cse, optimisation patterns)
 
 
 _load()

@@ -17,6 +17,11 @@ Patterns are tried in the order given, at every node in graph order, until none
 matches any more; each successful rewrite counts once for `--pass-stats`
 (`fired(ctx, "fuse")`). `--disable-pass=fuse` turns the pass off.
 
+A pattern applies only at `--opt-level` ≥ its `level` (default 1; numeric
+folds such as batch norm into a convolution are level 2) and only in the target
+modes it lists in `modes` (numeric folds and dropout removal: inference only).
+The optimisation patterns and their rewrites are in `nncc/passes/fold.py`.
+
 Built-in rewrites:
 
 * `"absorb"` — the last node of the chain is folded into the first: the first
@@ -51,6 +56,8 @@ class Pattern:
     rewrite: str | Rewrite = "absorb"
     when: Callable[[list[Node]], bool] | None = None
     doc: str = ""
+    level: int = 1  # the lowest --opt-level at which it applies (2: numeric folding)
+    modes: tuple[str, ...] = ("inference", "training")  # the target modes it applies in
 
     def __post_init__(self) -> None:
         chain = tuple(frozenset({c}) if isinstance(c, str) else frozenset(c) for c in self.chain)
@@ -93,7 +100,7 @@ def patterns_of(ctx: PassContext) -> list[Pattern]:
         ps = ctx.options.get("_fusions", ())
     if callable(ps):
         ps = ps(ctx.options)
-    return list(ps or ())
+    return [p for p in ps or () if ctx.opt_level >= p.level and ctx.mode in p.modes]
 
 
 def _protected(g: Graph) -> set[int]:

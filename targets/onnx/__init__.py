@@ -16,6 +16,13 @@ OPS = {
     "cross_entropy": "-", "mse": "-", "bce": "-", "accuracy": "-", "top_k_accuracy": "-",
 }
 
+def _fusions(options: dict):
+    """The fuse-pass patterns (nncc/passes/fold.py); each has its own --opt-level and modes."""
+    from nncc.passes.fold import NUMERIC, ORT_FUSED_CONV, STRUCTURAL
+
+    return STRUCTURAL + NUMERIC + (ORT_FUSED_CONV if options.get("ort_fusions") else ())
+
+
 TARGET = Target(
     name="onnx",
     description="ONNX model (.onnx) for onnxruntime, TensorRT and other ONNX runtimes",
@@ -24,11 +31,16 @@ TARGET = Target(
         Option("external_data", "choice", "auto", "store weights in a side file: auto (when over 2 GB), "
                "always, never", ("auto", "always", "never")),
         Option("external_threshold", "int", 1024, "tensors at least this many bytes go to the side file"),
-        Option("opt_level", "int", 1, "0: no optimisation, 1: structural, 2: numeric folding too"),
+        Option("opt_level", "int", 1, "0: no optimisation, 1: structural (exact), 2: numeric folding too "
+               "(batch norm into convolutions; docs/passes.md)", (0, 1, 2)),
+        Option("ort_fusions", "bool", False, "use onnxruntime's com.microsoft FusedConv (convolution + residual "
+               "add + activation in one node); the model then runs in onnxruntime only"),
     ],
     ops=OPS,
     mode="inference",
     needs_weights=True,
-    pipeline=("dce",),
+    # dce first drops the training heads; the optimisation passes do nothing at --opt-level 0
+    pipeline=("dce", "fold-constants", "cse", "fuse", "dce"),
     emitter="nncc.targets.onnx.emit:emit",
+    fusions=_fusions,
 )

@@ -89,8 +89,20 @@ def _conv(L: Lowering, n: Node) -> None:
     if "bias" in n.weights:
         ins.append(L.weight(n, "bias"))
     a = n.attrs
+    if a.get("activation"):  # fused by the ONNX option ort_fusions (nncc/passes/fold.py): onnxruntime's FusedConv
+        if a.get("sum"):
+            ins += [""] * (3 - len(ins)) + [n.inputs[1].name]
+        act = a["activation"]
+        extra = {"activation_params": [float(a["activation_attrs"].get("alpha", 0.01))]} if act == "leaky_relu" else {}
+        L.add("FusedConv", ins, _out(n), n.name, domain="com.microsoft", activation=ORT_ACTIVATION[act],
+              kernel_shape=list(a["kernel"]), strides=list(a["stride"]), pads=list(a["pads"]),
+              dilations=list(a["dilation"]), group=a["groups"], **extra)
+        return
     L.add("Conv", ins, _out(n), n.name, kernel_shape=list(a["kernel"]), strides=list(a["stride"]),
           pads=list(a["pads"]), dilations=list(a["dilation"]), group=a["groups"])
+
+
+ORT_ACTIVATION = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "leaky_relu": "LeakyRelu"}
 
 
 def _deconv(L: Lowering, n: Node) -> None:
@@ -251,8 +263,10 @@ def build_skeleton(g: Graph, opset: int = 17, doc: str = "") -> tuple[onnx.Model
     inputs = [value_info(v.name, v.type) for v in g.inputs]
     outputs = [value_info(v.name, v.type) for v in g.outputs]
     graph = helper.make_graph(L.nodes, g.name, inputs, outputs, doc_string=doc or None)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="nncc",
-                              producer_version=__version__)
+    domains = [helper.make_opsetid("", opset)]
+    if any(p.domain == "com.microsoft" for p in L.nodes):
+        domains.append(helper.make_opsetid("com.microsoft", 1))
+    model = helper.make_model(graph, opset_imports=domains, producer_name="nncc", producer_version=__version__)
     model.ir_version = min(model.ir_version, _IR_FOR_OPSET.get(opset, 9))
     return model, L.inits
 

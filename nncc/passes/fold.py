@@ -1,0 +1,547 @@
+"""Optimisation passes and fuse-pass patterns (issue 6).
+
+Everything here is target-independent and respects `PassContext.opt_level` and
+`PassContext.mode`:
+
+* level 0 — nothing (only legalisation such as `dce` runs);
+* level 1 — structural rewrites that keep every computed value bit for bit:
+  identity and (inference only) dropout removal, transpose∘transpose and
+  reshape∘reshape composition, common-subexpression elimination, constant
+  folding of data movement and IEEE-exact arithmetic, x·1 / x+0 removal;
+* level 2 — numeric folding as well (inference only): batch norm into the
+  preceding convolution or linear layer, a constant add into a bias, constant
+  folding of every op numpy can evaluate.
+
+Fuse-pass patterns (`Pattern`s, applied by `nncc/passes/fuse.py`):
+`STRUCTURAL` and `NUMERIC` (what the ONNX target declares) and
+`ORT_FUSED_CONV` (onnxruntime's com.microsoft FusedConv, opt-in).
+
+Numeric folds never need weight data at pass time: a folded weight is a
+*derived* weight (`Init("derived", fn=…, sources=…)`) whose sources are the
+unfolded model's weights. `nncc.weights.materialize` loads or draws the sources
+(so `--weights` files hold the unfolded model's arrays, and seeded weights are
+the same at every level) and then computes the derived arrays.
+
+Passes: `fold-constants`, `cse` (registered here; listed in a target's pipeline).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..ir import Graph, Init, Node, TensorType, Value, Weight
+from . import Pass, PassContext, fired, register
+from .fuse import Pattern, _protected, register_rewrite
+
+INFERENCE = ("inference",)
+CONVS = frozenset({"conv1d", "conv2d", "conv3d"})
+
+
+# ------------------------------------------------------------------ graph surgery helpers
+
+def _drop(g: Graph, *nodes: Node) -> None:
+    ids = {id(n) for n in nodes}
+    g.nodes = [n for n in g.nodes if id(n) not in ids]
+
+
+def _take_outputs(dst: Node, src: Node) -> None:
+    """`dst` produces what `src` produced (names downstream do not change)."""
+    dst.outputs = list(src.outputs)
+    for i, v in enumerate(dst.outputs):
+        v.producer = dst
+        v.index = i
+
+
+def bypass(g: Graph, n: Node, x: Value | None = None) -> bool:
+    """Remove the one-output node `n`, whose output equals `x` (default: its input 0).
+
+    Uses of the output read `x` instead. When the output must stay visible (a graph
+    output, or read by a loss or metric) the producer of `x` is renamed to produce it
+    instead, if `x` itself is not visible and has no other use; otherwise nothing happens.
+    """
+    x = n.inputs[0] if x is None else x
+    if len(n.outputs) != 1:
+        return False
+    y = n.outputs[0]
+    if x.type is None or y.type is None or x.type.dtype != y.type.dtype or tuple(x.type.shape) != tuple(y.type.shape):
+        return False
+    keep = _protected(g)
+    if id(y) not in keep:
+        _drop(g, n)
+        g.replace_all_uses(y, x)
+        return True
+    p = x.producer
+    users = [m for m in g.nodes if any(v is x for v in m.inputs)]
+    if p is None or id(x) in keep or users != [n] or any(o is x for o in g.outputs):
+        return False
+    p.outputs[x.index] = y
+    y.producer, y.index = p, x.index
+    _drop(g, n)
+    return True
+
+
+# ------------------------------------------------------------------ structural rewrites
+
+def _remove(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
+    """identity, inference dropout, a transpose by the identity perm, a reshape to the same shape."""
+    return bypass(g, nodes[0])
+
+
+def _is_noop(ns: list[Node]) -> bool:
+    n = ns[0]
+    if n.op == "transpose":
+        return tuple(n.attrs["perm"]) == tuple(range(len(n.attrs["perm"])))
+    if n.op == "reshape":
+        x, y = n.inputs[0].type, n.outputs[0].type
+        return x is not None and y is not None and tuple(x.shape) == tuple(y.shape)
+    return True
+
+
+def _compose_transpose(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
+    """transpose(transpose(x, p1), p2) = transpose(x, p1∘p2); the identity perm disappears."""
+    t1, t2 = nodes
+    p1, p2 = tuple(t1.attrs["perm"]), tuple(t2.attrs["perm"])
+    t2.attrs["perm"] = tuple(p1[i] for i in p2)
+    t2.inputs[0] = t1.inputs[0]
+    t2.meta.setdefault("fused", []).append(t1.name)
+    _drop(g, t1)
+    if t2.attrs["perm"] == tuple(range(len(p2))):
+        bypass(g, t2)
+    return True
+
+
+def reshape_spec(x: TensorType, out: TensorType) -> tuple[int, ...] | None:
+    """A reshape `shape` attr that turns `x` into `out` (0 copies a symbolic dim, one -1 at most)."""
+    spec: list[int] = []
+    for i, d in enumerate(out.shape):
+        if isinstance(d, int):
+            spec.append(d)
+        elif i < x.rank and x.shape[i] == d:
+            spec.append(0)
+        else:
+            spec.append(-1)
+    return tuple(spec) if spec.count(-1) <= 1 else None
+
+
+def _compose_reshape(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
+    """reshape(reshape(x, a), b) = one reshape of x (flatten counts as a reshape too)."""
+    r1, r2 = nodes
+    x = r1.inputs[0]
+    spec = reshape_spec(x.type, r2.outputs[0].type)
+    if spec is None:
+        return False
+    if r2.op == "flatten":
+        r2.meta["was"] = "flatten"
+        r2.op = "reshape"
+    r2.attrs = {"shape": spec}
+    r2.inputs[0] = x
+    r2.meta.setdefault("fused", []).append(r1.name)
+    _drop(g, r1)
+    if tuple(x.type.shape) == tuple(r2.outputs[0].type.shape):
+        bypass(g, r2)
+    return True
+
+
+# ------------------------------------------------------------------ numeric rewrites (derived weights)
+
+class Derived:
+    """fn(*source arrays) for a derived weight; a named, printable callable."""
+
+    def __init__(self, what: str, fn, **params: Any):
+        self.what, self.fn, self.params = what, fn, params
+
+    def __call__(self, *arrays):
+        return self.fn(*arrays, **self.params)
+
+    def __repr__(self) -> str:
+        return self.what
+
+
+def derived(name: str, like: Weight | None, type_: TensorType, role: str, sources: list[Weight], fn: Derived,
+            owner: Node) -> Weight:
+    w = Weight(name, type_, role, Init("derived", (("fn", fn), ("sources", tuple(sources)))),
+               lr_mult=like.lr_mult if like else 1.0, wd_mult=like.wd_mult if like else 1.0,
+               span=like.span if like else owner.span, trainable=like.trainable if like else True)
+    w.owner = owner
+    return w
+
+
+def _bn_scale(scale, var, eps):
+    import numpy as np
+
+    return scale.astype(np.float64) / np.sqrt(var.astype(np.float64) + eps)
+
+
+def _fold_w(w, scale, var, *, eps):
+    s = _bn_scale(scale, var, eps)
+    return (w.astype("float64") * s.reshape((-1,) + (1,) * (w.ndim - 1))).astype(w.dtype)
+
+
+def _fold_b(*arrays, eps, has_bias):
+    b, (scale, beta, mean, var) = (arrays[0], arrays[1:]) if has_bias else (None, arrays)
+    s = _bn_scale(scale, var, eps)
+    base = -mean.astype("float64") if b is None else b.astype("float64") - mean
+    return (base * s + beta).astype(scale.dtype)
+
+
+def _untied(g: Graph, ws: list[Weight]) -> bool:
+    """No weight is tied to another, and nothing else is tied to them."""
+    if any(w is None or w.share is not None for w in ws):
+        return False
+    ids = {id(w) for w in ws}
+    return not any(w.share is not None and id(w.share) in ids for w in g.weights())
+
+
+def _bn_foldable(ns: list[Node]) -> bool:
+    p, bn = ns
+    if p.attrs.get("activation") or "weight" not in p.weights:
+        return False
+    t = p.outputs[0].type
+    if t is None or t.dtype not in ("f32", "f64", "f16"):
+        return False
+    if p.op == "linear" and t.rank != 2:  # batch_norm normalises dim 1: the features only for [N, F]
+        return False
+    return all(r in bn.weights for r in ("scale", "bias", "mean", "var"))
+
+
+def _fold_batch_norm(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
+    """conv|linear → batch_norm: one conv|linear with W·s and (b − mean)·s + beta, s = scale/√(var+eps)."""
+    p, bn = nodes
+    w, b = p.weights["weight"], p.weights.get("bias")
+    roles = ("scale", "bias", "mean", "var")
+    bw = [bn.weights[r] for r in roles]
+    if not _untied(g, [w, *([b] if b is not None else []), *bw]):
+        return False
+    eps = float(bn.attrs["eps"])
+    scale, var = bn.weights["scale"], bn.weights["var"]
+    new_w = derived(w.name, w, w.type, "weight", [w, scale, var], Derived(f"fold_bn_weight(eps={eps})", _fold_w,
+                                                                          eps=eps), p)
+    cout = w.type.shape[0]
+    b_type = TensorType(w.type.dtype, (cout,))
+    new_b = derived(f"{p.name}.bias", b, b_type, "bias", ([b] if b is not None else []) + bw,
+                    Derived(f"fold_bn_bias(eps={eps})", _fold_b, eps=eps, has_bias=b is not None), p)
+    p.weights = {"weight": new_w, "bias": new_b}
+    p.attrs["bias"] = True
+    p.meta.setdefault("fused", []).append(bn.name)
+    _take_outputs(p, bn)
+    _drop(g, bn)
+    return True
+
+
+def _const_of(v: Value):
+    import numpy as np
+
+    p = v.producer
+    if p is None or p.op != "constant":
+        return None
+    return np.asarray(p.attrs["value"], dtype=_NP[p.attrs.get("dtype", "f32")])
+
+
+def _bias_foldable(ns: list[Node]) -> bool:
+    p, add = ns
+    c = add.inputs[1].producer
+    if c is None or c.op != "constant" or p.attrs.get("activation") or add.inputs[1] is add.inputs[0]:
+        return False
+    t = p.outputs[0].type
+    if t is None or add.outputs[0].type is None or tuple(add.outputs[0].type.shape) != tuple(t.shape):
+        return False
+    import numpy as np
+
+    shape = np.asarray(c.attrs["value"]).shape
+    if p.op == "linear":
+        return shape in ((), (1,), (t.shape[-1],), (1, t.shape[-1])) and isinstance(t.shape[-1], int)
+    chan = t.shape[1]
+    spatial = t.rank - 2
+    ok = [(), (1,)] + [(chan,) + (1,) * k for k in range(spatial, spatial + 1)]
+    ok += [(1, chan) + (1,) * spatial]
+    return shape in ok and isinstance(chan, int)
+
+
+def _fold_bias_fn(*arrays, const, has_bias, n):
+    import numpy as np
+
+    c = np.broadcast_to(np.asarray(const).reshape(-1) if np.asarray(const).size > 1 else np.asarray(const).reshape(()),
+                        (n,)).astype("float64")
+    base = arrays[0].astype("float64") if has_bias else 0.0
+    dt = arrays[0].dtype if has_bias else np.dtype(const.dtype)
+    return (base + c).astype(dt)
+
+
+def _fold_bias(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
+    """conv|linear → add(constant): the constant becomes (part of) the bias."""
+    p, add = nodes
+    b = p.weights.get("bias")
+    if b is not None and not _untied(g, [b]):
+        return False
+    const = _const_of(add.inputs[1])
+    w = p.weights["weight"]
+    cout = w.type.shape[0]
+    fn = Derived("fold_add_into_bias", _fold_bias_fn, const=const.astype(_NP[w.type.dtype]), has_bias=b is not None,
+                 n=cout)
+    p.weights = {**p.weights, "bias": derived(f"{p.name}.bias", b, TensorType(w.type.dtype, (cout,)), "bias",
+                                              [b] if b is not None else [], fn, p)}
+    p.attrs["bias"] = True
+    p.meta.setdefault("fused", []).append(add.name)
+    _take_outputs(p, add)
+    _drop(g, add)
+    return True
+
+
+# ------------------------------------------------------------------ onnxruntime FusedConv (opt-in)
+
+ORT_ACTIVATIONS = frozenset({"relu", "sigmoid", "tanh", "leaky_relu"})
+
+
+def _absorb_sum(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
+    """conv → add(·, z) → act: one conv that adds z before its activation (FusedConv's input Z)."""
+    conv, add, act = nodes
+    z = add.inputs[1]
+    if conv.attrs.get("activation") or z.type is None or tuple(z.type.shape) != tuple(add.outputs[0].type.shape):
+        return False
+    if z.type.dtype != conv.outputs[0].type.dtype or z is add.inputs[0]:
+        return False
+    conv.inputs = [conv.inputs[0], z]
+    conv.attrs["sum"] = True
+    conv.attrs["activation"] = act.op
+    conv.attrs["activation_attrs"] = {k: v for k, v in act.attrs.items() if not k.startswith("_")}
+    conv.meta.setdefault("fused", []).extend([add.name, act.name])
+    _take_outputs(conv, act)
+    g.nodes.remove(conv)
+    g.nodes.insert(g.nodes.index(add), conv)  # after z's producer: z is defined before the add
+    _drop(g, add, act)
+    return True
+
+
+for _name, _fn in (("remove", _remove), ("compose-transpose", _compose_transpose),
+                   ("compose-reshape", _compose_reshape), ("fold-batch-norm", _fold_batch_norm),
+                   ("fold-bias", _fold_bias), ("absorb-sum", _absorb_sum)):
+    register_rewrite(_name, _fn)
+
+
+def _plain_conv(ns: list[Node]) -> bool:
+    return not ns[0].attrs.get("activation") and len(ns[0].inputs) == 1
+
+
+STRUCTURAL = (
+    Pattern("remove-identity", ("identity",), "remove", doc="identity nodes disappear"),
+    Pattern("remove-dropout", ("dropout",), "remove", modes=INFERENCE,
+            doc="dropout is the identity at inference (inference outputs only)"),
+    Pattern("remove-noop", (frozenset({"transpose", "reshape"}),), "remove", when=_is_noop,
+            doc="a transpose by the identity permutation, a reshape to the shape it already has"),
+    Pattern("transpose-pair", ("transpose", "transpose"), "compose-transpose",
+            doc="transpose∘transpose: one transpose, or none when they cancel"),
+    Pattern("reshape-pair", (frozenset({"reshape", "flatten"}), frozenset({"reshape", "flatten"})),
+            "compose-reshape", when=lambda ns: ns[0].inputs[0].type is not None,
+            doc="reshape∘reshape (flatten included): one reshape, or none when they cancel"),
+)
+
+NUMERIC = (
+    Pattern("fold-batch-norm", (CONVS | {"linear"}, "batch_norm"), "fold-batch-norm", when=_bn_foldable, level=2,
+            modes=INFERENCE, doc="batch norm folded into the preceding convolution or linear layer's weights and bias"),
+    Pattern("fold-bias", (CONVS | {"linear"}, "add"), "fold-bias", when=_bias_foldable, level=2, modes=INFERENCE,
+            doc="an added constant (scalar or per channel) folded into the bias"),
+)
+
+ORT_FUSED_CONV = (
+    Pattern("conv-add-activation", (CONVS, "add", ORT_ACTIVATIONS), "absorb-sum", when=_plain_conv,
+            modes=INFERENCE, doc="onnxruntime FusedConv: convolution + bias + residual add + activation"),
+    Pattern("conv-activation", (CONVS, ORT_ACTIVATIONS), "absorb", when=_plain_conv, modes=INFERENCE,
+            doc="onnxruntime FusedConv: convolution + bias + activation"),
+)
+
+
+# ------------------------------------------------------------------ fold-constants
+
+_NP_NAMES = {"f16": "float16", "bf16": "float32", "f32": "float32", "f64": "float64", "i8": "int8", "i32": "int32",
+             "i64": "int64", "bool": "bool_"}
+
+
+class _NPTable(dict):
+    def __missing__(self, k):
+        import numpy as np
+
+        v = getattr(np, _NP_NAMES[k])
+        self[k] = v
+        return v
+
+
+_NP = _NPTable()
+
+
+def _eval_exact(op: str, a: dict, xs: list):
+    """Ops whose result is what any runtime computes, bit for bit (level 1)."""
+    import numpy as np
+
+    x = xs[0]
+    if op in ("identity", "dropout"):
+        return [x]
+    if op == "reshape":
+        shape = [x.shape[i] if d == 0 else d for i, d in enumerate(a["shape"])]
+        return [x.reshape(shape)]
+    if op == "flatten":
+        ax = a["axis"]
+        return [x.reshape(int(np.prod(x.shape[:ax], dtype=np.int64)), -1)]
+    if op == "transpose":
+        return [np.transpose(x, a["perm"])]
+    if op == "concat":
+        return [np.concatenate(xs, axis=a["axis"])]
+    if op == "split":
+        cuts = np.cumsum(a["sizes"])[:-1]
+        return list(np.split(x, cuts, axis=a["axis"]))
+    if op == "slice":
+        idx = [slice(None)] * x.ndim
+        for s, e, ax, st in zip(a["starts"], a["ends"], a["axes"], a["steps"]):
+            idx[ax] = slice(s, e if abs(e) < 2 ** 62 else (None if st > 0 else None), st)
+        r = x[tuple(idx)]
+        return [np.squeeze(r, axis=tuple(a["squeeze"])) if a["squeeze"] else r]
+    if op in ("add", "sub", "mul", "div"):
+        f = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide}[op]
+        return [f(xs[0], xs[1])]
+    if op == "relu":
+        return [np.maximum(x, np.zeros((), x.dtype))]
+    return None
+
+
+def _eval_numeric(op: str, a: dict, xs: list):
+    """Ops whose result may differ from a runtime's in the last bits (level 2)."""
+    import math
+
+    import numpy as np
+
+    x = xs[0]
+    if op == "matmul":
+        return [np.matmul(xs[0], xs[1])]
+    if op == "tanh":
+        return [np.tanh(x)]
+    if op == "sigmoid":
+        return [(1 / (1 + np.exp(-x.astype(np.float64)))).astype(x.dtype)]
+    if op == "gelu":
+        erf = np.vectorize(math.erf)
+        return [(0.5 * x * (1 + erf(x.astype(np.float64) / math.sqrt(2)))).astype(x.dtype)]
+    if op == "softmax":
+        e = np.exp(x - x.max(axis=a["axis"], keepdims=True))
+        return [e / e.sum(axis=a["axis"], keepdims=True)]
+    return None
+
+
+def _same_as(v: Value, out: Value) -> bool:
+    return (v.type is not None and out.type is not None and v.type.dtype == out.type.dtype
+            and tuple(v.type.shape) == tuple(out.type.shape))
+
+
+def _neutral(n: Node) -> Value | None:
+    """x·1, 1·x, x/1, x+0, 0+x, x−0 (the constant must not broadcast x to a larger shape)."""
+    import numpy as np
+
+    if n.op not in ("add", "sub", "mul", "div") or len(n.inputs) != 2:
+        return None
+    unit = 0.0 if n.op in ("add", "sub") else 1.0
+    for i, j in ((1, 0), (0, 1)):
+        if i == 0 and n.op in ("sub", "div"):
+            continue
+        c = _const_of(n.inputs[i])
+        if c is not None and np.all(c == unit) and _same_as(n.inputs[j], n.outputs[0]):
+            return n.inputs[j]
+    return None
+
+
+def fold_constants(g: Graph, ctx: PassContext) -> bool:
+    if ctx.opt_level < 1:
+        return False
+    import numpy as np
+
+    keep = {id(v) for v in g.outputs}
+    count = 0
+    for n in list(g.nodes):
+        if n.op == "constant" or n.weights or n.kind != "layer" or not n.inputs or not n.outputs:
+            continue
+        if any(id(v) in keep for v in n.outputs) or any(v.type is None for v in n.outputs):
+            continue
+        x = _neutral(n)
+        if x is not None and bypass(g, n, x):
+            count += 1
+            continue
+        xs = [_const_of(v) for v in n.inputs]
+        if any(x is None for x in xs):
+            continue
+        if n.op == "dropout" and ctx.mode == "training":
+            continue
+        try:
+            res = _eval_exact(n.op, n.attrs, xs)
+            if res is None and ctx.opt_level >= 2 and ctx.mode == "inference":
+                res = _eval_numeric(n.op, n.attrs, xs)
+        except (ValueError, TypeError, IndexError):  # pragma: no cover - leave what numpy cannot do
+            res = None
+        if res is None or len(res) != len(n.outputs):
+            continue
+        if any(tuple(r.shape) != tuple(v.type.shape) for r, v in zip(res, n.outputs)):
+            continue
+        at = g.nodes.index(n)
+        made = []
+        for k, (r, v) in enumerate(zip(res, n.outputs)):
+            dt = v.type.dtype
+            c = Node("constant", n.name if k == 0 else f"{n.name}/{k}", [],
+                     {"value": np.ascontiguousarray(np.asarray(r, dtype=_NP[dt])), "dtype": dt}, [v], span=n.span)
+            c.meta["folded"] = n.op
+            v.producer, v.index = c, 0
+            made.append(c)
+        g.nodes[at:at + 1] = made
+        count += 1
+    if count:
+        fired(ctx, "fold-constants", count)
+    return count > 0
+
+
+register(Pass("fold-constants", fold_constants, requires=("typed",), ensures=("constants-folded",),
+              doc="evaluates nodes whose inputs are all constants; removes x·1, x+0 (level 1: exact ops; level 2, "
+                  "inference: every op it can evaluate)"))
+
+
+# ------------------------------------------------------------------ cse
+
+STOCHASTIC = frozenset({"dropout"})
+
+
+def _freeze(v: Any):
+    if isinstance(v, dict):
+        return tuple(sorted((k, _freeze(x)) for k, x in v.items() if not str(k).startswith("_")))
+    if isinstance(v, (list, tuple)):
+        return tuple(_freeze(x) for x in v)
+    if hasattr(v, "tobytes") and hasattr(v, "dtype"):
+        return ("array", str(v.dtype), tuple(v.shape), v.tobytes())
+    return v
+
+
+def cse(g: Graph, ctx: PassContext) -> bool:
+    """Nodes with the same op, the same inputs and the same attributes compute the same values: keep the first."""
+    if ctx.opt_level < 1:
+        return False
+    keep = _protected(g)
+    seen: dict[Any, Node] = {}
+    count = 0
+    for n in list(g.nodes):
+        if n.weights or n.kind != "layer" or not n.outputs or (n.op in STOCHASTIC and ctx.mode == "training"):
+            continue
+        try:
+            key = (n.op, tuple(id(v) for v in n.inputs), _freeze(n.attrs), len(n.outputs))
+            hash(key)
+        except TypeError:
+            continue
+        first = seen.get(key)
+        if first is None:
+            seen[key] = n
+            continue
+        if any(id(v) in keep for v in n.outputs):
+            continue
+        if any(not _same_as(a, b) for a, b in zip(first.outputs, n.outputs)):
+            continue
+        for a, b in zip(first.outputs, n.outputs):
+            g.replace_all_uses(b, a)
+        _drop(g, n)
+        count += 1
+    if count:
+        fired(ctx, "cse", count)
+    return count > 0
+
+
+register(Pass("cse", cse, requires=("typed",), ensures=("cse",),
+              doc="common-subexpression elimination: one node for each (op, inputs, attributes)"))
