@@ -77,9 +77,12 @@ def session(path_or_bytes, threads: int = 1) -> ort.InferenceSession:
 
 def compile_random(path: str, out_dir: Path, *, defines: dict[str, str] | None = None,
                    options: dict[str, str] | None = None, seed: int = 0) -> tuple[Result, dict[str, np.ndarray]]:
-    """Compile with `--weights` from an .npz of random, non-trivial values (written to out_dir)."""
-    probe = compile_model(path, "onnx", defines=defines, options=options, emit=False)
-    arrays = torch_ref.random_weights(probe.frontend.graph, seed)
+    """Compile with `--weights` from an .npz of random, non-trivial values (written to out_dir).
+
+    The file holds the model's own weights, by the names the user's layers give them (what the
+    front end makes), not those of the target's pipeline (fusion derives new ones from them).
+    """
+    arrays = torch_ref.random_weights(frontend(path, defines).graph, seed)
     npz = None
     if arrays:
         npz = str(out_dir / (Path(path).stem + ".weights.npz"))

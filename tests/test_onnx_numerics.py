@@ -37,6 +37,38 @@ def test_sample_matches_torch(path, tmp_path):
     assert_match(run)
 
 
+OPT2_SAMPLES = [p for p in SAMPLES if sample_id(p) in ("resnet20", "resnet50", "cifar10_cnn", "vgg16",
+                                                       "transformer", "lenet5_smaug")]
+
+
+@pytest.mark.parametrize("path", OPT2_SAMPLES, ids=sample_id)
+def test_sample_opt_level2_matches_torch(path, tmp_path):
+    """Numeric folding (batch norm into convolution, ...) keeps outputs equal to the unfused reference."""
+    try:
+        run = onnx_vs_torch(path, tmp_path, defines=SHRINK.get(sample_id(path)), options={"opt_level": "2"})
+    except CompileError as e:
+        skip_if_unavailable(e)
+        raise
+    assert_match(run)
+
+
+@pytest.mark.parametrize("ort_fusions", ["false", "true"])
+def test_conv_bn_relu_residual_opt_level2(ort_fusions, tmp_path):
+    graph = """
+    a: conv2d(x, 4, 3, pad=1, bias=false) |> batch_norm |> relu
+    b: conv2d(a, 4, 3, stride=1, pad=1) |> batch_norm(eps=1e-3)
+    y: relu(b + x)
+    z: y |> conv2d(6, 1, stride=2) |> batch_norm |> flatten |> linear(3) |> batch_norm
+    """
+    path = write_model(tmp_path, model_text({"x": "f32[N, 4, 9, 10]"}, graph, ["y", "z"]))
+    run = onnx_vs_torch(path, tmp_path, options={"opt_level": "2", "ort_fusions": ort_fusions})
+    import onnx
+
+    ops = [n.op_type for n in onnx.load(run.onnx_path).graph.node]
+    assert "BatchNormalization" not in ops, ops  # folded: the comparison checks the folding
+    assert_match(run)
+
+
 # ---------------------------------------------------------------- ops
 #
 # id -> (inputs, graph lines, outputs[, compile options]). Each case is a tiny
