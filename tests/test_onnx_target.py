@@ -120,6 +120,15 @@ def test_sample_checks_and_shapes_agree(path):
     assert shape_mismatches(model, g) == []
 
 
+@pytest.mark.parametrize("path", [p for p in SAMPLES if sample_id(p) in ("resnet20", "transformer", "cifar10_cnn")],
+                         ids=sample_id)
+def test_sample_opt_level2_checks_and_shapes_agree(path):
+    res = compile_sample(path, options={"opt_level": "2"})
+    model = onnx.load_from_string(main_file(res.files))
+    onnx.checker.check_model(model, full_check=True)
+    assert shape_mismatches(model, res.frontend.graph) == []
+
+
 # onnx's C++ shape inference does not drop a ceil_mode window that would start in
 # the right padding, which the ONNX operator spec, onnxruntime and PyTorch all do
 # (the numeric tests run these cases in onnxruntime and get nncc's shape).
