@@ -462,6 +462,9 @@ class Elaborator:
                      for x in (sub.lower, sub.upper, sub.step)]
             if parts[2] == 0:
                 raise EvalError("E202", "slice step cannot be zero", sub.span)
+            for x, v in zip((sub.lower, sub.upper, sub.step), parts):
+                if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+                    raise EvalError("E305", f"slice bounds must be integers, got {_kind(v)}", x.span)  # type: ignore
             return base[slice(*parts)]
         i = self.eval(sub, scope)
         if isinstance(i, bool) or not isinstance(i, int):
@@ -480,7 +483,7 @@ class Elaborator:
                     if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
                         raise EvalError("E305", f"slice bounds must be integers, got {_kind(v)}", x.span)  # type: ignore
                     vals.append(v)
-                lo, hi, st = vals
+                lo, hi, st = (None if x is None else max(-2 ** 62, min(x, 2 ** 62)) for x in vals)  # as int64
                 if st == 0:
                     raise EvalError("E202", "slice step cannot be zero", sub.span)
                 if lo is None and hi is None and st == 1:
@@ -679,6 +682,8 @@ class Elaborator:
         k = p.kind
         if isinstance(v, Value):
             raise bad("a compile-time constant")
+        if _outside_int64(v):  # targets store attributes as int64: refuse here, not in an emitter
+            raise EvalError("E202", f"{opdef.name}: `{p.name}` has an integer outside the 64-bit range", span)
         if k == "int":
             if not is_int(v):
                 raise bad("an integer")
@@ -839,6 +844,14 @@ class Elaborator:
             finally:
                 self.prefix.pop()
         return x
+
+
+def _outside_int64(v: Any, depth: int = 0) -> bool:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return not -2 ** 62 <= v <= 2 ** 62
+    if isinstance(v, (list, tuple)) and depth < 8:
+        return any(_outside_int64(x, depth + 1) for x in v)
+    return False
 
 
 def _check_size(v: Any, span: Span) -> Any:

@@ -412,11 +412,15 @@ def _lrn(ins, a):
         # the window is centred on the channel; Caffe, SINGA and onnxruntime reject even sizes
         raise ShapeError(f"lrn size must be odd (a window centred on each channel), got {a['size']}", "size",
                          code="E202")
+    for p in ("alpha", "beta"):  # onnxruntime refuses alpha, beta <= 0 (found by tests/fuzz)
+        if not a[p] > 0:
+            raise ShapeError(f"lrn {p} must be positive, got {a[p]}", p, code="E202")
     return _same(ins, a)
 
 
 @op("dropout", [T(), Param("p", "float", 0.5)], flops=_elementwise_flops(), doc="dropout with drop probability p")
 def _dropout(ins, a):
+    _float(ins[0], "dropout")  # ONNX Dropout takes float tensors only (found by tests/fuzz)
     if not 0 <= a["p"] < 1:
         raise ShapeError(f"dropout probability must be in [0, 1), got {a['p']}", "p",
                          "p is the probability of dropping a unit; p=1 drops everything", code="E202")

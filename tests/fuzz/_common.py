@@ -1,0 +1,36 @@
+"""The property every fuzz test checks: nncc answers with output or diagnostics, nothing else."""
+from __future__ import annotations
+
+import re
+
+from nncc.diagnostics import CompileError
+from nncc.driver import compile_model, frontend
+
+from .conftest import record
+
+_CODE = re.compile(r"^[EW]\d{3}$")
+
+
+def run(test: str, text: str | bytes, *, target: str | None = "onnx", defines: dict[str, str] | None = None,
+        name: str = "fuzz.yaml"):
+    """Compile (or, with target=None, run the front end on) `text`.
+
+    Returns the Result/Frontend, or None when nncc reported diagnostics. Any other exception
+    (RecursionError, KeyError, ValueError from a back end, ...) propagates: that is a bug.
+    """
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    try:
+        if target is None:
+            out = frontend(name, defines, data)
+        else:
+            out = compile_model(name, target, defines=defines, data=data)
+    except CompileError as e:
+        assert e.diagnostics, "CompileError without diagnostics"
+        for d in e.diagnostics:
+            assert _CODE.match(d.code), d
+            assert d.message and "Traceback" not in d.message, d
+            assert d.code != "E999", d  # E999 is an internal error reported as a diagnostic
+        record(test, "diag", [d.code for d in e.diagnostics if d.is_error])
+        return None
+    record(test, "ok")
+    return out
