@@ -832,6 +832,7 @@ class Elaborator:
         rest = [self.eval(a, scope) for a in e.args[3:]]
         kwargs = {k.name: (self.eval(k.value, scope), k) for k in e.kwargs}
         fake = A.Call(e.pos, A.Name(e.args[2].pos, f.name), [e.args[0], *e.args[3:]], e.kwargs)
+        start = len(self.graph.nodes)
         for i in range(n):
             self.prefix.append(str(i))
             try:
@@ -843,6 +844,12 @@ class Elaborator:
                     x = self._call_op(opdef, [x, *rest], kwargs, fake)
             finally:
                 self.prefix.pop()
+            if i == 0 and n > 1:  # one copy made: refuse now if all n would pass the node limit
+                per = len(self.graph.nodes) - start
+                if start + per * n > LIMITS["max_nodes"]:
+                    raise EvalError("E005", f"repeat({n}, {f.name}) would expand to {per * n:,} nodes, more than "
+                                    f"the limit of {LIMITS['max_nodes']:,}", e.args[1].span,
+                                    "raise it with --max-nodes if this is intended")
         return x
 
 

@@ -1,0 +1,148 @@
+"""The hostile-input corpus (tests/hostile/): each file is rejected with its expected diagnostic,
+quickly and in little memory.
+
+Each case runs `nncc compile -t onnx` in a fresh subprocess whose address space is capped
+with setrlimit(RLIMIT_AS) at 200 MB (so a blow-up is a failure, not a slow machine), with a
+hard timeout. The child reports the time of the compile itself (not the interpreter's start)
+and its peak RSS; the test wants the expected code, exit status 1, no traceback, under one
+second and under 200 MB.
+"""
+from __future__ import annotations
+
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile")
+MEMORY_LIMIT = 200 * 1024 * 1024
+TIME_LIMIT = 1.0
+
+# Runs in the child: cap memory before importing anything big, run the CLI in-process, report.
+CHILD = r"""
+import json, os, resource, sys, time
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+from nncc.cli import main
+import nncc.driver, nncc.syntax, nncc.elaborate  # imports are not the case's work
+nncc.syntax._parser()
+t = time.perf_counter()
+code = 0
+try:
+    main(sys.argv[2:], prog_name="nncc")
+except SystemExit as e:
+    code = e.code if isinstance(e.code, int) else 1
+except BaseException as e:  # noqa: BLE001 - report anything at all
+    code = f"{type(e).__name__}: {e}"
+dt = time.perf_counter() - t
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+sys.stdout.write("\n@@" + json.dumps({"code": code, "seconds": dt, "rss": rss}) + "\n")
+"""
+
+
+def _cases() -> list[tuple[str, str]]:
+    out = []
+    for p in sorted(glob.glob(os.path.join(HERE, "*.yaml"))):
+        with open(p[:-5] + ".expect") as f:
+            code = f.readline().strip()
+        out.append((p, code))
+    return out
+
+
+def run_hostile(path: str, extra: list[str] | None = None, out_dir: str = "/tmp") -> dict:
+    args = [sys.executable, "-c", CHILD, str(MEMORY_LIMIT), "compile", path, "-t", "onnx",
+            "-o", os.path.join(out_dir, "hostile-out") + "/", *(extra or [])]
+    env = dict(os.environ, NO_COLOR="1")
+    env.pop("NNCC_LIMITS", None)
+    p = subprocess.run(args, capture_output=True, text=True, timeout=60, env=env)
+    report = p.stdout.rpartition("\n@@")[2]
+    assert report.strip(), f"no report (rc {p.returncode}): {p.stderr[-3000:]}"
+    r = json.loads(report)
+    r["stderr"] = p.stderr
+    return r
+
+
+def _check(r: dict, code: str) -> None:
+    assert r["code"] == 1, f"exit {r['code']!r}: {r['stderr'][-2000:]}"
+    assert "Traceback" not in r["stderr"] and "internal error" not in r["stderr"], r["stderr"][-2000:]
+    assert f"error[{code}]" in r["stderr"], r["stderr"][-2000:]
+    assert r["seconds"] < TIME_LIMIT, f"took {r['seconds']:.2f} s"
+    assert r["rss"] < MEMORY_LIMIT, f"peak RSS {r['rss'] / 2 ** 20:.0f} MB"
+
+
+@pytest.mark.parametrize("path,code", _cases(), ids=lambda x: os.path.basename(x)[:-5] if x.endswith(".yaml") else x)
+def test_hostile_corpus(path, code, tmp_path):
+    _check(run_hostile(path, out_dir=str(tmp_path)), code)
+    assert not os.path.exists(tmp_path / "hostile-out")  # nothing written
+
+
+def test_corpus_is_complete():
+    cases = _cases()
+    assert len(cases) >= 40
+    assert {c for _, c in cases} >= {"E001", "E002", "E003", "E004", "E005", "E101", "E105", "E308", "E310"}
+
+
+def test_file_over_the_size_limit(tmp_path):
+    p = tmp_path / "big.yaml"
+    with open(p, "w") as f:
+        f.write("nncc: 1\ndoc: |\n")
+        line = "  " + "x" * 1000 + "\n"
+        for _ in range(11 * 1024):  # 11 MB
+            f.write(line)
+    _check(run_hostile(str(p), out_dir=str(tmp_path)), "E006")
+
+
+def test_yaml_node_limit(tmp_path):
+    p = tmp_path / "keys.yaml"
+    p.write_text("params: {" + ", ".join(f"p{i}: {i}" for i in range(120_000)) + "}\n"
+                 "inputs: {x: 'f32[N, 4]'}\ngraph: {y: relu(x)}\noutputs: [y]\n")
+    _check(run_hostile(str(p), out_dir=str(tmp_path)), "E005")
+
+
+def test_limits_can_be_raised(tmp_path):
+    """The limit that stops `repeat_million` is a choice: raised, the same file compiles."""
+    p = tmp_path / "rep.yaml"
+    p.write_text("nncc: 1\ninputs: {x: 'f32[N, 4]'}\ngraph:\n  y: x |> repeat(20000, relu)\noutputs: [y]\n")
+    r = subprocess.run([sys.executable, "-m", "nncc.cli", "compile", str(p), "-o", str(tmp_path) + "/"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "error[E005]" in r.stderr and "--max-repeat" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "nncc.cli", "compile", str(p), "--max-repeat", "20K",
+                        "-o", str(tmp_path) + "/"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    env = dict(os.environ, NNCC_LIMITS="max_repeat=10,max_nodes=5")
+    p.write_text(p.read_text().replace("20000", "8"))
+    r = subprocess.run([sys.executable, "-m", "nncc.cli", "compile", str(p), "-o", str(tmp_path) + "/"],
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 1 and "the limit of 5" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "nncc.cli", "compile", str(p), "--limit", "nodes=3",
+                        "-o", str(tmp_path) + "/"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "unknown limit" in r.stderr
+
+
+def test_library_limits_override():
+    from nncc import limits
+    from nncc.diagnostics import CompileError
+    from nncc.driver import frontend
+
+    text = b"nncc: 1\ninputs: {x: 'f32[N, 4]'}\ngraph:\n  y: x |> repeat(50, relu)\noutputs: [y]\n"
+    frontend("m.yaml", data=text)
+    with limits.override(max_repeat=10):
+        with pytest.raises(CompileError) as ei:
+            frontend("m.yaml", data=text)
+        assert ei.value.diagnostics[0].code == "E005"
+    frontend("m.yaml", data=text)
+    assert limits.parse_value("4G") == 4 * 2 ** 30 and limits.parse_value("100_000") == 100_000
+    with pytest.raises(ValueError):
+        limits.parse_value("0")
+
+
+def test_no_code_runs_from_tags(tmp_path):
+    marker = "/tmp/nncc-pwned"
+    if os.path.exists(marker):
+        os.unlink(marker)
+    r = run_hostile(os.path.join(HERE, "python_object_apply.yaml"), out_dir=str(tmp_path))
+    assert r["code"] == 1 and not os.path.exists(marker)
