@@ -211,7 +211,7 @@ def test_fold_batch_norm_into_conv(tmp_path):
       a: conv2d(x, 4, 3, pad=1, bias=false) |> batch_norm |> relu
       b: conv2d(a, 5, 3, stride=2, groups=1) |> batch_norm(eps=1e-3)
     """, ["b"])
-    (r0, d0), (r2, d2) = same_at_levels(path, tmp_path)
+    (_, d0), (r2, d2) = same_at_levels(path, tmp_path)
     assert onnx_ops(d0).count("BatchNormalization") == 2
     assert onnx_ops(d2) == ["Conv", "Relu", "Conv"]
     conv = r2.frontend.graph.nodes[0]
@@ -227,7 +227,7 @@ def test_fold_batch_norm_into_linear_and_grouped_conv(tmp_path):
       a: conv2d(x, 8, 3, groups=2) |> batch_norm
       b: a |> flatten |> linear(7) |> batch_norm
     """, ["b"])
-    _, (r2, d2) = same_at_levels(path, tmp_path)
+    _, (r2, _) = same_at_levels(path, tmp_path)
     assert "batch_norm" not in ir_ops(r2)
 
 
@@ -286,7 +286,7 @@ def test_weights_file_holds_the_unfolded_model(tmp_path):
     assert "E503" in {d.code for d in e.value.diagnostics}
     # seeded weights: level 0 and 2 draw the same unfolded weights
     r0, d0 = compile_onnx(path, 0)
-    r2, d2 = compile_onnx(path, 2)
+    _, d2 = compile_onnx(path, 2)
     x = feeds(r0)
     assert_close(run_onnx(d0, x), run_onnx(d2, x))
 
@@ -313,7 +313,7 @@ def test_ort_fused_conv(tmp_path):
       d: conv2d(c, 4, 3, pad=1) |> leaky_relu(0.2)
       e: conv2d(d, 4, 3, pad=1) |> gelu
     """, ["e"])
-    _, (r2, d2) = same_at_levels(path, tmp_path, ort_fusions="true")
+    _, (_, d2) = same_at_levels(path, tmp_path, ort_fusions="true")
     ops = onnx_ops(d2)
     # conv+bn+relu, conv+bn+add+relu, conv+leaky_relu fuse; gelu has no fused form: plain Conv, then the gelu
     assert ops.count("FusedConv") == 3 and ops.count("Conv") == 1 and "Add" not in ops[:4]
@@ -333,14 +333,14 @@ def test_identity_and_dropout_removed_output_names_kept(tmp_path):
       h: linear(x, 5) |> identity |> relu |> dropout(0.3)
       y: h |> identity
     """, ["y"])
-    (r0, d0), (r2, d2) = same_at_levels(path, tmp_path)
+    _, (r2, d2) = same_at_levels(path, tmp_path)
     assert ir_ops(r2) == ["linear", "relu"]
     assert [o.name for o in onnx.load_from_string(d2).graph.output] == ["y"]
 
 
 def test_graph_input_to_output_identity_kept(tmp_path):
     path = write(tmp_path, {"x": "f32[N, 6]"}, "y: identity(x)", ["y"])
-    r, d = compile_onnx(path, 2)
+    r, _ = compile_onnx(path, 2)
     assert ir_ops(r) == ["identity"]
 
 
@@ -373,7 +373,6 @@ def test_reshape_pairs(tmp_path):
       y: a + (b |> flatten)
     """, ["y", "c"])
     _, (r2, _) = same_at_levels(path, tmp_path)
-    g = r2.frontend.graph
     # a: one reshape; b's pair cancels (reshape back), then b |> flatten is one reshape; c: one reshape
     assert ir_ops(r2).count("reshape") + ir_ops(r2).count("flatten") == 3
 

@@ -390,7 +390,7 @@ def _eval_exact(op: str, a: dict, xs: list):
     if op == "slice":
         idx = [slice(None)] * x.ndim
         for s, e, ax, st in zip(a["starts"], a["ends"], a["axes"], a["steps"]):
-            idx[ax] = slice(s, e if abs(e) < 2 ** 62 else (None if st > 0 else None), st)
+            idx[ax] = slice(s, e if abs(e) < 2 ** 62 else None, st)
         r = x[tuple(idx)]
         return [np.squeeze(r, axis=tuple(a["squeeze"])) if a["squeeze"] else r]
     if op in ("add", "sub", "mul", "div"):
