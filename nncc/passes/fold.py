@@ -447,8 +447,6 @@ def _neutral(n: Node) -> Value | None:
 def fold_constants(g: Graph, ctx: PassContext) -> bool:
     if ctx.opt_level < 1:
         return False
-    import numpy as np
-
     keep = {id(v) for v in g.outputs}
     count = 0
     for n in list(g.nodes):
@@ -456,6 +454,8 @@ def fold_constants(g: Graph, ctx: PassContext) -> bool:
             continue
         if any(id(v) in keep for v in n.outputs) or any(v.type is None for v in n.outputs):
             continue
+        if not any(v.producer is not None and v.producer.op == "constant" for v in n.inputs):
+            continue  # (numpy is imported only where there is something to fold)
         x = _neutral(n)
         if x is not None and bypass(g, n, x):
             count += 1
@@ -475,6 +475,8 @@ def fold_constants(g: Graph, ctx: PassContext) -> bool:
             continue
         if any(tuple(r.shape) != tuple(v.type.shape) for r, v in zip(res, n.outputs)):
             continue
+        import numpy as np
+
         at = g.nodes.index(n)
         made = []
         for k, (r, v) in enumerate(zip(res, n.outputs)):
