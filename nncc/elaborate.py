@@ -139,6 +139,8 @@ class Elaborator:
         self.params: dict[str, Any] = {}
         self.param_defs: dict[str, Span] = {}
         self.used: set[str] = set()
+        # until run() makes the real one: a block called from a param sees the params so far
+        self.glob = Scope(self.params, defs=self.param_defs)
 
     # ---------------------------------------------------------------- driver
 

@@ -606,6 +606,11 @@ def _pad(ins, a):
         out.append(d + extra if isinstance(d, int) else (d if extra == 0 else f"{d}+{extra}"))
         if isinstance(out[-1], int) and out[-1] <= 0:
             raise ShapeError(f"padding leaves dimension {i} empty", "pads", code="E202")
+        most = max(p[i], p[x.rank + i])
+        if a["mode"] == "reflect" and most > 0 and isinstance(d, int) and \
+                d + min(p[i], 0) + min(p[x.rank + i], 0) <= most:  # ONNX and onnxruntime (found by tests/fuzz)
+            raise ShapeError(f"reflect padding of {most} needs dimension {i} to have more than {most} elements, "
+                             f"it has {d}", "pads", "use mode=\"edge\" or \"constant\", or pad less", code="E202")
     return [x.with_shape(out)]
 
 

@@ -1,0 +1,41 @@
+"""Inputs the fuzzers found (see README.md), kept as plain tests: each gives its diagnostic now."""
+from __future__ import annotations
+
+import pytest
+
+from nncc.diagnostics import CompileError
+from nncc.driver import compile_model
+
+
+def model(graph: str, inputs: str = "f32[N, 4, 8, 8]", params: str = "  p: 1\n", blocks: str = "") -> str:
+    return (f"nncc: 1\nmodel: r\nparams:\n{params}inputs:\n  x: \"{inputs}\"\n{blocks}graph:\n"
+            f"  y: {graph}\noutputs: [y]\n")
+
+
+CASES = [
+    # (id, text, expected code or None for "compiles")
+    ("list-slice-float-bound", model("relu(x)", params="  p: '\"same\"[:0.5]'\n"), "E305"),
+    ("attr-outside-int64", model("conv2d(x, 3, 3, stride=10**30)"), "E202"),
+    ("slice-huge-step", model("x[:, :, -10**30:10**30:10**20]"), None),
+    ("dropout-int", model("dropout(x, p=0.0)", inputs="i64[N]"), "E203"),
+    ("lrn-beta-zero", model("lrn(x, beta=0.0)"), "E202"),
+    ("block-called-from-params", model("relu(x)", params="  ch: 8\n  p0: ch |> repeat(1, blk)\n",
+                                       blocks="blocks:\n  blk(x, c=ch):\n    return: x\n"), None),
+    ("pad-reflect-too-short", model('"pad(x, [0, 0, 0, 0, 0, 0, 0, 8], mode=\\"reflect\\")"'), "E202"),
+    ("int-power-bomb", model("linear(x, p)", params="  p: ((10 ** 1000) ** 1000) ** 1000\n"), "E310"),
+    ("range-bomb", model("relu(x)", params="  p: len(range(10 ** 8))\n"), "E005"),
+    ("flatten-int64-overflow", model("flatten(x)", inputs="f32[4294967296, 4294967296, 4294967296]"), "E005"),
+    ("power-chain", model("linear(x, " + "**".join(["1"] * 5000) + ")"), "E105"),
+    ("deep-flow-yaml", "doc: " + "[" * 100_000 + "]" * 100_000 + "\n", "E005"),
+]
+
+
+@pytest.mark.parametrize("text,code", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_found_by_fuzzing(text, code):
+    try:
+        compile_model("r.yaml", "onnx", data=text.encode())
+    except CompileError as e:
+        assert code is not None, e.diagnostics
+        assert code in [d.code for d in e.diagnostics], e.diagnostics
+    else:
+        assert code is None
