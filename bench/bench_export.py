@@ -30,6 +30,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from results import markers, write_section  # bench/results.py
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -38,7 +39,7 @@ sys.path.insert(0, str(HERE))
 SAMPLE = ROOT / "samples" / "resnet50.yaml"
 DEFINES = {"resnet50": {}, "resnet152": {"stages": "[3, 8, 36, 3]"}}
 OPSET = 18
-START, END = "<!-- bench_export:start -->", "<!-- bench_export:end -->"
+START, END = markers("bench_export")
 
 
 def nncc_inprocess(name: str, out: Path, weights: str | None = None) -> tuple[float, int, int]:
@@ -197,16 +198,6 @@ def render(results: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_results(section: str, path: Path) -> None:
-    text = path.read_text() if path.exists() else "# Benchmark results\n\nOne section per benchmark in `bench/`.\n\n"
-    if START in text and END in text:
-        a, b = text.index(START), text.index(END) + len(END)
-        text = text[:a] + section.rstrip("\n") + text[b:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", nargs="+", default=["resnet50", "resnet152"], choices=list(DEFINES))
@@ -224,7 +215,7 @@ def main() -> None:
     section = render(results)
     print(section)
     if not args.no_write:
-        write_results(section, Path(args.out))
+        write_section(Path(args.out), "bench_export", section)
         print(f"wrote {args.out}")
 
 

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from results import markers, write_section  # bench/results.py
 
 ROOT = Path(__file__).resolve().parents[1]
 # as installed tools run: with their bytecode cached (pip compiles it for yamllint at install time; an
@@ -124,24 +125,12 @@ def main() -> None:
     report = "\n".join(lines)
     print(report)
     if args.write:
-        write_section(ROOT / "bench" / "RESULTS.md", "lint", report)
+        start, end = markers("bench_lint")
+        write_section(ROOT / "bench" / "RESULTS.md", "bench_lint", f"{start}\n## lint\n\n{report}\n{end}")
 
 
 def _cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def write_section(path: Path, name: str, body: str) -> None:
-    """Replace (or append) this benchmark's marked section, leaving the other sections as they are."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    start, end = "<!-- bench_lint:start -->", "<!-- bench_lint:end -->"
-    section = f"{start}\n## {name}\n\n{body}\n{end}"
-    if start in text and end in text:
-        a, b = text.index(start), text.index(end) + len(end)
-        text = text[:a] + section + text[b:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from results import markers, write_section  # bench/results.py
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -39,7 +40,7 @@ sys.path.insert(0, str(HERE))
 RESNET = ROOT / "samples" / "resnet50.yaml"
 TRANSFORMER = ROOT / "samples" / "transformer.yaml"
 OPSET = 18
-START, END = "<!-- bench_opt:start -->", "<!-- bench_opt:end -->"
+START, END = markers("bench_opt")
 
 
 def nncc_onnx(path: Path, level: int, weights: str | None = None, **opts: str) -> bytes:
@@ -275,16 +276,6 @@ def render(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_results(section: str, path: Path) -> None:
-    text = path.read_text() if path.exists() else "# Benchmark results\n\nOne section per benchmark in `bench/`.\n\n"
-    if START in text and END in text:
-        a, b = text.index(START), text.index(END) + len(END)
-        text = text[:a] + section.rstrip("\n") + text[b:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=7)
@@ -295,7 +286,7 @@ def main() -> None:
     section = render(run(args.rounds, args.iters))
     print(section)
     if not args.no_write:
-        write_results(section, Path(args.out))
+        write_section(Path(args.out), "bench_opt", section)
 
 
 if __name__ == "__main__":
