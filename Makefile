@@ -31,8 +31,16 @@ test: $(TSTAMP)
 fuzz: $(TSTAMP)
 	NNCC_FUZZ=long $(BIN)/python -m pytest tests/fuzz -q
 
-bench: $(TSTAMP)
-	$(BIN)/python bench/run_all.py
+BSTAMP  := $(VENV)/.installed-bench
+
+$(BSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test,bench]'
+	@touch $@ $(TSTAMP) $(STAMP)
+
+bench: $(BSTAMP)
+	$(BIN)/python bench/bench_export.py
+	$(BIN)/python bench/bench_opt.py
+	$(BIN)/python bench/bench_lint.py --write
 
 clean:
 	rm -rf out build *.egg-info
