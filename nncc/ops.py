@@ -250,6 +250,10 @@ def _conv_transpose2d(ins, a):
         raise ShapeError('conv_transpose2d does not take pad="same"; give explicit padding', "pad")
     pads = _pads(a, x.shape[2:], k, st, dl)
     c, g = x.shape[1], a["groups"]
+    _positive("groups", g)  # found by tests/fuzz: groups <= 0 divided by zero
+    for o, s_, d_ in zip(a["output_pad"], st, dl):
+        if not 0 <= o < max(s_, d_):  # as ONNX ConvTranspose requires
+            raise ShapeError(f"output_pad must be in [0, max(stride, dilation)), got {o}", "output_pad", code="E202")
     if isinstance(c, int) and c % g or a["out_channels"] % g:
         raise ShapeError(f"channels ({c} in, {a['out_channels']} out) must be divisible by groups ({g})", "groups",
                          code="E202")

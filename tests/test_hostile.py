@@ -39,7 +39,8 @@ except SystemExit as e:
 except BaseException as e:  # noqa: BLE001 - report anything at all
     code = f"{type(e).__name__}: {e}"
 dt = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# peak RSS of this program (VmHWM; ru_maxrss would include the forking parent's, kept across exec)
+rss = next(int(ln.split()[1]) * 1024 for ln in open("/proc/self/status") if ln.startswith("VmHWM:"))
 sys.stdout.write("\n@@" + json.dumps({"code": code, "seconds": dt, "rss": rss}) + "\n")
 """
 

@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, Phase, settings
 
 _COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                      HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
-settings.register_profile("bounded", max_examples=int(os.environ.get("NNCC_FUZZ_EXAMPLES", 25)), **_COMMON)
-settings.register_profile("long", max_examples=int(os.environ.get("NNCC_FUZZ_EXAMPLES", 20_000)), **_COMMON)
+settings.register_profile("bounded", max_examples=int(os.environ.get("NNCC_FUZZ_EXAMPLES", 100)), **_COMMON)
+settings.register_profile("long", max_examples=int(os.environ.get("NNCC_FUZZ_EXAMPLES", 5_000)), **_COMMON)
 settings.register_profile("replay", max_examples=1, phases=[Phase.explicit, Phase.reuse], **_COMMON)
 LONG = os.environ.get("NNCC_FUZZ", "") == "long"
 settings.load_profile("long" if LONG else os.environ.get("NNCC_FUZZ_PROFILE", "bounded"))

@@ -25,6 +25,10 @@ ORT_TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(
              "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(int8)": np.int8, "tensor(bool)": np.bool_}
 
 
+_ORT = ort.capi.onnxruntime_pybind11_state
+_RUN_ERRORS = (_ORT.Fail, _ORT.InvalidArgument, _ORT.RuntimeException)  # errors from run(), for one N
+
+
 def check_in_onnxruntime(res, batch: int) -> None:
     """Run the compiled model; every output's shape must equal nncc's type with N = batch."""
     main = next(v for k, v in res.files.items() if k.endswith(".onnx"))
@@ -40,12 +44,13 @@ def check_in_onnxruntime(res, batch: int) -> None:
     # a symbolic dim unifies with any number (as in ONNX shape inference): `matmul` of f32[N, 2] with
     # itself is valid for N = 2 only. A run that fails for N = batch is retried with N = each dim of
     # the inputs; the shapes must match nncc's for the N that runs.
-    tries = [batch] + sorted({d for v in g.inputs for d in v.type.shape if isinstance(d, int)} - {batch})
+    # (reflect padding of the batch dim needs N >= 2: 1, 2 and 3 are tried too)
+    tries = [batch] + sorted({1, 2, 3} | {d for v in g.inputs for d in v.type.shape if isinstance(d, int)} - {batch})
     for i, n in enumerate(tries):
         try:
             _run_and_compare(sess, g, n)
             return
-        except ort.capi.onnxruntime_pybind11_state.Fail:
+        except _RUN_ERRORS:
             if i == len(tries) - 1:
                 raise
 

@@ -39,3 +39,11 @@ def test_found_by_fuzzing(text, code):
         assert code in [d.code for d in e.diagnostics], e.diagnostics
     else:
         assert code is None
+
+
+@pytest.mark.parametrize("groups", ["0", "-1"])
+def test_conv_transpose_groups(groups):
+    text = model(f"conv_transpose2d(x, 4, 1, groups={groups})")
+    with pytest.raises(CompileError) as ei:
+        compile_model("r.yaml", "onnx", data=text.encode())
+    assert [d.code for d in ei.value.diagnostics] == ["E202"]
