@@ -11,6 +11,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from nncc import __version__
 from nncc.diagnostics import Diagnostic
+from nncc.protowire import length_delimited
 from nncc.ir import Graph, Node, TensorType, Value
 from nncc.target import EmitContext
 
@@ -278,22 +279,6 @@ def build_model(g: Graph, opset: int = 17, doc: str = "") -> onnx.ModelProto:
     return model
 
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
-def _field(num: int, payload_len: int) -> bytes:
-    return _varint((num << 3) | 2) + _varint(payload_len)
-
-
 def serialize(model: onnx.ModelProto, inits: list[tuple[str, np.ndarray]]) -> bytes:
     """Serialise with initializers appended on the wire, copying each weight's bytes once.
 
@@ -307,13 +292,13 @@ def serialize(model: onnx.ModelProto, inits: list[tuple[str, np.ndarray]]) -> by
     for name, arr in inits:
         head = _header(name, arr).SerializeToString()
         raw = memoryview(np.ascontiguousarray(arr).reshape(-1).view(np.uint8)) if arr.size else memoryview(b"")
-        raw_prefix = _field(9, raw.nbytes)  # TensorProto.raw_data = 9
+        raw_prefix = length_delimited(9, raw.nbytes)  # TensorProto.raw_data = 9
         tlen = len(head) + len(raw_prefix) + raw.nbytes
-        p = _field(5, tlen) + head + raw_prefix  # GraphProto.initializer = 5
+        p = length_delimited(5, tlen) + head + raw_prefix  # GraphProto.initializer = 5
         parts += [p, raw]
         size += len(p) + raw.nbytes
     base = model.SerializeToString(deterministic=True)
-    return b"".join([base, _field(7, size), *parts])  # ModelProto.graph = 7
+    return b"".join([base, length_delimited(7, size), *parts])  # ModelProto.graph = 7
 
 
 _IR_FOR_OPSET = {17: 8, 18: 8, 19: 9, 20: 9, 21: 10, 22: 10}

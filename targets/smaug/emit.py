@@ -18,6 +18,7 @@ from google.protobuf import text_format
 
 from nncc.ir import Graph, Node, Value
 from nncc.passes.layouts import PERMS, RANK, canonical, physical, physical_axis, stored_array, to_layout
+from nncc.protowire import length_delimited, varint
 from nncc.target import EmitContext
 
 from . import BACKENDS
@@ -286,18 +287,6 @@ class Emitter:
         return topo, params_file(self.params)
 
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
 def _varints(a: np.ndarray, chunk: int = 1 << 20) -> bytes:
     """Protobuf varints of int32/int64 values (negatives sign-extended to 64 bits), vectorised."""
     parts = []
@@ -350,13 +339,13 @@ def encode(name: str, arr: np.ndarray, dtype: str, alignment: int) -> bytes:
         payload = flat.astype(enc).tobytes()
     head = pb.TensorData(name=name).SerializeToString()
     if flat.size:
-        head += _varint(field << 3 | 2) + _varint(len(payload))
+        head += length_delimited(field, len(payload))
     return head + payload
 
 
 def params_file(tensors: list[bytes]) -> bytes:
     """A TensorDataArray of already-serialised TensorData messages (field 1, length-delimited)."""
-    return b"".join(b"\x0a" + _varint(len(t)) + t for t in tensors)
+    return b"".join(b"\x0a" + varint(len(t)) + t for t in tensors)
 
 
 def decode(td: pb.TensorData, tensor: pb.TensorProto) -> np.ndarray:
