@@ -63,6 +63,9 @@ _E = [
     ("E501", "unsupported-op", "the target has no equivalent of an op"),
     ("E502", "bad-target-option", "an unknown target or target option in `targets`"),
     ("E503", "bad-weights", "the weights file does not match the model"),
+    ("E504", "unreachable-layout", "a layout the target needs cannot be reached"),
+    ("E510", "unsupported-setting", "the target cannot express a setting of the model"),
+    ("E511", "missing-target-setting", "the target needs a setting the model does not give"),
     ("E999", "internal-error", "nncc crashed on this file (a bug in nncc)"),
 ]
 

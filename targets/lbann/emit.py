@@ -1142,7 +1142,7 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
         return {}
     exp, errors = build(g, ctx)
     for e in errors:
-        ctx.bag.error("E502", e.msg, e.span, e.help)
+        ctx.bag.error("E510", e.msg, e.span, e.help)
     if errors:
         return {}
     text = f"# {ctx.model.name}: written by nncc for LBANN (lbann --prototext={ctx.stem}.prototext)\n"
