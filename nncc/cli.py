@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 import click
 
@@ -355,10 +354,6 @@ def ops(name: str | None) -> None:
         if n in HIDDEN:
             continue
         click.echo(f"{REGISTRY[n].signature()}\n    {REGISTRY[n].doc}")
-
-
-def _fmt_any(v: Any) -> str:
-    return str(v)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -256,7 +256,7 @@ class Elaborator:
     def _eval_line(self, line: Line, scope: Scope) -> None:
         names = line.targets.names
         for n, p in zip(names, line.targets.name_pos):
-            if n in scope.names or (n in self.glob.names and scope is not self.glob and False):
+            if n in scope.names:
                 first = scope.defs.get(n)
                 self.bag.error("E307", f"`{n}` is defined twice", p.span, "give each value its own name",
                                [Note(f"`{n}` was first defined here", first)] if first else None)
@@ -274,8 +274,6 @@ class Elaborator:
         self.prefix.pop()
         scoped = "/".join([*self.prefix, *([names[0]] if len(names) == 1 else [])])
         if len(names) == 1:
-            if isinstance(val, tuple) and len(val) > 1:
-                pass  # a tuple value is fine (destructure later)
             self._rename(val, scoped, start)
             scope.names[names[0]] = val
         else:
@@ -297,8 +295,6 @@ class Elaborator:
         if not isinstance(val, Value) or val.producer is None:
             return
         node = val.producer
-        if self.graph.nodes.index(node) < start if node in self.graph.nodes[start:] or True else False:
-            pass
         if node not in self.graph.nodes[start:]:
             return
         if multi:

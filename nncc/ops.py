@@ -8,7 +8,7 @@ capability tables; nothing else knows about individual ops.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from .ir import FLOAT_DTYPES, INT_DTYPES, Dim, Init, TensorType
@@ -727,12 +727,6 @@ for _name in ("accuracy", "top_k_accuracy"):
 
 HIDDEN = {"slice", "constant"}  # made by the language, not called by name
 
-
-@dataclass
-class Cost:
-    params: int = 0
-    flops: int = 0
-    extras: dict = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ energy models (SINGA kRBMVis/kRBMHid)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import ast as A
-from .diagnostics import CompileError, Diagnostic, DiagnosticBag, Span, did_you_mean
+from .diagnostics import CompileError, DiagnosticBag, Span, did_you_mean
 from .elaborate import Elaborator, EvalError, _kind
 from .ir import Node, Value
 from .source import YMap, YScalar, YSeq
@@ -513,6 +513,3 @@ def read_train(el: Elaborator, node: YMap | None) -> TrainConfig | None:
             g.input_roles[v.name] = "sample"
     return cfg
 
-
-def raise_diag(code: str, msg: str, span: Span | None, help: str | None = None) -> None:
-    raise CompileError([Diagnostic(code, msg, span, help)])
