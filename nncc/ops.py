@@ -774,3 +774,45 @@ def _reorder(ins, a):
 
 
 HIDDEN.add("reorder")
+
+
+# ------------------------------------------------------------------ recurrent
+
+def _gru_flops(ins, outs, a) -> int:
+    x = ins[0]
+    t, f, h = x.shape[1], x.shape[2], a["hidden"]
+    if not (isinstance(t, int) and isinstance(f, int)):
+        return 0
+    # per step: input and recurrent products (3H rows each), both biases, and the gate arithmetic
+    # (two sigmoids, one tanh, the reset product and the interpolation: about 8 per hidden unit)
+    return t * (2 * 3 * h * (f + h) + (6 * h if a["bias"] else 0) + 8 * h)
+
+
+@op("gru", [T(), Param("hidden", "int"), Param("bias", "bool", True), Param("return_sequences", "bool", True)],
+    weight_prefixes=("w", "r", "b", "rb"), flops=_gru_flops,
+    doc="gated recurrent unit over a batch-first sequence [N, T, F] → [N, T, hidden] (the last step [N, hidden] "
+        "when return_sequences=false), from a zero initial state; gates stacked in ONNX order z, r, h: input "
+        "weight w [3·hidden, F], recurrent weight r [3·hidden, hidden], biases b and rb [3·hidden]; "
+        "h̃ = tanh(x·Whᵀ + bh + r ⊙ (hₜ₋₁·Rhᵀ + rbh)) (ONNX linear_before_reset=1, PyTorch's GRU)")
+def _gru(ins, a):
+    x = ins[0]
+    _rank(x, 3, "gru", "N, T, features", help="a sequence of vectors, batch first; reshape or embed the input")
+    _float(x, "gru")
+    _positive("hidden", a["hidden"])
+    if not isinstance(x.shape[2], int):
+        raise ShapeError(f"gru needs a fixed feature size (the last dim) to size its weights, got {x}", 0)
+    out = (x.shape[0], x.shape[1], a["hidden"]) if a["return_sequences"] else (x.shape[0], a["hidden"])
+    return [x.with_shape(out)]
+
+
+def _gru_init(h: int) -> Init:
+    k = 1.0 / h ** 0.5  # PyTorch's default for every GRU weight: uniform(±1/sqrt(hidden))
+    return Init("uniform", (("low", -k), ("high", k)))
+
+
+REGISTRY["gru"].weights = lambda ins, a: [
+    WeightSpec("weight", "w", (3 * a["hidden"], ins[0].shape[-1]), _gru_init(a["hidden"])),
+    WeightSpec("recurrent_weight", "r", (3 * a["hidden"], a["hidden"]), _gru_init(a["hidden"])),
+    *([WeightSpec("bias", "b", (3 * a["hidden"],), _gru_init(a["hidden"])),
+       WeightSpec("recurrent_bias", "rb", (3 * a["hidden"],), _gru_init(a["hidden"]))] if a["bias"] else []),
+]

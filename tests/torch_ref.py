@@ -232,6 +232,27 @@ def _pad(x, a):
     return y.reshape((*shape[:lead], *y.shape[2:])) if k else x
 
 
+def _gru(x, W: dict[str, Any], a):
+    """The GRU equations step by step (gates stacked z, r, h; the reset gate scales the recurrent
+    candidate term after its bias, as PyTorch's GRU), from a zero state, batch first."""
+    h_dim = a["hidden"]
+    wz, wr, wh = W["weight"].split(h_dim)
+    rz, rr, rh = W["recurrent_weight"].split(h_dim)
+    zero = torch.zeros(h_dim, dtype=x.dtype)
+    bz, br, bh = W["bias"].split(h_dim) if "bias" in W else (zero, zero, zero)
+    qz, qr, qh = W["recurrent_bias"].split(h_dim) if "recurrent_bias" in W else (zero, zero, zero)
+    h = torch.zeros(x.shape[0], h_dim, dtype=x.dtype)
+    steps = []
+    for t in range(x.shape[1]):
+        xt = x[:, t]
+        z = torch.sigmoid(xt @ wz.T + bz + h @ rz.T + qz)
+        r = torch.sigmoid(xt @ wr.T + br + h @ rr.T + qr)
+        cand = torch.tanh(xt @ wh.T + bh + r * (h @ rh.T + qh))
+        h = (1 - z) * cand + z * h
+        steps.append(h)
+    return torch.stack(steps, dim=1) if a["return_sequences"] else h
+
+
 def _one(n: Node, ins: list, W: dict[str, Any]) -> list:
     a = n.attrs
     op = n.op
@@ -293,6 +314,8 @@ def _one(n: Node, ins: list, W: dict[str, Any]) -> list:
         return [F.embedding(x.long(), W["weight"])]
     if op == "slice":
         return [_slice(x, a)]
+    if op == "gru":
+        return [_gru(x, W, a)]
     raise NotImplementedError(f"torch reference has no rule for op `{op}`")
 
 

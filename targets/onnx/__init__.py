@@ -12,6 +12,7 @@ OPS = {
     "add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "concat": "Concat", "split": "Split",
     "flatten": "Flatten", "reshape": "Reshape", "transpose": "Transpose", "pad": "Pad", "embedding": "Gather",
     "identity": "Identity", "slice": "Slice (+Squeeze)", "constant": "initializer",
+    "gru": "GRU (linear_before_reset=1) between Transposes",
     # training heads are not part of an inference model; dce removes them
     "cross_entropy": "-", "mse": "-", "bce": "-", "accuracy": "-", "top_k_accuracy": "-",
 }

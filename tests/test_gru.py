@@ -1,0 +1,125 @@
+"""The `gru` op: onnxruntime's ONNX GRU against the step-by-step torch reference, the reference
+against torch.nn.GRU, ONNX shape inference, shape errors, and the targets' mappings."""
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+import torch
+import torch_ref
+from onnx_harness import assert_match, model_text, onnx_vs_torch, write_model
+
+from nncc.diagnostics import CompileError
+from nncc.driver import compile_model, frontend
+
+SEQ = {"x": "f32[N, 6, 5]"}
+
+CASES: dict[str, tuple] = {
+    "sequences": (SEQ, "y: gru(x, 4)", ["y"]),
+    "last_step": (SEQ, "y: gru(x, 4, return_sequences=false)", ["y"]),
+    "no_bias": (SEQ, "y: gru(x, 3, bias=false)", ["y"]),
+    "no_bias_last": (SEQ, "y: gru(x, 3, bias=false, return_sequences=false)", ["y"]),
+    "stacked": (SEQ, "a: gru(x, 4)\ny: gru(a, 3, return_sequences=false) |> linear(2)", ["a", "y"]),
+    "one_step": ({"x": "f32[N, 1, 5]"}, "y: gru(x, 4)", ["y"]),
+    "embedded": ({"t": "i64[N, 7]"}, "y: t |> embedding(11, 5) |> gru(6) |> linear(11)", ["y"]),
+    "wide_hidden": (SEQ, "y: gru(x * 2.0, 16, return_sequences=false)", ["y"]),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+@pytest.mark.parametrize("opset", ["17", "21"])
+def test_gru_matches_torch(case, opset, tmp_path):
+    inputs, graph, outputs = CASES[case]
+    path = write_model(tmp_path, model_text(inputs, graph, outputs))
+    run = onnx_vs_torch(path, tmp_path, options={"opset": opset}, batch=3)
+    assert_match(run)
+    model = onnx.load(run.onnx_path)
+    onnx.checker.check_model(model, full_check=True)
+    gru = [n for n in model.graph.node if n.op_type == "GRU"]
+    assert gru and all({a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}["linear_before_reset"] == 1
+                       for n in gru)
+    # ONNX's own shape inference gives the shapes nncc inferred
+    inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+    known = {v.name: v for v in list(inferred.graph.value_info) + list(inferred.graph.output)}
+    g = frontend(path).graph
+    for v in g.outputs:
+        dims = [d.dim_value if d.HasField("dim_value") else d.dim_param
+                for d in known[v.name].type.tensor_type.shape.dim]
+        assert dims == [d if isinstance(d, int) else str(d) for d in v.type.shape], (v.name, dims)
+
+
+def test_gru_f64_is_valid_onnx(tmp_path):
+    """ONNX's GRU takes double; onnxruntime's CPU kernel does not ("does not support double yet"),
+    so an f64 model is only checked for validity here."""
+    path = write_model(tmp_path, model_text({"x": "f64[N, 6, 5]"}, "y: gru(x, 4)", ["y"]))
+    res = compile_model(path, "onnx")
+    model = onnx.load_from_string(res.files["t.onnx"])
+    onnx.checker.check_model(model, full_check=True)
+
+
+def test_gru_batch_dim_symbolic(tmp_path):
+    path = write_model(tmp_path, model_text(SEQ, "y: gru(x, 4)", ["y"]))
+    for batch in (1, 4):
+        run = onnx_vs_torch(path, tmp_path, batch=batch)
+        assert run.got["y"].shape == (batch, 6, 4)
+        assert_match(run)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_reference_matches_torch_nn_gru(bias):
+    """The reference's equations are PyTorch's GRU with the gate blocks permuted (torch: r, z, n)."""
+    g = frontend_text(model_text(SEQ, f"y: gru(x, 4, bias={'true' if bias else 'false'})", ["y"]))
+    arrays = torch_ref.random_weights(g, seed=3)
+    feeds = torch_ref.random_inputs(g, 2)
+    ref = torch_ref.run(g, feeds, arrays)["y"]
+    node = next(n for n in g.nodes if n.op == "gru")
+
+    def perm(a):  # nncc (z, r, h) -> torch (r, z, n)
+        z, r, h = np.split(a, 3)
+        return torch.from_numpy(np.concatenate([r, z, h])).double()
+
+    m = torch.nn.GRU(5, 4, batch_first=True, bias=bias).double()
+    with torch.no_grad():
+        m.weight_ih_l0.copy_(perm(arrays[node.weights["weight"].name]))
+        m.weight_hh_l0.copy_(perm(arrays[node.weights["recurrent_weight"].name]))
+        if bias:
+            m.bias_ih_l0.copy_(perm(arrays[node.weights["bias"].name]))
+            m.bias_hh_l0.copy_(perm(arrays[node.weights["recurrent_bias"].name]))
+        want, _ = m(torch.from_numpy(feeds["x"]).double())
+    np.testing.assert_allclose(ref, want.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def frontend_text(text: str):
+    import os
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "m.yaml")
+        with open(p, "w") as f:
+            f.write(text)
+        return frontend(p).graph
+
+
+def test_gru_weights_and_defaults():
+    g = frontend_text(model_text(SEQ, "y: gru(x, 4)", ["y"]))
+    n = next(n for n in g.nodes if n.op == "gru")
+    shapes = {r: tuple(w.type.shape) for r, w in n.weights.items()}
+    assert shapes == {"weight": (12, 5), "recurrent_weight": (12, 4), "bias": (12,), "recurrent_bias": (12,)}
+    for w in n.weights.values():
+        assert w.init.kind == "uniform" and w.init.arg("high") == pytest.approx(0.5) and w.init.arg("low") == -0.5
+    assert [v for v in g.outputs][0].type.shape[1:] == (6, 4)
+
+
+@pytest.mark.parametrize("inputs,line,fragment", [
+    ({"x": "f32[N, 5]"}, "y: gru(x, 4)", "3-D input [N, T, features]"),
+    ({"x": "f32[N, 2, 3, 5]"}, "y: gru(x, 4)", "3-D input"),
+    ({"x": "i64[N, 6, 5]"}, "y: gru(x, 4)", "floating-point"),
+    (SEQ, "y: gru(x, 0)", "hidden must be positive"),
+    ({"x": "f32[N, 6, F]"}, "y: gru(x, 4)", "fixed feature size"),
+])
+def test_gru_shape_errors(inputs, line, fragment, tmp_path):
+    path = write_model(tmp_path, model_text(inputs, line, ["y"]))
+    with pytest.raises(CompileError) as e:
+        compile_model(path, "onnx")
+    msgs = " | ".join(d.message for d in e.value.diagnostics)
+    assert fragment in msgs, msgs
