@@ -86,7 +86,7 @@ TRANSFORMS: dict[str, dict[str, F]] = {
     "to_float": {},
 }
 
-DATA_FORMATS = ("mnist", "cifar10", "imagenet", "csv", "npz", "hdf5", "record")
+DATA_FORMATS = ("mnist", "cifar10", "imagenet", "csv", "npz", "hdf5", "record", "text")
 DATA_FIELDS: dict[str, F] = {
     "format": F("choice", R, DATA_FORMATS), "path": F("str", R), "labels": F("str", None),
     "shuffle": F("bool", None), "shape": F("ints", None), "batch_size": F("int", None),

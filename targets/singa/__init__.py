@@ -28,6 +28,7 @@ OPS = {
     "flatten": "- (SINGA layers flatten their source)",
     "identity": "- (folded)",
     "rbm": "kRBMVis + kRBMHid",
+    "gru": "kGRU (unrolled; train_one_batch kBPTT)",
     "cross_entropy": "kSoftmaxLoss | kCudnnSoftmaxLoss",
     "mse": "kEuclideanLoss",
     "accuracy": "softmaxloss_conf.topk | kAccuracy",

@@ -170,7 +170,10 @@ class Emitter:
         ops = {n.op for n in self.g.nodes}
         alg = self.cfg.get("algorithm")
         if alg is None:
-            alg = "cd" if "rbm" in ops else "bp"
+            alg = "cd" if "rbm" in ops else ("bptt" if "gru" in ops else "bp")
+        if "gru" in ops and alg != "bptt":
+            self.err(f"SINGA trains an unrolled gru() with back-propagation through time; train.algorithm is {alg}",
+                     self.tspan("algorithm"), "set train.algorithm: bptt")
         if alg == "cd" and "rbm" not in ops:
             self.err("train.algorithm is cd (contrastive divergence), but the model has no rbm()",
                      self.tspan("algorithm"), "use algorithm: bp for feed-forward models")
@@ -340,6 +343,9 @@ class Emitter:
         f = ds.fields
         sp = ds.field_spans
         fmt = f.get("format")
+        if fmt == "text":
+            _char_rnn_data(self, ds, sample)
+            return
         if fmt == "record":
             type_ = pb.kRecordInput
         elif fmt == "csv":
@@ -724,6 +730,138 @@ def _accuracy(E: Emitter, n: Node) -> None:
     E.src[id(n.output)] = name
 
 
+# ---------------------------------------------------------------- recurrent (kGRU, unrolled for kBPTT)
+
+GRU_PARAMS = (("weight", "hx"), ("recurrent_weight", "hh"), ("bias", "b"))  # conf.param order of kGRU
+GRU_GATES = ("z", "r", "c")  # SINGA's update, reset and candidate gates: nncc's z, r, h blocks in order
+
+
+def _gru(E: Emitter, n: Node) -> None:
+    a = n.attrs
+    ly = E.simple(n, pb.kGRU)
+    ly.gru_conf.dim_hidden = a["hidden"]
+    if not a["bias"]:
+        ly.gru_conf.bias_term = False
+    else:
+        E.warn("SINGA's kGRU has one bias per gate (z_b, r_b, c_b), added to the input product; nncc's gru also "
+               "has the recurrent bias rb: its z and r blocks only duplicate b, but its candidate block sits "
+               "inside the reset product, r ⊙ (h·Rhᵀ + rb_h), which SINGA's candidate r ⊙ (h·Rhᵀ) lacks; "
+               "the job trains the GRU without rb", n.span, "bias=false expresses the same GRU in both")
+    for role, suffix in GRU_PARAMS:
+        w = n.weights.get(role)
+        if w is None:
+            continue
+        if w.share is not None or id(w) in E.param_of:
+            E.err(f"SINGA's kGRU cannot share `{w.name}` with another layer", n.span)
+            continue
+        E.param_of[id(w)] = f"{ly.name}_z_{suffix}"
+        if w.init.kind == "xavier_uniform":
+            E.warn(f"SINGA splits `{w.name}` into three [{a['hidden']}, …] params per gate, so its xavier "
+                   f"bound uses the fans of one gate, not of the stacked [{3 * a['hidden']}, …] matrix", n.span)
+        for gate in GRU_GATES:
+            p = ly.param.add()
+            name, i = f"{ly.name}_{gate}_{suffix}", 2
+            while name in E.param_names:
+                name, i = f"{ly.name}_{gate}_{suffix}_{i}", i + 1
+            E.param_names[name] = n.span
+            p.name = name
+            if not w.trainable:
+                p.lr_scale = 0.0
+                p.wd_scale = 0.0
+            else:
+                if w.lr_mult != 1.0:
+                    p.lr_scale = w.lr_mult
+                if w.wd_mult != 1.0:
+                    p.wd_scale = w.wd_mult
+            E.init(p.init, w.init, w, n.span)
+    E.gru_nodes = [*getattr(E, "gru_nodes", []), n]
+
+
+def _char_rnn_data(E: Emitter, ds: DataSource, sample: Value | None) -> None:
+    """format: text → kCharRNN (characters of `path`, indexed by the vocabulary file `labels`); it gives one
+    blob per unrolled step (and one more: the labels, read by kRNNLabel)."""
+    f = ds.fields
+    ly = E.add_layer("data", pb.kCharRNN, [], PHASES[ds.role])
+    c = ly.char_rnn_conf
+    c.path = f["path"]
+    if not f.get("labels"):
+        E.err("SINGA's kCharRNN needs the vocabulary file: give data.<role>.labels (the characters, in index "
+              "order)", ds.span, code=MISSING)
+    else:
+        c.vocab_path = f["labels"]
+    c.batchsize = f.get("batch_size") or E.cfg.batch_size
+    if sample is None or sample.type is None or sample.type.rank != 2 or not isinstance(sample.type.shape[1], int):
+        E.err(f"format: text reads character indices [N, T] with a fixed T; the sample input is "
+              f"{sample.type if sample is not None else 'missing'}", ds.span)
+        return
+    c.unroll_len = sample.type.shape[1]
+
+
+def _unroll(E: Emitter) -> None:
+    """Unroll the net over the GRUs' time steps: net unroll_len T, per-step layers (the grus and what feeds
+    them) read the input layer's step blob (kUnrollOneToAll); the rest runs once, on the last step."""
+    grus = getattr(E, "gru_nodes", [])
+    if not grus:
+        return
+    steps = {n.inputs[0].type.shape[1] for n in grus}
+    T = next(iter(steps))
+    if len(steps) != 1 or not isinstance(T, int):
+        E.err(f"SINGA unrolls the whole net over one fixed number of steps; the grus read {sorted(map(str, steps))}",
+              grus[0].span)
+        return
+    E.net.unroll_len = T
+    region: set[str] = set()
+    last: set[str] = set()
+    todo = list(grus)
+    seen: set[int] = set()
+    while todo:
+        n = todo.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        name = E.src.get(id(n.outputs[0]))
+        if name is not None and name != "data":
+            region.add(name)
+        todo += [v.producer for v in n.inputs if v.producer is not None]
+    for n in grus:
+        if not n.attrs["return_sequences"]:
+            last.add(E.src[id(n.outputs[0])])
+    layers = {ly.name: ly for ly in E.net.layer}
+    char_rnn = any(ly.type == pb.kCharRNN for ly in E.net.layer)
+    if not char_rnn:
+        E.err("SINGA's unrolled layers read step t of their input layer's blobs; kRecordInput and kCSVInput give "
+              "one blob", E.tspan("data") or grus[0].span, "use format: text (kCharRNN) for a recurrent model")
+    label = None
+    for ly in list(E.net.layer):
+        if ly.type == pb.kCharRNN:
+            ly.unroll_len = 1
+            continue
+        inside = ly.name in region
+        if not inside:
+            ly.unroll_len = 1
+        conn = [pb.kUnrollOneToOne] * len(ly.srclayers)
+        for i, s in enumerate(ly.srclayers):
+            if s == "data":
+                if inside:
+                    conn[i] = pb.kUnrollOneToAll
+                elif char_rnn:  # the label of the window: the character after its last step
+                    if label is None:
+                        label = E.add_layer(E.layer_name("label"), pb.kRNNLabel, ["data"])
+                        label.unroll_conn_type.append(pb.kUnrollOneToAll)
+                    ly.srclayers[i] = label.name
+                    conn[i] = pb.kUnrollFirstToLast
+            elif s in region and not inside:
+                if s in last:
+                    conn[i] = pb.kUnrollFirstToLast
+                else:
+                    E.err(f"layer `{ly.name}` reads every step of `{s}`; SINGA's unrolled net has no layer that "
+                          "gathers the steps", grus[0].span, "give the last gru return_sequences=false")
+        if any(c != pb.kUnrollOneToOne for c in conn):
+            del ly.unroll_conn_type[:]
+            ly.unroll_conn_type.extend(conn)
+    del layers
+
+
 LAYERS: dict[str, Callable[[Emitter, Node], None]] = {
     "linear": _linear, "conv2d": _conv, "max_pool2d": _pool(pb.PoolingProto.MAX),
     "avg_pool2d": _pool(pb.PoolingProto.AVG), "lrn": _lrn, "dropout": _dropout,
@@ -731,6 +869,7 @@ LAYERS: dict[str, Callable[[Emitter, Node], None]] = {
     "stanh": _stanh, "leaky_relu": _leaky, "softmax": _softmax, "batch_norm": _bn, "concat": _concat,
     "split": _split, "embedding": _embedding, "flatten": _fold, "identity": _fold, "rbm": _rbm,
     "cross_entropy": _cross_entropy, "mse": _mse, "accuracy": _accuracy, "top_k_accuracy": _accuracy,
+    "gru": _gru,
 }
 
 
@@ -744,6 +883,7 @@ def build_job(g: Graph, ctx: EmitContext) -> pb.JobProto:
     E.cluster()
     E.data_layers()
     E.layers()
+    _unroll(E)
     return E.job
 
 
