@@ -123,3 +123,78 @@ def test_gru_shape_errors(inputs, line, fragment, tmp_path):
         compile_model(path, "onnx")
     msgs = " | ".join(d.message for d in e.value.diagnostics)
     assert fragment in msgs, msgs
+
+
+# ---------------------------------------------------------------- SINGA
+
+def test_char_rnn_sample_singa_job():
+    from pathlib import Path
+
+    from google.protobuf import text_format
+
+    from nncc.targets.singa import job_pb2 as pb
+
+    root = Path(__file__).resolve().parent.parent
+    res = compile_model(str(root / "samples" / "char_rnn.yaml"), "singa")
+    job = text_format.Parse(res.files["job.conf"].decode(), pb.JobProto())
+    assert job.train_one_batch.alg == pb.kBPTT
+    assert job.neuralnet.unroll_len == 50
+    by = {ly.name: ly for ly in job.neuralnet.layer}
+    gru = by["gru1"]
+    assert gru.type == pb.kGRU and gru.gru_conf.dim_hidden == 512
+    assert [p.name for p in gru.param] == [f"gru1_{g}_{s}" for s in ("hx", "hh") for g in "zrc"]
+    assert by["data"].type == pb.kCharRNN and by["data"].unroll_len == 1
+    assert list(by["emb"].unroll_conn_type) == [pb.kUnrollOneToAll]
+    assert by["logits"].unroll_len == 1 and list(by["logits"].unroll_conn_type) == [pb.kUnrollFirstToLast]
+    assert by["label"].type == pb.kRNNLabel
+    assert list(by["loss"].srclayers) == ["logits", "label"]
+
+
+def _singa_model(graph: str, extra: str = "", fmt: str = "text") -> str:
+    return f"""nncc: 1
+model: s
+inputs: {{c: "i64[N, 8]", y: "i64[N]"}}
+graph:
+  e: embedding(c, 20, 4)
+  {graph}
+outputs: [o]
+train:
+  loss: cross_entropy(o, y)
+  optimizer: sgd(lr=0.1)
+  batch_size: 4
+  steps: 10
+  {extra}
+  data: {{train: {{format: {fmt}, path: t.txt, labels: v.txt}}}}
+"""
+
+
+def test_singa_gru_bias_warns_about_recurrent_bias(tmp_path):
+    path = write_model(tmp_path, _singa_model("o: gru(e, 6, return_sequences=false) |> linear(20)"))
+    res = compile_model(path, "singa")
+    warns = [d for d in res.frontend.warnings if d.code == "W510" and "recurrent bias rb" in d.message]
+    assert warns, [d.message for d in res.frontend.warnings]
+    conf = res.files["job.conf"].decode()
+    assert all(f"_{g}_b\"" in conf for g in "zrc") and "_rb" not in conf
+
+
+@pytest.mark.parametrize("graph,extra,fmt,fragment", [
+    ("o: gru(e, 6) |> flatten |> linear(20)", "", "text", "return_sequences=false"),
+    ("o: gru(e, 6, return_sequences=false) |> linear(20)", "algorithm: bp", "text", "bptt"),
+    ("o: gru(e, 6, return_sequences=false) |> linear(20)", "", "record", "format: text"),
+])
+def test_singa_gru_errors(graph, extra, fmt, fragment, tmp_path):
+    path = write_model(tmp_path, _singa_model(graph, extra, fmt))
+    with pytest.raises(CompileError) as e:
+        compile_model(path, "singa")
+    msgs = " | ".join(f"{d.code} {d.message} {d.help or ''}" for d in e.value.diagnostics)
+    assert "E510" in msgs and fragment in msgs, msgs
+
+
+@pytest.mark.parametrize("target", ["smaug", "lbann"])
+def test_gru_unsupported_targets_e501(target):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    with pytest.raises(CompileError) as e:
+        compile_model(str(root / "samples" / "char_rnn.yaml"), target)
+    assert any(d.code == "E501" and "gru" in d.message for d in e.value.diagnostics)
