@@ -26,7 +26,7 @@ SAMPLES = sorted(glob.glob(str(ROOT / "samples" / "*.yaml")))
 # Samples that use something LBANN does not have; each must fail with a diagnostic naming it.
 NOT_FOR_LBANN = {
     "rbm": ("E501", "`rbm`"),                        # contrastive divergence / RBM layers
-    "char_rnn": ("E501", "`gru`"),                   # gru is not mapped to LBANN's GRU layer yet
+    "char_rnn": ("E510", "format: text"),            # gru maps; LBANN has no character-corpus reader
     "autoencoder": ("E5", "lbann"),                  # SINGA energy model, record files
     "cifar10_cnn": ("E510", "format: record"),       # SINGA kvfile record files
     "mnist_mlp": ("E510", "format: record"),
@@ -492,6 +492,71 @@ train:
     assert "mean_squared_error" in kinds and "reduction" in kinds and "dropout" in kinds
     ops = [lay for lay in exp.model.layer if kind(lay) == "operator_layer"]
     assert any(op.operator_layer.ops[0].parameters.Is(pb.SigmoidOperator.DESCRIPTOR) for op in ops)
+
+
+GRU_MODEL = """\
+nncc: 1
+model: seq
+inputs:
+  x: f32[N, 12, 6]
+  y: i64[N]
+graph:
+  g1: gru(x, 8, w_init=uniform(low=-0.1, high=0.1), r_init=xavier_uniform)
+  g2: gru(g1, 5, return_sequences=false, bias=false)
+  logits: linear(g2, 3)
+outputs: [logits]
+train:
+  loss: cross_entropy(logits, y)
+  optimizer: sgd(lr=0.1, weight_decay=0.001)
+  batch_size: 4
+  epochs: 1
+  algorithm: bptt
+  data:
+    train: {format: npz, path: d.npz}
+"""
+
+
+def test_gru_maps_to_lbann_gru_layer(tmp_path):
+    exp = parse(compile_text(tmp_path, GRU_MODEL)["seq.prototext"])
+    layers = {lay.name: lay for lay in exp.model.layer}
+    weights = {w.name: w for w in exp.model.weights}
+    g1, g2 = layers["g1"], layers["g2_seq"]
+    assert kind(g1) == kind(g2) == "gru"
+    assert (g1.gru.hidden_size, g1.gru.num_layers.value, g2.gru.hidden_size) == (8, 1, 5)
+    # parents: the sequence, then a zero initial state [num_layers, hidden]
+    assert list(g1.parents) == ["x", "g1_h0"] and list(g2.parents) == ["g1", "g2_h0"]
+    for h0, hidden in ((layers["g1_h0"], 8), (layers["g2_h0"], 5)):
+        assert kind(h0) == "constant" and not h0.parents
+        assert (h0.constant.value, list(h0.constant.num_neurons)) == (0.0, [1, hidden])
+    # four weights in LBANN's order ih_matrix, hh_matrix, ih_bias, hh_bias
+    assert list(g1.weights) == ["g1.weight", "g1.recurrent_weight", "g1.bias", "g1.recurrent_bias"]
+    assert list(g2.weights) == ["g2.weight", "g2.recurrent_weight", "g2.bias", "g2.recurrent_bias"]
+    w = weights["g1.weight"].initializer
+    assert (w.uniform_initializer.min, w.uniform_initializer.max) == (-0.1, 0.1)
+    assert weights["g1.recurrent_weight"].initializer.WhichOneof("initializer_type") == "glorot_uniform_initializer"
+    k = 1 / 8 ** 0.5  # nncc's default for the others: uniform(±1/sqrt(hidden)), as PyTorch and LBANN
+    assert weights["g1.bias"].initializer.uniform_initializer.max == pytest.approx(k)
+    assert weights["g1.bias"].initializer.uniform_initializer.min == pytest.approx(-k)
+    # bias=false: LBANN still needs both biases; zero and frozen, and out of the L2 term
+    for name in ("g2.bias", "g2.recurrent_bias"):
+        assert weights[name].initializer.WhichOneof("initializer_type") == "constant_initializer"
+        assert weights[name].initializer.constant_initializer.value == 0
+        assert weights[name].optimizer.WhichOneof("optimizer_type") == "no_optimizer"
+    l2 = [n for t in exp.model.objective_function.l2_weight_regularization for n in t.weights]
+    assert "g1.bias" in l2 and "g2.weight" in l2 and "g2.bias" not in l2
+    # return_sequences=false: LBANN's gru returns all 12 steps; keep the last one
+    last, back = layers["g2_last"], layers["g2"]
+    assert kind(last) == "slice" and list(last.parents) == ["g2_seq"]
+    assert (last.slice.axis, list(last.slice.slice_points)) == (0, [11, 12])
+    assert kind(back) == "reshape" and list(back.reshape.dims) == [5]
+    assert list(layers["logits"].parents) == ["g2"]
+
+
+def test_gru_weights_tied_to_another_op_are_an_error(tmp_path):
+    text = GRU_MODEL.replace("  g2: gru(g1,", "  t: linear(x, 24, w_share=g1) |> linear(8)\n  s: add(g1, t)\n"
+                             "  g2: gru(s,")
+    errors = [d for d in diags(tmp_path, text) if d.is_error]
+    assert any(d.code == "E510" and "r, z, n" in d.message for d in errors), errors
 
 
 def test_data_type_and_device_options(tmp_path):

@@ -20,6 +20,7 @@ OPS = {
     "div": "operator_layer (DivideOperator | ScaleOperator)",
     "concat": "concatenation", "split": "slice (+ identity per output)", "slice": "slice (+ reshape)",
     "flatten": "reshape", "reshape": "reshape", "transpose": "permute", "embedding": "embedding",
+    "gru": "gru (+ constant initial state; slice + reshape for the last step)",
     "constant": "constant (or folded into a *ConstantOperator)",
     "cross_entropy": "softmax + cross_entropy", "mse": "mean_squared_error",
     "bce": "operator_layer (SigmoidBinaryCrossEntropyOperator) + reduction (mean)",

@@ -18,7 +18,7 @@ from typing import Any
 from google.protobuf import text_format
 
 from nncc.diagnostics import Span
-from nncc.ir import Graph, Node, Value, Weight
+from nncc.ir import Graph, Init, Node, TensorType, Value, Weight
 from nncc.target import EmitContext
 from nncc.train import Config, DataSource, TrainConfig
 
@@ -500,7 +500,9 @@ class Emitter:
         if ve is not None and ve != 1:
             raise Unsupported(f"train.validate_every: {ve}: LBANN validates after every epoch (target `lbann`)",
                               t.spans.get("validate_every"))
-        if t.get("algorithm") not in (None, "bp"):
+        # bptt on a model with gru: LBANN's gru layer back-propagates through all of its sequence itself
+        bptt = t.get("algorithm") == "bptt" and any(n.op == "gru" for n in self.g.nodes)
+        if t.get("algorithm") not in (None, "bp") and not bptt:
             raise Unsupported(f"train.algorithm: {t.get('algorithm')} has no LBANN equivalent; LBANN trains by "
                               "back-propagation (target `lbann`)", t.spans.get("algorithm"))
         self.distributed()
@@ -1007,6 +1009,50 @@ def _embedding(em: Emitter, n: Node) -> None:
     em.src[id(n.output)] = lay.name
 
 
+# LBANN's gru layer (upstream src/layers/learning/gru.cpp; cuDNN on GPU, oneDNN on CPU) computes PyTorch's GRU,
+# i.e. nncc's (linear_before_reset, two biases). It differs from nncc in three ways handled here:
+# * parents: the sequence [T, F] per sample and an initial state [num_layers, H]; nncc starts from zeros, so a
+#   zero `constant` layer [1, H] is the second parent;
+# * output: always the whole sequence [T, H]; return_sequences=false keeps the last step with slice + reshape;
+# * weights: exactly four per layer, in this order: ih_matrix [3H, F], hh_matrix [3H, H], ih_bias [3H],
+#   hh_bias [3H], with the gate blocks stacked r, z, n (reset, update, new), while nncc stacks z, r, h (ONNX).
+#   LBANN initialises the weights from the initializers nncc emits (values are never written), and every
+#   initializer nncc maps draws each entry independently or from the matrix dims (fan-in F or H, fan-out 3H, the
+#   same for both orders), so swapping the z and r row blocks changes no distribution. The block order matters
+#   only to someone loading trained values across tools: LBANN rows [0:H] are nncc rows [H:2H] and vice versa.
+#   Weights tied (`share`) to a non-gru op would mean different things per row block, so that is an error.
+#   bias=false: LBANN still needs the two bias weights; they are zero constants without an optimizer (frozen).
+def _gru(em: Emitter, n: Node) -> None:
+    x, out, h = n.inputs[0], n.output, n.attrs["hidden"]
+    t, f = em.static(n, tuple(x.type.shape[1:]), "sequence length and features")
+    for w in n.weights.values():
+        src = w.share if w.share is not None else w
+        tied = [(m, v) for m in em.g.nodes for v in m.weights.values()
+                if (v.share if v.share is not None else v) is src]
+        if src.role != w.role or any(m.op != "gru" or v.role != w.role for m, v in tied):
+            raise Unsupported(f"`gru` weight `{w.name}` is tied to `{src.name}`, which is not the same gru weight: "
+                              f"LBANN stacks the gates r, z, n where nncc stacks z, r, h (target `lbann`)", w.span)
+    ws = em.weights_of(n, "weight", "recurrent_weight", "bias", "recurrent_bias")
+    if not n.attrs["bias"]:
+        for role in ("bias", "recurrent_bias"):
+            zero = Weight(f"{n.name}.{role}", TensorType(x.type.dtype, (3 * h,)), role,
+                          Init("constant", (("value", 0.0),)), trainable=False)
+            ws.append(em.weight(zero))
+    h0, c = em.layer(f"{n.name}_h0", [], "constant")
+    c.value = 0.0
+    c.num_neurons.extend([1, h])  # num_layers x hidden_size
+    lay, p = em.layer(n.name if n.attrs["return_sequences"] else f"{n.name}_seq", [em.x(x), h0.name], "gru", ws)
+    p.hidden_size = h
+    p.num_layers.value = 1
+    if not n.attrs["return_sequences"]:
+        last, s = em.layer(f"{n.name}_last", [lay.name], "slice")
+        s.axis = 0
+        s.slice_points.extend([t - 1, t])
+        lay, r = em.layer(n.name, [last.name], "reshape")
+        r.dims.append(h)
+    em.src[id(out)] = lay.name
+
+
 def _class_head(kind: str) -> Callable[[Emitter, Node], None]:
     def f(em: Emitter, n: Node) -> None:
         logits, label = n.inputs
@@ -1046,7 +1092,7 @@ LOWER: dict[str, Callable[[Emitter, Node], None]] = {
     "softmax": _softmax("softmax"), "log_softmax": _softmax("log_softmax"),
     "add": _binary, "sub": _binary, "mul": _binary, "div": _binary, "constant": _constant,
     "concat": _concat, "split": _split, "slice": _slice, "flatten": _reshape, "reshape": _reshape,
-    "transpose": _transpose, "embedding": _embedding,
+    "transpose": _transpose, "embedding": _embedding, "gru": _gru,
     "cross_entropy": _class_head("cross_entropy"), "accuracy": _class_head("categorical_accuracy"),
     "top_k_accuracy": _class_head("top_k_categorical_accuracy"), "mse": _mse, "bce": _bce,
 }
