@@ -153,7 +153,9 @@ class Emitter:
             if cp.get("dir") not in (None, "checkpoint"):
                 self.warn("SINGA writes checkpoints to <workspace>/checkpoint; `dir` is ignored", cp.span)
         for cb in c.callbacks:
-            if cb.name in ("early_stopping", "save_model", "summary"):
+            if cb.name == "debug":
+                job.debug = True
+            elif cb.name in ("early_stopping", "save_model", "summary", "gpu_memory", "timer"):
                 self.warn(f"SINGA v0.3 has no `{cb.name}` callback; it is left out of the job", cb.span)
             elif cb.name == "print" and c.get("display_every") is None:
                 job.disp_freq = cb["every"]
