@@ -190,11 +190,22 @@ def test_singa_gru_errors(graph, extra, fmt, fragment, tmp_path):
     assert "E510" in msgs and fragment in msgs, msgs
 
 
-@pytest.mark.parametrize("target", ["smaug", "lbann"])
-def test_gru_unsupported_targets_e501(target):
+def test_gru_unsupported_on_smaug_e501():
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
     with pytest.raises(CompileError) as e:
-        compile_model(str(root / "samples" / "char_rnn.yaml"), target)
+        compile_model(str(root / "samples" / "char_rnn.yaml"), "smaug")
     assert any(d.code == "E501" and "gru" in d.message for d in e.value.diagnostics)
+
+
+def test_char_rnn_on_lbann_stops_at_its_data_not_at_gru():
+    """LBANN has a GRU layer (tests/test_lbann.py checks the mapping) but no reader for `format: text`."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    with pytest.raises(CompileError) as e:
+        compile_model(str(root / "samples" / "char_rnn.yaml"), "lbann")
+    codes = {d.code for d in e.value.diagnostics}
+    assert "E501" not in codes and "E510" in codes
+    assert any("text" in d.message for d in e.value.diagnostics)
