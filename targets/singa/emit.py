@@ -489,15 +489,19 @@ class Emitter:
                     ly.innerproduct_conf.transpose = True
                     continue
             self.param_of[id(w)] = name
-            if not w.trainable:
-                p.lr_scale = 0.0
-                p.wd_scale = 0.0
-            else:
-                if w.lr_mult != 1.0:
-                    p.lr_scale = w.lr_mult
-                if w.wd_mult != 1.0:
-                    p.wd_scale = w.wd_mult
-            self.init(p.init, w.init, w, n.span)
+            self.fill_param(p, w, n.span)
+
+    def fill_param(self, p, w, span) -> None:
+        """A param's lr/wd scales (0 for frozen weights) and its initializer."""
+        if not w.trainable:
+            p.lr_scale = 0.0
+            p.wd_scale = 0.0
+        else:
+            if w.lr_mult != 1.0:
+                p.lr_scale = w.lr_mult
+            if w.wd_mult != 1.0:
+                p.wd_scale = w.wd_mult
+        self.init(p.init, w.init, w, span)
 
     @staticmethod
     def _prefix(n: Node, role: str) -> str | None:
@@ -767,15 +771,7 @@ def _gru(E: Emitter, n: Node) -> None:
                 name, i = f"{ly.name}_{gate}_{suffix}_{i}", i + 1
             E.param_names[name] = n.span
             p.name = name
-            if not w.trainable:
-                p.lr_scale = 0.0
-                p.wd_scale = 0.0
-            else:
-                if w.lr_mult != 1.0:
-                    p.lr_scale = w.lr_mult
-                if w.wd_mult != 1.0:
-                    p.wd_scale = w.wd_mult
-            E.init(p.init, w.init, w, n.span)
+            E.fill_param(p, w, n.span)
     E.gru_nodes = [*getattr(E, "gru_nodes", []), n]
 
 
