@@ -167,18 +167,10 @@ def test_rendering_has_caret_and_help(tmp_path):
     assert expected in r.output
 
 
-def test_caret_inside_quoted_scalar(tmp_path):
-    text = GOOD.replace("  flat: flatten(p1)", '  flat: "flatten(p1) |> linar(4)"')
-    p = tmp_path / "m.yaml"
-    p.write_text(text)
-    with pytest.raises(CompileError) as ei:
-        frontend(str(p))
-    d = ei.value.diagnostics[0]
-    assert (d.span.line, d.span.col) == _where(text, "linar")
-
-
-def test_caret_inside_folded_scalar(tmp_path):
-    text = GOOD.replace("  flat: flatten(p1)", "  flat: >\n    flatten(p1)\n    |> linar(4)")
+@pytest.mark.parametrize("value", ['"flatten(p1) |> linar(4)"', "'flatten(p1) |> linar(4)'",
+                                   ">\n    flatten(p1)\n    |> linar(4)"], ids=["double", "single", "folded"])
+def test_caret_inside_quoted_and_folded_scalars(tmp_path, value):
+    text = GOOD.replace("  flat: flatten(p1)", f"  flat: {value}")
     p = tmp_path / "m.yaml"
     p.write_text(text)
     with pytest.raises(CompileError) as ei:
