@@ -50,7 +50,7 @@ def nncc_inprocess(name: str, out: Path, weights: str | None = None) -> tuple[fl
     t0 = time.perf_counter()
     res = compile_model(str(SAMPLE), "onnx", defines=DEFINES[name], options={"opset": str(OPSET)},
                         weights=weights)
-    files = place(res.files, str(out))
+    files = place(res.outputs, str(out))
     write_files(files)
     dt = time.perf_counter() - t0
     params = sum(int(w.type.numel()) for w in res.frontend.graph.weights() if w.trainable)

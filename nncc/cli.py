@@ -126,12 +126,15 @@ def main() -> None:
 @click.option("--weights", type=click.Path(dir_okay=False), help="load weights from an .npz instead")
 @click.option("--opt-level", type=click.IntRange(0, 2), default=None, help="0 none, 1 structural, 2 numeric")
 @click.option("--pass-stats", is_flag=True, help="show how often each pass fired and its time")
+@click.option("--fsync", is_flag=True, default=None,
+              help="flush the files to disk before renaming them into place (also NNCC_FSYNC=1)")
 @_pass_options
 @_limit_options
 @_guard
 def compile_cmd(file: str, target: str, output: str | None, defines: tuple[str, ...], topts: tuple[str, ...],
-                seed: int, weights: str | None, opt_level: int | None, pass_stats: bool, disable: tuple[str, ...],
-                print_after: tuple[str, ...], print_after_all: bool, verify_each: bool) -> None:
+                seed: int, weights: str | None, opt_level: int | None, pass_stats: bool, fsync: bool | None,
+                disable: tuple[str, ...], print_after: tuple[str, ...], print_after_all: bool,
+                verify_each: bool) -> None:
     """Compile FILE for a target and write its files."""
     from .driver import compile_model, place
     from .output import write_files
@@ -145,8 +148,8 @@ def compile_cmd(file: str, target: str, output: str | None, defines: tuple[str, 
                         printer=lambda s: click.echo(s, err=True), stem=_output_stem(output))
     if res.frontend.warnings:
         report(res.frontend.warnings)
-    files = place(res.files, output)
-    write_files(files)
+    files = place(res.outputs, output)
+    write_files(files, fsync=fsync or None)
     for path in files:
         click.echo(f"wrote {path}", err=True)
     if pass_stats:

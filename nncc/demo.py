@@ -29,7 +29,7 @@ def main(samples: str = "samples", out: str = "out") -> int:
             t0 = time.perf_counter()
             try:
                 res = compile_model(path, t)
-                placed = place(res.files, os.path.join(out, t) + "/")
+                placed = place(res.outputs, os.path.join(out, t) + "/")
                 write_files(placed)
                 row.append(f"ok {1e3 * (time.perf_counter() - t0):.0f}ms")
                 if t == "onnx":

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from . import target as targets_mod
 from .diagnostics import CompileError, Diagnostic, DiagnosticBag, Span
 from .elaborate import Elaborator
 from .ir import Graph
 from .model import Model, read_model
+from .output import Stream, as_bytes
 from .passes import PassContext, PassManager, PassStat
 from .train import TrainConfig, read_train
 
 COMMON_PASSES = ["infer-shapes", "validate"]
+C = TypeVar("C")
 
 
 @dataclass
@@ -31,11 +33,19 @@ class Frontend:
 
 @dataclass
 class Result:
-    files: dict[str, bytes]
+    outputs: dict[str, bytes | Stream]  # what to write (nncc.output.write_files); a Stream is drawn as written
     frontend: Frontend
     stats: list[PassStat]
     target: str
     options: dict[str, Any]
+    _files: dict[str, bytes] | None = field(default=None, repr=False)
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        """The outputs as bytes in memory (a Stream is drawn and joined here, once)."""
+        if self._files is None:
+            self._files = {k: as_bytes(v) for k, v in self.outputs.items()}
+        return self._files
 
 
 def _resource_guard(fn):
@@ -188,12 +198,12 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
     bag = DiagnosticBag()
     check_target_ops(g, t, bag)
     bag.raise_if_errors()
-    files: dict[str, bytes] = {}
+    files: dict[str, bytes | Stream] = {}
     if emit:
         if t.needs_weights:
             from .weights import materialize
 
-            materialize(g, seed, weights)
+            materialize(g, seed, weights, lazy=t.streams_weights)
         # `stem` names the files (and what they refer to, e.g. ONNX external data): the model's name,
         # or the name `-o FILE` gives the main file
         ectx = targets_mod.EmitContext(fe.model, fe.train, opts, seed, weights, stem or fe.model.name, bag)
@@ -203,7 +213,7 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
     return Result(files, fe, pm_front.stats + pm.stats, t.name, opts)
 
 
-def place(files: dict[str, bytes], output: str | None) -> dict[str, bytes]:
+def place(files: dict[str, C], output: str | None) -> dict[str, C]:
     """Map a target's file names to paths: -o DIR/ puts them in DIR; -o FILE renames the main one."""
     if not files:
         return {}

@@ -93,7 +93,7 @@ class Value:
 
 
 class Weight(Value):
-    __slots__ = ("role", "init", "lr_mult", "wd_mult", "share", "data", "owner", "trainable")
+    __slots__ = ("role", "init", "lr_mult", "wd_mult", "share", "_data", "lazy", "owner", "trainable")
 
     def __init__(self, name: str, type: TensorType | None, role: str, init: Init, lr_mult: float = 1.0,
                  wd_mult: float = 1.0, share: "Weight | None" = None, span: Span | None = None,
@@ -104,9 +104,29 @@ class Weight(Value):
         self.lr_mult = lr_mult
         self.wd_mult = wd_mult
         self.share = share
-        self.data: Any = None  # numpy array once materialised
+        self._data: Any = None  # numpy array once materialised
+        # or, until something reads `data`, how to draw it (nncc/weights.py Draw): the ONNX writer
+        # streams such weights block by block into the file without holding them in memory
+        self.lazy: Any = None
         self.owner: Node | None = None
         self.trainable = trainable
+
+    @property
+    def data(self) -> Any:
+        """The values (a numpy array), drawn now if they were left lazy; None before materialising."""
+        if self._data is None and self.lazy is not None:
+            self._data = self.lazy.array()
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value
+        self.lazy = None
+
+    @property
+    def has_values(self) -> bool:
+        """Materialised: data is set or can be drawn (reading this draws nothing)."""
+        return self._data is not None or self.lazy is not None
 
     @property
     def is_weight(self) -> bool:

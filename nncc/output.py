@@ -1,11 +1,100 @@
-"""Writing output files atomically: a temporary file in the same folder, fsync, rename.
+"""Writing output files atomically: a temporary file in the same folder, then a rename.
 
-A compile either replaces every output file or leaves every existing one untouched.
+A compile either replaces every output file or leaves every existing one untouched: a
+reader sees the old file or the new one, never a part. The temporary is flushed to disk
+before the rename only with `--fsync` (or NNCC_FSYNC=1), as compilers do (clang, rustc
+and go write and rename without it); without it a power cut can lose the new file, and
+on ext4, XFS and btrfs the rename over an old file still never exposes a partial one.
+
+A file's content is `bytes`, or a `Stream`: parts written in order, some of them drawn
+only as they are written (a weight's values: nncc/weights.py Draw), so a 100 MB model
+is written without being held in memory.
 """
 from __future__ import annotations
 
 import os
 import tempfile
+from collections import deque
+from typing import Iterator, Protocol, Union
+
+
+class Lazy(Protocol):
+    """Bytes produced block by block (nncc.weights.Draw)."""
+    nbytes: int
+
+    @property
+    def nblocks(self) -> int: ...
+
+    def block(self, k: int): ...  # a buffer (numpy array) of block k
+
+
+Part = Union[bytes, memoryview, Lazy]
+_LOOKAHEAD = 8  # blocks in flight per worker thread
+
+
+class Stream:
+    """A file's content as parts: bytes-like objects and Lazy ones, drawn as they are written."""
+
+    def __init__(self, parts: list[Part]):
+        self.parts = parts
+        self.size = sum(len(p) if isinstance(p, bytes) else p.nbytes for p in parts)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def startswith(self, prefix: bytes) -> bool:
+        head = self.parts[0] if self.parts else b""
+        return isinstance(head, bytes) and head.startswith(prefix)
+
+    def chunks(self, workers: int | None = None) -> Iterator[bytes | memoryview]:
+        """The content in order; Lazy blocks are drawn ahead in threads (numpy draws without the GIL)."""
+        units: list = []
+        lazy_bytes = 0
+        for p in self.parts:
+            if isinstance(p, (bytes, memoryview)):
+                if len(p):
+                    units.append(p)
+            else:
+                units += [(p, k) for k in range(p.nblocks)]
+                lazy_bytes += p.nbytes
+        if workers is None:
+            workers = min(4, os.cpu_count() or 1) if lazy_bytes >= 1 << 22 else 0
+        if workers <= 0:
+            for u in units:
+                yield u if not isinstance(u, tuple) else _view(u[0].block(u[1]))
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as ex:
+            pending: deque = deque()
+            it = iter(units)
+            for u in it:
+                pending.append(ex.submit(u[0].block, u[1]) if isinstance(u, tuple) else u)
+                if len(pending) >= workers * _LOOKAHEAD:
+                    break
+            while pending:
+                u = pending.popleft()
+                yield u if isinstance(u, (bytes, memoryview)) else _view(u.result())
+                nxt = next(it, None)
+                if nxt is not None:
+                    pending.append(ex.submit(nxt[0].block, nxt[1]) if isinstance(nxt, tuple) else nxt)
+
+    def tobytes(self) -> bytes:
+        return b"".join(self.chunks())
+
+    def __bytes__(self) -> bytes:
+        return self.tobytes()
+
+
+def _view(a) -> memoryview:
+    return memoryview(a).cast("B") if a.nbytes else memoryview(b"")
+
+
+Content = Union[bytes, Stream]
+
+
+def as_bytes(data: Content) -> bytes:
+    return data if isinstance(data, bytes) else data.tobytes()
 
 
 # Tests set NNCC_TEST_CRASH_AFTER_BYTES=K: the process writes K bytes of the first file's temporary
@@ -14,17 +103,26 @@ _CRASH_AFTER = int(os.environ["NNCC_TEST_CRASH_AFTER_BYTES"]) if \
     os.environ.get("NNCC_TEST_CRASH_AFTER_BYTES", "").isdigit() else None
 
 
-def _crash(f, data: bytes) -> None:  # pragma: no cover - runs in a subprocess that it kills
+def _crash(f, data: Content) -> None:  # pragma: no cover - runs in a subprocess that it kills
     import signal
 
-    f.write(data[:_CRASH_AFTER])
+    f.write(as_bytes(data)[:_CRASH_AFTER])
     f.flush()
     os.fsync(f.fileno())
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def write_files(files: dict[str, bytes]) -> None:
-    """Write all files; on any failure remove the temporaries and keep the old files."""
+def fsync_default() -> bool:
+    return os.environ.get("NNCC_FSYNC", "").lower() in ("1", "true", "yes", "on")
+
+
+def write_files(files: dict[str, Content], fsync: bool | None = None) -> None:
+    """Write all files; on any failure remove the temporaries and keep the old files.
+
+    fsync: flush each file to disk before the renames (None: NNCC_FSYNC from the environment).
+    """
+    if fsync is None:
+        fsync = fsync_default()
     temps: list[tuple[str, str]] = []
     try:
         for path, data in files.items():
@@ -35,9 +133,14 @@ def write_files(files: dict[str, bytes]) -> None:
             with os.fdopen(fd, "wb") as f:
                 if _CRASH_AFTER is not None:  # fault injection for tests/test_atomic.py
                     _crash(f, data)
-                f.write(data)
+                if isinstance(data, Stream):
+                    for c in data.chunks():
+                        f.write(c)
+                else:
+                    f.write(data)
                 f.flush()
-                os.fsync(f.fileno())
+                if fsync:
+                    os.fsync(f.fileno())
             mode = 0o755 if data.startswith(b"#!") else 0o644
             os.chmod(tmp, mode)
         for tmp, path in temps:

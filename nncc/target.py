@@ -47,6 +47,8 @@ class Target:
     ops: dict[str, Any] = field(default_factory=dict)  # capability table: nncc op -> target's op
     mode: str = "inference"  # inference | training
     needs_weights: bool = False
+    # the emitter takes weights still lazy (Weight.lazy) and writes them as a Stream (nncc/output.py)
+    streams_weights: bool = False
     needs_train: bool = False
     pipeline: tuple[str, ...] = ("dce",)
     emitter: str = ""  # "module:function" — imported only when emitting

@@ -1,7 +1,7 @@
 """Weight values: drawn from each weight's initializer with a seed, or loaded from .npz.
 
-Each weight gets its own random stream, seeded by (seed, crc32(name)), so adding
-a layer does not change the values of the others, and a rerun is bit-identical.
+Each weight gets its own random streams, seeded by (seed, crc32(name), block), so
+adding a layer does not change the values of the others, and a rerun is bit-identical.
 `.npz` files are read with allow_pickle=False: no code runs from a weights file.
 """
 from __future__ import annotations
@@ -31,61 +31,155 @@ def fans(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[1] * rf, shape[0] * rf
 
 
+_TWO_PI = np.float32(2 * math.pi)
+BLOCK = 1 << 18  # values per random stream; part of what a seed means, so it never changes
+
+
+def fill_normal(rng: np.random.Generator, out: np.ndarray) -> None:
+    """Fill a flat float32 array with standard normal values: the Box-Muller transform of uniforms.
+
+    This is how PyTorch's CPU `normal_` fills a tensor, and here it is 2.4 times as fast as
+    numpy's float32 ziggurat: drawing ResNet-152's 60 M values is most of an ONNX compile.
+    The uniforms u are in [0, 1); 1 - u is in (0, 1], so the logarithm is finite and
+    |z| <= sqrt(2 ln 2**24) = 5.77. numpy's float32 log/cos/sin are its own SIMD code: a
+    rerun on the same machine is bit-identical; another CPU family may differ in the last bit.
+    """
+    n = out.size
+    h = n // 2
+    rng.random(out=out, dtype=np.float32)
+    if h:
+        u, v = out[:h], out[h:2 * h]
+        r = np.subtract(np.float32(1), u, dtype=np.float32)
+        np.log(r, out=r)
+        r *= np.float32(-2)
+        np.sqrt(r, out=r)
+        v *= _TWO_PI
+        np.cos(v, out=u)
+        u *= r
+        np.sin(v, out=v)
+        v *= r
+    if n % 2:
+        out[-1] = rng.standard_normal(dtype=np.float32)
+
+
+class Draw:
+    """How one weight's values are drawn, without drawing them.
+
+    The values are blocks of BLOCK values; block k comes from its own stream, seeded by
+    (seed, crc32(name), k). So the whole array (`array`), any block alone (`block`, what the
+    ONNX writer streams into the file) and any number of threads give the same bits.
+    """
+    __slots__ = ("name", "kind", "shape", "dtype", "size", "nbytes", "key", "scale", "shift", "normal")
+
+    def __init__(self, w: Weight, seed: int):
+        self.name = w.name
+        self.shape = tuple(int(d) for d in w.type.shape)
+        self.dtype = np.dtype(NP_DTYPES[w.type.dtype])
+        self.size = 1
+        for d in self.shape:
+            self.size *= d
+        self.nbytes = self.size * self.dtype.itemsize
+        self.key = [seed & 0xFFFFFFFF, zlib.crc32(w.name.encode())]
+        init = w.init
+        kind = self.kind = init.kind
+        fan_in, fan_out = fans(self.shape)
+        self.normal = kind in ("gaussian", "he_normal", "xavier_normal", "lecun_normal")
+        if kind == "constant":
+            self.scale, self.shift = 0.0, init.arg("value", 0.0)
+        elif kind == "uniform":
+            lo, hi = init.arg("low", -0.05), init.arg("high", 0.05)
+            self.scale, self.shift = hi - lo, lo
+        elif kind == "gaussian":
+            self.scale, self.shift = init.arg("std", 1.0), init.arg("mean", 0.0)
+        elif kind in ("he_normal", "xavier_normal", "lecun_normal"):
+            denom = {"he_normal": fan_in / 2, "xavier_normal": (fan_in + fan_out) / 2, "lecun_normal": fan_in}[kind]
+            self.scale, self.shift = math.sqrt(1.0 / max(denom, 1e-12)), 0.0
+        elif kind in ("he_uniform", "xavier_uniform", "lecun_uniform"):
+            denom = {"he_uniform": fan_in / 2, "xavier_uniform": (fan_in + fan_out) / 2, "lecun_uniform": fan_in}[kind]
+            bound = math.sqrt(3.0 / max(denom, 1e-12))
+            self.scale, self.shift = 2 * bound, -bound
+        else:  # pragma: no cover - checked at elaboration
+            raise ValueError(f"unknown initializer {kind}")
+
+    @property
+    def nblocks(self) -> int:
+        return -(-self.size // BLOCK)
+
+    def fill(self, k: int, out: np.ndarray) -> None:
+        """Block k into `out`, a flat float32 array of its length."""
+        rng = np.random.default_rng([*self.key, k])
+        if self.normal:
+            fill_normal(rng, out)
+        else:
+            rng.random(out=out, dtype=np.float32)
+        out *= np.float32(self.scale)
+        if self.shift:
+            out += np.float32(self.shift)
+
+    def block(self, k: int) -> np.ndarray:
+        """Block k, flat, in the weight's dtype."""
+        n = min(BLOCK, self.size - k * BLOCK)
+        if self.kind == "constant":
+            return np.full(n, self.shift, dtype=self.dtype)
+        out = np.empty(n, np.float32)
+        self.fill(k, out)
+        return out.astype(self.dtype, copy=False)
+
+    def array(self) -> np.ndarray:
+        if self.kind == "constant":
+            return np.full(self.shape, self.shift, dtype=self.dtype)
+        out = np.empty(self.size, np.float32)
+        for k in range(self.nblocks):
+            self.fill(k, out[k * BLOCK:(k + 1) * BLOCK])
+        return out.astype(self.dtype, copy=False).reshape(self.shape)
+
+
 def draw(w: Weight, seed: int) -> np.ndarray:
-    shape = tuple(int(d) for d in w.type.shape)
-    dt = NP_DTYPES[w.type.dtype]
-    init = w.init
-    kind = init.kind
-    if kind == "constant":
-        return np.full(shape, init.arg("value", 0.0), dtype=dt)
-    rng = np.random.default_rng([seed & 0xFFFFFFFF, zlib.crc32(w.name.encode())])
-    fan_in, fan_out = fans(shape)
-    if kind == "uniform":
-        lo, hi = init.arg("low", -0.05), init.arg("high", 0.05)
-        return (rng.random(shape, dtype=np.float32) * (hi - lo) + lo).astype(dt, copy=False)
-    if kind == "gaussian":
-        return (rng.standard_normal(shape, dtype=np.float32) * init.arg("std", 1.0) + init.arg("mean", 0.0)).astype(
-            dt, copy=False)
-    if kind in ("he_normal", "xavier_normal", "lecun_normal"):
-        denom = {"he_normal": fan_in / 2, "xavier_normal": (fan_in + fan_out) / 2, "lecun_normal": fan_in}[kind]
-        std = math.sqrt(1.0 / max(denom, 1e-12))
-        a = rng.standard_normal(shape, dtype=np.float32)
-        a *= std
-        return a.astype(dt, copy=False)
-    if kind in ("he_uniform", "xavier_uniform", "lecun_uniform"):
-        denom = {"he_uniform": fan_in / 2, "xavier_uniform": (fan_in + fan_out) / 2, "lecun_uniform": fan_in}[kind]
-        bound = math.sqrt(3.0 / max(denom, 1e-12))
-        a = rng.random(shape, dtype=np.float32)
-        a *= 2 * bound
-        a -= bound
-        return a.astype(dt, copy=False)
-    raise ValueError(f"unknown initializer {kind}")  # pragma: no cover - checked at elaboration
+    return Draw(w, seed).array()
 
 
 def _draw_all(weights: list[Weight], seed: int) -> None:
-    """Draw in threads when there is much to draw (numpy fills without the GIL); each weight has its
-    own stream, so the values do not depend on the order or the thread count."""
-    total = sum(w.type.numel() for w in weights)
-    if total < 1 << 20 or len(weights) < 2:
-        for w in weights:
-            w.data = draw(w, seed)
+    """Draw in threads when there is much to draw (numpy fills without the GIL), block by block,
+    so one big weight is shared out too; the values do not depend on the order or the threads."""
+    draws = [Draw(w, seed) for w in weights]
+    total = sum(d.size for d in draws)
+    if total < 1 << 20:
+        for w, d in zip(weights, draws):
+            w.data = d.array()
         return
     from concurrent.futures import ThreadPoolExecutor
 
+    outs, jobs = [], []
+    for d in draws:
+        out = np.empty(d.size, np.float32) if d.kind != "constant" else None
+        outs.append(out)
+        if out is not None:
+            jobs += [(d, k, out[k * BLOCK:(k + 1) * BLOCK]) for k in range(d.nblocks)]
     with ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as ex:
-        for w, a in zip(weights, ex.map(lambda w: draw(w, seed), weights)):
-            w.data = a
+        for _ in ex.map(lambda j: j[0].fill(j[1], j[2]), jobs):
+            pass
+    for w, d, out in zip(weights, draws, outs):
+        w.data = d.array() if out is None else out.astype(d.dtype, copy=False).reshape(d.shape)
 
 
-def materialize(g: Graph, seed: int = 0, path: str | None = None) -> None:
-    """Give every weight its data; with `path`, exactly the arrays in that file."""
-    if any(w.init.kind == "derived" for w in g.weights() if w.data is None):
+def materialize(g: Graph, seed: int = 0, path: str | None = None, lazy: bool = False) -> None:
+    """Give every weight its values; with `path`, exactly the arrays in that file.
+
+    `lazy`: drawn weights get a Draw (`Weight.lazy`) instead of their data, and are drawn when
+    read; the ONNX writer streams them into the file block by block.
+    """
+    if any(w.init.kind == "derived" for w in g.weights() if not w.has_values):
         return _materialize_derived(g, seed, path)
-    weights = [w for w in g.weights() if w.data is None]
+    weights = [w for w in g.weights() if not w.has_values]
     if path is None:
         tied = [w for w in weights if w.share is not None and w.share.type.shape != w.type.shape
-                and (w.share.data is not None or w.share in weights)]
-        _draw_all([w for w in weights if w not in tied], seed)
+                and (w.share.has_values or w.share in weights)]
+        own = [w for w in weights if w not in tied]
+        if lazy:
+            for w in own:
+                w.lazy = Draw(w, seed)
+        else:
+            _draw_all(own, seed)
         for w in tied:
             w.data = np.ascontiguousarray(w.share.data.T)
         return
@@ -121,7 +215,7 @@ def materialize(g: Graph, seed: int = 0, path: str | None = None) -> None:
     if diags:
         raise CompileError(diags)
     for w in weights:
-        if w.share is not None and w.data is None and w.share.data is not None:
+        if w.share is not None and not w.has_values and w.share.has_values:
             w.data = np.ascontiguousarray(w.share.data.T)
 
 
@@ -156,7 +250,7 @@ def _materialize_derived(g: Graph, seed: int, path: str | None) -> None:
             leaves[id(w)] = w
 
     for w in g.weights():
-        if w.data is None:
+        if not w.has_values:
             visit(w)
     materialize(_Weights(list(leaves.values())), seed, path)  # type: ignore[arg-type]
     for w in order:

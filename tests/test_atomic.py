@@ -124,10 +124,55 @@ def test_failure_while_writing_keeps_all_old_files(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "fsync", failing_fsync)
     with pytest.raises(OSError):
-        write_files({str(a): b"new a" * 100, str(b): b"new b" * 100})
+        write_files({str(a): b"new a" * 100, str(b): b"new b" * 100}, fsync=True)
     assert os.replace is real_replace
     assert a.read_bytes() == b"old a" and b.read_bytes() == b"old b"
     assert _leftovers(tmp_path) == []
+
+
+class _FailingBlocks:
+    """A lazy part (as a weight's Draw is) whose third block fails while the stream is written."""
+    nbytes = 3 * 1024
+
+    @property
+    def nblocks(self) -> int:
+        return 3
+
+    def block(self, k: int) -> np.ndarray:
+        if k == 2:
+            raise MemoryError("drawing failed")
+        return np.full(1024, k, np.uint8)
+
+
+@pytest.mark.parametrize("workers", [None, 2])
+def test_failure_inside_a_stream_keeps_all_old_files(tmp_path, monkeypatch, workers):
+    from nncc import output
+
+    a, b = tmp_path / "a.onnx", tmp_path / "b.txt"
+    a.write_bytes(b"old a")
+    b.write_bytes(b"old b")
+    s = output.Stream([b"head", _FailingBlocks(), b"tail"])
+    if workers:
+        real = output.Stream.chunks
+        monkeypatch.setattr(output.Stream, "chunks", lambda self: real(self, workers))
+    with pytest.raises(MemoryError):
+        write_files({str(b): b"new b", str(a): s})
+    assert a.read_bytes() == b"old a" and b.read_bytes() == b"old b"
+    assert _leftovers(tmp_path) == []
+
+
+def test_fsync_is_asked_for(tmp_path, monkeypatch):
+    """Without --fsync (or NNCC_FSYNC=1) files are renamed into place without a flush; with it, each is flushed."""
+    calls = []
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append(fd))
+    monkeypatch.delenv("NNCC_FSYNC", raising=False)
+    write_files({str(tmp_path / "a"): b"a", str(tmp_path / "b"): b"b"})
+    assert calls == []
+    write_files({str(tmp_path / "a"): b"a", str(tmp_path / "b"): b"b"}, fsync=True)
+    assert len(calls) == 2
+    monkeypatch.setenv("NNCC_FSYNC", "1")
+    write_files({str(tmp_path / "a"): b"a"})
+    assert len(calls) == 3
 
 
 def test_write_files_replaces_and_keeps_mode(tmp_path):

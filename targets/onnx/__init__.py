@@ -40,6 +40,7 @@ TARGET = Target(
     ops=OPS,
     mode="inference",
     needs_weights=True,
+    streams_weights=True,  # weights are drawn as the file is written (nncc/output.py Stream)
     # dce first drops the training heads; the optimisation passes do nothing at --opt-level 0
     pipeline=("dce", "fold-constants", "cse", "fuse", "dce"),
     emitter="nncc.targets.onnx.emit:emit",

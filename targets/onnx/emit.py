@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Any, Callable
 
 import ml_dtypes  # onnx's own dependency; numpy has no bfloat16
 import numpy as np
@@ -13,6 +13,7 @@ from nncc import __version__
 from nncc.diagnostics import Diagnostic
 from nncc.protowire import length_delimited
 from nncc.ir import Graph, Node, TensorType, Value
+from nncc.output import Stream
 from nncc.target import EmitContext
 
 ELEM = {"f16": TensorProto.FLOAT16, "bf16": TensorProto.BFLOAT16, "f32": TensorProto.FLOAT,
@@ -33,7 +34,8 @@ class Lowering:
         self.g = g
         self.opset = opset
         self.nodes: list[onnx.NodeProto] = []
-        self.inits: list[tuple[str, np.ndarray]] = []
+        # (name, array), or (name, Draw) for a weight still lazy (nncc/weights.py): serialize streams it
+        self.inits: list[tuple[str, Any]] = []
         self.init_names: set[str] = set()
         self.taken: set[str] = {v.name for v in g.values()}
 
@@ -58,6 +60,12 @@ class Lowering:
     def weight(self, n: Node, role: str) -> str:
         w = n.weights[role]
         src = w if w.share is None or w.share.type.shape != w.type.shape else w.share
+        d = src.lazy
+        if src._data is None and d is not None and d.dtype == np.dtype(NP[src.type.dtype]):
+            if src.name not in self.init_names:
+                self.inits.append((src.name, d))
+                self.init_names.add(src.name)
+            return src.name
         return self.const(src.name, _data(src))
 
     def add(self, op: str, ins: list[str], outs: list[str], name: str, **attrs) -> None:
@@ -304,59 +312,70 @@ def build_skeleton(g: Graph, opset: int = 17, doc: str = "") -> tuple[onnx.Model
 def build_model(g: Graph, opset: int = 17, doc: str = "") -> onnx.ModelProto:
     """The complete ModelProto in memory (for tests and passes; `emit` avoids this copy)."""
     model, inits = build_skeleton(g, opset, doc)
-    model.graph.initializer.extend(numpy_helper.from_array(a, n) for n, a in inits)
+    model.graph.initializer.extend(numpy_helper.from_array(_array(a), n) for n, a in inits)
     return model
 
 
-def serialize(model: onnx.ModelProto, inits: list[tuple[str, np.ndarray]]) -> bytes:
-    """Serialise with initializers appended on the wire, copying each weight's bytes once.
+def _array(a: Any) -> np.ndarray:
+    """An initializer's values: a Draw (a weight left lazy) is drawn here."""
+    return a if isinstance(a, np.ndarray) else a.array()
+
+
+def serialize(model: onnx.ModelProto, inits: list[tuple[str, Any]]) -> Stream:
+    """Serialise with initializers appended on the wire, without copying any weight.
 
     Protobuf merges repeated occurrences of an embedded message field, so
     `model` + `ModelProto{graph: GraphProto{initializer: [...]}}` parses as one
     model whose graph has those initializers. Building TensorProtos with raw_data
-    and serialising would copy every weight three times.
+    and serialising would copy every weight three times; here an array's bytes are
+    written from where they are, and a lazy weight (a Draw) is drawn block by block as
+    the file is written (nncc/output.py Stream), so the weights are never all in memory.
     """
-    parts: list[bytes | memoryview] = []
+    parts: list[Any] = []
     size = 0
     for name, arr in inits:
         head = _header(name, arr).SerializeToString()
-        raw = memoryview(np.ascontiguousarray(arr).reshape(-1).view(np.uint8)) if arr.size else memoryview(b"")
-        raw_prefix = length_delimited(9, raw.nbytes)  # TensorProto.raw_data = 9
-        tlen = len(head) + len(raw_prefix) + raw.nbytes
+        if isinstance(arr, np.ndarray):
+            raw: Any = memoryview(np.ascontiguousarray(arr).reshape(-1).view(np.uint8)) if arr.size else b""
+        else:
+            raw = arr  # a Draw: nbytes known, values drawn when written
+        nbytes = len(raw) if isinstance(raw, bytes) else raw.nbytes
+        raw_prefix = length_delimited(9, nbytes)  # TensorProto.raw_data = 9
+        tlen = len(head) + len(raw_prefix) + nbytes
         p = length_delimited(5, tlen) + head + raw_prefix  # GraphProto.initializer = 5
         parts += [p, raw]
-        size += len(p) + raw.nbytes
+        size += len(p) + nbytes
     base = model.SerializeToString(deterministic=True)
-    return b"".join([base, length_delimited(7, size), *parts])  # ModelProto.graph = 7
+    return Stream([base, length_delimited(7, size), *parts])  # ModelProto.graph = 7
 
 
 _IR_FOR_OPSET = {17: 8, 18: 8, 19: 9, 20: 9, 21: 10, 22: 10}
 
 
-def _externalize(model: onnx.ModelProto, inits: list[tuple[str, np.ndarray]], data_name: str,
-                 threshold: int) -> bytes:
+def _externalize(model: onnx.ModelProto, inits: list[tuple[str, Any]], data_name: str,
+                 threshold: int) -> Stream:
     """Move large initializers to one side file, in order, 64-byte aligned (deterministic)."""
-    chunks: list[bytes] = []
+    chunks: list[Any] = []
     offset = 0
     for name, arr in inits:
         t = model.graph.initializer.add()
         if arr.nbytes < threshold:
-            t.CopyFrom(numpy_helper.from_array(arr, name))
+            t.CopyFrom(numpy_helper.from_array(_array(arr), name))
             continue
         t.CopyFrom(_header(name, arr))
-        raw = np.ascontiguousarray(arr).tobytes()
+        raw = memoryview(np.ascontiguousarray(arr).reshape(-1).view(np.uint8)) if isinstance(arr, np.ndarray) else arr
         pad = (-offset) % 64
         if pad:
             chunks.append(b"\0" * pad)
             offset += pad
         del t.external_data[:]
-        for k, v in (("location", data_name), ("offset", str(offset)), ("length", str(len(raw)))):
+        for k, v in (("location", data_name), ("offset", str(offset)), ("length", str(raw.nbytes))):
             e = t.external_data.add()
             e.key, e.value = k, v
         t.data_location = TensorProto.EXTERNAL
         chunks.append(raw)
-        offset += len(raw)
-    return b"".join(chunks)
+        offset += raw.nbytes
+    return Stream(chunks)
 
 
 def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
