@@ -6,7 +6,10 @@ Both sides, in the same run, write the same architecture (torchvision's ResNet v
 * nncc: `compile_model(samples/resnet50.yaml)` + writing the file, in this process
   (what the CLI does after start-up); ResNet-152 is the same sample with
   `-D stages=[3, 8, 36, 3]`. Also timed: the `nncc compile` command as a
-  separate process (interpreter start, imports, everything).
+  separate process (interpreter start, imports, everything), and the write with
+  `--fsync` (flushed to disk before the rename; torch does not flush).
+* memory: the peak resident set (VmHWM) of an `nncc compile` process and of a
+  process that builds the torch model and exports it.
 * torch: `torch.onnx.export` of the plain torch.nn model in bench/torch_models.py
   (already built, weights initialised), TorchScript exporter (`dynamo=False`; the
   dynamo exporter needs onnxscript, which is not installed).
@@ -42,7 +45,7 @@ OPSET = 18
 START, END = markers("bench_export")
 
 
-def nncc_inprocess(name: str, out: Path, weights: str | None = None) -> tuple[float, int, int]:
+def nncc_inprocess(name: str, out: Path, weights: str | None = None, fsync: bool = False) -> tuple[float, int, int]:
     """Seconds for compile + write; file size; trainable parameter count."""
     from nncc.driver import compile_model, place
     from nncc.output import write_files
@@ -51,21 +54,42 @@ def nncc_inprocess(name: str, out: Path, weights: str | None = None) -> tuple[fl
     res = compile_model(str(SAMPLE), "onnx", defines=DEFINES[name], options={"opset": str(OPSET)},
                         weights=weights)
     files = place(res.outputs, str(out))
-    write_files(files)
+    write_files(files, fsync=fsync)
     dt = time.perf_counter() - t0
     params = sum(int(w.type.numel()) for w in res.frontend.graph.weights() if w.trainable)
     return dt, sum(len(b) for b in files.values()), params
 
 
-def nncc_cli(name: str, out: Path) -> float:
-    exe = Path(sys.executable).parent / "nncc"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-c", "from nncc.cli import main; main()"]
-    cmd += ["compile", str(SAMPLE), "-o", str(out), "-O", f"opset={OPSET}"]
+# the process's own peak RSS (Linux); getrusage's ru_maxrss would carry over this bench's RSS across exec
+HWM = ("def hwm():\n"
+       "    try:\n"
+       "        return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
+       "    except OSError:\n"
+       "        return 0\n")
+NNCC_MAIN = HWM + ("import sys\nfrom nncc.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n"
+                   "    assert not e.code, e.code\nprint('peak_kb', hwm())\n")
+TORCH_MAIN = HWM + ("import sys, warnings, torch\nsys.path.insert(0, sys.argv[1])\nfrom torch_models import resnet\n"
+                    "torch.manual_seed(0)\nm = resnet(sys.argv[2]).eval()\nwarnings.simplefilter('ignore')\n"
+                    "torch.onnx.export(m, (torch.randn(1, 3, 224, 224),), sys.argv[3], dynamo=False, "
+                    "opset_version=int(sys.argv[4]), input_names=['image'], output_names=['logits'], "
+                    "dynamic_axes={'image': {0: 'N'}, 'logits': {0: 'N'}})\nprint('peak_kb', hwm())\n")
+
+
+def nncc_cli(name: str, out: Path) -> tuple[float, int]:
+    """Seconds for the whole `nncc compile` process, and its peak RSS in KiB."""
+    cmd = [sys.executable, "-c", NNCC_MAIN, "compile", str(SAMPLE), "-o", str(out), "-O", f"opset={OPSET}"]
     for k, v in DEFINES[name].items():
         cmd += ["-D", f"{k}={v}"]
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
-    return time.perf_counter() - t0
+    r = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return time.perf_counter() - t0, int(r.stdout.split()[-1])
+
+
+def torch_peak(name: str, out: Path) -> int:
+    """Peak RSS in KiB of a process that builds the torch model and exports it."""
+    r = subprocess.run([sys.executable, "-c", TORCH_MAIN, str(HERE), name, str(out), str(OPSET)], check=True,
+                       capture_output=True, text=True)
+    return int(r.stdout.split()[-1])
 
 
 def save_weights(name: str, path: Path) -> str:
@@ -116,7 +140,7 @@ def bench(name: str, repeat: int, tmp: Path) -> dict:
     torch.manual_seed(0)
     d = tmp / name
     d.mkdir()
-    n_in, n_cli, t_exp, t_build, n_npz = [], [], [], [], []
+    n_in, n_cli, t_exp, t_build, n_npz, n_sync, peaks = [], [], [], [], [], [], []
     npz = save_weights(name, d / "weights.npz")
     size_n = size_t = params_n = 0
     for i in range(repeat):
@@ -127,13 +151,17 @@ def bench(name: str, repeat: int, tmp: Path) -> dict:
         t_build.append(time.perf_counter() - t0)
         dt, size_t = torch_export(model, d / f"torch{i}.onnx")
         t_exp.append(dt)
-        n_cli.append(nncc_cli(name, d / f"cli{i}.onnx"))
+        dt, peak = nncc_cli(name, d / f"cli{i}.onnx")
+        n_cli.append(dt)
+        peaks.append(peak)
         n_npz.append(nncc_inprocess(name, d / f"npz{i}.onnx", npz)[0])
+        n_sync.append(nncc_inprocess(name, d / f"sync{i}.onnx", fsync=True)[0])
         if i < repeat - 1:
             for p in d.iterdir():
                 if not p.name.endswith(("0.onnx", ".npz")):
                     p.unlink()
-    same = (d / "nncc0.onnx").read_bytes() == (d / "cli0.onnx").read_bytes()
+    same = (d / "nncc0.onnx").read_bytes() == (d / "cli0.onnx").read_bytes() == (d / "sync0.onnx").read_bytes()
+    peak_torch = torch_peak(name, d / "peak.onnx")
     check = check_same_model(d / "nncc0.onnx", d / "torch0.onnx")
     params_t = param_count(model)
     r = {
@@ -142,7 +170,8 @@ def bench(name: str, repeat: int, tmp: Path) -> dict:
         "cli_s": min(n_cli), "cli_med_s": statistics.median(n_cli),
         "torch_s": min(t_exp), "torch_med_s": statistics.median(t_exp),
         "torch_all_s": min(b + e for b, e in zip(t_build, t_exp)),
-        "npz_s": min(n_npz),
+        "npz_s": min(n_npz), "sync_s": min(n_sync),
+        "peak_nncc_mb": max(peaks) / 1024, "peak_torch_mb": peak_torch / 1024,
         "nncc_mb": size_n / 2 ** 20, "torch_mb": size_t / 2 ** 20,
         "params_nncc": params_n, "params_torch": params_t, "cli_equals_library": same, "check": check,
     }
@@ -150,6 +179,8 @@ def bench(name: str, repeat: int, tmp: Path) -> dict:
     r["ratio_cli"] = r["cli_s"] / r["torch_s"]
     r["ratio_all"] = r["nncc_s"] / r["torch_all_s"]
     r["ratio_npz"] = r["npz_s"] / r["torch_s"]
+    r["ratio_sync"] = r["sync_s"] / r["torch_s"]
+    r["ratio_peak"] = r["peak_nncc_mb"] / r["peak_torch_mb"]
     r["ratio_paired"] = statistics.median(a / b for a, b in zip(n_in, t_exp))
     return r
 
@@ -170,8 +201,8 @@ def render(results: list[dict]) -> str:
              ("| model | params (nncc / torch) | file MB (nncc / torch) | nncc compile+write s | `nncc compile` "
               "process s | torch.onnx.export s | torch build+export s | **nncc / export** | same, median of "
               "paired runs | CLI / export | nncc / (build+export) | nncc `--weights` s | nncc `--weights` / export | "
-              "goal ≤ 0.2 |"),
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              "nncc `--fsync` s | `--fsync` / export | peak RSS MB, `nncc compile` / torch build+export | goal ≤ 0.2 |"),
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         ok = "met" if r["ratio"] <= 0.2 else "**missed**"
         lines.append(f"| {r['name']} | {r['params_nncc']:,} / {r['params_torch']:,} | {r['nncc_mb']:.1f} / "
@@ -179,13 +210,18 @@ def render(results: list[dict]) -> str:
                      f"(median {r['cli_med_s']:.2f}) | {r['torch_s']:.2f} (median {r['torch_med_s']:.2f}) | "
                      f"{r['torch_all_s']:.2f} | **{r['ratio']:.3f}** | {r['ratio_paired']:.3f} | "
                      f"{r['ratio_cli']:.3f} | {r['ratio_all']:.3f} | {r['npz_s']:.2f} | {r['ratio_npz']:.3f} | "
-                     f"{ok} |")
+                     f"{r['sync_s']:.2f} | {r['ratio_sync']:.3f} | {r['peak_nncc_mb']:.0f} / {r['peak_torch_mb']:.0f} "
+                     f"(**{r['ratio_peak']:.2f}**) | {ok} |")
     checks = "; ".join(f"{r['name']}: {r['check']}" + ("" if r["cli_equals_library"] else
                                                          " (CLI and library files DIFFER)") for r in results)
     lines += ["", "Notes:", "",
               ("* nncc: `compile_model` on `samples/resnet50.yaml` (ResNet-152: `-D stages=[3, 8, 36, 3]`), weights "
-               "drawn from the sample's initializers (seed 0), file written atomically; the CLI column is the whole "
-               "`nncc compile` process (interpreter start and imports included)."),
+               "drawn from the sample's initializers (seed 0) block by block as the file is written, file renamed "
+               "into place atomically (not flushed to disk, as torch does not flush either; the `--fsync` columns "
+               "flush it before the rename); the CLI column is the whole `nncc compile` process (interpreter start "
+               "and imports included)."),
+              ("* peak RSS: the high-water mark (VmHWM) of an `nncc compile` process, and of a process that imports "
+               "torch, builds the model (its weights) and exports it."),
               ("* torch: `torch.onnx.export` of bench/torch_models.py's plain torch.nn ResNet (torchvision layout), "
                "model already built (the *build+export* column adds building it, which draws its weights as nncc "
                "does); torch's import is not counted. The goal is judged on **nncc / export** (best against best); "

@@ -165,8 +165,8 @@ def _draw_all(weights: list[Weight], seed: int) -> None:
 def materialize(g: Graph, seed: int = 0, path: str | None = None, lazy: bool = False) -> None:
     """Give every weight its values; with `path`, exactly the arrays in that file.
 
-    `lazy`: drawn weights get a Draw (`Weight.lazy`) instead of their data, and are drawn when
-    read; the ONNX writer streams them into the file block by block.
+    `lazy`: weights get a Draw, or an NpzArray from the file (`Weight.lazy`), instead of their
+    data, and are drawn or read when read; the ONNX writer streams them into the file.
     """
     if any(w.init.kind == "derived" for w in g.weights() if not w.has_values):
         return _materialize_derived(g, seed, path)
@@ -183,7 +183,7 @@ def materialize(g: Graph, seed: int = 0, path: str | None = None, lazy: bool = F
         for w in tied:
             w.data = np.ascontiguousarray(w.share.data.T)
         return
-    arrays = load_npz(path)
+    arrays = load_npz(path, lazy=lazy)
     diags = []
     own = [w for w in weights if w.share is None]
     names = {w.name for w in own}
@@ -208,7 +208,10 @@ def materialize(g: Graph, seed: int = 0, path: str | None = None, lazy: bool = F
                                     f"{w.type.dtype}", None, "save it with the weight's type, e.g. "
                                     "a.astype(numpy.float32)"))
             continue
-        w.data = np.ascontiguousarray(a.astype(NP_DTYPES[w.type.dtype], copy=False))
+        if isinstance(a, NpzArray):
+            w.lazy = a.astype(NP_DTYPES[w.type.dtype])  # read when needed
+        else:
+            w.data = np.ascontiguousarray(a.astype(NP_DTYPES[w.type.dtype], copy=False))
     for extra in sorted(set(arrays) - names):
         diags.append(Diagnostic("E503", f"weights file has an array `{extra}` that the model does not use", None,
                                 "remove it, or check the layer names"))
@@ -258,8 +261,98 @@ def _materialize_derived(g: Graph, seed: int, path: str | None) -> None:
         w.data = np.ascontiguousarray(a.astype(NP_DTYPES[w.type.dtype], copy=False))
 
 
-def load_npz(path: str) -> dict[str, np.ndarray]:
-    """Read an .npz without pickle, checking every array's header (dtype, size) before reading its data."""
+class NpzArray:
+    """One array of a checked .npz, read when it is needed (ONNX: as the file is written).
+
+    Like a Draw it has shape, dtype, nbytes, nblocks (1: a .npy member is read whole) and
+    block(k); `array()` reads it. A read that fails (the file changed or is corrupt past
+    its headers) is an E503 diagnostic, raised where the array is read.
+    """
+    __slots__ = ("npz", "member", "name", "shape", "dtype", "size", "nbytes")
+    nblocks = 1
+
+    def __init__(self, npz: "_OpenNpz", member: str, name: str, shape: tuple[int, ...], dtype: np.dtype):
+        self.npz, self.member, self.name, self.shape, self.dtype = npz, member, name, tuple(shape), np.dtype(dtype)
+        self.size = 1
+        for d in self.shape:
+            self.size *= int(d)
+        self.nbytes = self.size * self.dtype.itemsize
+
+    def astype(self, dtype) -> "NpzArray":
+        return NpzArray(self.npz, self.member, self.name, self.shape, dtype)
+
+    def array(self) -> np.ndarray:
+        try:
+            a = self.npz.read(self.member)
+            if a.shape != self.shape:
+                raise ValueError(f"shape {list(a.shape)} where the header said {list(self.shape)}")
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError) as e:
+            raise CompileError([Diagnostic("E503", f"cannot read array `{self.name}` from weights file "
+                                           f"`{self.npz.path}`: {e}", None)]) from None
+        return np.ascontiguousarray(a.astype(self.dtype, copy=False))
+
+    def block(self, k: int) -> np.ndarray:
+        return self.array().reshape(-1)
+
+
+class _OpenNpz:
+    """The archive the NpzArrays read from, from several threads at once.
+
+    A stored (uncompressed, numpy.savez) member is read with os.preadv straight into its
+    array, without the GIL, and its CRC-32 checked as zipfile would; a compressed one
+    (numpy.savez_compressed) through zipfile.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self.zip = zipfile.ZipFile(path)
+        self.fd = self.zip.fp.fileno() if hasattr(os, "preadv") else -1
+
+    def read(self, member: str) -> np.ndarray:
+        info = self.zip.getinfo(member)
+        if self.fd < 0 or info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
+            with self.zip.open(member) as fp:
+                return np.lib.format.read_array(fp, allow_pickle=False)
+        local = os.pread(self.fd, 30, info.header_offset)
+        if len(local) < 30 or local[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"bad local header for {member}")
+        start = info.header_offset + 30 + int.from_bytes(local[26:28], "little") + \
+            int.from_bytes(local[28:30], "little")
+        import io
+
+        head = os.pread(self.fd, min(info.file_size, 1 << 16), start)
+        fp = io.BytesIO(head)
+        version = np.lib.format.read_magic(fp)
+        shape, fortran, dtype = _read_header(fp, version)
+        if dtype.hasobject:
+            raise ValueError("an object array")
+        off = fp.tell()
+        a = np.empty(shape[::-1] if fortran else shape, dtype)
+        buf = memoryview(a.reshape(-1).view(np.uint8)) if a.size else memoryview(b"")
+        if off + buf.nbytes != info.file_size:
+            raise ValueError(f"{member} holds {info.file_size - off} bytes of data, its header says {buf.nbytes}")
+        done = 0
+        while done < buf.nbytes:
+            n = os.preadv(self.fd, [buf[done:]], start + off + done)
+            if n <= 0:
+                raise EOFError(f"{member} ends early")
+            done += n
+        crc = zlib.crc32(buf, zlib.crc32(head[:off]))
+        if crc != info.CRC:
+            raise zipfile.BadZipFile(f"bad CRC-32 for {member}")
+        return a.T if fortran else a
+
+    def __del__(self) -> None:
+        try:
+            self.zip.close()
+        except Exception:  # pragma: no cover - interpreter shutdown
+            pass
+
+
+def load_npz(path: str, lazy: bool = False) -> dict[str, np.ndarray] | dict[str, NpzArray]:
+    """Read an .npz without pickle, checking every array's header (dtype, size) before reading its data.
+
+    lazy: return NpzArrays, which read their data when it is needed."""
     from .limits import LIMITS
 
     def bad(msg: str, code: str = "E503", help: str | None = None) -> CompileError:
@@ -277,6 +370,7 @@ def load_npz(path: str) -> dict[str, np.ndarray]:
             if len(members) > LIMITS["max_nodes"] * 4:
                 raise bad(f"weights file `{path}` has {len(members)} arrays, more than any model uses", "E005")
             total = 0
+            headers: dict[str, tuple[str, tuple[int, ...], np.dtype]] = {}
             for m in members:
                 with z.zip.open(m) as fp:
                     version = np.lib.format.read_magic(fp)
@@ -292,6 +386,10 @@ def load_npz(path: str) -> dict[str, np.ndarray]:
                 if total > LIMITS["max_weight_bytes"]:
                     raise bad(f"weights file `{path}` holds more than {LIMITS['max_weight_bytes']:,} bytes of "
                               "arrays", "E005", "raise the limit with --max-weight-bytes N if this is real")
+                headers[m] = (name, shape, dtype)
+            if lazy:
+                npz = _OpenNpz(path)
+                return {name: NpzArray(npz, m, name, shape, dtype) for m, (name, shape, dtype) in headers.items()}
             return {k: z[k] for k in z.files}
     except CompileError:
         raise

@@ -6,7 +6,10 @@
   normal's shape).
 * An ONNX compile streams its weights: the written file equals the in-memory bytes and
   an eager compile's bytes, external data included, and a 230 MB ResNet-152 compiles in a
-  fraction of its size in memory.
+  fraction of its size in memory. `--weights` arrays (stored or compressed .npz, Fortran
+  order, other float types) are read as the file is written; a member corrupt past its
+  header is E503 with the old output kept.
+* `--fsync` flushes before the rename, starting the disk writes while the file is written.
 """
 from __future__ import annotations
 
@@ -170,6 +173,24 @@ def test_fsync_flag(tmp_path, monkeypatch):
     assert (tmp_path / "a.onnx").read_bytes() == (tmp_path / "b.onnx").read_bytes()
 
 
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="posix_fadvise")
+def test_fsync_starts_disk_writes_while_writing(tmp_path, monkeypatch):
+    """With fsync, writeback of each 8 MB is started as the stream is written, in order, covering
+    the file; the flush at the end then waits for the rest only. Without fsync nothing of the kind."""
+    calls = []
+    real = os.posix_fadvise
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, off, n, adv: (calls.append((off, n, adv)),
+                                                                      real(fd, off, n, adv))[1])
+    d = Draw(weight("w", (5 * 2 ** 20 + 3,), "he_normal"), 0)  # 20 MB
+    write_files({str(tmp_path / "a"): Stream([b"head", d])}, fsync=True)
+    assert len(calls) == 2 and all(a == os.POSIX_FADV_DONTNEED for *_, a in calls)
+    assert calls[0][0] == 0 and calls[1][0] == calls[0][1] and calls[0][1] >= 8 << 20
+    assert (tmp_path / "a").read_bytes() == b"head" + d.array().tobytes()
+    calls.clear()
+    write_files({str(tmp_path / "b"): Stream([b"head", d])}, fsync=False)
+    assert calls == [] and (tmp_path / "b").read_bytes() == (tmp_path / "a").read_bytes()
+
+
 # VmHWM is this process's own high-water mark; getrusage's ru_maxrss would carry over the RSS of the
 # process that forked it (Linux keeps it across exec), here the whole test session's
 PEAK = """
@@ -195,3 +216,51 @@ def test_resnet152_compiles_in_a_fraction_of_its_size_in_memory(tmp_path):
     assert info["code"] in (0, None) and size > 220 * 2 ** 20, r.stderr
     # imports (numpy, onnx, protobuf) take ~55 MB; holding the weights once would add 230 MB
     assert info["peak_kb"] * 1024 < 0.6 * size, info
+
+
+# ------------------------------------------------------------------ --weights files, read as written
+
+def _save(path: Path, arrays: dict, compressed: bool = False) -> str:
+    (np.savez_compressed if compressed else np.savez)(path, **arrays)
+    return str(path)
+
+
+def _resnet_arrays() -> dict[str, np.ndarray]:
+    res = compile_model(str(RESNET), "onnx", defines={"stages": "[1, 1, 1, 1]"})
+    return {w.name: w.data for w in res.frontend.graph.weights() if w.share is None}
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_weights_file_is_read_as_the_file_is_written(tmp_path, monkeypatch, compressed):
+    arrays = _resnet_arrays()
+    arrays["logits.weight"] = np.asfortranarray(arrays["logits.weight"])  # a Fortran-order member
+    arrays["stem/conv2d.weight"] = arrays["stem/conv2d.weight"].astype(np.float64)  # converted to f32
+    npz = _save(tmp_path / "w.npz", arrays, compressed)
+    lazy = compile_model(str(RESNET), "onnx", defines={"stages": "[1, 1, 1, 1]"}, weights=npz)
+    assert any(type(p).__name__ == "NpzArray" for p in lazy.outputs["resnet50.onnx"].parts)
+    write_files(place(lazy.outputs, str(tmp_path / "a.onnx")))
+    _eager(monkeypatch)
+    eager = compile_model(str(RESNET), "onnx", defines={"stages": "[1, 1, 1, 1]"}, weights=npz)
+    assert (tmp_path / "a.onnx").read_bytes() == as_bytes(eager.outputs["resnet50.onnx"])
+    got = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(tmp_path / "a.onnx")).graph.initializer}
+    for k, a in arrays.items():
+        if k in got:
+            assert np.array_equal(got[k], a.astype(np.float32)), k
+
+
+def test_weights_file_corrupt_past_its_headers_is_E503_and_keeps_old_output(tmp_path):
+    arrays = _resnet_arrays()
+    npz = tmp_path / "w.npz"
+    _save(npz, arrays)
+    raw = bytearray(npz.read_bytes())
+    i = raw.index(b"logits.weight.npy") + 4096  # inside that member's data, past its .npy header
+    raw[i] ^= 0xFF
+    npz.write_bytes(bytes(raw))
+    out = tmp_path / "o.onnx"
+    out.write_bytes(b"keep")
+    r = subprocess.run([sys.executable, "-m", "nncc.cli", "compile", str(RESNET), "-D", "stages=[1, 1, 1, 1]",
+                        "--weights", str(npz), "-o", str(out)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "E503" in r.stderr and "logits.weight" in r.stderr and "CRC" in r.stderr
+    assert out.read_bytes() == b"keep"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
