@@ -6,6 +6,9 @@ before the rename only with `--fsync` (or NNCC_FSYNC=1), as compilers do (clang,
 and go write and rename without it); without it a power cut can lose the new file, and
 on ext4, XFS and btrfs the rename over an old file still never exposes a partial one.
 
+A killed compile leaves its temporary (.NAME.HOST.PID.XXXX.tmp); the next write of NAME on
+that host removes those of processes that are gone.
+
 A file's content is `bytes`, or a `Stream`: parts written in order, some of them drawn
 only as they are written (a weight's values: nncc/weights.py Draw), so a 100 MB model
 is written without being held in memory.
@@ -139,6 +142,55 @@ def _write(f, chunks, fsync: bool) -> None:
         os.fsync(fd)
 
 
+def _host() -> str:
+    import socket
+
+    return "".join(c if c.isalnum() or c == "-" else "_" for c in socket.gethostname())[:40] or "host"
+
+
+def _temp_prefix(path: str, host: str, pid: int) -> str:
+    return f".{os.path.basename(path)}.{host}.{pid}."
+
+
+def _remove_stale_temps(path: str, host: str) -> list[str]:
+    """Remove the temporaries that killed nncc processes on this host left next to `path`.
+
+    A temporary is named .NAME.HOST.PID.XXXXXXXX.tmp; one whose process no longer exists
+    was left by a kill (a failing compile removes its own). Temporaries of other hosts
+    (a shared file system) and of live processes are left alone; a pid reused since only
+    keeps a stale file a while longer.
+    """
+    d = os.path.dirname(os.path.abspath(path))
+    head = f".{os.path.basename(path)}.{host}."
+    removed = []
+    try:
+        names = os.listdir(d)
+    except OSError:
+        return removed
+    for n in names:
+        if not (n.startswith(head) and n.endswith(".tmp")):
+            continue
+        pid = n[len(head):].split(".", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        try:
+            os.unlink(os.path.join(d, n))
+            removed.append(n)
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's), or cannot tell: keep its file
+    return True
+
+
 def write_files(files: dict[str, Content], fsync: bool | None = None) -> None:
     """Write all files; on any failure remove the temporaries and keep the old files.
 
@@ -146,12 +198,14 @@ def write_files(files: dict[str, Content], fsync: bool | None = None) -> None:
     """
     if fsync is None:
         fsync = fsync_default()
+    host, pid = _host(), os.getpid()
     temps: list[tuple[str, str]] = []
     try:
         for path, data in files.items():
             d = os.path.dirname(os.path.abspath(path))
             os.makedirs(d, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=d)
+            _remove_stale_temps(path, host)
+            fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path, host, pid), suffix=".tmp", dir=d)
             temps.append((tmp, path))
             with os.fdopen(fd, "wb") as f:
                 if _CRASH_AFTER is not None:  # fault injection for tests/test_atomic.py

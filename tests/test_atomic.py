@@ -71,12 +71,35 @@ def test_sigkill_during_write_keeps_old_output(tiny, tmp_path):
     temps = _leftovers(tmp_path)
     assert temps and all(n.startswith(".out.onnx.") for n in temps)
     assert all(os.path.getsize(tmp_path / n) == 10 for n in temps)
-    # and a normal run then replaces the old file with a complete one
+    # and a normal run then replaces the old file with a complete one, and removes the dead run's temporary
     r = subprocess.run([*NNCC, "compile", str(tiny), "-o", str(out)], capture_output=True, timeout=120, env=_env())
     assert r.returncode == 0, r.stderr.decode()
     import onnx
 
     onnx.checker.check_model(onnx.load(str(out)))
+    assert _leftovers(tmp_path) == []
+
+
+def test_only_stale_temporaries_of_this_host_are_removed(tmp_path):
+    from nncc import output
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    host = output._host()
+    names = {
+        "dead": f".m.onnx.{host}.{dead.pid}.abcd1234.tmp",  # its process is gone: removed
+        "live": f".m.onnx.{host}.{os.getppid()}.abcd1234.tmp",  # a running process is writing it
+        "other host": f".m.onnx.elsewhere.{dead.pid}.abcd1234.tmp",  # another machine's, on a shared disk
+        "other file": f".n.onnx.{host}.{dead.pid}.abcd1234.tmp",  # next to another output
+        "not ours": f".m.onnx.{host}.{dead.pid}.abcd1234.bak",
+    }
+    for n in names.values():
+        (tmp_path / n).write_bytes(b"partial")
+    write_files({str(tmp_path / "m.onnx"): b"new"})
+    left = set(os.listdir(tmp_path))
+    assert names["dead"] not in left
+    assert {names[k] for k in ("live", "other host", "other file", "not ours")} <= left
+    assert (tmp_path / "m.onnx").read_bytes() == b"new"
 
 
 def test_sigkill_of_a_big_compile_mid_write(tmp_path):
