@@ -92,8 +92,18 @@ ACTS = ["relu", "sigmoid", "tanh", "gelu", "selu", "elu", "leaky_relu(alpha=0.2)
         "dropout(p=0.3)"]
 
 
+# the nncc op each menu entry of `chains` makes (an entry not listed makes the op of its name)
+CHAIN_OPS = {"conv": "conv2d", "pool": "max_pool2d", "act": "relu", "bn": "batch_norm", "gap": "global_avg_pool",
+             "convT": "conv_transpose2d"}
+
+
 @st.composite
-def chains(draw):
+def chains(draw, ops: set[str] | None = None):
+    """A valid chain of layers; with `ops` (a target's op table) only of menu entries that make those ops."""
+
+    def allowed(xs, op_of=lambda x: x):
+        return [x for x in xs if ops is None or op_of(x) in ops]
+
     c, h, w = draw(st.integers(1, 6)), draw(st.integers(1, 12)), draw(st.integers(1, 12))
     rank4 = draw(st.booleans())
     inputs = {"x": f"f32[N, {c}, {h}, {w}]" if rank4 else f"f32[N, {c * h}]"}
@@ -103,8 +113,9 @@ def chains(draw):
     for i in range(draw(st.integers(1, 6))):
         name = f"l{i}"
         if rank4:
-            op = draw(st.sampled_from(["conv", "pool", "act", "bn", "lrn", "gap", "add", "concat", "flatten",
-                                       "slice", "pad", "convT", "transpose", "softmax", "layer_norm"]))
+            op = draw(st.sampled_from(allowed(["conv", "pool", "act", "bn", "lrn", "gap", "add", "concat", "flatten",
+                                               "slice", "pad", "convT", "transpose", "softmax", "layer_norm"],
+                                              lambda k: CHAIN_OPS.get(k, k))))
             if op == "conv":
                 k = draw(st.integers(1, 3))
                 p = draw(st.integers(0, 2))
@@ -121,16 +132,17 @@ def chains(draw):
                 else:
                     p2 = 2 * p
                     h2, w2 = (h + p2 - k) // s + 1, (w + p2 - k) // s + 1
-                expr = f"conv2d({prev}, {cout}, {k}, stride={s}, pad={padarg}, dilation={d}, groups={g})"
+                bias = draw(st.sampled_from(["true", "false"]))
+                expr = f"conv2d({prev}, {cout}, {k}, stride={s}, pad={padarg}, dilation={d}, groups={g}, bias={bias})"
                 c, h, w = cout, h2, w2
             elif op == "pool":
                 k = draw(st.integers(1, max(1, min(h, w, 3))))
                 s = draw(st.integers(1, 2))
-                kind = draw(st.sampled_from(["max_pool2d", "avg_pool2d"]))
+                kind = draw(st.sampled_from(allowed(["max_pool2d", "avg_pool2d"])))
                 expr = f"{kind}({prev}, {k}, stride={s})"
                 h, w = (h - k) // s + 1, (w - k) // s + 1
             elif op == "act":
-                a = draw(st.sampled_from(ACTS))
+                a = draw(st.sampled_from(allowed(ACTS, lambda a: a.split("(")[0])))
                 expr = f"{prev} |> {a}"
             elif op == "bn":
                 expr = f"batch_norm({prev})"
@@ -140,8 +152,9 @@ def chains(draw):
                 expr = f"global_avg_pool({prev})"
                 h = w = 1
             elif op == "add":
-                expr = draw(st.sampled_from([f"{prev} + {prev}", f"{prev} * 2", f"{prev} - 1.5", f"-{prev}",
-                                             f"{prev} / 4"]))
+                expr, _ = draw(st.sampled_from(allowed([(f"{prev} + {prev}", "add"), (f"{prev} * 2", "mul"),
+                                                        (f"{prev} - 1.5", "sub"), (f"-{prev}", "mul"),
+                                                        (f"{prev} / 4", "div")], lambda e: e[1])))
             elif op == "concat":
                 expr = f"concat([{prev}, {prev}], axis=1)"
                 c *= 2
@@ -167,15 +180,15 @@ def chains(draw):
                 expr = f"flatten({prev})"
                 rank4, f = False, c * h * w
         else:
-            op = draw(st.sampled_from(["linear", "act", "softmax", "layer_norm", "add", "reshape", "split"]))
+            op = draw(st.sampled_from(allowed(["linear", "act", "softmax", "layer_norm", "add", "reshape", "split"])))
             if op == "linear":
                 f2 = draw(st.integers(1, 16))
                 expr = f"linear({prev}, {f2}, bias={draw(st.sampled_from(['true', 'false']))})"
                 f = f2
             elif op == "act":
-                expr = f"{prev} |> {draw(st.sampled_from(ACTS))}"
+                expr = f"{prev} |> {draw(st.sampled_from(allowed(ACTS, lambda a: a.split('(')[0])))}"
             elif op == "softmax":
-                expr = f"{draw(st.sampled_from(['softmax', 'log_softmax']))}({prev})"
+                expr = f"{draw(st.sampled_from(allowed(['softmax', 'log_softmax'])))}({prev})"
             elif op == "layer_norm":
                 expr = f"layer_norm({prev})"
             elif op == "add":
@@ -187,8 +200,11 @@ def chains(draw):
                     expr = f"identity({prev})"
                 else:
                     lines.append((f"{name}a, {name}b", f"split({prev}, 2, axis=1)"))
-                    expr = f"{name}a + {name}b"
-                    f //= 2
+                    if allowed(["add"]):
+                        expr = f"{name}a + {name}b"
+                        f //= 2
+                    else:
+                        expr = f"concat([{name}b, {name}a], axis=1)"
         lines.append((name, expr))
         prev = name
     outs = [prev] + ([lines[0][0]] if draw(st.booleans()) and len(lines) > 1 and "," not in lines[0][0] else [])
