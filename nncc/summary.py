@@ -73,7 +73,10 @@ def train_text(cfg: TrainConfig) -> str:
         out.append(f"  metric:     {name} = {n.op}({', '.join(v.name for v in n.inputs)})")
     if cfg.optimizer:
         out.append(f"  optimizer:  {cfg_str(cfg.optimizer)}")
-    if cfg.schedule:
+    if cfg.warmup and cfg.schedule:
+        out.append(f"  schedule:   {cfg_str(cfg.warmup)}, then {cfg_str(cfg.schedule)} "
+                   "counted from the end of the warm-up")
+    elif cfg.schedule:
         out.append(f"  schedule:   {cfg_str(cfg.schedule)}")
     length = f"{cfg.epochs} epochs" if cfg.epochs else f"{cfg.steps} steps" if cfg.steps else "(unset)"
     out.append(f"  batch size: {cfg.batch_size}; length: {length}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import ast as A
-from .diagnostics import CompileError, DiagnosticBag, Span, did_you_mean
+from .diagnostics import CompileError, DiagnosticBag, Note, Span, did_you_mean
 from .elaborate import Elaborator, EvalError, _kind
 from .ir import Node, Value
 from .source import YMap, YScalar, YSeq
@@ -154,7 +154,8 @@ class TrainConfig:
     losses: list[Node] = field(default_factory=list)
     metrics: dict[str, Node] = field(default_factory=dict)
     optimizer: Config | None = None
-    schedule: Config | None = None
+    schedule: Config | None = None  # the schedule; after `warmup` when one is given
+    warmup: Config | None = None  # `schedule: [warmup(...), other(...)]`: the warm-up before `schedule`
     batch_size: int = 1
     epochs: int | None = None
     steps: int | None = None
@@ -386,7 +387,7 @@ class TrainReader:
         else:
             self.bag.error("E403", "train needs an `optimizer`", node.span, "e.g. `optimizer: sgd(lr=0.1)`")
         if "schedule" in vals:
-            c.schedule = self._config(vals["schedule"], SCHEDULES, "schedule")
+            self._schedule(vals["schedule"])
         if "checkpoint" in vals:
             ck = vals["checkpoint"]
             if isinstance(ck, YMap):  # checkpoint: {every: 1, dir: ckpt}
@@ -413,6 +414,139 @@ class TrainReader:
                 self.bag.error("E011", "`distributed` must be a mapping such as {nodes: 2, procs_per_node: 4}",
                                d.span)
         return c
+
+    def _schedule(self, node) -> None:
+        """`schedule: name(...)`, or `[warmup(...), name(...)]`: a warm-up, then a schedule counted from its end."""
+        c = self.cfg
+        if not isinstance(node, YSeq):
+            c.schedule = self._config(node, SCHEDULES, "schedule")
+            if c.schedule is not None and c.schedule.name == "warmup":
+                self._warmup_length(node, c.schedule)
+            return
+        items = node.items
+        if self._split_calls(items):
+            return
+        if not items:
+            self.bag.error("E405", "the schedule list is empty", node.span,
+                           "write one schedule, or a warm-up and the schedule after it: [warmup(steps=…), cosine()]")
+            return
+        cfgs = [self._config(it, SCHEDULES, "schedule") for it in items]
+        if len(items) == 1:  # `[cosine()]` is `cosine()`
+            c.schedule = cfgs[0]
+            if c.schedule is not None and c.schedule.name == "warmup":
+                self._warmup_length(items[0], c.schedule)
+            return
+        ok = all(cfg is not None for cfg in cfgs)
+        if len(items) > 2:
+            self.bag.error("E405", f"a schedule list has two entries, a warm-up and the schedule after it; "
+                                   f"this one has {len(items)}", items[2].span,
+                           "fold the later changes into the second schedule (e.g. multi_step(milestones=[…]))")
+            ok = False
+        first, second = cfgs[0], cfgs[1]
+        warm_at = [i for i, cfg in enumerate(cfgs) if cfg is not None and cfg.name == "warmup"]
+        if first is not None and first.name != "warmup":
+            self.bag.error("E405", f"a schedule list must start with warmup(…), not `{first.name}`",
+                           first.span or items[0].span,
+                           f"put the warm-up first: [warmup(…), {first.name}(…)]" if warm_at else
+                           f"write [warmup(epochs=…), {first.name}(…)], or `schedule: {first.name}(…)` alone")
+            ok = False
+        elif second is not None and second.name == "warmup":
+            self.bag.error("E405", "warmup is given twice in the schedule list", second.span,
+                           "one warm-up, then one other schedule: [warmup(…), cosine(…)]",
+                           [Note("the first warm-up is here", first.span)])
+            ok = False
+        if first is not None and first.name == "warmup" and not self._warmup_length(items[0], first, chain=True):
+            ok = False
+        if ok and second is not None and second.name != "warmup":
+            ok = self._chain_units(items[0], first, items[1], second)
+        if ok:
+            c.warmup, c.schedule = first, second
+
+    def _split_calls(self, items: list) -> bool:
+        """YAML cuts a flow list `[warmup(steps=1, start_lr=0), …]` at every comma, call or not: say so once."""
+        start, end, depth = None, None, 0
+        for it in items:
+            if not isinstance(it, YScalar) or it.is_null or it.style in ('"', "'"):
+                continue
+            d = it.value.count("(") - it.value.count(")")
+            if start is None and d > 0:
+                start, depth = it, d
+            elif start is not None:
+                end, depth = it, depth + d
+                if depth <= 0:
+                    break
+        if start is None:
+            return False
+        a, b = start.span, (end or start).span
+        self.bag.error("E011", f"YAML split `{start.value}, …` at its commas: in a flow list `[…]` a call with "
+                               "several arguments must be quoted", Span(a.file, a.line, a.col, b.end_line, b.end_col),
+                       'quote each call ("warmup(steps=1000, start_lr=0)") or write the list in block style, '
+                       "one `- call(...)` a line")
+        return True
+
+    def _arg_span(self, node, cfg: Config, arg: str) -> Span | None:
+        """The span of `arg=…` (or the positional argument) in a checked call; the call's span if not written."""
+        e = self._expr(node) if isinstance(node, YScalar) and arg in cfg.given else None
+        if isinstance(e, A.Call):
+            names = list(SCHEDULES.get(cfg.name, {}))
+            for i, a in enumerate(e.args):
+                if i < len(names) and names[i] == arg:
+                    return a.span
+            for k in e.kwargs:
+                if k.name == arg:
+                    return k.pos.span
+        return cfg.span
+
+    def _warmup_length(self, node, w: Config, chain: bool = False) -> bool:
+        """A warm-up lasts `epochs=` or `steps=` (one of them, more than 0; before a schedule, less than training)."""
+        ep, st = w.args.get("epochs"), w.args.get("steps")
+        if ep is None and st is None:
+            self.bag.error("E403", "warmup() needs its length: `epochs` or `steps`", w.span,
+                           "e.g. warmup(steps=1000) or warmup(epochs=5)")
+            return False
+        if ep is not None and st is not None:
+            self.bag.error("E402", "warmup(): give `epochs` or `steps`, not both", self._arg_span(node, w, "steps"))
+            return False
+        k = "epochs" if ep is not None else "steps"
+        if w.args[k] == 0:
+            self.bag.error("E402", f"warmup(): `{k}` must be at least 1", self._arg_span(node, w, k))
+            return False
+        total = self.cfg.epochs if k == "epochs" else self.cfg.steps
+        if chain and total is not None and w.args[k] >= total:
+            self.bag.error("E402", f"the warm-up ({w.args[k]} {k}) is not shorter than training ({total} {k}), "
+                                   "so the schedule after it never starts",
+                           self._arg_span(node, w, k), "shorten the warm-up, or train longer")
+            return False
+        return True
+
+    def _chain_units(self, wnode, w: Config, snode, s: Config) -> bool:
+        """The schedule after a warm-up counts from its end, so both must count epochs or both steps."""
+        wunit = "epoch" if w.args.get("epochs") is not None else "step"
+        a = s.args
+        arg: str | None = None
+        if s.name in ("step", "multi_step", "exponential"):
+            unit, arg = a["unit"], "unit"
+            why = "" if "unit" in s.given else " (its default unit)"
+            fix = f'write {s.name}(…, unit="{wunit}") with its positions in {wunit}s'
+        elif s.name in ("cosine", "poly"):
+            if a.get("epochs") is not None and a.get("steps") is not None:
+                self.bag.error("E402", f"{s.name}(): give `epochs` or `steps`, not both", self._arg_span(snode, s, "steps"))
+                return False
+            arg = "epochs" if a.get("epochs") is not None else "steps" if a.get("steps") is not None else None
+            unit, why = (arg[:-1] if arg else None), ""
+            fix = f"give {s.name}({wunit}s=…), or leave the length out to decay over the rest of training"
+        elif s.name in ("fixed_step", "inverse", "inverse_t", "linear"):
+            unit, why = "step", " (it always counts steps)"
+            fix = "count the warm-up in steps: warmup(steps=…)"
+        else:  # fixed: no positions of its own
+            unit, why, fix = None, "", ""
+        if unit is None or unit == wunit:
+            return True
+        self.bag.error("E402", f"`{s.name}` counts {unit}s{why} but the warm-up before it counts {wunit}s; "
+                               f"a schedule after a warm-up counts from the warm-up's end in the same unit",
+                       self._arg_span(snode, s, arg) if arg else s.span, fix,
+                       [Note(f"the warm-up counts {wunit}s here", self._arg_span(wnode, w, wunit + "s"))])
+        return False
 
     def _loss_expr(self, node: YScalar, kind: str, name: str) -> Node | None:
         e = self._expr(node)

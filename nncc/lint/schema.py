@@ -81,7 +81,10 @@ def train_schema() -> dict[str, Any]:
         "metrics": {"oneOf": [_EXPR, {"type": "array", "items": _EXPR},
                               {"type": "object", "additionalProperties": _EXPR, "propertyNames": _NAME}]},
         "optimizer": _calls(OPTIMIZERS),
-        "schedule": _calls(SCHEDULES),
+        "schedule": {"oneOf": [_calls(SCHEDULES), {"type": "array", "items": _calls(SCHEDULES), "minItems": 1,
+                                                   "maxItems": 2}],
+                     "description": "a schedule, or [warmup(...), schedule] (a warm-up, then a schedule counted "
+                                    "from its end)"},
         "checkpoint": _calls(CALLBACKS),
         "callbacks": {"oneOf": [_calls(CALLBACKS), {"type": "array", "items": _calls(CALLBACKS)}]},
         "data": _obj({r: data_source for r in ("train", "validate", "test")}),

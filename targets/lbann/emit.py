@@ -290,8 +290,10 @@ class Emitter:
 
     def optimizer(self, out: pb.Optimizer, c: Config, lr_mult: float = 1.0) -> None:
         lr = float(c.get("lr", 0.0)) * lr_mult
-        if self.train.schedule is not None and self.train.schedule.name == "warmup":
-            lr = float(self.train.schedule.get("start_lr", 0.0)) * lr_mult
+        warm = self.train.warmup or (self.train.schedule if self.train.schedule is not None and
+                                     self.train.schedule.name == "warmup" else None)
+        if warm is not None:  # the warm-up starts at start_lr
+            lr = float(warm.get("start_lr", 0.0)) * lr_mult
         if c.name in ("sgd", "nesterov"):
             if float(c.get("dampening", 0.0)):
                 raise Unsupported("sgd(dampening=…) has no LBANN equivalent (target `lbann`)", c.span,
@@ -352,6 +354,8 @@ class Emitter:
 
     def schedule(self) -> None:
         s = self.train.schedule
+        if self.train.warmup is not None:
+            return self.warmup_chain()
         if s is None or s.name == "fixed":
             return
         cbs = self.model.callback
@@ -412,6 +416,123 @@ class Emitter:
             raise Unsupported(f"schedule `{s.name}` has no LBANN equivalent (target `lbann`)", s.span,
                               "LBANN has step, multi_step, fixed_step, exponential (per epoch), cosine, poly "
                               "and warmup")
+
+    def warmup_chain(self) -> None:
+        """`[warmup(...), s]`: linear warm-up from start_lr to the optimizer's lr, then `s` from the warm-up's end."""
+        w, s, t = self.train.warmup, self.train.schedule, self.train
+        cbs = self.model.callback
+        base_lr = float(t.optimizer.get("lr", 0.0)) if t.optimizer else 0.0
+        start = float(w.get("start_lr", 0.0))
+        groups = self.lr_groups()
+        unit = "epoch" if w.get("epochs") is not None else "step"
+        wlen = int(w["epochs"] if unit == "epoch" else w["steps"])
+        spe = self.steps_per_epoch()
+
+        def need_spe(what: str, span: Span | None) -> float:
+            if spe is None:
+                raise Unsupported(f"{what}: LBANN needs the number of steps per epoch here and it is unknown "
+                                  "(target `lbann`)", span, "give train.dataset_size")
+            return spe
+
+        if s.name == "cosine":
+            # LBANN's cosine decay warms up linearly itself (warmup_steps, initial_warmup_learning_rate) and
+            # then decays over decay_steps counted from the warm-up's end; it sets the rate at every step.
+            warm = wlen if unit == "step" else round(need_spe(f"warmup(epochs={wlen}) before cosine(): LBANN's "
+                                                              "cosine warm-up counts steps", w.span) * wlen)
+            if s.get("steps") is not None:
+                decay = int(s["steps"])
+            elif s.get("epochs") is not None:
+                decay = round(need_spe(f"cosine(epochs={s['epochs']}): LBANN's cosine decay counts steps",
+                                       s.span) * s["epochs"])
+            else:
+                if t.steps is not None:
+                    total = t.steps
+                elif t.epochs is not None:
+                    total = round(need_spe("cosine() after a warm-up decays over the rest of training, which "
+                                           "LBANN counts in steps", s.span) * t.epochs)
+                else:
+                    raise Unsupported("cosine() after a warm-up decays over the rest of training, whose length is "
+                                      "not given (target `lbann`)", s.span, "give train.steps or cosine(steps=…)")
+                decay = total - warm
+                if decay <= 0:
+                    raise Unsupported(f"the warm-up ({warm} steps) is not shorter than training ({total} steps), "
+                                      "so the cosine decay never starts (target `lbann`)", w.span,
+                                      "shorten the warm-up, or give cosine(steps=…)")
+            for mult, names in groups:
+                cbs.add().cosine_decay_learning_rate.CopyFrom(pb.Callback.CallbackCosineDecayLearningRate(
+                    weights=" ".join(names), lr_max=base_lr * mult, lr_min=float(s.get("min_lr", 0.0)) * mult,
+                    decay_steps=decay, initial_warmup_learning_rate=start * mult, warmup_steps=warm))
+            return
+        if s.name == "poly":
+            raise Unsupported("poly() after a warm-up: LBANN's poly_learning_rate sets the rate at every step "
+                              "from step 0 and from the optimizer's starting rate, so it would undo the warm-up "
+                              "(target `lbann`)", s.span, "use cosine() after the warm-up, or poly() alone")
+        if s.name not in ("fixed", "step", "multi_step", "exponential", "fixed_step"):
+            raise Unsupported(f"schedule `{s.name}` has no LBANN equivalent (target `lbann`)", s.span,
+                              "after a warm-up LBANN has fixed, step, multi_step, fixed_step, exponential (per "
+                              "epoch) and cosine")
+        if len(groups) > 1 and s.name in ("step", "multi_step", "exponential"):
+            raise Unsupported(f"{s.name}() after a warm-up with per-weight learning-rate multipliers: LBANN's "
+                              "drop_fixed_learning_rate multiplies one rate shared by all weights, so the "
+                              "multipliers would be lost at the first drop (target `lbann`)", s.span,
+                              "use cosine() after the warm-up (written once per multiplier), or drop the "
+                              "`*_lr=` multipliers")
+
+        def epochs_of(pos: list[int], what: str, span: Span | None) -> list[int]:
+            """Positions from the start of training, in the chain's unit, as the epochs LBANN changes the rate at."""
+            if unit == "epoch":
+                return pos
+            n = need_spe(f"{what} counts steps", span)
+            out = [max(round(p / n), 1) for p in pos]
+            off = [(p, e) for p, e in zip(pos, out) if abs(p / n - e) > 1e-9]
+            if off:
+                (p, e), more = off[0], f" (and {len(off) - 1} more)" if len(off) > 1 else ""
+                self.ctx.bag.warning("W502", f"{what}: step {p} is epoch {p / n:.3f}; LBANN changes the rate "
+                                     f"only between epochs, so this happens at epoch {e}{more} ({n:g} steps per epoch)",
+                                     span, "count the warm-up and the schedule in epochs")
+            if len(set(out)) < len(out):
+                raise Unsupported(f"{what}: two changes fall in one epoch, and LBANN changes the rate at most once "
+                                  f"per epoch ({n:g} steps per epoch) (target `lbann`)", span,
+                                  "count the warm-up and the schedule in epochs")
+            return out
+
+        warm = epochs_of([wlen], f"warmup(steps={wlen})", w.span)[0]
+        for mult, names in groups:
+            cbs.add().linear_growth_learning_rate.CopyFrom(pb.Callback.CallbackLinearGrowthLearningRate(
+                weights=" ".join(names), target=base_lr * mult, num_epochs=warm))
+        if s.name in ("step", "exponential"):
+            every = int(s.get("every", 1))
+            if unit == "epoch":
+                total = t.epochs if t.epochs is not None else (
+                    t.steps / need_spe(f"{s.name}() after a warm-up runs to the end of training, which", s.span)
+                    if t.steps is not None else None)
+            else:
+                total = t.steps if t.steps is not None else (
+                    need_spe(f"{s.name}() after a warm-up runs to the end of training, which", s.span) * t.epochs
+                    if t.epochs is not None else None)
+            if total is None:
+                raise Unsupported(f"{s.name}() after a warm-up: LBANN needs its drops listed up to the end of "
+                                  "training, whose length is not given (target `lbann`)", s.span,
+                                  "give train.epochs or train.steps")
+            pos = list(range(wlen + every, math.ceil(total), every))
+            if pos:
+                cbs.add().drop_fixed_learning_rate.CopyFrom(pb.Callback.CallbackDropFixedLearningRate(
+                    drop_epoch=epochs_of(pos, f"schedule {s.name}(every={every})", s.span), amt=float(s["gamma"])))
+        elif s.name == "multi_step":
+            pos = [wlen + int(m) for m in s["milestones"]]
+            cbs.add().drop_fixed_learning_rate.CopyFrom(pb.Callback.CallbackDropFixedLearningRate(
+                drop_epoch=epochs_of(pos, "schedule multi_step(milestones=…)", s.span), amt=float(s["gamma"])))
+        elif s.name == "fixed_step":
+            steps, values = list(s["steps"]), list(s["values"])
+            if len(steps) != len(values):
+                raise Unsupported("fixed_step(): `steps` and `values` differ in length (target `lbann`)", s.span)
+            eps = epochs_of([wlen + st for st in steps], "schedule fixed_step(steps=…)", s.span)
+            for st, ep, val in zip(steps, eps, values):
+                if st == 0 and math.isclose(val, base_lr):
+                    continue  # the warm-up ends at lr
+                for mult, names in groups:
+                    cbs.add().set_learning_rate.CopyFrom(pb.Callback.CallbackSetLearningRate(
+                        weights=" ".join(names), step=ep, val=val * mult))
 
     def lr_groups(self) -> list[tuple[float, list[str]]]:
         """Absolute-valued schedules are written once per learning-rate multiplier ("" = all weights)."""

@@ -234,6 +234,11 @@ class Emitter:
 
     def schedule(self, lr: Any, base: float) -> None:
         s = self.cfg.schedule
+        if self.cfg.warmup is not None:
+            self.err(f"SINGA v0.3 cannot chain a warm-up and `{s.name}`: an updater has one learning-rate "
+                     "change method (updater.learning_rate.type) and no warm-up", self.tspan("schedule"),
+                     f"for SINGA write `schedule: {s.name}(…)` without the warm-up, or compile for lbann")
+            return
         if s is None or s.name == "fixed":
             lr.type = pb.kFixed
             lr.base_lr = base
