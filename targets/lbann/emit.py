@@ -772,9 +772,9 @@ def transforms(r: pb.Reader, src: DataSource, fmt: str, em: Emitter) -> None:
     for c in src.transforms:
         if c.name in ("random_crop", "center_crop", "resize"):
             size = list(c["size"])
-            if len(size) not in (1, 2):
-                raise Unsupported(f"{c.name}(size={size}): give one size or height and width (target `lbann`)",
-                                  c.span)
+            if len(size) not in (1, 2) or min(size) < 1:
+                raise Unsupported(f"{c.name}(size={size}): give one size or height and width, each at least 1 "
+                                  "(target `lbann`)", c.span)
             h, w = (size[0], size[0]) if len(size) == 1 else size
             t = pb.Transform()
             getattr(t, c.name).height = h

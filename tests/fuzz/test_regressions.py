@@ -47,3 +47,38 @@ def test_conv_transpose_groups(groups):
     with pytest.raises(CompileError) as ei:
         compile_model("r.yaml", "onnx", data=text.encode())
     assert [d.code for d in ei.value.diagnostics] == ["E202"]
+
+
+# ------------------------------------------------------------------ found by test_targets.py
+
+TRAIN = ("train:\n  loss: cross_entropy(logits, label)\n  optimizer: sgd(lr=0.1)\n  batch_size: 1\n  epochs: 1\n"
+         "  data:\n    train:\n      format: {fmt}\n      path: d\n{more}")
+
+
+def target_model(graph: str, inputs: str = "f32[N, 4]", fmt: str = "npz", more: str = "") -> str:
+    return (f"nncc: 1\nmodel: r\ninputs:\n  x: \"{inputs}\"\n  label: i64[N]\ngraph:\n{graph}outputs: [logits]\n"
+            + TRAIN.format(fmt=fmt, more=more))
+
+
+TARGET_CASES = [
+    # (id, target, text, expected code or None for "compiles")
+    ("lbann-crop-size-negative", "lbann",
+     target_model("  logits: x |> flatten |> linear(2)\n", "f32[N, 1, 28, 28]", fmt="mnist",
+                  more="      transforms:\n      - center_crop(size=[-1])\n"),
+     "E510"),
+    ("lbann-resize-size-zero", "lbann",
+     target_model("  logits: x |> flatten |> linear(2)\n", "f32[N, 3, 32, 32]", fmt="cifar10",
+                  more="      transforms:\n      - resize(size=[0, 4])\n      - scale(1.0 / 255)\n"),
+     "E510"),
+]
+
+
+@pytest.mark.parametrize("target,text,code", [c[1:] for c in TARGET_CASES], ids=[c[0] for c in TARGET_CASES])
+def test_found_by_fuzzing_targets(target, text, code):
+    try:
+        compile_model("r.yaml", target, data=text.encode())
+    except CompileError as e:
+        assert code is not None, e.diagnostics
+        assert code in [d.code for d in e.diagnostics], e.diagnostics
+    else:
+        assert code is None
