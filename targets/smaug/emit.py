@@ -44,6 +44,15 @@ class Unsupported(Exception):
         self.help = help
 
 
+INT32_MAX = 2 ** 31 - 1  # SMAUG's tensor dims and op params are int32 fields
+
+
+def _int32(xs, what: str) -> list[int]:
+    if max(map(abs, xs)) > INT32_MAX:
+        raise Unsupported(f"{what} {list(xs)} is more than SMAUG's params (int32) hold")
+    return list(xs)
+
+
 @dataclass
 class Ref:
     """A SMAUG tensor: the node that makes it (None for none) and its description."""
@@ -132,6 +141,8 @@ class Emitter:
             else:
                 raise Unsupported(f"dimension `{d}` is not a number; SMAUG needs static shapes",
                                   "give the dims with -D, or a fixed size")
+            if out[-1] > INT32_MAX:
+                raise Unsupported(f"dimension {out[-1]} is more than SMAUG's tensor dims (int32) hold")
         return out
 
     def dims_of(self, v: Value) -> list[int]:
@@ -281,8 +292,9 @@ class Emitter:
                         try:
                             self.refs[id(v)] = Ref(None, 0, self.tensor(v.name, self.dtype(v.type.dtype),
                                                                         self.dims_of(v), self.layout_of(v)))
-                        except Unsupported:
-                            self.refs[id(v)] = Ref(None, 0, self.tensor(v.name, self.ftype, [1], "N"))
+                        except Unsupported:  # dims SMAUG cannot hold: ones, of the same rank for the consumers
+                            self.refs[id(v)] = Ref(None, 0, self.tensor(v.name, self.ftype, [1] * max(1, v.type.rank),
+                                                                        self.layout_of(v)))
         topo = text_format.MessageToString(self.graph).encode()
         return topo, params_file(self.params)
 
@@ -395,7 +407,7 @@ def _conv(E: Emitter, n: Node) -> None:
     else:
         x = E.padding(x, [(0, 0), (0, 0), *have])
         params.conv_params.padding = pb.ValidPadding
-    params.conv_params.stride.extend(a["stride"])
+    params.conv_params.stride.extend(_int32(a["stride"], "stride"))
     E.fused(n, params)
     if op == "ConvolutionDepthwise":
         w = n.weights["weight"]
@@ -440,7 +452,7 @@ def _pool(E: Emitter, n: Node) -> None:
                               "pool the output of a ReLU, or use no padding")
         x = E.padding(x, [(0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])])
     params = pb.Params()
-    params.pool_params.stride.extend(st)
+    params.pool_params.stride.extend(_int32(st, "stride"))
     params.pool_params.pool_size.extend(k)
     out = E.out(n)
     lay = x.layout
