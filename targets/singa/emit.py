@@ -25,6 +25,7 @@ from . import job_pb2 as pb
 
 UNSUPPORTED = "E510"  # SINGA cannot express this
 MISSING = "E511"  # the job needs something the model does not say
+INT32_MAX = 2 ** 31 - 1  # SINGA's counts, sizes and frequencies are int32 fields
 IGNORED = "W510"  # SINGA has no such setting; left out of the job
 
 PHASES = {"train": pb.kTrain, "test": pb.kTest, "validate": pb.kVal}
@@ -96,16 +97,23 @@ class Emitter:
             out.append(s)
         return out
 
+    def i32(self, value: int, span: Span | None, what: str) -> int:
+        """`value` for an int32 field of the job; beyond it an error (and 0 in the job, which is not written)."""
+        if abs(value) > INT32_MAX:
+            self.err(f"{what} is {value:,}, more than SINGA's 32-bit fields hold", span)
+            return 0
+        return value
+
     # ---------------------------------------------------------------- steps
 
     def to_steps(self, value: int, unit: str, span: Span | None, what: str) -> int:
         if unit == "step":
-            return value
+            return self.i32(value, span, what)
         if self.steps_per_epoch is None:
             self.err(f"{what} counts epochs, but SINGA counts steps and the steps per epoch are unknown", span, "give train.dataset_size (or data.train.samples), or use steps",
                      code=MISSING)
-            return value
-        return value * self.steps_per_epoch
+            return 0  # not written: the job has an error
+        return self.i32(value * self.steps_per_epoch, span, f"{what} in steps")
 
     def job_settings(self) -> None:
         c = self.cfg
@@ -118,7 +126,7 @@ class Emitter:
         if size is not None:
             self.steps_per_epoch = max(1, math.ceil(size / max(1, c.batch_size)))
         if c.steps is not None:
-            job.train_steps = c.steps
+            job.train_steps = self.i32(c.steps, self.tspan("steps"), "train.steps")
         elif c.epochs is not None:
             job.train_steps = self.to_steps(c.epochs, "epoch", self.tspan("epochs"), "train.epochs")
         else:
@@ -126,14 +134,14 @@ class Emitter:
                      "give train.steps, or train.epochs with train.dataset_size", code=MISSING)
         run_unit = "epoch" if c.epochs is not None else "step"
         if c.get("test_steps") is not None:
-            job.test_steps = c.get("test_steps")
+            job.test_steps = self.i32(c.get("test_steps"), self.tspan("test_steps"), "test_steps")
             if "test" not in c.data:
                 self.err("test_steps is given but there is no test data (train.data.test)", self.tspan("test_steps"),
                          code=MISSING)
         if c.get("test_every") is not None:
-            job.test_freq = c.get("test_every")
+            job.test_freq = self.i32(c.get("test_every"), self.tspan("test_every"), "test_every")
         if c.get("validate_steps") is not None:
-            job.validate_steps = c.get("validate_steps")
+            job.validate_steps = self.i32(c.get("validate_steps"), self.tspan("validate_steps"), "validate_steps")
             if "validate" not in c.data:
                 self.err("validate_steps is given but there is no validation data (train.data.validate)",
                          self.tspan("validate_steps"), code=MISSING)
@@ -141,7 +149,7 @@ class Emitter:
             job.validate_freq = self.to_steps(c.get("validate_every"), run_unit, self.tspan("validate_every"),
                                               "validate_every")
         if c.get("display_every") is not None:
-            job.disp_freq = c.get("display_every")
+            job.disp_freq = self.i32(c.get("display_every"), self.tspan("display_every"), "display_every")
         cps = [cb for cb in c.callbacks if cb.name == "checkpoint"]
         if c.checkpoint is not None:
             cps.insert(0, c.checkpoint)
@@ -158,7 +166,7 @@ class Emitter:
             elif cb.name in ("early_stopping", "save_model", "summary", "gpu_memory", "timer"):
                 self.warn(f"SINGA v0.3 has no `{cb.name}` callback; it is left out of the job", cb.span)
             elif cb.name == "print" and c.get("display_every") is None:
-                job.disp_freq = cb["every"]
+                job.disp_freq = self.i32(cb["every"], cb.span, "print(every)")
         paths = self.opts.get("checkpoint_path") or ""
         if isinstance(paths, (list, tuple)):
             plist = [str(p) for p in paths]
@@ -259,7 +267,7 @@ class Emitter:
                 self.err(f"fixed_step(): {len(a['steps'])} steps but {len(a['values'])} values", s.span)
                 return
             lr.type = pb.kFixedStep  # the rate comes from step_lr; base_lr is not used
-            lr.fixedstep_conf.step.extend(a["steps"])
+            lr.fixedstep_conf.step.extend(self.i32(x, s.span, "fixed_step(steps=…)") for x in a["steps"])
             lr.fixedstep_conf.step_lr.extend(a["values"])
         elif s.name == "exponential":
             every = self.to_steps(a["every"], a["unit"], s.span, "exponential(every=…)")
@@ -284,7 +292,7 @@ class Emitter:
             lr.type = pb.kLinear
             lr.base_lr = base
             lr.linear_conf.final_lr = a["final_lr"]
-            lr.linear_conf.change_freq = a["every"]
+            lr.linear_conf.change_freq = self.i32(a["every"], s.span, "linear(every=…)")
         else:
             self.err(f"SINGA v0.3 has no `{s.name}` learning-rate schedule", s.span,
                      "SINGA has fixed, step, multi_step/fixed_step, exponential, inverse, inverse_t and linear")
@@ -301,7 +309,7 @@ class Emitter:
                   ("sync_freq", "sync_freq"))
         for ours, theirs in fields:
             if d.get(ours) is not None:
-                setattr(cl, theirs, d[ours])
+                setattr(cl, theirs, self.i32(d[ours], span, f"distributed.{ours}"))
         if d.get("separate_servers") is not None:
             cl.server_worker_separate = d["separate_servers"]
         cl.workspace = d.get("workspace") or f"workspace/{self.job.name}"
@@ -319,7 +327,7 @@ class Emitter:
             if len(gpus) != workers:
                 self.err(f"SINGA runs one worker per GPU: {len(gpus)} GPUs for {workers} workers", span,
                          "make len(gpus) equal worker_groups × workers_per_group")
-            self.job.gpu.extend(gpus)
+            self.job.gpu.extend(self.i32(x, span, "a GPU id") for x in gpus)
             self.gpu = True
 
     # ---------------------------------------------------------------- data
@@ -369,8 +377,9 @@ class Emitter:
             st.backend = f["backend"]
         st.path = f["path"]
         if f.get("random_skip"):
-            st.random_skip = f["random_skip"]
-        st.batchsize.append(f.get("batch_size") or self.cfg.batch_size)
+            st.random_skip = self.i32(f["random_skip"], sp.get("random_skip"), "random_skip")
+        st.batchsize.append(self.i32(f.get("batch_size") or self.cfg.batch_size,
+                                     sp.get("batch_size") or self.tspan("batch_size"), "the batch size"))
         shape = f.get("shape")
         if shape is None and sample is not None and sample.type is not None:
             dims = sample.type.shape[1:]
@@ -379,7 +388,7 @@ class Emitter:
             else:
                 self.err(f"the sample shape {sample.type} is not fixed; SINGA needs store_conf.shape",
                          ds.span, "give data.<role>.shape", code=MISSING)
-        st.shape.extend(shape or [])
+        st.shape.extend(self.i32(d, sp.get("shape") or sample and sample.span, "a sample dim") for d in shape or [])
         if f.get("has_label") is False:
             st.has_label = False
         for t in ds.transforms:
@@ -539,8 +548,10 @@ class Emitter:
         return ly
 
     def spatial(self, n: Node, conf: Any, what: str) -> None:
-        a = n.attrs
-        k, s, p = a["kernel"], a["stride"], a["pads"]
+        k, s, p = n.attrs["kernel"], n.attrs["stride"], n.attrs["pads"]
+        if max(map(abs, [*k, *s, *p])) > INT32_MAX:
+            self.err(f"the {what}'s kernel, stride or padding is more than SINGA's 32-bit fields hold", n.span)
+            return
         if p[0] != p[2] or p[1] != p[3]:
             self.err(f"SINGA {what} pads both sides equally; padding {list(p)} is asymmetric", n.span_of("pad"))
         if k[0] == k[1] and s[0] == s[1] and p[0] == p[1]:
@@ -596,7 +607,7 @@ def _pool(method: int) -> Callable[[Emitter, Node], None]:
 def _lrn(E: Emitter, n: Node) -> None:
     ly = E.simple(n, pb.kCudnnLRN if E.gpu else pb.kLRN)
     c = ly.lrn_conf
-    c.local_size = n.attrs["size"]
+    c.local_size = E.i32(n.attrs["size"], n.span, "lrn(size=…)")
     c.alpha = n.attrs["alpha"]
     c.beta = n.attrs["beta"]
     if n.attrs["k"] != 1.0:
@@ -792,7 +803,8 @@ def _char_rnn_data(E: Emitter, ds: DataSource, sample: Value | None) -> None:
               "order)", ds.span, code=MISSING)
     else:
         c.vocab_path = f["labels"]
-    c.batchsize = f.get("batch_size") or E.cfg.batch_size
+    c.batchsize = E.i32(f.get("batch_size") or E.cfg.batch_size,
+                        ds.field_spans.get("batch_size") or E.tspan("batch_size"), "the batch size")
     if sample is None or sample.type is None or sample.type.rank != 2 or not isinstance(sample.type.shape[1], int):
         E.err(f"format: text reads character indices [N, T] with a fixed T; the sample input is "
               f"{sample.type if sample is not None else 'missing'}", ds.span)

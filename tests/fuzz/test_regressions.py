@@ -76,6 +76,21 @@ TARGET_CASES = [
     ("smaug-dim-beyond-int32", "smaug", target_model("  logits: x |> relu\n", "f32[N, 3000000000]"), "E501"),
     ("smaug-stride-beyond-int32", "smaug",
      target_model("  logits: max_pool2d(x, 1, stride=3000000000) |> flatten |> linear(2)\n", "f32[N, 4, 8, 8]"), "E501"),
+    # SINGA's job counts in int32 fields: each number beyond them is E510 at its line
+    ("singa-steps-beyond-int32", "singa", target_model("  logits: linear(x, 2)\n", fmt="record").replace(
+        "epochs: 1", "steps: 3000000000"), "E510"),
+    ("singa-epochs-in-steps-beyond-int32", "singa", target_model("  logits: linear(x, 2)\n", fmt="record").replace(
+        "epochs: 1", "epochs: 3000000").replace("path: d", "path: d\n      samples: 1000"), "E510"),
+    ("singa-batch-beyond-int32", "singa", target_model("  logits: linear(x, 2)\n", fmt="record").replace(
+        "epochs: 1", "steps: 1").replace("batch_size: 1", "batch_size: 2147483648"), "E510"),
+    ("singa-checkpoint-after-unknown-epochs", "singa", target_model("  logits: linear(x, 2)\n", fmt="record").replace(
+        "epochs: 1", "steps: 1\n  checkpoint: checkpoint(after=2147483648)"), "E511"),
+    ("singa-linear-every-beyond-int32", "singa", target_model("  logits: linear(x, 2)\n", fmt="record").replace(
+        "epochs: 1", "steps: 1\n  schedule: linear(final_lr=0.1, every=2147483648)"), "E510"),
+    ("singa-stride-beyond-int32", "singa", target_model("  logits: conv2d(x, 2, 1, stride=3000000000) |> flatten |> "
+                                                        "linear(2)\n", "f32[N, 4, 8, 8]", fmt="record"), "E510"),
+    ("singa-lrn-size-beyond-int32", "singa", target_model("  logits: lrn(x, size=3000000001) |> flatten |> linear(2)\n",
+                                                          "f32[N, 4, 8, 8]", fmt="record"), "E510"),
 ]
 
 

@@ -85,6 +85,10 @@ def check_singa(files: dict[str, bytes]) -> None:
     assert job.IsInitialized(), job.FindInitializationErrors()
     assert job.train_steps > 0
     names = {lay.name for lay in job.neuralnet.layer}
+    for phase in (job_pb2.kTrain, job_pb2.kVal, job_pb2.kTest):  # SINGA builds one net per phase
+        net = [lay.name for lay in job.neuralnet.layer
+               if (not lay.include or phase in lay.include) and phase not in lay.exclude]
+        assert len(net) == len(set(net)), f"layer named twice in phase {job_pb2.Phase.Name(phase)}: {sorted(net)}"
     params = {p.name for lay in job.neuralnet.layer for p in lay.param}
     for lay in job.neuralnet.layer:
         for s in lay.srclayers:
@@ -150,7 +154,7 @@ def compile_and_check(test: str, text: str | bytes, target: str, name: str = "fu
 
 # ------------------------------------------------------------------ train sections from the schemas
 
-INT = st.sampled_from([1, 1, 2, 3, 5, 10, 100, 0, -1])
+INT = st.sampled_from([1, 1, 2, 3, 5, 10, 100, 0, -1, 2 ** 31, 10 ** 12])  # and beyond int32
 FLOAT = st.sampled_from([0.1, 0.5, 0.9, 0.01, 1.0, 0.0, 2.0, 1e-8, -0.5])
 STR = st.sampled_from(["d", "dir/sub", "loss", "a b", "x"])
 VALUE = {
@@ -235,9 +239,9 @@ def train_section(draw, target: str, loss: str, metric: str | None) -> dict:
         t["optimizer"] = draw(st.sampled_from(plain["optimizer"]))
         if draw(st.booleans()):
             t["schedule"] = draw(st.sampled_from(plain["schedule"]))
-        t["batch_size"] = draw(st.sampled_from([1, 8, 50, 100]))
+        t["batch_size"] = draw(st.sampled_from([1, 8, 50, 100, 2 ** 31]))
         length = draw(st.sampled_from(plain["length"]))
-        t[length] = draw(st.sampled_from([1, 2, 10] if length == "epochs" else [10, 100, 1000]))
+        t[length] = draw(st.sampled_from([1, 2, 10, 3 * 10 ** 6] if length == "epochs" else [10, 1000, 3 * 10 ** 9]))
         src = {"format": draw(st.sampled_from(plain["formats"])), "path": "d.bin"}
         size = draw(st.sampled_from(plain["data_size"]))
         if size:
@@ -287,7 +291,7 @@ TARGET_OPTIONS = {
     "singa": {"device": ["cpu", "gpu", "auto"], "hosts": ["a,b", "localhost"], "debug": [True, False],
               "cd_k": [1, 3]},
     "smaug": {"backend": ["Reference", "SMV"], "mem_policy": ["AllDma", "AllAcp", "AllAcpWithDmaForWeights"],
-              "batch": [1, 2]},
+              "batch": [1, 2, 2 ** 31]},
 }
 
 
