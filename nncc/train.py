@@ -13,7 +13,7 @@ from typing import Any
 
 from . import ast as A
 from .diagnostics import CompileError, DiagnosticBag, Note, Span, did_you_mean
-from .elaborate import Elaborator, EvalError, _kind
+from .elaborate import Elaborator, EvalError, _kind, _outside_int64
 from .ir import Node, Value
 from .source import YMap, YScalar, YSeq
 from .syntax import parse
@@ -301,7 +301,10 @@ class TrainReader:
                 self.bag.error("E402", f"{name}(): `{k}` must be {expected}, got {_kind(v)}", ex.span)
                 ok_all = False
                 continue
-            if f.kind in ("float", "int") and v < 0:
+            if _outside_int64(v):  # targets store settings as int64 (or less): refuse here, not in an emitter
+                self.bag.error("E402", f"{name}(): `{k}` has an integer outside the 64-bit range", ex.span)
+                ok_all = False
+            elif f.kind in ("float", "int") and v < 0:
                 self.bag.error("E402", f"{name}(): `{k}` must not be negative, got {v}", ex.span)
                 ok_all = False
             args[k] = v
@@ -351,6 +354,9 @@ class TrainReader:
             good, val, expected = check_value(f.kind, val, f.choices)
             if not good:
                 self.bag.error("E402", f"{what}.{k.value} must be {expected}, got {_kind(val)}", v.span)
+                continue
+            if _outside_int64(val):
+                self.bag.error("E402", f"{what}.{k.value} has an integer outside the 64-bit range", v.span)
                 continue
             if f.kind == "int" and val <= 0 and k.value not in ("seed", "random_skip"):
                 self.bag.error("E402", f"{what}.{k.value} must be positive, got {val}", v.span)

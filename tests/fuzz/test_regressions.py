@@ -89,6 +89,11 @@ TARGET_CASES = [
         "epochs: 1", "steps: 1\n  schedule: linear(final_lr=0.1, every=2147483648)"), "E510"),
     ("singa-stride-beyond-int32", "singa", target_model("  logits: conv2d(x, 2, 1, stride=3000000000) |> flatten |> "
                                                         "linear(2)\n", "f32[N, 4, 8, 8]", fmt="record"), "E510"),
+    # LBANN's are int64: a train setting beyond that is E402 in the front end, for every target
+    ("lbann-epochs-beyond-int64", "lbann", target_model("  logits: linear(x, 2)\n").replace("epochs: 1", "epochs: 10**19"),
+     "E402"),
+    ("lbann-print-every-beyond-int64", "lbann", target_model("  logits: linear(x, 2)\n", more="  callbacks: "
+                                                             "[print(every=2**64)]\n"), "E402"),
     ("singa-lrn-size-beyond-int32", "singa", target_model("  logits: lrn(x, size=3000000001) |> flatten |> linear(2)\n",
                                                           "f32[N, 4, 8, 8]", fmt="record"), "E510"),
 ]

@@ -154,7 +154,7 @@ def compile_and_check(test: str, text: str | bytes, target: str, name: str = "fu
 
 # ------------------------------------------------------------------ train sections from the schemas
 
-INT = st.sampled_from([1, 1, 2, 3, 5, 10, 100, 0, -1, 2 ** 31, 10 ** 12])  # and beyond int32
+INT = st.sampled_from([1, 1, 2, 3, 5, 10, 100, 0, -1, 2 ** 31, 10 ** 12, 2 ** 64])  # beyond int32, int64
 FLOAT = st.sampled_from([0.1, 0.5, 0.9, 0.01, 1.0, 0.0, 2.0, 1e-8, -0.5])
 STR = st.sampled_from(["d", "dir/sub", "loss", "a b", "x"])
 VALUE = {
