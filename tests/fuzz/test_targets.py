@@ -105,8 +105,10 @@ def check_smaug(files: dict[str, bytes]) -> None:
     assert len(topo) == 1 and len(files) == 2, sorted(files)
     graph = text_format.Parse(files[topo[0]].decode(), graph_pb2.GraphProto())
     params = graph_pb2.TensorDataArray.FromString(files[topo[0].replace("_topo.pbtxt", "_params.pb")])
-    half = graph.backend == "SMV"
     assert graph.backend in ("Reference", "SMV"), graph.backend
+    # floats in the back end's type; integer inputs keep theirs
+    dtypes = {graph_pb2.Float16 if graph.backend == "SMV" else graph_pb2.Float32, graph_pb2.Int32, graph_pb2.Int64,
+              graph_pb2.Bool}
     seen: dict[str, graph_pb2.NodeProto] = {}
     data_tensors: dict[str, graph_pb2.TensorProto] = {}
     for n in graph.nodes:
@@ -116,7 +118,7 @@ def check_smaug(files: dict[str, bytes]) -> None:
         assert len(n.src_tensors_indices) == len(n.parents), where
         for t in list(n.input_tensors) + list(n.output_tensors):
             assert t.shape.dims and all(d > 0 for d in t.shape.dims), f"{where}: {t.name} dims {list(t.shape.dims)}"
-            assert t.data_type == (graph_pb2.Float16 if half else graph_pb2.Float32), f"{where}: {t.name} dtype"
+            assert t.data_type in dtypes, f"{where}: {t.name} dtype {graph_pb2.DataType.Name(t.data_type)}"
         if n.op == graph_pb2.Data:
             assert not n.parents and len(n.input_tensors) == 1, where
             data_tensors[n.input_tensors[0].name] = n.input_tensors[0]
@@ -137,8 +139,15 @@ def check_smaug(files: dict[str, bytes]) -> None:
         a = t.shape.alignment
         count = int(np.prod(dims[:-1] + [dims[-1] + (-dims[-1]) % a if a else dims[-1]]))
         td = by_name[name]
-        got = len(td.half_data) * 2 if half else len(td.float_data)
-        assert got in ((count, count + 1) if half else (count,)), f"{name}: {got} values for {dims} (align {a})"
+        field = VALUES_FIELD[t.data_type]
+        got = len(getattr(td, field)) * (2 if field == "half_data" else 1)  # two halves per int32
+        assert got in (count, count + (count % 2 if field == "half_data" else 0)), \
+            f"{name}: {got} values for {dims} (align {a})"
+        assert sum(len(getattr(td, f)) for f in set(VALUES_FIELD.values())) == len(getattr(td, field)), name
+
+
+VALUES_FIELD = {graph_pb2.Float16: "half_data", graph_pb2.Float32: "float_data", graph_pb2.Int32: "int_data",
+                graph_pb2.Int64: "int64_data", graph_pb2.Bool: "bool_data"}
 
 
 CHECK = {"lbann": check_lbann, "singa": check_singa, "smaug": check_smaug}
