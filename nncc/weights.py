@@ -6,6 +6,7 @@ adding a layer does not change the values of the others, and a rerun is bit-iden
 """
 from __future__ import annotations
 
+import io
 import math
 import os
 import zipfile
@@ -132,10 +133,6 @@ class Draw:
         for k in range(self.nblocks):
             self.fill(k, out[k * BLOCK:(k + 1) * BLOCK])
         return out.astype(self.dtype, copy=False).reshape(self.shape)
-
-
-def draw(w: Weight, seed: int) -> np.ndarray:
-    return Draw(w, seed).array()
 
 
 def _draw_all(weights: list[Weight], seed: int) -> None:
@@ -318,8 +315,6 @@ class _OpenNpz:
             raise zipfile.BadZipFile(f"bad local header for {member}")
         start = info.header_offset + 30 + int.from_bytes(local[26:28], "little") + \
             int.from_bytes(local[28:30], "little")
-        import io
-
         head = os.pread(self.fd, min(info.file_size, 1 << 16), start)
         fp = io.BytesIO(head)
         version = np.lib.format.read_magic(fp)
