@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from . import __version__
+from . import __version__, codes
 from .diagnostics import CompileError, Diagnostic, render_json, render_text
 from .limits import click_options as _limit_options
 
@@ -76,10 +76,10 @@ def _guard(fn):
             click.echo(f"error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}", err=True)
             sys.exit(EXIT_USAGE)
         except RecursionError:
-            click.echo("error[E005]: the model nests too deeply to compile", err=True)
+            click.echo(f"error[{codes.TOO_LARGE}]: the model nests too deeply to compile", err=True)
             sys.exit(EXIT_INPUT)
         except MemoryError:
-            click.echo("error[E005]: out of memory while compiling this model", err=True)
+            click.echo(f"error[{codes.TOO_LARGE}]: out of memory while compiling this model", err=True)
             sys.exit(EXIT_INPUT)
         except Exception as e:  # an internal compiler error: never show a traceback to users
             if os.environ.get("NNCC_DEBUG"):
@@ -221,7 +221,7 @@ def _run_lint(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict
         if output_file:
             stream.close()
     diags = [f.diag for r in results for f in r.findings]
-    if any(d.code == "E999" for d in diags):
+    if any(d.code == codes.INTERNAL_ERROR for d in diags):
         sys.exit(EXIT_USAGE)
     failed = any(d.is_error or (strict and d.severity == "warning") for d in diags)
     sys.exit(EXIT_INPUT if failed else EXIT_OK)

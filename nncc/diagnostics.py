@@ -1,13 +1,16 @@
 """One Diagnostic type for every user-facing error and warning, and its renderers.
 
-A diagnostic carries a stable code (documented in docs/diagnostics.md), a one-line
-message, a span in a source file, and an optional `help` line and notes.
+A diagnostic carries a stable code (a constant of `nncc.codes`, whose catalogue
+docs/diagnostics.md and docs/rules.md are generated from), a one-line message, a
+span in a source file, and an optional `help` line and notes.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
+
+from .codes import CATALOGUE
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,16 @@ class Diagnostic:
     message: str
     span: Span | None = None
     help: str | None = None
-    severity: str = "error"  # error | warning | note
+    severity: str = ""  # error | warning | note; "" takes the code's own
     notes: list[Note] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        entry = CATALOGUE.get(self.code)
+        if entry is None:
+            raise ValueError(f"diagnostic code {self.code!r} is not in the catalogue (nncc/codes.py)")
+        self.severity = self.severity or entry.severity
+        if self.severity not in (entry.severity, "note"):
+            raise ValueError(f"{self.code} is {entry.severity}, not {self.severity}")
 
     @property
     def is_error(self) -> bool:

@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
+from . import codes
 from . import target as targets_mod
 from .diagnostics import CompileError, Diagnostic, DiagnosticBag, Span
 from .elaborate import Elaborator
@@ -60,10 +61,10 @@ def _resource_guard(fn):
         try:
             return fn(*a, **kw)
         except RecursionError:
-            raise CompileError([Diagnostic("E005", "the model nests too deeply to compile", None,
+            raise CompileError([Diagnostic(codes.TOO_LARGE, "the model nests too deeply to compile", None,
                                            "split deeply nested expressions or blocks")]) from None
         except MemoryError:
-            raise CompileError([Diagnostic("E005", "out of memory while compiling this model", None,
+            raise CompileError([Diagnostic(codes.TOO_LARGE, "out of memory while compiling this model", None,
                                            "see the resource limits in docs/security.md")]) from None
     return wrapper
 
@@ -102,11 +103,11 @@ def resolve_options(t: targets_mod.Target, fe: Frontend, cli: dict[str, str]) ->
         for k, _ in model.targets.items:
             if k.value not in targets_mod.BUILTIN and targets_mod.get(k.value) is None:
                 guess = did_you_mean(k.value, targets_mod.available())
-                bag.error("E502", f"unknown target `{k.value}` in `targets`", k.span,
+                bag.error(codes.BAD_TARGET_OPTION, f"unknown target `{k.value}` in `targets`", k.span,
                           f"did you mean `{guess}`?" if guess else f"targets: {', '.join(targets_mod.available())}")
     if sec is not None:
         if not isinstance(sec, YMap):
-            bag.error("E502", f"`targets.{t.name}` must be a mapping of options", sec.span)
+            bag.error(codes.BAD_TARGET_OPTION, f"`targets.{t.name}` must be a mapping of options", sec.span)
         else:
             assert fe.elaborator is not None
             reader = TrainReader(fe.elaborator)
@@ -115,7 +116,7 @@ def resolve_options(t: targets_mod.Target, fe: Frontend, cli: dict[str, str]) ->
                 o = t.option(k.value)
                 if o is None:
                     guess = did_you_mean(k.value, [x.name for x in t.options])
-                    bag.error("E502", f"target `{t.name}` has no option `{k.value}`", k.span,
+                    bag.error(codes.BAD_TARGET_OPTION, f"target `{t.name}` has no option `{k.value}`", k.span,
                               f"did you mean `{guess}`?" if guess else
                               f"options: {', '.join(x.name for x in t.options) or '(none)'}")
                     continue
@@ -124,13 +125,13 @@ def resolve_options(t: targets_mod.Target, fe: Frontend, cli: dict[str, str]) ->
                     continue
                 good, val, expected = check_value(o.kind, val, o.choices)
                 if not good:
-                    bag.error("E502", f"targets.{t.name}.{k.value} must be {expected}, got {val!r}", v.span)
+                    bag.error(codes.BAD_TARGET_OPTION, f"targets.{t.name}.{k.value} must be {expected}, got {val!r}", v.span)
                     continue
                 opts[o.name] = val
     for k, raw in cli.items():
         o = t.option(k)
         if o is None:
-            bag.error("E502", f"target `{t.name}` has no option `{k}` (from -O)", None,
+            bag.error(codes.BAD_TARGET_OPTION, f"target `{t.name}` has no option `{k}` (from -O)", None,
                       f"options: {', '.join(x.name for x in t.options) or '(none)'}")
             continue
         val: Any = raw
@@ -144,10 +145,10 @@ def resolve_options(t: targets_mod.Target, fe: Frontend, cli: dict[str, str]) ->
                     raise ValueError(raw)
                 val = raw.lower() in ("true", "1", "yes")
         except ValueError:
-            bag.error("E502", f"-O {k}={raw}: expected {o.kind}", None)
+            bag.error(codes.BAD_TARGET_OPTION, f"-O {k}={raw}: expected {o.kind}", None)
             continue
         if o.choices and val not in o.choices:
-            bag.error("E502", f"-O {k}={raw}: choose one of {', '.join(map(str, o.choices))}", None)
+            bag.error(codes.BAD_TARGET_OPTION, f"-O {k}={raw}: choose one of {', '.join(map(str, o.choices))}", None)
             continue
         opts[k] = val
     bag.raise_if_errors()
@@ -164,7 +165,7 @@ def check_target_ops(g: Graph, t: targets_mod.Target, bag: DiagnosticBag) -> Non
 
             supported = sorted(k for k, v in t.ops.items()
                                if v and k not in HIDDEN and k in REGISTRY and REGISTRY[k].kind == "layer")
-            bag.error("E501", f"target `{t.name}` has no equivalent of `{n.op}`", n.span,
+            bag.error(codes.UNSUPPORTED_OP, f"target `{t.name}` has no equivalent of `{n.op}`", n.span,
                       f"ops `{t.name}` supports: {', '.join(supported)}")
 
 
@@ -177,7 +178,7 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
                   emit: bool = True, stem: str | None = None) -> Result:
     t = targets_mod.get(target)
     if t is None:
-        raise CompileError([Diagnostic("E500", f"unknown target `{target}`", None,
+        raise CompileError([Diagnostic(codes.UNKNOWN_TARGET, f"unknown target `{target}`", None,
                                        f"targets: {', '.join(targets_mod.available())}")])
     pm_front = PassManager(list(COMMON_PASSES), disabled=disable, print_after=print_after,
                            print_after_all=print_after_all, verify_each=verify_each, printer=printer)
@@ -185,7 +186,7 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
     opts = resolve_options(t, fe, options or {})
     g = fe.graph
     if t.needs_train and fe.train is None:
-        raise CompileError([Diagnostic("E404", f"target `{t.name}` trains the model, but the file has no `train` "
+        raise CompileError([Diagnostic(codes.NEEDS_TRAIN, f"target `{t.name}` trains the model, but the file has no `train` "
                                        "section", fe.model.root.span,
                                        "add train: {loss: ..., optimizer: ..., batch_size: ...}")])
     mode = "training" if t.mode == "training" else "inference"

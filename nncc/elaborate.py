@@ -14,6 +14,7 @@ import operator
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from . import codes
 from . import ast as A
 from .diagnostics import CompileError, Diagnostic, DiagnosticBag, Note, Span, did_you_mean
 from .ir import DTYPES, Graph, Init, Node, TensorType, Value
@@ -160,7 +161,7 @@ class Elaborator:
         for key, expr in self.m.params:
             name = key.value
             if name in self.params:
-                self.bag.error("E307", f"param `{name}` is defined twice", key.span)
+                self.bag.error(codes.DUPLICATE_DEFINITION, f"param `{name}` is defined twice", key.span)
                 continue
             try:
                 val = self.const_eval(expr, scope, f"param `{name}`")
@@ -173,7 +174,7 @@ class Elaborator:
             self.param_defs[name] = key.span
         for name in overrides:
             guess = did_you_mean(name, self.params)
-            self.bag.error("E314", f"-D {name}: the model has no param `{name}`", None,
+            self.bag.error(codes.UNKNOWN_DEFINE, f"-D {name}: the model has no param `{name}`", None,
                            f"did you mean `{guess}`?" if guess else
                            f"params are: {', '.join(self.params) or '(none)'}")
 
@@ -210,7 +211,7 @@ class Elaborator:
 
     def eval_type(self, texpr: A.TensorTypeExpr) -> TensorType:
         if texpr.dtype not in DTYPES:
-            raise EvalError("E102", f"unknown dtype `{texpr.dtype}`", texpr.span,
+            raise EvalError(codes.BAD_TYPE, f"unknown dtype `{texpr.dtype}`", texpr.span,
                             f"dtypes are {', '.join(DTYPES)}")
         dims: list[int | str] = []
         for d in texpr.dims:
@@ -219,12 +220,12 @@ class Elaborator:
                 continue
             v = self.const_eval(d, Scope(self.params), "a dimension")
             if isinstance(v, bool) or not isinstance(v, int):
-                raise EvalError("E102", f"a dimension must be an integer or a symbolic name, got {_kind(v)}", d.span)
+                raise EvalError(codes.BAD_TYPE, f"a dimension must be an integer or a symbolic name, got {_kind(v)}", d.span)
             if v <= 0:
-                raise EvalError("E202", f"dimension must be positive, got {v}", d.span,
+                raise EvalError(codes.BAD_VALUE, f"dimension must be positive, got {v}", d.span,
                                 "use a symbolic name such as N for a size known only at run time")
             if v > 2 ** 40:
-                raise EvalError("E202", f"dimension {v} is larger than any real tensor", d.span)
+                raise EvalError(codes.BAD_VALUE, f"dimension {v} is larger than any real tensor", d.span)
             dims.append(v)
         return TensorType(texpr.dtype, tuple(dims))
 
@@ -233,13 +234,13 @@ class Elaborator:
             if lookup(name) is not None:
                 canon = lookup(name).name  # type: ignore[union-attr]
                 what = f"an alias of the built-in op `{canon}`" if canon != name else "the name of a built-in op"
-                self.bag.error("E307", f"block `{name}` has {what}", blk.sig.span, "rename the block")
+                self.bag.error(codes.DUPLICATE_DEFINITION, f"block `{name}` has {what}", blk.sig.span, "rename the block")
             if name in self.params:
                 self._dup(name, blk.sig.span)
 
     def _dup(self, name: str, span: Span) -> None:
         first = self.glob.defs.get(name)
-        self.bag.error("E307", f"`{name}` is defined twice", span, "give each value its own name",
+        self.bag.error(codes.DUPLICATE_DEFINITION, f"`{name}` is defined twice", span, "give each value its own name",
                        [Note(f"`{name}` was first defined here", first)] if first else None)
 
     def _eval_graph(self) -> None:
@@ -258,7 +259,7 @@ class Elaborator:
         for n, p in zip(names, line.targets.name_pos):
             if n in scope.names:
                 first = scope.defs.get(n)
-                self.bag.error("E307", f"`{n}` is defined twice", p.span, "give each value its own name",
+                self.bag.error(codes.DUPLICATE_DEFINITION, f"`{n}` is defined twice", p.span, "give each value its own name",
                                [Note(f"`{n}` was first defined here", first)] if first else None)
                 return
         self.prefix.append(names[0] if len(names) == 1 else "_".join(names))
@@ -279,7 +280,7 @@ class Elaborator:
         else:
             if not isinstance(val, tuple) or len(val) != len(names):
                 n_have = len(val) if isinstance(val, tuple) else 1
-                self.bag.error("E311", f"{len(names)} names on the left but the expression gives {n_have} value"
+                self.bag.error(codes.UNPACK_MISMATCH, f"{len(names)} names on the left but the expression gives {n_have} value"
                                f"{'s' if n_have != 1 else ''}", line.targets.span)
                 for n in names:
                     scope.names[n] = _Poison()
@@ -323,16 +324,16 @@ class Elaborator:
             found, v = self.glob.get(o.value)
             if not found:
                 guess = did_you_mean(o.value, self.glob.all_names())
-                self.bag.error("E312", f"output `{o.value}` is not defined", o.span,
+                self.bag.error(codes.BAD_OUTPUT, f"output `{o.value}` is not defined", o.span,
                                f"did you mean `{guess}`?" if guess else "outputs name values defined in `graph`")
                 continue
             if isinstance(v, _Poison):
                 continue
             if not isinstance(v, Value):
-                self.bag.error("E312", f"output `{o.value}` is {_kind(v)}, not a tensor", o.span)
+                self.bag.error(codes.BAD_OUTPUT, f"output `{o.value}` is {_kind(v)}, not a tensor", o.span)
                 continue
             if o.value in seen:
-                self.bag.error("E307", f"output `{o.value}` is listed twice", o.span)
+                self.bag.error(codes.DUPLICATE_DEFINITION, f"output `{o.value}` is listed twice", o.span)
                 continue
             seen.add(o.value)
             self.used.add(o.value)
@@ -343,7 +344,7 @@ class Elaborator:
     def const_eval(self, e: A.Expr, scope: Scope, what: str) -> Any:
         v = self.eval(e, scope)
         if isinstance(v, Value):
-            raise EvalError("E315", f"{what} must be a compile-time constant, not a tensor", e.span)
+            raise EvalError(codes.NOT_CONSTANT, f"{what} must be a compile-time constant, not a tensor", e.span)
         return v
 
     def eval(self, e: A.Expr, scope: Scope) -> Any:
@@ -369,12 +370,12 @@ class Elaborator:
         s: Scope | None = scope
         while s is not None:
             if e.id in s.later:
-                raise EvalError("E302", f"`{e.id}` is used before it is defined", e.span,
+                raise EvalError(codes.USE_BEFORE_DEF, f"`{e.id}` is used before it is defined", e.span,
                                 "graph lines run in order: move this line below the definition",
                                 [Note(f"`{e.id}` is defined later, here", s.later[e.id])])
             s = s.parent
         guess = did_you_mean(e.id, [*scope.all_names(), *self.m.blocks])
-        raise EvalError("E301", f"undefined name `{e.id}`", e.span,
+        raise EvalError(codes.UNDEFINED_NAME, f"undefined name `{e.id}`", e.span,
                         f"did you mean `{guess}`?" if guess else "define it in `params`, `inputs` or `graph` first")
 
     def _e_ListExpr(self, e: A.ListExpr, scope: Scope) -> Any:
@@ -386,7 +387,7 @@ class Elaborator:
     def _e_IfExp(self, e: A.IfExp, scope: Scope) -> Any:
         c = self.eval(e.cond, scope)
         if isinstance(c, Value):
-            raise EvalError("E315", "the condition of `if` must be a compile-time constant, not a tensor",
+            raise EvalError(codes.NOT_CONSTANT, "the condition of `if` must be a compile-time constant, not a tensor",
                             e.cond.span, "conditions choose between layers when the model is compiled")
         return self.eval(e.then if c else e.orelse, scope)
 
@@ -394,56 +395,56 @@ class Elaborator:
         v = self.eval(e.operand, scope)
         if isinstance(v, Value):
             if e.op == "not":
-                raise EvalError("E315", "`not` needs a compile-time boolean, not a tensor", e.operand.span)
+                raise EvalError(codes.NOT_CONSTANT, "`not` needs a compile-time boolean, not a tensor", e.operand.span)
             if e.op == "+":
                 return v
             return self._tensor_binop("*", v, -1.0, e, e.operand, e.operand)
         if e.op == "not":
             return not v
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise EvalError("E305", f"unary `{e.op}` needs a number, got {_kind(v)}", e.operand.span)
+            raise EvalError(codes.ARG_TYPE, f"unary `{e.op}` needs a number, got {_kind(v)}", e.operand.span)
         return -v if e.op == "-" else +v
 
     def _e_BinOp(self, e: A.BinOp, scope: Scope) -> Any:
         if e.op in ("and", "or"):
             left = self.eval(e.left, scope)
             if isinstance(left, Value):
-                raise EvalError("E315", f"`{e.op}` needs compile-time values, not tensors", e.left.span)
+                raise EvalError(codes.NOT_CONSTANT, f"`{e.op}` needs compile-time values, not tensors", e.left.span)
             if (e.op == "and" and not left) or (e.op == "or" and left):
                 return left
             right = self.eval(e.right, scope)
             if isinstance(right, Value):
-                raise EvalError("E315", f"`{e.op}` needs compile-time values, not tensors", e.right.span)
+                raise EvalError(codes.NOT_CONSTANT, f"`{e.op}` needs compile-time values, not tensors", e.right.span)
             return right
         left = self.eval(e.left, scope)
         right = self.eval(e.right, scope)
         if isinstance(left, Value) or isinstance(right, Value):
             if e.op not in _TENSOR_OPS:
-                raise EvalError("E315", f"`{e.op}` is not defined on tensors", e.span,
+                raise EvalError(codes.NOT_CONSTANT, f"`{e.op}` is not defined on tensors", e.span,
                                 "tensors support + - * /; comparisons and ** work on constants only")
             return self._tensor_binop(e.op, left, right, e, e.left, e.right)
         try:
             if e.op in ("+", "-", "*", "/", "//", "%", "**"):
                 for side, v in ((e.left, left), (e.right, right)):
                     if not isinstance(v, (int, float)) and not (e.op in "+*" and isinstance(v, (list, str))):
-                        raise EvalError("E305", f"`{e.op}` needs numbers, got {_kind(v)}", side.span)
+                        raise EvalError(codes.ARG_TYPE, f"`{e.op}` needs numbers, got {_kind(v)}", side.span)
                 if e.op == "**" and isinstance(right, (int, float)) and abs(right) > 1024:
-                    raise EvalError("E310", f"exponent {right} is too large", e.right.span)
+                    raise EvalError(codes.ARITH_ERROR, f"exponent {right} is too large", e.right.span)
                 if e.op == "**" and isinstance(left, int) and isinstance(right, int) and right > 0 and \
                         left.bit_length() * right > LIMITS["max_int_bits"]:  # before computing it
-                    raise EvalError("E310", f"the result of `**` would have more than {LIMITS['max_int_bits']} bits",
+                    raise EvalError(codes.ARITH_ERROR, f"the result of `**` would have more than {LIMITS['max_int_bits']} bits",
                                     e.span, "compile-time integers are limited (--limit max_int_bits=N)")
                 if e.op == "*" and isinstance(left, (list, str)) or isinstance(right, (list, str)) and e.op == "*":
                     n = right if isinstance(left, (list, str)) else left
                     if isinstance(n, int) and n * max(len(left if isinstance(left, (list, str)) else right), 1) > \
                             LIMITS["max_list"]:
-                        raise EvalError("E005", "list would be too long", e.span)
+                        raise EvalError(codes.TOO_LARGE, "list would be too long", e.span)
             return _check_size(_BINOPS[e.op](left, right), e.span)
         except ZeroDivisionError:
-            raise EvalError("E310", "division by zero", e.right.span,
+            raise EvalError(codes.ARITH_ERROR, "division by zero", e.right.span,
                             "the right-hand side evaluates to 0") from None
         except (TypeError, ValueError, OverflowError) as exc:
-            raise EvalError("E305", f"cannot apply `{e.op}` to {_kind(left)} and {_kind(right)} ({exc})",
+            raise EvalError(codes.ARG_TYPE, f"cannot apply `{e.op}` to {_kind(left)} and {_kind(right)} ({exc})",
                             e.span) from None
 
     def _e_Index(self, e: A.Index, scope: Scope) -> Any:
@@ -451,24 +452,24 @@ class Elaborator:
         if isinstance(base, Value):
             return self._tensor_index(base, e, scope)
         if len(e.subs) != 1:
-            raise EvalError("E305", f"{_kind(base)} takes one index", e.span)
+            raise EvalError(codes.ARG_TYPE, f"{_kind(base)} takes one index", e.span)
         sub = e.subs[0]
         if not isinstance(base, (list, tuple, str)):
-            raise EvalError("E305", f"cannot index {_kind(base)}", e.value.span)
+            raise EvalError(codes.ARG_TYPE, f"cannot index {_kind(base)}", e.value.span)
         if isinstance(sub, A.Slice):
             parts = [self.const_eval(x, scope, "a slice bound") if x is not None else None
                      for x in (sub.lower, sub.upper, sub.step)]
             if parts[2] == 0:
-                raise EvalError("E202", "slice step cannot be zero", sub.span)
+                raise EvalError(codes.BAD_VALUE, "slice step cannot be zero", sub.span)
             for x, v in zip((sub.lower, sub.upper, sub.step), parts):
                 if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
-                    raise EvalError("E305", f"slice bounds must be integers, got {_kind(v)}", x.span)  # type: ignore
+                    raise EvalError(codes.ARG_TYPE, f"slice bounds must be integers, got {_kind(v)}", x.span)  # type: ignore
             return base[slice(*parts)]
         i = self.eval(sub, scope)
         if isinstance(i, bool) or not isinstance(i, int):
-            raise EvalError("E305", f"an index must be an integer, got {_kind(i)}", sub.span)
+            raise EvalError(codes.ARG_TYPE, f"an index must be an integer, got {_kind(i)}", sub.span)
         if not -len(base) <= i < len(base):
-            raise EvalError("E202", f"index {i} is out of range for {_kind(base)} of length {len(base)}", sub.span)
+            raise EvalError(codes.BAD_VALUE, f"index {i} is out of range for {_kind(base)} of length {len(base)}", sub.span)
         return base[i]
 
     def _tensor_index(self, base: Value, e: A.Index, scope: Scope) -> Value:
@@ -479,11 +480,11 @@ class Elaborator:
                 for x, dflt in ((sub.lower, None), (sub.upper, None), (sub.step, 1)):
                     v = self.const_eval(x, scope, "a slice bound") if x is not None else dflt
                     if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
-                        raise EvalError("E305", f"slice bounds must be integers, got {_kind(v)}", x.span)  # type: ignore
+                        raise EvalError(codes.ARG_TYPE, f"slice bounds must be integers, got {_kind(v)}", x.span)  # type: ignore
                     vals.append(v)
                 lo, hi, st = (None if x is None else max(-2 ** 62, min(x, 2 ** 62)) for x in vals)  # as int64
                 if st == 0:
-                    raise EvalError("E202", "slice step cannot be zero", sub.span)
+                    raise EvalError(codes.BAD_VALUE, "slice step cannot be zero", sub.span)
                 if lo is None and hi is None and st == 1:
                     continue
                 if lo is None:
@@ -494,7 +495,7 @@ class Elaborator:
             else:
                 i = self.const_eval(sub, scope, "an index")
                 if isinstance(i, bool) or not isinstance(i, int):
-                    raise EvalError("E305", f"a tensor index must be an integer or a slice, got {_kind(i)}", sub.span)
+                    raise EvalError(codes.ARG_TYPE, f"a tensor index must be an integer or a slice, got {_kind(i)}", sub.span)
                 starts.append(i), ends.append(i + 1 if i != -1 else 2 ** 62), axes.append(ax), steps.append(1)
                 squeeze.append(ax)
         attrs = {"starts": tuple(starts), "ends": tuple(ends), "axes": tuple(axes), "steps": tuple(steps),
@@ -513,7 +514,7 @@ class Elaborator:
             elif isinstance(v, (int, float)) and not isinstance(v, bool):
                 ins.append(self._constant(float(v), sub.span, ref))
             else:
-                raise EvalError("E305", f"`{op}` needs a tensor or a number, got {_kind(v)}", sub.span)
+                raise EvalError(codes.ARG_TYPE, f"`{op}` needs a tensor or a number, got {_kind(v)}", sub.span)
             spans[str(i)] = sub.span
         return self._add_node(_TENSOR_OPS[op], ins, {}, {}, e.span, spans)[0]
 
@@ -524,13 +525,13 @@ class Elaborator:
 
     def _e_Call(self, e: A.Call, scope: Scope) -> Any:
         if not isinstance(e.func, A.Name):
-            raise EvalError("E303", "only named functions, ops and blocks can be called", e.func.span)
+            raise EvalError(codes.NOT_CALLABLE, "only named functions, ops and blocks can be called", e.func.span)
         fname = e.func.id
         found, local = scope.get(fname)
         if found and isinstance(local, Callable_):
             fname = local.name
         elif found and not isinstance(local, _Poison):
-            raise EvalError("E303", f"`{fname}` is {_kind(local)}, not something that can be called", e.func.span)
+            raise EvalError(codes.NOT_CALLABLE, f"`{fname}` is {_kind(local)}, not something that can be called", e.func.span)
         if fname == "repeat":
             return self._repeat(e, scope)
         if fname in self.m.blocks:
@@ -548,17 +549,17 @@ class Elaborator:
         if fname in _BUILTINS:
             args = [self.eval(a, scope) for a in e.args]
             if e.kwargs:
-                raise EvalError("E306", f"`{fname}` takes no keyword arguments", e.kwargs[0].pos.span)
+                raise EvalError(codes.UNKNOWN_ARGUMENT, f"`{fname}` takes no keyword arguments", e.kwargs[0].pos.span)
             if any(isinstance(a, Value) for a in args):
-                raise EvalError("E315", f"`{fname}` works on compile-time values, not tensors", e.span)
+                raise EvalError(codes.NOT_CONSTANT, f"`{fname}` works on compile-time values, not tensors", e.span)
             try:
                 _check_builtin_args(fname, args, e.span)
                 return _check_size(_BUILTINS[fname](*args), e.span)
             except (TypeError, ValueError, OverflowError) as exc:
-                raise EvalError("E305", f"{fname}(): {exc}", e.span) from None
+                raise EvalError(codes.ARG_TYPE, f"{fname}(): {exc}", e.span) from None
         cands = [*self.m.blocks, *(n for n in REGISTRY if n not in HIDDEN), *INITIALIZERS, *_BUILTINS, "repeat"]
         guess = did_you_mean(fname, cands)
-        raise EvalError("E303", f"unknown op or block `{fname}`", e.func.span,
+        raise EvalError(codes.NOT_CALLABLE, f"unknown op or block `{fname}`", e.func.span,
                         f"did you mean `{guess}`?" if guess else "see `nncc ops` for the op catalogue")
 
     def _make_init(self, name: str, args: list, kwargs: list, e: A.Expr) -> Init:
@@ -571,24 +572,24 @@ class Elaborator:
         vals = dict(spec)
         names = [k for k, _ in spec]
         if len(args) > len(names):
-            raise EvalError("E304", f"{name}() takes at most {len(names)} positional arguments, got {len(args)}",
+            raise EvalError(codes.ARITY, f"{name}() takes at most {len(names)} positional arguments, got {len(args)}",
                             e.span)
         for k, v in zip(names, args):
             vals[k] = v
         for k, v, node in kwargs:
             if k not in vals:
                 guess = did_you_mean(k, names)
-                raise EvalError("E306", f"{name}() has no argument `{k}`", node.pos.span,
+                raise EvalError(codes.UNKNOWN_ARGUMENT, f"{name}() has no argument `{k}`", node.pos.span,
                                 f"did you mean `{guess}`?" if guess else
                                 f"it takes: {', '.join(names) or 'no arguments'}")
             vals[k] = v
         for k, v in vals.items():
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise EvalError("E305", f"{name}(): `{k}` must be a number, got {_kind(v)}", e.span)
+                raise EvalError(codes.ARG_TYPE, f"{name}(): `{k}` must be a number, got {_kind(v)}", e.span)
         if canon == "uniform" and vals["low"] > vals["high"]:
-            raise EvalError("E202", f"uniform(): low ({vals['low']}) is above high ({vals['high']})", e.span)
+            raise EvalError(codes.BAD_VALUE, f"uniform(): low ({vals['low']}) is above high ({vals['high']})", e.span)
         if canon == "gaussian" and vals["std"] < 0:
-            raise EvalError("E202", "gaussian(): std must not be negative", e.span)
+            raise EvalError(codes.BAD_VALUE, "gaussian(): std must not be negative", e.span)
         return Init(canon, tuple((k, float(v)) for k, v in vals.items()))
 
     def _bind(self, opdef: OpDef, args: list, kwargs: dict, e: A.Call) -> Bound:
@@ -599,7 +600,7 @@ class Elaborator:
         arg_nodes = e.args
         if len(args) > len(params):
             extra = arg_nodes[len(params)]
-            raise EvalError("E304", f"{opdef.name} takes at most {len(params)} positional argument"
+            raise EvalError(codes.ARITY, f"{opdef.name} takes at most {len(params)} positional argument"
                             f"{'s' if len(params) != 1 else ''}, got {len(args)}", extra.span,
                             f"signature: {opdef.signature()}")
         for p, v, node in zip(params, args, arg_nodes):
@@ -610,7 +611,7 @@ class Elaborator:
         pnames = [p.name for p in params]
         for k, (v, node) in kwargs.items():
             if k in given:
-                raise EvalError("E313", f"{opdef.name}: argument `{k}` is given twice", node.pos.span)
+                raise EvalError(codes.DUPLICATE_ARGUMENT, f"{opdef.name}: argument `{k}` is given twice", node.pos.span)
             if k in pnames:
                 given[k] = v
                 spans[k] = node.value.span
@@ -621,14 +622,14 @@ class Elaborator:
                 continue
             valid = pnames + [f"{p}_{s}" for p in prefixes for s in ("init", "lr", "wd")]
             guess = did_you_mean(k, valid)
-            raise EvalError("E306", f"{opdef.name} has no argument `{k}`", node.pos.span,
+            raise EvalError(codes.UNKNOWN_ARGUMENT, f"{opdef.name} has no argument `{k}`", node.pos.span,
                             f"did you mean `{guess}`?" if guess else f"signature: {opdef.signature()}")
         inputs: list[Value] = []
         for i, p in enumerate(params):
             if p.name not in given:
                 if p.required:
                     n_req = sum(1 for q in params if q.required)
-                    raise EvalError("E304", f"{opdef.name} is missing its argument `{p.name}` "
+                    raise EvalError(codes.ARITY, f"{opdef.name} is missing its argument `{p.name}` "
                                     f"(it takes {n_req} required argument{'s' if n_req != 1 else ''})",
                                     e.span, f"signature: {opdef.signature()}")
                 attrs[p.name] = p.default
@@ -637,13 +638,13 @@ class Elaborator:
             span = spans.get(p.name, e.span)
             if p.kind == "tensor":
                 if not isinstance(v, Value):
-                    raise EvalError("E305", f"{opdef.name}: `{p.name}` must be a tensor, got {_kind(v)}", span)
+                    raise EvalError(codes.ARG_TYPE, f"{opdef.name}: `{p.name}` must be a tensor, got {_kind(v)}", span)
                 spans[str(len(inputs))] = span
                 inputs.append(v)
             elif p.kind == "tensors":
                 vs = list(v) if isinstance(v, (list, tuple)) else [v]
                 if not vs or not all(isinstance(x, Value) for x in vs):
-                    raise EvalError("E305", f"{opdef.name}: `{p.name}` must be a list of tensors, got {_kind(v)}",
+                    raise EvalError(codes.ARG_TYPE, f"{opdef.name}: `{p.name}` must be a list of tensors, got {_kind(v)}",
                                     span)
                 for j, x in enumerate(vs):
                     sub = e.args[i] if i < len(e.args) else None
@@ -658,20 +659,20 @@ class Elaborator:
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     v = Init("constant", (("value", float(v)),))
                 else:
-                    raise EvalError("E305", f"`{k}` must be an initializer such as gaussian(std=0.01), got {_kind(v)}",
+                    raise EvalError(codes.ARG_TYPE, f"`{k}` must be an initializer such as gaussian(std=0.01), got {_kind(v)}",
                                     span, "initializers: " + ", ".join(INITIALIZERS))
             if suffix in ("lr", "wd") and (isinstance(v, bool) or not isinstance(v, (int, float))):
-                raise EvalError("E305", f"`{k}` must be a number, got {_kind(v)}", span)
+                raise EvalError(codes.ARG_TYPE, f"`{k}` must be a number, got {_kind(v)}", span)
             if suffix in ("lr", "wd") and v < 0:
-                raise EvalError("E202", f"`{k}` must not be negative, got {v}", span)
+                raise EvalError(codes.BAD_VALUE, f"`{k}` must not be negative, got {v}", span)
             if suffix == "share" and not isinstance(v, Value):
-                raise EvalError("E305", f"`{k}` must name a layer whose weight to share, got {_kind(v)}", span)
+                raise EvalError(codes.ARG_TYPE, f"`{k}` must name a layer whose weight to share, got {_kind(v)}", span)
             wopts[k] = (v, span)
         return Bound(inputs, attrs, wopts, spans)
 
     def _check_attr(self, opdef: OpDef, p, v: Any, span: Span) -> Any:
         def bad(expect: str) -> EvalError:
-            return EvalError("E305", f"{opdef.name}: `{p.name}` must be {expect}, got {_kind(v)}", span,
+            return EvalError(codes.ARG_TYPE, f"{opdef.name}: `{p.name}` must be {expect}, got {_kind(v)}", span,
                              f"signature: {opdef.signature()}")
 
         def is_int(x: Any) -> bool:
@@ -681,7 +682,7 @@ class Elaborator:
         if isinstance(v, Value):
             raise bad("a compile-time constant")
         if _outside_int64(v):  # targets store attributes as int64: refuse here, not in an emitter
-            raise EvalError("E202", f"{opdef.name}: `{p.name}` has an integer outside the 64-bit range", span)
+            raise EvalError(codes.BAD_VALUE, f"{opdef.name}: `{p.name}` has an integer outside the 64-bit range", span)
         if k == "int":
             if not is_int(v):
                 raise bad("an integer")
@@ -696,7 +697,7 @@ class Elaborator:
             if not isinstance(v, str):
                 raise bad("a string")
             if p.choices and v not in p.choices:
-                raise EvalError("E305", f"{opdef.name}: `{p.name}` must be one of "
+                raise EvalError(codes.ARG_TYPE, f"{opdef.name}: `{p.name}` must be one of "
                                 f"{', '.join(map(repr, p.choices))}, got {v!r}", span)
         elif k in ("spatial", "spatial_or_zero"):
             if v is None and p.default is None:
@@ -707,7 +708,7 @@ class Elaborator:
         elif k == "pad":
             if isinstance(v, str):
                 if v not in ("same", "valid"):
-                    raise EvalError("E305", f'{opdef.name}: pad must be an integer, a list, "same" or "valid", '
+                    raise EvalError(codes.ARG_TYPE, f'{opdef.name}: pad must be an integer, a list, "same" or "valid", '
                                     f"got {v!r}", span)
             elif not (is_int(v) or (isinstance(v, (list, tuple)) and all(is_int(x) for x in v))):
                 raise bad('an integer, a list of integers, "same" or "valid"')
@@ -731,7 +732,7 @@ class Elaborator:
     def _add_node(self, op: str, inputs: list[Value], attrs: dict, wopts: dict, span: Span,
                   spans: dict[str, Span], like_dtype: Value | None = None) -> list[Value]:
         if len(self.graph.nodes) >= LIMITS["max_nodes"]:
-            raise EvalError("E005", f"the model expands to more than {LIMITS['max_nodes']} nodes", span,
+            raise EvalError(codes.TOO_LARGE, f"the model expands to more than {LIMITS['max_nodes']} nodes", span,
                             "a repeat count or recursion is far larger than intended (limit: --max-nodes)")
         base = "/".join([*self.prefix, op])
         name = self._unique(base)
@@ -743,7 +744,7 @@ class Elaborator:
         n_out = len(attrs["parts"]) if op == "split" and isinstance(attrs.get("parts"), tuple) else \
             attrs["parts"] if op == "split" else 1
         if not isinstance(n_out, int) or n_out <= 0 or n_out > LIMITS["max_list"]:
-            raise EvalError("E202", "split needs a positive number of parts", spans.get("parts", span))
+            raise EvalError(codes.BAD_VALUE, "split needs a positive number of parts", spans.get("parts", span))
         if n_out == 1:
             node.outputs = [Value(name, None, node, 0, span)]
         else:
@@ -756,13 +757,13 @@ class Elaborator:
         self.used.add(name)
         if name in self.call_stack:
             chain = " → ".join([*self.call_stack[self.call_stack.index(name):], name])
-            raise EvalError("E308", f"block `{name}` calls itself ({chain})", e.span,
+            raise EvalError(codes.RECURSIVE_BLOCK, f"block `{name}` calls itself ({chain})", e.span,
                             "blocks cannot be recursive; use repeat(n, block, ...) to stack copies")
         if len(self.call_stack) >= LIMITS["max_call_depth"]:
-            raise EvalError("E308", "blocks nest too deeply", e.span)
+            raise EvalError(codes.RECURSIVE_BLOCK, "blocks nest too deeply", e.span)
         params = blk.sig.params
         if len(args) > len(params):
-            raise EvalError("E304", f"block `{name}` takes {len(params)} argument{'s' if len(params) != 1 else ''}, "
+            raise EvalError(codes.ARITY, f"block `{name}` takes {len(params)} argument{'s' if len(params) != 1 else ''}, "
                             f"got {len(args)}", e.args[len(params)].span if len(e.args) > len(params) else e.span,
                             f"signature: {blk.sig.pos.text}")
         bound: dict[str, Any] = {}
@@ -772,15 +773,15 @@ class Elaborator:
         for k, (v, node) in kwargs.items():
             if k not in pnames:
                 guess = did_you_mean(k, pnames)
-                raise EvalError("E306", f"block `{name}` has no parameter `{k}`", node.pos.span,
+                raise EvalError(codes.UNKNOWN_ARGUMENT, f"block `{name}` has no parameter `{k}`", node.pos.span,
                                 f"did you mean `{guess}`?" if guess else f"signature: {blk.sig.pos.text}")
             if k in bound:
-                raise EvalError("E313", f"block `{name}`: argument `{k}` is given twice", node.pos.span)
+                raise EvalError(codes.DUPLICATE_ARGUMENT, f"block `{name}`: argument `{k}` is given twice", node.pos.span)
             bound[k] = v
         for p in params:
             if p.name not in bound:
                 if p.default is None:
-                    raise EvalError("E304", f"block `{name}` is missing its argument `{p.name}`", e.span,
+                    raise EvalError(codes.ARITY, f"block `{name}` is missing its argument `{p.name}`", e.span,
                                     f"signature: {blk.sig.pos.text}")
                 bound[p.name] = self.eval(p.default, self.glob)
         scope = Scope(bound, Scope(dict(self.params)), defs={})
@@ -799,7 +800,7 @@ class Elaborator:
             if len(self.bag.items) > errors_before:
                 raise _PoisonError()
             if blk.ret is None:
-                raise EvalError("E316", f"block `{name}` has no `return:` line", blk.key.span)
+                raise EvalError(codes.MISSING_RETURN, f"block `{name}` has no `return:` line", blk.key.span)
             start = len(self.graph.nodes)
             val = self.eval(blk.ret, scope)
             if self.prefix:
@@ -810,22 +811,22 @@ class Elaborator:
 
     def _repeat(self, e: A.Call, scope: Scope) -> Any:
         if len(e.args) < 3:
-            raise EvalError("E304", "repeat needs an input, a count and a block: x |> repeat(n, block, args...)",
+            raise EvalError(codes.ARITY, "repeat needs an input, a count and a block: x |> repeat(n, block, args...)",
                             e.span)
         x = self.eval(e.args[0], scope)
         n = self.eval(e.args[1], scope)
         if isinstance(n, bool) or not isinstance(n, int):
-            raise EvalError("E309", f"repeat count must be a non-negative integer, got {_kind(n)}"
+            raise EvalError(codes.BAD_REPEAT, f"repeat count must be a non-negative integer, got {_kind(n)}"
                             f"{f' ({n})' if isinstance(n, float) else ''}", e.args[1].span,
                             "use // for integer division in params")
         if n < 0:
-            raise EvalError("E309", f"repeat count must be a non-negative integer, got {n}", e.args[1].span)
+            raise EvalError(codes.BAD_REPEAT, f"repeat count must be a non-negative integer, got {n}", e.args[1].span)
         if n > LIMITS["max_repeat"]:
-            raise EvalError("E005", f"repeat count {n} is above the limit of {LIMITS['max_repeat']}", e.args[1].span,
+            raise EvalError(codes.TOO_LARGE, f"repeat count {n} is above the limit of {LIMITS['max_repeat']}", e.args[1].span,
                             "raise it with --max-repeat if this is intended")
         f = self.eval(e.args[2], scope)
         if not isinstance(f, Callable_):
-            raise EvalError("E305", f"repeat's third argument must be a block or an op, got {_kind(f)}",
+            raise EvalError(codes.ARG_TYPE, f"repeat's third argument must be a block or an op, got {_kind(f)}",
                             e.args[2].span)
         rest = [self.eval(a, scope) for a in e.args[3:]]
         kwargs = {k.name: (self.eval(k.value, scope), k) for k in e.kwargs}
@@ -845,7 +846,7 @@ class Elaborator:
             if i == 0 and n > 1:  # one copy made: refuse now if all n would pass the node limit
                 per = len(self.graph.nodes) - start
                 if start + per * n > LIMITS["max_nodes"]:
-                    raise EvalError("E005", f"repeat({n}, {f.name}) would expand to {per * n:,} nodes, more than "
+                    raise EvalError(codes.TOO_LARGE, f"repeat({n}, {f.name}) would expand to {per * n:,} nodes, more than "
                                     f"the limit of {LIMITS['max_nodes']:,}", e.args[1].span,
                                     "raise it with --max-nodes if this is intended")
         return x
@@ -862,10 +863,10 @@ def _outside_int64(v: Any, depth: int = 0) -> bool:
 def _check_size(v: Any, span: Span) -> Any:
     """Compile-time values stay small: integers of at most max_int_bits, lists and strings of max_list."""
     if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > LIMITS["max_int_bits"]:
-        raise EvalError("E310", f"integer with more than {LIMITS['max_int_bits']} bits", span,
+        raise EvalError(codes.ARITH_ERROR, f"integer with more than {LIMITS['max_int_bits']} bits", span,
                         "compile-time integers are limited (--limit max_int_bits=N)")
     if isinstance(v, (list, str, tuple)) and len(v) > LIMITS["max_list"]:
-        raise EvalError("E005", f"{_kind(v)} of {len(v)} items; the limit is {LIMITS['max_list']}", span,
+        raise EvalError(codes.TOO_LARGE, f"{_kind(v)} of {len(v)} items; the limit is {LIMITS['max_list']}", span,
                         "raise it with --limit max_list=N if this is intended")
     return v
 
@@ -877,14 +878,14 @@ def _check_builtin_args(fname: str, args: list, span: Span) -> None:
             return  # range() raises its own TypeError
         r = range(*args) if (args[-1] != 0 or len(args) < 3) else None
         if r is not None and len(r) > LIMITS["max_list"]:
-            raise EvalError("E005", f"range of {len(r)} items; the limit is {LIMITS['max_list']}", span)
+            raise EvalError(codes.TOO_LARGE, f"range of {len(r)} items; the limit is {LIMITS['max_list']}", span)
     elif fname == "sum":
         items = args[0] if args else []
         if isinstance(items, (list, tuple)) and not all(
                 isinstance(x, (int, float)) and not isinstance(x, bool) for x in [*items, *args[1:]]):
-            raise EvalError("E305", "sum() adds numbers", span)
+            raise EvalError(codes.ARG_TYPE, "sum() adds numbers", span)
     elif fname == "round" and len(args) == 2 and isinstance(args[1], int) and abs(args[1]) > 1024:
-        raise EvalError("E310", f"round(): {args[1]} digits is too many", span)
+        raise EvalError(codes.ARITH_ERROR, f"round(): {args[1]} digits is too many", span)
 
 
 class _Poison:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from . import codes
 from . import ast as A
 from .diagnostics import CompileError, DiagnosticBag, did_you_mean
 from .source import SourceFile, YMap, YNode, YScalar, YSeq, decode, load_yaml
@@ -75,7 +76,7 @@ def _expect(node: YNode | None, kind: type, what: str, bag: DiagnosticBag, span_
     if isinstance(node, YScalar) and node.is_null:
         got = "an empty value"
     span = node.span if node is not None else (span_node.span if span_node is not None else None)
-    bag.error("E011", f"{what} must be {names[kind]}, found {got}", span)
+    bag.error(codes.WRONG_STRUCTURE, f"{what} must be {names[kind]}, found {got}", span)
     return False
 
 
@@ -90,17 +91,17 @@ def _parse(scalar: YScalar, start: str, bag: DiagnosticBag):
 def parse_model(path: str, src: SourceFile, root: YNode | None) -> Model:
     bag = DiagnosticBag()
     if root is None or (isinstance(root, YScalar) and root.is_null):
-        raise CompileError(bag.error("E012", "the model file is empty", src.span(0, 1),
+        raise CompileError(bag.error(codes.MISSING_SECTION, "the model file is empty", src.span(0, 1),
                                      "start with `nncc: 1`, `model: NAME`, `inputs:`, `graph:` and `outputs:`")
                            and bag.items)
     if not isinstance(root, YMap):
-        bag.error("E011", "a model file must be a mapping of sections (nncc, model, inputs, graph, ...)", root.span)
+        bag.error(codes.WRONG_STRUCTURE, "a model file must be a mapping of sections (nncc, model, inputs, graph, ...)", root.span)
         raise CompileError(bag.items)
     m = Model(path, src, root)
     for key, value in root.items:
         if key.value not in SECTIONS:
             guess = did_you_mean(key.value, SECTIONS)
-            bag.error("E010", f"unknown section `{key.value}`", key.span,
+            bag.error(codes.UNKNOWN_SECTION, f"unknown section `{key.value}`", key.span,
                       f"did you mean `{guess}`?" if guess else f"sections are: {', '.join(SECTIONS)}")
     _read_header(m, bag)
     _read_params(m, bag)
@@ -128,14 +129,14 @@ def _read_header(m: Model, bag: DiagnosticBag) -> None:
         except ValueError:
             ver = -1
         if ver not in LANGUAGE_VERSIONS:
-            bag.error("E013", f"unsupported language version `{v.value}`", v.span,
+            bag.error(codes.BAD_VERSION, f"unsupported language version `{v.value}`", v.span,
                       f"this nncc reads version {', '.join(map(str, LANGUAGE_VERSIONS))}: write `nncc: 1`")
         m.version = ver
     name = m.root.get("model")
     if name is not None and _expect(name, YScalar, "`model` (the model's name)", bag):
         assert isinstance(name, YScalar)
         if not re.match(r"^[A-Za-z_][A-Za-z0-9_.-]*$", name.value):
-            bag.error("E014", f"model name `{name.value}` is not a valid name", name.span,
+            bag.error(codes.BAD_MODEL_NAME, f"model name `{name.value}` is not a valid name", name.span,
                       "use letters, digits, `_`, `-` and `.`, starting with a letter")
         m.name = name.value
         m.name_node = name
@@ -150,7 +151,7 @@ def _read_header(m: Model, bag: DiagnosticBag) -> None:
 
 def _check_name(key: YScalar, what: str, bag: DiagnosticBag) -> bool:
     if not key.value.isidentifier() or key.value in KEYWORDS:
-        bag.error("E104", f"`{key.value}` is not a valid {what} name", key.span,
+        bag.error(codes.BAD_NAME, f"`{key.value}` is not a valid {what} name", key.span,
                   "names start with a letter or `_` and hold letters, digits and `_`; keywords are reserved")
         return False
     return True
@@ -166,7 +167,7 @@ def _read_params(m: Model, bag: DiagnosticBag) -> None:
         if not _check_name(key, "param", bag):
             continue
         if isinstance(value, YSeq):
-            bag.error("E011", f"param `{key.value}`: write lists as expressions in quotes, e.g. \"[1, 2]\"",
+            bag.error(codes.WRONG_STRUCTURE, f"param `{key.value}`: write lists as expressions in quotes, e.g. \"[1, 2]\"",
                       value.span)
             continue
         if not _expect(value, YScalar, f"param `{key.value}`", bag):
@@ -179,7 +180,7 @@ def _read_params(m: Model, bag: DiagnosticBag) -> None:
 def _read_inputs(m: Model, bag: DiagnosticBag) -> None:
     node = m.root.get("inputs")
     if node is None:
-        bag.error("E012", "the model has no `inputs` section", m.root.span,
+        bag.error(codes.MISSING_SECTION, "the model has no `inputs` section", m.root.span,
                   "declare each input with its type, e.g. `inputs: {image: \"f32[N, 3, 32, 32]\"}`")
         return
     if not _expect(node, YMap, "`inputs`", bag):
@@ -188,7 +189,7 @@ def _read_inputs(m: Model, bag: DiagnosticBag) -> None:
         if not _check_name(key, "input", bag):
             continue
         if isinstance(value, YSeq):
-            bag.error("E102", f"input `{key.value}`: a type is written DTYPE[dims], e.g. f32[N, 3, 32, 32]",
+            bag.error(codes.BAD_TYPE, f"input `{key.value}`: a type is written DTYPE[dims], e.g. f32[N, 3, 32, 32]",
                       value.span, "the `[` must follow the dtype directly")
             continue
         if not _expect(value, YScalar, f"input `{key.value}`", bag):
@@ -203,12 +204,12 @@ def _read_lines(mapping: YMap, bag: DiagnosticBag, where: str) -> tuple[list[Lin
     ret: A.Expr | None = None
     for key, value in mapping.items:
         if isinstance(value, (YSeq, YMap)):
-            bag.error("E011", f"{where} `{key.value}`: the value must be an expression; "
+            bag.error(codes.WRONG_STRUCTURE, f"{where} `{key.value}`: the value must be an expression; "
                       "quote it if it starts with `[` or `{`", value.span)
             continue
         assert isinstance(value, YScalar)
         if value.is_null or not value.value.strip():
-            bag.error("E101", f"{where} `{key.value}` has no expression", key.span)
+            bag.error(codes.EXPR_SYNTAX, f"{where} `{key.value}` has no expression", key.span)
             continue
         if key.value == "return":
             ret = _parse(value, "expr", bag)
@@ -217,7 +218,7 @@ def _read_lines(mapping: YMap, bag: DiagnosticBag, where: str) -> tuple[list[Lin
         if t is None:
             continue
         if any(n in KEYWORDS for n in t.names):  # type: ignore[attr-defined]
-            bag.error("E104", f"`{key.value}` uses a reserved word as a name", key.span)
+            bag.error(codes.BAD_NAME, f"`{key.value}` uses a reserved word as a name", key.span)
             continue
         e = _parse(value, "expr", bag)
         if e is not None:
@@ -237,18 +238,18 @@ def _read_blocks(m: Model, bag: DiagnosticBag) -> None:
             continue
         assert isinstance(sig, A.Signature)
         if sig.name in m.blocks:
-            bag.error("E307", f"block `{sig.name}` is defined twice", key.span)
+            bag.error(codes.DUPLICATE_DEFINITION, f"block `{sig.name}` is defined twice", key.span)
             continue
         seen: set[str] = set()
         for p in sig.params:
             if p.name in seen:
-                bag.error("E307", f"parameter `{p.name}` appears twice in block `{sig.name}`", p.pos.span)
+                bag.error(codes.DUPLICATE_DEFINITION, f"parameter `{p.name}` appears twice in block `{sig.name}`", p.pos.span)
             seen.add(p.name)
         if not _expect(body, YMap, f"block `{sig.name}`", bag, key):
             continue
         lines, ret = _read_lines(body, bag, f"block `{sig.name}` line")  # type: ignore[arg-type]
         if ret is None and not bag.has_errors:
-            bag.error("E316", f"block `{sig.name}` has no `return:` line", key.span,
+            bag.error(codes.MISSING_RETURN, f"block `{sig.name}` has no `return:` line", key.span,
                       "end the block with `return: NAME` to say which value it produces")
         m.blocks[sig.name] = Block(sig, lines, ret, key)
 
@@ -256,7 +257,7 @@ def _read_blocks(m: Model, bag: DiagnosticBag) -> None:
 def _read_graph(m: Model, bag: DiagnosticBag) -> None:
     node = m.root.get("graph")
     if node is None:
-        bag.error("E012", "the model has no `graph` section", m.root.span,
+        bag.error(codes.MISSING_SECTION, "the model has no `graph` section", m.root.span,
                   "add `graph:` with one `name: expression` line per layer")
         return
     if not _expect(node, YMap, "`graph`", bag):
@@ -264,7 +265,7 @@ def _read_graph(m: Model, bag: DiagnosticBag) -> None:
     lines, ret = _read_lines(node, bag, "graph line")  # type: ignore[arg-type]
     if ret is not None:
         key = node.key_node("return")  # type: ignore[union-attr]
-        bag.error("E011", "`return` belongs in blocks; the graph names its results in `outputs`",
+        bag.error(codes.WRONG_STRUCTURE, "`return` belongs in blocks; the graph names its results in `outputs`",
                   key.span if key else None)
     m.graph = lines
 
@@ -273,12 +274,12 @@ def _read_outputs(m: Model, bag: DiagnosticBag) -> None:
     node = m.root.get("outputs")
     m.outputs_node = node
     if node is None:
-        bag.error("E012", "the model has no `outputs` section", m.root.span,
+        bag.error(codes.MISSING_SECTION, "the model has no `outputs` section", m.root.span,
                   "list the graph values the model returns, e.g. `outputs: [logits]`")
         return
     items = node.items if isinstance(node, YSeq) else [node]
     for it in items:
         if not isinstance(it, YScalar) or it.is_null:
-            bag.error("E011", "each output must be the name of a graph value", it.span)
+            bag.error(codes.WRONG_STRUCTURE, "each output must be the name of a graph value", it.span)
             continue
         m.outputs.append(it)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from . import codes
 from .ir import FLOAT_DTYPES, INT_DTYPES, Dim, Init, TensorType
-from .shapes import ShapeError, broadcast, norm_axis, per_sample, prod, same_pads, window_out
+from .shapes import ShapeError, broadcast, dim_sum, norm_axis, per_sample, prod, same_pads, window_out
 
 REQUIRED = object()
 
@@ -107,7 +108,7 @@ def T(name: str = "x") -> Param:
 def _float(t: TensorType, what: str, where: int | str = 0) -> None:
     if t.dtype not in FLOAT_DTYPES:
         raise ShapeError(f"{what} expects a floating-point tensor, got {t}", where,
-                         "cast the input, or feed it through embedding() if these are indices", code="E203")
+                         "cast the input, or feed it through embedding() if these are indices", code=codes.DTYPE_MISMATCH)
 
 
 def _rank(t: TensorType, rank: int, what: str, layout: str, where: int | str = 0, help: str | None = None) -> None:
@@ -127,7 +128,7 @@ def _positive(name: str, v: int | tuple, where: str | None = None) -> None:
     vals = v if isinstance(v, tuple) else (v,)
     if any(x <= 0 for x in vals):
         raise ShapeError(f"{name} must be positive, got {v if not isinstance(v, tuple) or len(v) > 1 else v[0]}",
-                         where or name, code="E202")
+                         where or name, code=codes.BAD_VALUE)
 
 
 def _pads(a: dict, in_spatial: tuple[Dim, ...], kernel: tuple[int, ...], stride: tuple[int, ...],
@@ -152,7 +153,7 @@ def _pads(a: dict, in_spatial: tuple[Dim, ...], kernel: tuple[int, ...], stride:
     else:
         raise ShapeError(f'pad must be an int, a list of ints, "same" or "valid", got {pad!r}', "pad")
     if any(p < 0 for p in pads):
-        raise ShapeError(f"pad must not be negative, got {list(pads)}", "pad", code="E202")
+        raise ShapeError(f"pad must not be negative, got {list(pads)}", "pad", code=codes.BAD_VALUE)
     a["pads"] = pads
     return pads
 
@@ -197,10 +198,10 @@ def _make_conv(s: int) -> None:
         c = x.shape[1]
         g = a["groups"]
         if isinstance(c, int) and c % g:
-            raise ShapeError(f"input channels ({c}) are not divisible by groups ({g})", "groups", code="E202")
+            raise ShapeError(f"input channels ({c}) are not divisible by groups ({g})", "groups", code=codes.BAD_VALUE)
         if a["out_channels"] % g:
             raise ShapeError(f"out_channels ({a['out_channels']}) is not divisible by groups ({g})", "groups",
-                             code="E202")
+                             code=codes.BAD_VALUE)
         pads = _pads(a, x.shape[2:], k, st, dl)
         out = [window_out(x.shape[2 + i], k[i], st[i], pads[i] + pads[s + i], dl[i]) for i in range(s)]
         for i, d in enumerate(out):
@@ -208,7 +209,7 @@ def _make_conv(s: int) -> None:
                 raise ShapeError(f"kernel {k[i]} (dilation {dl[i]}) does not fit in spatial size {x.shape[2 + i]} "
                                  f"with padding {pads[i]}+{pads[s + i]}: output size would be {d}", "kernel",
                                  "use a smaller kernel, add padding, or drop a pooling layer before this",
-                                 code="E202")
+                                 code=codes.BAD_VALUE)
         return [x.with_shape((x.shape[0], a["out_channels"], *out))]
 
     def weights(ins: list[TensorType], a: dict) -> list[WeightSpec]:
@@ -253,10 +254,10 @@ def _conv_transpose2d(ins, a):
     _positive("groups", g)  # found by tests/fuzz: groups <= 0 divided by zero
     for o, s_, d_ in zip(a["output_pad"], st, dl):
         if not 0 <= o < max(s_, d_):  # as ONNX ConvTranspose requires
-            raise ShapeError(f"output_pad must be in [0, max(stride, dilation)), got {o}", "output_pad", code="E202")
+            raise ShapeError(f"output_pad must be in [0, max(stride, dilation)), got {o}", "output_pad", code=codes.BAD_VALUE)
     if isinstance(c, int) and c % g or a["out_channels"] % g:
         raise ShapeError(f"channels ({c} in, {a['out_channels']} out) must be divisible by groups ({g})", "groups",
-                         code="E202")
+                         code=codes.BAD_VALUE)
     out = []
     for i in range(2):
         d = x.shape[2 + i]
@@ -300,12 +301,12 @@ def _pool(kind: str):
         for i in range(2):
             if max(pads[i], pads[2 + i]) * 2 > k[i]:
                 raise ShapeError(f"pooling pad ({pads[i]}) must be at most half the kernel ({k[i]})", "pad",
-                                 code="E202")
+                                 code=codes.BAD_VALUE)
         out = [window_out(x.shape[2 + i], k[i], st[i], pads[i] + pads[2 + i], 1, a["ceil_mode"]) for i in range(2)]
         for i, d in enumerate(out):
             if isinstance(d, int) and d <= 0:
                 raise ShapeError(f"pooling window {k[i]} does not fit in spatial size {x.shape[2 + i]}", "kernel",
-                                 "use a smaller window or remove a downsampling layer before this", code="E202")
+                                 "use a smaller window or remove a downsampling layer before this", code=codes.BAD_VALUE)
         return [x.with_shape((x.shape[0], x.shape[1], *out))]
 
     REGISTRY[f"{kind}_pool2d"] = OpDef(
@@ -376,9 +377,9 @@ def _bn(ins, a):
         raise ShapeError(f"batch_norm expects an input [N, C, ...], got {x}", 0)
     _float(x, "batch_norm")
     if not 0 <= a["momentum"] <= 1:
-        raise ShapeError(f"momentum must be in [0, 1], got {a['momentum']}", "momentum", code="E202")
+        raise ShapeError(f"momentum must be in [0, 1], got {a['momentum']}", "momentum", code=codes.BAD_VALUE)
     if a["eps"] <= 0:
-        raise ShapeError(f"eps must be positive, got {a['eps']}", "eps", code="E202")
+        raise ShapeError(f"eps must be positive, got {a['eps']}", "eps", code=codes.BAD_VALUE)
     return _same(ins, a)
 
 
@@ -415,10 +416,10 @@ def _lrn(ins, a):
     if a["size"] % 2 == 0:
         # the window is centred on the channel; Caffe, SINGA and onnxruntime reject even sizes
         raise ShapeError(f"lrn size must be odd (a window centred on each channel), got {a['size']}", "size",
-                         code="E202")
+                         code=codes.BAD_VALUE)
     for p in ("alpha", "beta"):  # onnxruntime refuses alpha, beta <= 0 (found by tests/fuzz)
         if not a[p] > 0:
-            raise ShapeError(f"lrn {p} must be positive, got {a[p]}", p, code="E202")
+            raise ShapeError(f"lrn {p} must be positive, got {a[p]}", p, code=codes.BAD_VALUE)
     return _same(ins, a)
 
 
@@ -427,7 +428,7 @@ def _dropout(ins, a):
     _float(ins[0], "dropout")  # ONNX Dropout takes float tensors only (found by tests/fuzz)
     if not 0 <= a["p"] < 1:
         raise ShapeError(f"dropout probability must be in [0, 1), got {a['p']}", "p",
-                         "p is the probability of dropping a unit; p=1 drops everything", code="E202")
+                         "p is the probability of dropping a unit; p=1 drops everything", code=codes.BAD_VALUE)
     return _same(ins, a)
 
 
@@ -467,7 +468,7 @@ def _binary(name: str, sym: str) -> None:
     def shape(ins, a):
         x, y = ins
         if x.dtype != y.dtype:
-            raise ShapeError(f"`{sym}` needs operands of one dtype, got {x} and {y}", 1, code="E203")
+            raise ShapeError(f"`{sym}` needs operands of one dtype, got {x} and {y}", 1, code=codes.DTYPE_MISMATCH)
         return [x.with_shape(broadcast(x.shape, y.shape))]
 
     REGISTRY[name] = OpDef(name, [T("a"), T("b")], shape, None, _elementwise_flops(),
@@ -489,18 +490,16 @@ def _concat(ins, a):
         raise ShapeError("concat needs at least one tensor", 0)
     r = ins[0].rank
     ax = a["axis"] = norm_axis(a["axis"], r)
-    total: Dim = 0
     for i, t in enumerate(ins):
         if t.rank != r:
             raise ShapeError(f"concat inputs must have the same rank: input 0 is {ins[0]}, input {i} is {t}", i)
         if t.dtype != ins[0].dtype:
-            raise ShapeError(f"concat inputs must have the same dtype: {ins[0]} vs {t}", i, code="E203")
+            raise ShapeError(f"concat inputs must have the same dtype: {ins[0]} vs {t}", i, code=codes.DTYPE_MISMATCH)
         for d in range(r):
             if d != ax and t.shape[d] != ins[0].shape[d]:
                 raise ShapeError(f"concat along axis {ax}: input {i} is {t} but input 0 is {ins[0]} "
                                  f"(dimension {d} differs)", i, "all dims except the concat axis must match")
-        total = total + t.shape[ax] if isinstance(total, int) and isinstance(t.shape[ax], int) else \
-            f"{total}+{t.shape[ax]}"
+    total = dim_sum(t.shape[ax] for t in ins)
     return [ins[0].with_shape((*ins[0].shape[:ax], total, *ins[0].shape[ax + 1:]))]
 
 
@@ -517,14 +516,14 @@ def _split(ins, a):
             raise ShapeError(f"cannot split symbolic dimension {d} into equal parts", "axis")
         if d % parts:
             raise ShapeError(f"dimension {ax} of {x} ({d}) does not split into {parts} equal parts", "parts",
-                             "give a list of sizes instead", code="E202")
+                             "give a list of sizes instead", code=codes.BAD_VALUE)
         sizes = [d // parts] * parts
     else:
         sizes = list(parts)
         _positive("parts", tuple(sizes))
         if isinstance(d, int) and sum(sizes) != d:
             raise ShapeError(f"split sizes {sizes} add up to {sum(sizes)}, but dimension {ax} is {d}", "parts",
-                             code="E202")
+                             code=codes.BAD_VALUE)
     a["sizes"] = tuple(sizes)
     return [x.with_shape((*x.shape[:ax], s, *x.shape[ax + 1:])) for s in sizes]
 
@@ -543,7 +542,7 @@ def _reshape(ins, a):
     x = ins[0]
     target = list(a["shape"])
     if target.count(-1) > 1:
-        raise ShapeError("reshape allows at most one -1", "shape", code="E202")
+        raise ShapeError("reshape allows at most one -1", "shape", code=codes.BAD_VALUE)
     out: list[Dim] = []
     for i, d in enumerate(target):
         if d == 0:
@@ -551,7 +550,7 @@ def _reshape(ins, a):
                 raise ShapeError(f"reshape: 0 at position {i} copies a dim the input {x} does not have", "shape")
             out.append(x.shape[i])
         elif d < -1:
-            raise ShapeError(f"reshape: invalid dim {d}", "shape", code="E202")
+            raise ShapeError(f"reshape: invalid dim {d}", "shape", code=codes.BAD_VALUE)
         else:
             out.append(d)
     in_syms = sorted(str(d) for d in x.shape if not isinstance(d, int))
@@ -565,7 +564,7 @@ def _reshape(ins, a):
                 rest.remove(s)
         if in_n % out_n:
             raise ShapeError(f"cannot reshape {x} to {target}: {in_n} elements per sample do not divide by {out_n}",
-                             "shape", code="E202")
+                             "shape", code=codes.BAD_VALUE)
         ratio = in_n // out_n
         if not rest:
             fill: Dim = ratio
@@ -576,7 +575,7 @@ def _reshape(ins, a):
         out[out.index(-1)] = fill
     elif in_n != out_n or in_syms != out_syms:
         raise ShapeError(f"cannot reshape {x} ({in_n} elements per sample) to [{', '.join(map(str, out))}]", "shape",
-                         code="E202")
+                         code=codes.BAD_VALUE)
     a["shape"] = tuple(target)
     return [x.with_shape(out)]
 
@@ -586,7 +585,7 @@ def _transpose(ins, a):
     x = ins[0]
     perm = list(a["perm"])
     if sorted(perm) != list(range(x.rank)):
-        raise ShapeError(f"perm {perm} is not a permutation of the {x.rank} dims of {x}", "perm", code="E202")
+        raise ShapeError(f"perm {perm} is not a permutation of the {x.rank} dims of {x}", "perm", code=codes.BAD_VALUE)
     a["perm"] = tuple(perm)
     return [x.with_shape(tuple(x.shape[p] for p in perm))]
 
@@ -609,12 +608,12 @@ def _pad(ins, a):
         extra = p[i] + p[x.rank + i]
         out.append(d + extra if isinstance(d, int) else (d if extra == 0 else f"{d}+{extra}"))
         if isinstance(out[-1], int) and out[-1] <= 0:
-            raise ShapeError(f"padding leaves dimension {i} empty", "pads", code="E202")
+            raise ShapeError(f"padding leaves dimension {i} empty", "pads", code=codes.BAD_VALUE)
         most = max(p[i], p[x.rank + i])
         if a["mode"] == "reflect" and most > 0 and isinstance(d, int) and \
                 d + min(p[i], 0) + min(p[x.rank + i], 0) <= most:  # ONNX and onnxruntime (found by tests/fuzz)
             raise ShapeError(f"reflect padding of {most} needs dimension {i} to have more than {most} elements, "
-                             f"it has {d}", "pads", "use mode=\"edge\" or \"constant\", or pad less", code="E202")
+                             f"it has {d}", "pads", "use mode=\"edge\" or \"constant\", or pad less", code=codes.BAD_VALUE)
     return [x.with_shape(out)]
 
 
@@ -623,7 +622,7 @@ def _pad(ins, a):
 def _embedding(ins, a):
     x = ins[0]
     if x.dtype not in INT_DTYPES:
-        raise ShapeError(f"embedding expects integer indices, got {x}", 0, code="E203")
+        raise ShapeError(f"embedding expects integer indices, got {x}", 0, code=codes.DTYPE_MISMATCH)
     _positive("num_embeddings", a["num_embeddings"])
     _positive("dim", a["dim"])
     return [TensorType("f32", (*x.shape, a["dim"]))]
@@ -644,7 +643,7 @@ def _slice(ins, a):
             raise ShapeError(f"too many indices for {x}", 0)
         d = x.shape[ax]
         if st == 0:
-            raise ShapeError("slice step cannot be zero", 0, code="E202")
+            raise ShapeError("slice step cannot be zero", 0, code=codes.BAD_VALUE)
         if not isinstance(d, int):
             if s == 0 and e >= 2 ** 62 and st == 1:
                 continue
@@ -652,7 +651,7 @@ def _slice(ins, a):
         lo, hi, step = slice(s, e if e < 2 ** 62 else None, st).indices(d)
         n = len(range(lo, hi, step))
         if n <= 0:
-            raise ShapeError(f"slice {s}:{e} of dimension {ax} (size {d}) is empty", 0, code="E202")
+            raise ShapeError(f"slice {s}:{e} of dimension {ax} (size {d}) is empty", 0, code=codes.BAD_VALUE)
         out[ax] = n
     for ax in a["squeeze"]:
         out[ax] = None  # type: ignore[call-overload]

@@ -1,6 +1,9 @@
 """Shape arithmetic shared by the op registry: broadcasting, window sizes, symbolic dims."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from . import codes
 from .ir import Dim
 
 
@@ -8,7 +11,7 @@ class ShapeError(Exception):
     """A shape or type rule was broken; `where` names the argument (index or keyword) to blame."""
 
     def __init__(self, message: str, where: str | int | None = None, help: str | None = None,
-                 code: str = "E201"):
+                 code: str = codes.SHAPE_MISMATCH):
         super().__init__(message)
         self.message = message
         self.where = where
@@ -25,6 +28,22 @@ def dim_add(a: Dim, b: int) -> Dim:
     if isinstance(a, int):
         return a + b
     return a if b == 0 else f"{sym(a)}{'+' if b > 0 else '-'}{abs(b)}"
+
+
+def dim_sum(dims: Iterable[Dim]) -> Dim:
+    """The sum of dims as a user would write it: integers added, a repeated symbol counted
+    (`N`, `N` -> `2*N`; `N`, 3 -> `N+3`; `N`, `M` -> `N+M`), never a stray `0+`."""
+    const = 0
+    terms: dict[str, int] = {}
+    for d in dims:
+        if isinstance(d, int):
+            const += d
+        else:
+            terms[d] = terms.get(d, 0) + 1
+    if not terms:
+        return const
+    text = "+".join(t if n == 1 else f"{n}*{sym(t)}" for t, n in terms.items())
+    return f"{text}+{const}" if const else text
 
 
 def dim_mul(a: Dim, b: Dim) -> Dim:

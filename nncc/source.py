@@ -14,6 +14,7 @@ from typing import Union
 
 import yaml
 
+from . import codes
 from .diagnostics import CompileError, Diagnostic, Span
 
 try:  # libyaml is much faster; fall back to the pure-Python composer
@@ -139,7 +140,7 @@ def _error(code: str, msg: str, span: Span | None, help: str | None = None) -> C
 
 def decode(path: str, data: bytes) -> str:
     if len(data) > LIMITS["max_file_bytes"]:
-        raise _error("E006", f"file is larger than the limit of {LIMITS['max_file_bytes']} bytes",
+        raise _error(codes.FILE_TOO_LARGE, f"file is larger than the limit of {LIMITS['max_file_bytes']} bytes",
                      Span(path, 1, 1, 1, 2), "raise the limit with --max-file-bytes if this model is real")
     try:
         text = data.decode("utf-8")
@@ -147,7 +148,7 @@ def decode(path: str, data: bytes) -> str:
         before = data[: e.start]
         line = before.count(b"\n") + 1
         col = len(before) - (before.rfind(b"\n") + 1) + 1
-        raise _error("E002", f"file is not valid UTF-8 (byte 0x{data[e.start]:02x})",
+        raise _error(codes.NOT_UTF8, f"file is not valid UTF-8 (byte 0x{data[e.start]:02x})",
                      Span(path, line, col, line, col + 1), "save the file as UTF-8") from None
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -168,12 +169,12 @@ def load_yaml(path: str, text: str) -> tuple[SourceFile, YNode | None]:
             span = src.span(off, off + 1)
         problem = (e.problem or e.context or "invalid YAML").strip()
         ctx = f" ({e.context})" if e.context and e.problem else ""
-        raise _error("E001", f"YAML syntax error: {problem}{ctx}", span,
+        raise _error(codes.YAML_SYNTAX, f"YAML syntax error: {problem}{ctx}", span,
                      "check indentation, and quote values that start with '[', '{', '*', '&', '!' or contain ': '") from None
     except yaml.YAMLError as e:
-        raise _error("E001", f"YAML error: {e}", Span(path, 1, 1, 1, 2)) from None
+        raise _error(codes.YAML_SYNTAX, f"YAML error: {e}", Span(path, 1, 1, 1, 2)) from None
     except RecursionError:
-        raise _error("E005", "YAML nesting is too deep", Span(path, 1, 1, 1, 2)) from None
+        raise _error(codes.TOO_LARGE, "YAML nesting is too deep", Span(path, 1, 1, 1, 2)) from None
     if root is None:
         return src, None
     conv = _Converter(src)
@@ -201,7 +202,7 @@ def _prescan(src: SourceFile, text: str) -> None:
             ev = loader.get_event()
             if isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 if len(sizes) > limit:
-                    raise _error("E005", f"YAML nesting deeper than {limit} levels", where(ev),
+                    raise _error(codes.TOO_LARGE, f"YAML nesting deeper than {limit} levels", where(ev),
                                  "model files nest a few levels; raise the limit with --limit max_depth=N")
                 sizes.append(1)
                 anchors.append(ev.anchor)
@@ -220,7 +221,7 @@ def _prescan(src: SourceFile, text: str) -> None:
                 sizes[-1] = min(sizes[-1] + n, max_nodes + 1)
             sizes[0] = min(sizes[0] + n, max_nodes + 1)
             if sizes[0] > max_nodes:
-                raise _error("E005", f"the document expands to more than {max_nodes} YAML nodes "
+                raise _error(codes.TOO_LARGE, f"the document expands to more than {max_nodes} YAML nodes "
                              "(an alias/anchor bomb or a file far larger than any model)", where(ev),
                              "raise the limit with --limit max_yaml_nodes=N if this model is real")
     finally:
@@ -241,16 +242,16 @@ class _Converter:
         self.count += 1
         span, s, e = self._span(node)
         if self.count > LIMITS["max_yaml_nodes"]:
-            raise _error("E005", f"the document expands to more than {LIMITS['max_yaml_nodes']} YAML nodes "
+            raise _error(codes.TOO_LARGE, f"the document expands to more than {LIMITS['max_yaml_nodes']} YAML nodes "
                          "(an alias/anchor bomb or a file far larger than any model)", span)
         if depth > LIMITS["max_depth"]:
-            raise _error("E005", f"YAML nesting deeper than {LIMITS['max_depth']} levels", span)
+            raise _error(codes.TOO_LARGE, f"YAML nesting deeper than {LIMITS['max_depth']} levels", span)
         if node.tag not in _STD_TAGS:
-            raise _error("E003", f"YAML tag `{node.tag}` is not allowed in model files", span,
+            raise _error(codes.YAML_TAG, f"YAML tag `{node.tag}` is not allowed in model files", span,
                          "remove the tag; model files hold plain maps, lists and scalars")
         if isinstance(node, yaml.ScalarNode):
             if len(node.value) > LIMITS["max_scalar_chars"]:
-                raise _error("E005", f"scalar of {len(node.value)} characters; the limit is "
+                raise _error(codes.TOO_LARGE, f"scalar of {len(node.value)} characters; the limit is "
                              f"{LIMITS['max_scalar_chars']}", span)
             # the raw text of a quoted scalar includes its quotes; keep them in the span
             return YScalar(node.value, node.tag, span, self.src, s, e, node.style)
@@ -262,11 +263,11 @@ class _Converter:
         for k, v in node.value:
             key = self.convert(k, depth + 1)
             if not isinstance(key, YScalar):
-                raise _error("E004", "mapping keys must be plain names", key.span)
+                raise _error(codes.DUPLICATE_KEY, "mapping keys must be plain names", key.span)
             if key.value in seen:
                 first = seen[key.value]
                 raise CompileError([Diagnostic(
-                    "E004", f"duplicate key `{key.value}`", key.span,
+                    codes.DUPLICATE_KEY, f"duplicate key `{key.value}`", key.span,
                     "each name may be defined once; rename one of them",
                     notes=[_note(f"`{key.value}` was first defined here", first.span)])])
             seen[key.value] = key

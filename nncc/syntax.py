@@ -7,6 +7,7 @@ from importlib import resources
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
+from . import codes
 from . import ast as A
 from .diagnostics import CompileError, Diagnostic
 from .source import YScalar
@@ -231,28 +232,28 @@ def parse(scalar: YScalar, start: str = "expr") -> A.Expr:
     text = scalar.value
     max_depth = LIMITS["max_expr_depth"]
     if _nesting_depth(text) > max_depth or text.count("|>") > 10_000:
-        raise CompileError([Diagnostic("E105", f"expression nested deeper than {max_depth} levels",
+        raise CompileError([Diagnostic(codes.EXPR_TOO_DEEP, f"expression nested deeper than {max_depth} levels",
                                        scalar.span, "split it into several named lines")])
     if not text.strip():
         what = {"expr": "an expression", "tensor_type": "a tensor type such as f32[N, 3, 32, 32]",
                 "signature": "a block signature such as basic(x, ch, stride=1)",
                 "targets": "a name"}[start]
-        raise CompileError([Diagnostic("E101", f"expected {what}, found an empty value", scalar.span)])
+        raise CompileError([Diagnostic(codes.EXPR_SYNTAX, f"expected {what}, found an empty value", scalar.span)])
     try:
         tree = _parse_tree(text, start)  # LALR: iterative, any depth
         if _tree_depth(tree, max_depth) > max_depth:  # the transformer and the evaluator recurse: check first
-            raise CompileError([Diagnostic("E105", f"expression nested deeper than {max_depth} levels",
+            raise CompileError([Diagnostic(codes.EXPR_TOO_DEEP, f"expression nested deeper than {max_depth} levels",
                                            scalar.span, "split it into several named lines")])
         return _ToAST(scalar).transform(tree)
     except UnexpectedInput as e:
         raise CompileError([_syntax_diag(scalar, e, start)]) from None
     except VisitError as e:  # pragma: no cover - transformer bug surfaced as a diagnostic
         if isinstance(e.orig_exc, RecursionError):
-            raise CompileError([Diagnostic("E105", "expression nested too deeply", scalar.span,
+            raise CompileError([Diagnostic(codes.EXPR_TOO_DEEP, "expression nested too deeply", scalar.span,
                                            "split it into several named lines")]) from None
-        raise CompileError([Diagnostic("E101", f"cannot parse expression: {e.orig_exc}", scalar.span)]) from None
+        raise CompileError([Diagnostic(codes.EXPR_SYNTAX, f"cannot parse expression: {e.orig_exc}", scalar.span)]) from None
     except RecursionError:
-        raise CompileError([Diagnostic("E105", "expression nested too deeply", scalar.span,
+        raise CompileError([Diagnostic(codes.EXPR_TOO_DEEP, "expression nested too deeply", scalar.span,
                                        "split it into several named lines")]) from None
 
 
@@ -261,29 +262,29 @@ def _syntax_diag(scalar: YScalar, e: UnexpectedInput, start: str) -> Diagnostic:
     if isinstance(e, UnexpectedCharacters):
         pos = e.pos_in_stream
         ch = text[pos] if pos < len(text) else ""
-        return Diagnostic("E101", f"unexpected character `{ch}` in expression", scalar.sub_span(pos, pos + 1),
+        return Diagnostic(codes.EXPR_SYNTAX, f"unexpected character `{ch}` in expression", scalar.sub_span(pos, pos + 1),
                           _hint(ch, start))
     if (isinstance(e, UnexpectedEOF) or getattr(getattr(e, "token", None), "type", "") == "$END") and \
             text.count("(") + text.count("[") > text.count(")") + text.count("]") and not scalar.style:
-        return Diagnostic("E101", "unexpected end of expression: a bracket is not closed",
+        return Diagnostic(codes.EXPR_SYNTAX, "unexpected end of expression: a bracket is not closed",
                           scalar.sub_span(len(text) - 1, len(text)),
                           "inside YAML [...] or {...}, a comma ends the value: quote the whole expression, "
                           "e.g. \"accuracy(logits, label)\"")
     if isinstance(e, UnexpectedEOF):
-        return Diagnostic("E101", "unexpected end of expression", scalar.sub_span(len(text) - 1, len(text)),
+        return Diagnostic(codes.EXPR_SYNTAX, "unexpected end of expression", scalar.sub_span(len(text) - 1, len(text)),
                           "an opening bracket or operator is not closed or completed")
     assert isinstance(e, UnexpectedToken)
     tok = e.token
     if tok.type == "$END":
         end = len(text.rstrip())
-        return Diagnostic("E101", "unexpected end of expression", scalar.sub_span(max(end - 1, 0), end),
+        return Diagnostic(codes.EXPR_SYNTAX, "unexpected end of expression", scalar.sub_span(max(end - 1, 0), end),
                           _expected(e.expected))
     start_pos = tok.start_pos if tok.start_pos is not None else 0
     end_pos = tok.end_pos if tok.end_pos is not None else start_pos + 1
     help_ = _expected(e.expected)
     if start == "tensor_type":
         help_ = "write a tensor type as DTYPE[dims], e.g. f32[N, 3, 224, 224]; dtypes: f16 bf16 f32 f64 i8 i32 i64 bool"
-    return Diagnostic("E101", f"unexpected `{tok}` in expression", scalar.sub_span(start_pos, end_pos), help_)
+    return Diagnostic(codes.EXPR_SYNTAX, f"unexpected `{tok}` in expression", scalar.sub_span(start_pos, end_pos), help_)
 
 
 def _expected(expected) -> str:

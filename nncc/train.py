@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import codes
 from . import ast as A
 from .diagnostics import CompileError, DiagnosticBag, Note, Span, did_you_mean
 from .elaborate import Elaborator, EvalError, _kind, _outside_int64
@@ -228,7 +229,7 @@ class TrainReader:
                 out.append(v)
             return True, out
         if isinstance(node, YMap):
-            self.bag.error("E011", f"{what} must be a value, not a mapping", node.span)
+            self.bag.error(codes.WRONG_STRUCTURE, f"{what} must be a value, not a mapping", node.span)
             return False, None
         assert isinstance(node, YScalar)
         if node.is_null:
@@ -250,10 +251,10 @@ class TrainReader:
     def _config(self, node, table: dict[str, dict[str, F]], what: str) -> Config | None:
         """`name(k=v, ...)` (or a bare `name`) checked against a schema table."""
         if isinstance(node, YMap):  # {name: sgd, lr: 0.1} form
-            self.bag.error("E011", f"write {what} as a call, e.g. {next(iter(table))}(...)", node.span)
+            self.bag.error(codes.WRONG_STRUCTURE, f"write {what} as a call, e.g. {next(iter(table))}(...)", node.span)
             return None
         if not isinstance(node, YScalar) or node.is_null:
-            self.bag.error("E011", f"{what} must be a call such as {next(iter(table))}(...)",
+            self.bag.error(codes.WRONG_STRUCTURE, f"{what} must be a call such as {next(iter(table))}(...)",
                            node.span if node is not None else None)
             return None
         e = self._expr(node)
@@ -262,12 +263,12 @@ class TrainReader:
         if isinstance(e, A.Name):
             e = A.Call(e.pos, e, [], [])
         if not isinstance(e, A.Call) or not isinstance(e.func, A.Name):
-            self.bag.error("E401", f"{what} must be a call such as {next(iter(table))}(...)", e.span)
+            self.bag.error(codes.UNKNOWN_SETTING, f"{what} must be a call such as {next(iter(table))}(...)", e.span)
             return None
         name = e.func.id
         if name not in table:
             guess = did_you_mean(name, table)
-            self.bag.error("E401", f"unknown {what} `{name}`", e.func.span,
+            self.bag.error(codes.UNKNOWN_SETTING, f"unknown {what} `{name}`", e.func.span,
                            f"did you mean `{guess}`?" if guess else f"choose one of: {', '.join(table)}")
             return None
         schema = table[name]
@@ -275,7 +276,7 @@ class TrainReader:
         given: list[str] = []
         names = list(schema)
         if len(e.args) > len(names):
-            self.bag.error("E304", f"{name}() takes at most {len(names)} positional arguments", e.args[-1].span)
+            self.bag.error(codes.ARITY, f"{name}() takes at most {len(names)} positional arguments", e.args[-1].span)
             return None
         pairs = [(names[i], a, a.span) for i, a in enumerate(e.args)]
         pairs += [(k.name, k.value, k.pos.span) for k in e.kwargs]
@@ -283,7 +284,7 @@ class TrainReader:
         for k, ex, span in pairs:
             if k not in schema:
                 guess = did_you_mean(k, names)
-                self.bag.error("E306", f"{name}() has no argument `{k}`", span,
+                self.bag.error(codes.UNKNOWN_ARGUMENT, f"{name}() has no argument `{k}`", span,
                                f"did you mean `{guess}`?" if guess else
                                f"it takes: {', '.join(names) or 'no arguments'}")
                 ok_all = False
@@ -298,21 +299,21 @@ class TrainReader:
             f = schema[k]
             ok, v, expected = check_value(f.kind, v, f.choices)
             if not ok:
-                self.bag.error("E402", f"{name}(): `{k}` must be {expected}, got {_kind(v)}", ex.span)
+                self.bag.error(codes.BAD_SETTING, f"{name}(): `{k}` must be {expected}, got {_kind(v)}", ex.span)
                 ok_all = False
                 continue
             if _outside_int64(v):  # targets store settings as int64 (or less): refuse here, not in an emitter
-                self.bag.error("E402", f"{name}(): `{k}` has an integer outside the 64-bit range", ex.span)
+                self.bag.error(codes.BAD_SETTING, f"{name}(): `{k}` has an integer outside the 64-bit range", ex.span)
                 ok_all = False
             elif f.kind in ("float", "int") and v < 0:
-                self.bag.error("E402", f"{name}(): `{k}` must not be negative, got {v}", ex.span)
+                self.bag.error(codes.BAD_SETTING, f"{name}(): `{k}` must not be negative, got {v}", ex.span)
                 ok_all = False
             args[k] = v
             given.append(k)
         for k, f in schema.items():
             if k not in args:
                 if f.default is R:
-                    self.bag.error("E403", f"{name}() needs `{k}`", e.span,
+                    self.bag.error(codes.MISSING_SETTING, f"{name}() needs `{k}`", e.span,
                                    f"write {name}({', '.join(f'{n}=…' for n, g in schema.items() if g.default is R)})")
                     ok_all = False
                 else:
@@ -326,7 +327,7 @@ class TrainReader:
         for k, v in node.items:
             if k.value not in schema:
                 guess = did_you_mean(k.value, schema)
-                self.bag.error("E015", f"unknown key `{k.value}` in {what}", k.span,
+                self.bag.error(codes.UNKNOWN_KEY, f"unknown key `{k.value}` in {what}", k.span,
                                f"did you mean `{guess}`?" if guess else f"keys: {', '.join(schema)}")
                 continue
             f = schema[k.value]
@@ -336,7 +337,7 @@ class TrainReader:
                 val = v.value  # paths, names and choices are plain YAML strings, not expressions
                 if f.kind == "choice" and val not in f.choices:
                     guess = did_you_mean(val, f.choices)
-                    self.bag.error("E402", f"{what}.{k.value} must be one of {', '.join(f.choices)}, got `{val}`",
+                    self.bag.error(codes.BAD_SETTING, f"{what}.{k.value} must be one of {', '.join(f.choices)}, got `{val}`",
                                    v.span, f"did you mean `{guess}`?" if guess else None)
                     continue
                 out[k.value] = val
@@ -353,19 +354,19 @@ class TrainReader:
                 continue
             good, val, expected = check_value(f.kind, val, f.choices)
             if not good:
-                self.bag.error("E402", f"{what}.{k.value} must be {expected}, got {_kind(val)}", v.span)
+                self.bag.error(codes.BAD_SETTING, f"{what}.{k.value} must be {expected}, got {_kind(val)}", v.span)
                 continue
             if _outside_int64(val):
-                self.bag.error("E402", f"{what}.{k.value} has an integer outside the 64-bit range", v.span)
+                self.bag.error(codes.BAD_SETTING, f"{what}.{k.value} has an integer outside the 64-bit range", v.span)
                 continue
             if f.kind == "int" and val <= 0 and k.value not in ("seed", "random_skip"):
-                self.bag.error("E402", f"{what}.{k.value} must be positive, got {val}", v.span)
+                self.bag.error(codes.BAD_SETTING, f"{what}.{k.value} must be positive, got {val}", v.span)
                 continue
             out[k.value] = val
             spans[k.value] = v.span
         for k, f in schema.items():
             if f.default is R and k not in seen_keys and f.kind != "special":
-                self.bag.error("E403", f"{what} needs `{k}`", node.span)
+                self.bag.error(codes.MISSING_SETTING, f"{what} needs `{k}`", node.span)
         return out, spans
 
     # -------------------------------------------------------------- sections
@@ -381,17 +382,17 @@ class TrainReader:
         c.epochs = vals.get("epochs")
         c.steps = vals.get("steps")
         if c.epochs is not None and c.steps is not None:
-            self.bag.error("E402", "give `epochs` or `steps`, not both", spans.get("steps"))
+            self.bag.error(codes.BAD_SETTING, "give `epochs` or `steps`, not both", spans.get("steps"))
         if "loss" in vals:
             self._loss(vals["loss"])
         elif vals.get("algorithm") != "cd":  # contrastive divergence (energy models) has no loss
-            self.bag.error("E403", "train needs a `loss`", node.span, "e.g. `loss: cross_entropy(logits, label)`")
+            self.bag.error(codes.MISSING_SETTING, "train needs a `loss`", node.span, "e.g. `loss: cross_entropy(logits, label)`")
         if "metrics" in vals:
             self._metrics(vals["metrics"])
         if "optimizer" in vals:
             c.optimizer = self._config(vals["optimizer"], OPTIMIZERS, "optimizer")
         else:
-            self.bag.error("E403", "train needs an `optimizer`", node.span, "e.g. `optimizer: sgd(lr=0.1)`")
+            self.bag.error(codes.MISSING_SETTING, "train needs an `optimizer`", node.span, "e.g. `optimizer: sgd(lr=0.1)`")
         if "schedule" in vals:
             self._schedule(vals["schedule"])
         if "checkpoint" in vals:
@@ -417,7 +418,7 @@ class TrainReader:
             if isinstance(d, YMap):
                 c.distributed, _ = self._fields(d, DISTRIBUTED_FIELDS, "distributed")
             else:
-                self.bag.error("E011", "`distributed` must be a mapping such as {nodes: 2, procs_per_node: 4}",
+                self.bag.error(codes.WRONG_STRUCTURE, "`distributed` must be a mapping such as {nodes: 2, procs_per_node: 4}",
                                d.span)
         return c
 
@@ -433,7 +434,7 @@ class TrainReader:
         if self._split_calls(items):
             return
         if not items:
-            self.bag.error("E405", "the schedule list is empty", node.span,
+            self.bag.error(codes.BAD_SCHEDULE_LIST, "the schedule list is empty", node.span,
                            "write one schedule, or a warm-up and the schedule after it: [warmup(steps=…), cosine()]")
             return
         cfgs = [self._config(it, SCHEDULES, "schedule") for it in items]
@@ -444,20 +445,20 @@ class TrainReader:
             return
         ok = all(cfg is not None for cfg in cfgs)
         if len(items) > 2:
-            self.bag.error("E405", f"a schedule list has two entries, a warm-up and the schedule after it; "
+            self.bag.error(codes.BAD_SCHEDULE_LIST, f"a schedule list has two entries, a warm-up and the schedule after it; "
                                    f"this one has {len(items)}", items[2].span,
                            "fold the later changes into the second schedule (e.g. multi_step(milestones=[…]))")
             ok = False
         first, second = cfgs[0], cfgs[1]
         warm_at = [i for i, cfg in enumerate(cfgs) if cfg is not None and cfg.name == "warmup"]
         if first is not None and first.name != "warmup":
-            self.bag.error("E405", f"a schedule list must start with warmup(…), not `{first.name}`",
+            self.bag.error(codes.BAD_SCHEDULE_LIST, f"a schedule list must start with warmup(…), not `{first.name}`",
                            first.span or items[0].span,
                            f"put the warm-up first: [warmup(…), {first.name}(…)]" if warm_at else
                            f"write [warmup(epochs=…), {first.name}(…)], or `schedule: {first.name}(…)` alone")
             ok = False
         elif second is not None and second.name == "warmup":
-            self.bag.error("E405", "warmup is given twice in the schedule list", second.span,
+            self.bag.error(codes.BAD_SCHEDULE_LIST, "warmup is given twice in the schedule list", second.span,
                            "one warm-up, then one other schedule: [warmup(…), cosine(…)]",
                            [Note("the first warm-up is here", first.span)])
             ok = False
@@ -484,7 +485,7 @@ class TrainReader:
         if start is None:
             return False
         a, b = start.span, (end or start).span
-        self.bag.error("E011", f"YAML split `{start.value}, …` at its commas: in a flow list `[…]` a call with "
+        self.bag.error(codes.WRONG_STRUCTURE, f"YAML split `{start.value}, …` at its commas: in a flow list `[…]` a call with "
                                "several arguments must be quoted", Span(a.file, a.line, a.col, b.end_line, b.end_col),
                        'quote each call ("warmup(steps=1000, start_lr=0)") or write the list in block style, '
                        "one `- call(...)` a line")
@@ -507,19 +508,19 @@ class TrainReader:
         """A warm-up lasts `epochs=` or `steps=` (one of them, more than 0; before a schedule, less than training)."""
         ep, st = w.args.get("epochs"), w.args.get("steps")
         if ep is None and st is None:
-            self.bag.error("E403", "warmup() needs its length: `epochs` or `steps`", w.span,
+            self.bag.error(codes.MISSING_SETTING, "warmup() needs its length: `epochs` or `steps`", w.span,
                            "e.g. warmup(steps=1000) or warmup(epochs=5)")
             return False
         if ep is not None and st is not None:
-            self.bag.error("E402", "warmup(): give `epochs` or `steps`, not both", self._arg_span(node, w, "steps"))
+            self.bag.error(codes.BAD_SETTING, "warmup(): give `epochs` or `steps`, not both", self._arg_span(node, w, "steps"))
             return False
         k = "epochs" if ep is not None else "steps"
         if w.args[k] == 0:
-            self.bag.error("E402", f"warmup(): `{k}` must be at least 1", self._arg_span(node, w, k))
+            self.bag.error(codes.BAD_SETTING, f"warmup(): `{k}` must be at least 1", self._arg_span(node, w, k))
             return False
         total = self.cfg.epochs if k == "epochs" else self.cfg.steps
         if chain and total is not None and w.args[k] >= total:
-            self.bag.error("E402", f"the warm-up ({w.args[k]} {k}) is not shorter than training ({total} {k}), "
+            self.bag.error(codes.BAD_SETTING, f"the warm-up ({w.args[k]} {k}) is not shorter than training ({total} {k}), "
                                    "so the schedule after it never starts",
                            self._arg_span(node, w, k), "shorten the warm-up, or train longer")
             return False
@@ -536,7 +537,7 @@ class TrainReader:
             fix = f'write {s.name}(…, unit="{wunit}") with its positions in {wunit}s'
         elif s.name in ("cosine", "poly"):
             if a.get("epochs") is not None and a.get("steps") is not None:
-                self.bag.error("E402", f"{s.name}(): give `epochs` or `steps`, not both", self._arg_span(snode, s, "steps"))
+                self.bag.error(codes.BAD_SETTING, f"{s.name}(): give `epochs` or `steps`, not both", self._arg_span(snode, s, "steps"))
                 return False
             arg = "epochs" if a.get("epochs") is not None else "steps" if a.get("steps") is not None else None
             unit, why = (arg[:-1] if arg else None), ""
@@ -548,7 +549,7 @@ class TrainReader:
             unit, why, fix = None, "", ""
         if unit is None or unit == wunit:
             return True
-        self.bag.error("E402", f"`{s.name}` counts {unit}s{why} but the warm-up before it counts {wunit}s; "
+        self.bag.error(codes.BAD_SETTING, f"`{s.name}` counts {unit}s{why} but the warm-up before it counts {wunit}s; "
                                f"a schedule after a warm-up counts from the warm-up's end in the same unit",
                        self._arg_span(snode, s, arg) if arg else s.span, fix,
                        [Note(f"the warm-up counts {wunit}s here", self._arg_span(wnode, w, wunit + "s"))])
@@ -570,7 +571,7 @@ class TrainReader:
         finally:
             el.prefix.pop()
         if not isinstance(v, Value) or v.producer is None or v.producer.kind != kind:
-            self.bag.error("E402", f"`{node.value}` is not a {kind}", e.span,
+            self.bag.error(codes.BAD_SETTING, f"`{node.value}` is not a {kind}", e.span,
                            "losses: cross_entropy, mse, bce" if kind == "loss" else "metrics: accuracy, top_k_accuracy")
             return None
         n = v.producer
@@ -583,7 +584,7 @@ class TrainReader:
         items = node.items if isinstance(node, YSeq) else [node]
         for i, it in enumerate(items):
             if not isinstance(it, YScalar):
-                self.bag.error("E011", "a loss is an expression such as cross_entropy(logits, label)", it.span)
+                self.bag.error(codes.WRONG_STRUCTURE, "a loss is an expression such as cross_entropy(logits, label)", it.span)
                 continue
             n = self._loss_expr(it, "loss", "loss" if len(items) == 1 else f"loss{i}")
             if n is not None:
@@ -598,7 +599,7 @@ class TrainReader:
             pairs = [(None, node)]
         for name, it in pairs:
             if not isinstance(it, YScalar):
-                self.bag.error("E011", "a metric is an expression such as accuracy(logits, label)", it.span)
+                self.bag.error(codes.WRONG_STRUCTURE, "a metric is an expression such as accuracy(logits, label)", it.span)
                 continue
             if name is None:
                 e = self._expr(it)
@@ -609,16 +610,16 @@ class TrainReader:
 
     def _data(self, node) -> None:
         if not isinstance(node, YMap):
-            self.bag.error("E011", "`data` must map roles (train, validate, test) to data sources", node.span)
+            self.bag.error(codes.WRONG_STRUCTURE, "`data` must map roles (train, validate, test) to data sources", node.span)
             return
         for k, v in node.items:
             if k.value not in DATA_ROLES:
                 guess = did_you_mean(k.value, DATA_ROLES)
-                self.bag.error("E015", f"unknown data role `{k.value}`", k.span,
+                self.bag.error(codes.UNKNOWN_KEY, f"unknown data role `{k.value}`", k.span,
                                f"did you mean `{guess}`?" if guess else "roles: train, validate, test")
                 continue
             if not isinstance(v, YMap):
-                self.bag.error("E011", f"data source `{k.value}` must be a mapping {{format: ..., path: ...}}",
+                self.bag.error(codes.WRONG_STRUCTURE, f"data source `{k.value}` must be a mapping {{format: ..., path: ...}}",
                                v.span)
                 continue
             fields, spans = self._fields(v, DATA_FIELDS, f"data.{k.value}")

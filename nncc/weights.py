@@ -14,6 +14,7 @@ import zlib
 
 import numpy as np
 
+from . import codes
 from .diagnostics import CompileError, Diagnostic, did_you_mean
 from .ir import Graph, Weight
 
@@ -187,21 +188,21 @@ def materialize(g: Graph, seed: int = 0, path: str | None = None, lazy: bool = F
     for w in own:
         if w.name not in arrays:
             guess = did_you_mean(w.name, arrays)
-            diags.append(Diagnostic("E503", f"weights file has no array `{w.name}` ({w.type})", None,
+            diags.append(Diagnostic(codes.BAD_WEIGHTS, f"weights file has no array `{w.name}` ({w.type})", None,
                                     f"did you mean `{guess}`?" if guess else
                                     "names are LAYER.ROLE, as `nncc summary --weights` lists them"))
             continue
         a = arrays[w.name]
         if tuple(a.shape) != tuple(w.type.shape):
-            diags.append(Diagnostic("E503", f"array `{w.name}` has shape {list(a.shape)}, the model needs "
+            diags.append(Diagnostic(codes.BAD_WEIGHTS, f"array `{w.name}` has shape {list(a.shape)}, the model needs "
                                     f"{list(w.type.shape)}", None))
             continue
         if a.dtype.kind not in "fiub":
-            diags.append(Diagnostic("E503", f"array `{w.name}` has dtype {a.dtype}, not a number type", None))
+            diags.append(Diagnostic(codes.BAD_WEIGHTS, f"array `{w.name}` has dtype {a.dtype}, not a number type", None))
             continue
         want = "f" if w.type.dtype in ("f16", "bf16", "f32", "f64") else "b" if w.type.dtype == "bool" else "iu"
         if a.dtype.kind not in want:
-            diags.append(Diagnostic("E503", f"array `{w.name}` has dtype {a.dtype}, the model needs "
+            diags.append(Diagnostic(codes.BAD_WEIGHTS, f"array `{w.name}` has dtype {a.dtype}, the model needs "
                                     f"{w.type.dtype}", None, "save it with the weight's type, e.g. "
                                     "a.astype(numpy.float32)"))
             continue
@@ -210,7 +211,7 @@ def materialize(g: Graph, seed: int = 0, path: str | None = None, lazy: bool = F
         else:
             w.data = np.ascontiguousarray(a.astype(NP_DTYPES[w.type.dtype], copy=False))
     for extra in sorted(set(arrays) - names):
-        diags.append(Diagnostic("E503", f"weights file has an array `{extra}` that the model does not use", None,
+        diags.append(Diagnostic(codes.BAD_WEIGHTS, f"weights file has an array `{extra}` that the model does not use", None,
                                 "remove it, or check the layer names"))
     if diags:
         raise CompileError(diags)
@@ -284,7 +285,7 @@ class NpzArray:
             if a.shape != self.shape:
                 raise ValueError(f"shape {list(a.shape)} where the header said {list(self.shape)}")
         except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError) as e:
-            raise CompileError([Diagnostic("E503", f"cannot read array `{self.name}` from weights file "
+            raise CompileError([Diagnostic(codes.BAD_WEIGHTS, f"cannot read array `{self.name}` from weights file "
                                            f"`{self.npz.path}`: {e}", None)]) from None
         return np.ascontiguousarray(a.astype(self.dtype, copy=False))
 
@@ -350,7 +351,7 @@ def load_npz(path: str, lazy: bool = False) -> dict[str, np.ndarray] | dict[str,
     lazy: return NpzArrays, which read their data when it is needed."""
     from .limits import LIMITS
 
-    def bad(msg: str, code: str = "E503", help: str | None = None) -> CompileError:
+    def bad(msg: str, code: str = codes.BAD_WEIGHTS, help: str | None = None) -> CompileError:
         return CompileError([Diagnostic(code, msg, None, help or "weights are an .npz of named arrays "
                                         "(numpy.savez); pickled objects are refused")])
 
@@ -363,7 +364,7 @@ def load_npz(path: str, lazy: bool = False) -> dict[str, np.ndarray] | dict[str,
                 raise ValueError("not an .npz archive")
             members = [m for m in z.zip.namelist()]
             if len(members) > LIMITS["max_nodes"] * 4:
-                raise bad(f"weights file `{path}` has {len(members)} arrays, more than any model uses", "E005")
+                raise bad(f"weights file `{path}` has {len(members)} arrays, more than any model uses", codes.TOO_LARGE)
             total = 0
             headers: dict[str, tuple[str, tuple[int, ...], np.dtype]] = {}
             for m in members:
@@ -380,7 +381,7 @@ def load_npz(path: str, lazy: bool = False) -> dict[str, np.ndarray] | dict[str,
                 total += n
                 if total > LIMITS["max_weight_bytes"]:
                     raise bad(f"weights file `{path}` holds more than {LIMITS['max_weight_bytes']:,} bytes of "
-                              "arrays", "E005", "raise the limit with --max-weight-bytes N if this is real")
+                              "arrays", codes.TOO_LARGE, "raise the limit with --max-weight-bytes N if this is real")
                 headers[m] = (name, shape, dtype)
             if lazy:
                 npz = _OpenNpz(path)
@@ -389,7 +390,7 @@ def load_npz(path: str, lazy: bool = False) -> dict[str, np.ndarray] | dict[str,
     except CompileError:
         raise
     except FileNotFoundError:
-        raise CompileError([Diagnostic("E503", f"weights file `{path}` does not exist", None)]) from None
+        raise CompileError([Diagnostic(codes.BAD_WEIGHTS, f"weights file `{path}` does not exist", None)]) from None
     except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, SyntaxError) as e:
         raise bad(f"cannot read weights file `{path}`: {e}") from None
 

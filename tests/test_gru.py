@@ -177,17 +177,17 @@ def test_singa_gru_bias_warns_about_recurrent_bias(tmp_path):
     assert all(f"_{g}_b\"" in conf for g in "zrc") and "_rb" not in conf
 
 
-@pytest.mark.parametrize("graph,extra,fmt,fragment", [
-    ("o: gru(e, 6) |> flatten |> linear(20)", "", "text", "return_sequences=false"),
-    ("o: gru(e, 6, return_sequences=false) |> linear(20)", "algorithm: bp", "text", "bptt"),
-    ("o: gru(e, 6, return_sequences=false) |> linear(20)", "", "record", "format: text"),
+@pytest.mark.parametrize("graph,extra,fmt,code,fragment", [
+    ("o: gru(e, 6) |> flatten |> linear(20)", "", "text", "E501", "return_sequences=false"),  # the op's form
+    ("o: gru(e, 6, return_sequences=false) |> linear(20)", "algorithm: bp", "text", "E510", "bptt"),  # settings
+    ("o: gru(e, 6, return_sequences=false) |> linear(20)", "", "record", "E510", "format: text"),
 ])
-def test_singa_gru_errors(graph, extra, fmt, fragment, tmp_path):
+def test_singa_gru_errors(graph, extra, fmt, code, fragment, tmp_path):
     path = write_model(tmp_path, _singa_model(graph, extra, fmt))
     with pytest.raises(CompileError) as e:
         compile_model(path, "singa")
     msgs = " | ".join(f"{d.code} {d.message} {d.help or ''}" for d in e.value.diagnostics)
-    assert "E510" in msgs and fragment in msgs, msgs
+    assert f"{code} " in msgs and fragment in msgs, msgs
 
 
 def test_gru_unsupported_on_smaug_e501():

@@ -292,7 +292,7 @@ def test_unsupported_settings_are_diagnostics_with_lines(opt, more, line, word):
 def test_unsupported_layer_settings():
     text = MLP.format(opt="sgd(lr=0.1)", more="  steps: 10").replace("pad=1", "pad=1, dilation=2")
     errs = errors(text)
-    assert any(d.code == "E510" and "dilation" in d.message and d.span.line == 8 for d in errs)
+    assert any(d.code == "E501" and "dilation" in d.message and d.span.line == 8 for d in errs)
     text = MLP.format(opt="sgd(lr=0.1)", more="  steps: 10").replace("format: record", "format: mnist")
     assert any(d.code == "E510" and d.span.line == 19 for d in errors(text))
 

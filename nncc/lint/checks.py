@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import codes
 from .. import ast as A
 from ..diagnostics import CompileError, Diagnostic, Span
 from ..source import YMap, YScalar
-from .rules import rule
 
 _SNAKE = re.compile(r"^_*[a-z][a-z0-9_]*$")
 _DTYPE_BYTES = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i8": 1, "i32": 4, "i64": 8, "bool": 1}
@@ -36,7 +36,7 @@ class Finding:
 
 
 def warn(code: str, message: str, span: Span | None, help: str | None = None, fix: Fix | None = None) -> Finding:
-    return Finding(Diagnostic(code, message, span, help, rule(code).severity), fix)
+    return Finding(Diagnostic(code, message, span, help), fix)
 
 
 @dataclass
@@ -153,7 +153,7 @@ def unused_layers(ctx: Context) -> Iterator[Finding]:
         if not live or any(n in used for n in names):
             continue
         p = line.targets.name_pos[0]
-        yield warn("W101", f"{what} `{', '.join(names)}` is never used", p.span,
+        yield warn(codes.UNUSED_LAYER, f"{what} `{', '.join(names)}` is never used", p.span,
                    "use it, list it in `outputs`, or delete the line")
 
 
@@ -165,7 +165,7 @@ def unused_params(ctx: Context) -> Iterator[Finding]:
     for key, _ in m.params:
         if key.value in used or key.value.startswith("_"):
             continue
-        yield warn("W102", f"param `{key.value}` is never used", key.span,
+        yield warn(codes.UNUSED_PARAM, f"param `{key.value}` is never used", key.span,
                    "delete it, or use it in an expression", _remove_entry_fix(ctx.text, node, key))
 
 
@@ -191,7 +191,7 @@ def unused_inputs(ctx: Context) -> Iterator[Finding]:
     used = _used(ctx)
     for key, _ in ctx.fe.model.inputs:
         if key.value not in used and not key.value.startswith("_"):
-            yield warn("W103", f"input `{key.value}` is never used", key.span,
+            yield warn(codes.UNUSED_INPUT, f"input `{key.value}` is never used", key.span,
                        "no layer, loss or metric reads it: delete it, or use it")
 
 
@@ -201,7 +201,7 @@ def unused_blocks(ctx: Context) -> Iterator[Finding]:
     for name, blk in ctx.fe.model.blocks.items():
         if name not in used and not name.startswith("_"):
             p = blk.sig.span
-            yield warn("W104", f"block `{name}` is never called", p, "delete it, or call it from `graph`")
+            yield warn(codes.UNUSED_BLOCK, f"block `{name}` is never called", p, "delete it, or call it from `graph`")
 
 
 # ---------------------------------------------------------------- W105 shadowing
@@ -244,7 +244,7 @@ def shadowed_names(ctx: Context) -> Iterator[Finding]:
     for name, span, in_block in defs:
         what = hides(name, in_block)
         if what:
-            yield warn("W105", f"`{name}` hides {what} `{name}`", span,
+            yield warn(codes.SHADOWED_NAME, f"`{name}` hides {what} `{name}`", span,
                        f"rename it; while it is in scope, `{name}` means this value, not {what}")
 
 
@@ -258,7 +258,7 @@ def missing_version(ctx: Context) -> Iterator[Finding]:
     first = m.root.items[0][0]
     a = ctx.text.rfind("\n", 0, first.start) + 1
     fix = Fix("add `nncc: 1`", [(a, a, "nncc: 1\n")]) if not ctx.text[a:first.start].strip() else None
-    yield warn("W106", "the file does not say which language version it is written in", first.span,
+    yield warn(codes.MISSING_VERSION, "the file does not say which language version it is written in", first.span,
                "add `nncc: 1` as the first line, so a later nncc reads it the same way", fix)
 
 
@@ -289,7 +289,7 @@ def target_support(ctx: Context) -> Iterator[Finding]:
                 if "unknown target" not in d.message:
                     yield Finding(d)
         if t.needs_train and fe.train is None:
-            yield warn("W107", f"target `{t.name}` trains the model, but the file has no `train` section",
+            yield warn(codes.TARGET_UNSUPPORTED, f"target `{t.name}` trains the model, but the file has no `train` section",
                        key.span, "add train: {loss: ..., optimizer: ..., batch_size: ...}, "
                        f"or remove `{t.name}` from `targets`")
         if not t.ops:
@@ -301,8 +301,8 @@ def target_support(ctx: Context) -> Iterator[Finding]:
             if (n.op, n.span) in seen:
                 continue
             seen.add((n.op, n.span))
-            yield warn("W107", f"target `{t.name}` (named in `targets:`) has no equivalent of `{n.op}`", n.span,
-                       f"`nncc compile -t {t.name}` will fail here (E501); see `nncc targets`")
+            yield warn(codes.TARGET_UNSUPPORTED, f"target `{t.name}` (named in `targets:`) has no equivalent of `{n.op}`", n.span,
+                       f"`nncc compile -t {t.name}` will fail here ({codes.UNSUPPORTED_OP}); see `nncc targets`")
 
 
 # ---------------------------------------------------------------- W108-W110 hyper-parameters
@@ -327,14 +327,14 @@ def high_learning_rate(ctx: Context) -> Iterator[Finding]:
     lr = cfg.optimizer.args.get("lr")
     if "lr" in cfg.optimizer.given and isinstance(lr, (int, float)) and lr > 1:
         node = ctx.fe.model.train.get("optimizer") if ctx.fe.model.train is not None else None
-        yield warn("W108", f"learning rate {lr:g} is above 1", _kwarg_span(node, "lr") or cfg.optimizer.span,
+        yield warn(codes.HIGH_LEARNING_RATE, f"learning rate {lr:g} is above 1", _kwarg_span(node, "lr") or cfg.optimizer.span,
                    "learning rates are usually between 1e-5 and 1; training will likely diverge")
     sch = cfg.schedule
     if sch is not None and sch.name == "fixed_step":
         vals = sch.args.get("values") or []
         if any(v > 1 for v in vals):
             node = ctx.fe.model.train.get("schedule")
-            yield warn("W108", f"a learning rate in the schedule is above 1 ({max(vals):g})",
+            yield warn(codes.HIGH_LEARNING_RATE, f"a learning rate in the schedule is above 1 ({max(vals):g})",
                        _kwarg_span(node, "values") or sch.span,
                        "learning rates are usually between 1e-5 and 1; training will likely diverge")
 
@@ -351,12 +351,12 @@ def suspicious_dropout(ctx: Context) -> Iterator[Finding]:
             continue
         if p >= 0.9:
             seen.add(span)
-            yield warn("W109", f"dropout drops {p:g} of its input", span,
+            yield warn(codes.SUSPICIOUS_DROPOUT, f"dropout drops {p:g} of its input", span,
                        "`p` is the probability of dropping a value, not of keeping it: did you mean "
                        f"p={1 - p:.2g}?")
         elif p == 0:
             seen.add(span)
-            yield warn("W109", "dropout with p=0 does nothing", span, "delete the layer, or give p > 0")
+            yield warn(codes.SUSPICIOUS_DROPOUT, "dropout with p=0 does nothing", span, "delete the layer, or give p > 0")
 
 
 @check
@@ -380,7 +380,7 @@ def batch_divisible(ctx: Context) -> Iterator[Finding]:
             batches.append((f"data.{role}.batch_size", ds.fields["batch_size"], ds.field_spans.get("batch_size")))
     for what, b, span in batches:
         if isinstance(b, int) and b % procs:
-            yield warn("W110", f"{what} {b} is not divisible by the {procs} processes that share it ({how})", span,
+            yield warn(codes.BATCH_NOT_DIVISIBLE, f"{what} {b} is not divisible by the {procs} processes that share it ({how})", span,
                        f"use a multiple of {procs}, e.g. {max(procs, b // procs * procs)}")
 
 
@@ -407,7 +407,7 @@ def snake_case(ctx: Context) -> Iterator[Finding]:
             good = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower().replace("-", "_")
             if what == "block":
                 span = Span(span.file, span.line, span.col, span.line, span.col + len(name))
-            yield warn("W111", f"{what} name `{name}` is not snake_case", span, f"write `{good}`")
+            yield warn(codes.NOT_SNAKE_CASE, f"{what} name `{name}` is not snake_case", span, f"write `{good}`")
 
 
 # ---------------------------------------------------------------- W112 weights
@@ -428,7 +428,7 @@ def large_weights(ctx: Context) -> Iterator[Finding]:
             if span not in biggest or biggest[span][0] < size:
                 biggest[span] = (size, w)
     for span, (size, w) in biggest.items():
-        yield warn("W112", f"weight `{w.name}` {w.type} takes {_human(size)}, above the limit of "
+        yield warn(codes.LARGE_WEIGHT, f"weight `{w.name}` {w.type} takes {_human(size)}, above the limit of "
                    f"{_human(ctx.max_weight_bytes)}", span,
                    "shrink the layer (e.g. pool before a linear layer), or raise `max-weight-bytes` in [tool.nncc]")
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from ..diagnostics import Diagnostic
 from ..diagnostics import render_text as render_one
-from .rules import RULES, rule
+from .rules import RULES
 from .runner import FileResult
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -83,7 +83,7 @@ def render_human(results: list[FileResult], color: bool = False) -> str:
 
 def diag_dict(d: Diagnostic, fixable: bool) -> dict[str, Any]:
     out = d.to_dict()
-    out["rule"] = rule(d.code).name
+    out["rule"] = RULES[d.code].name
     out["fixable"] = fixable
     return out
 
@@ -114,16 +114,14 @@ def render_sarif(results: list[FileResult]) -> dict[str, Any]:
     from .. import __version__
 
     codes = sorted(RULES)
-    used_codes = {d.code for d, _ in _all(results)}
-    codes += sorted(used_codes - set(codes))
     index = {c: i for i, c in enumerate(codes)}
     rules = []
     for c in codes:
-        r = rule(c)
+        r = RULES[c]
         rules.append({
             "id": c,
             "name": "".join(w.capitalize() for w in r.name.split("-")),
-            "shortDescription": {"text": r.summary or r.name},
+            "shortDescription": {"text": r.title},
             "helpUri": f"https://github.com/nncc/nncc/blob/main/docs/rules.md#{c.lower()}",
             "defaultConfiguration": {"level": "error" if r.severity == "error" else "warning"},
         })
@@ -184,7 +182,7 @@ def render_github(results: list[FileResult]) -> str:
                 props += [f"endLine={s.end_line}"]
                 if s.end_line == s.line:
                     props += [f"endColumn={s.end_col}"]
-        props.append(f"title={_esc_prop(f'nncc {d.code} ({rule(d.code).name})')}")
+        props.append(f"title={_esc_prop(f'nncc {d.code} ({RULES[d.code].name})')}")
         msg = f"{d.code} {d.message}" + (f"\nhelp: {d.help}" if d.help else "")
         lines.append(f"::{cmd} {','.join(props)}::{_esc_data(msg)}")
     return "\n".join(lines)

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .. import codes
 from ..diagnostics import CompileError, Diagnostic, Span
 from .checks import Finding, Fix, run_checks
 from .config import LintConfig
@@ -76,7 +77,7 @@ def discover(paths: Iterable[str], cfg: LintConfig) -> list[tuple[str, bool]]:
 def _internal(path: str, e: BaseException) -> Finding:
     if os.environ.get("NNCC_DEBUG"):
         raise e
-    return Finding(Diagnostic("E999", f"internal error: {type(e).__name__}: {e} (a bug in nncc; set NNCC_DEBUG=1 "
+    return Finding(Diagnostic(codes.INTERNAL_ERROR, f"internal error: {type(e).__name__}: {e} (a bug in nncc; set NNCC_DEBUG=1 "
                               "for a traceback)", Span(path, 1, 1, 1, 2)))
 
 
@@ -108,7 +109,7 @@ def _lint_text(path: str, text: str, data: bytes, cfg: LintConfig,
     except CompileError as e:
         return [Finding(d) for d in e.diagnostics], False
     except RecursionError:
-        return [Finding(Diagnostic("E005", "the model nests too deeply to compile", Span(path, 1, 1, 1, 2)))], False
+        return [Finding(Diagnostic(codes.TOO_LARGE, "the model nests too deeply to compile", Span(path, 1, 1, 1, 2)))], False
     findings = [Finding(d) for d in fe.warnings]
     findings += run_checks(fe, text, cfg.max_weight_bytes)
     return findings, True
@@ -121,7 +122,7 @@ def lint_file(path: str, cfg: LintConfig, defines: dict[str, str] | None = None,
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as e:
-        return FileResult(path, [Finding(Diagnostic("E999", f"cannot read the file: {e.strerror or e}",
+        return FileResult(path, [Finding(Diagnostic(codes.INTERNAL_ERROR, f"cannot read the file: {e.strerror or e}",
                                                     Span(path, 1, 1, 1, 2)))])
     text = data.decode("utf-8", errors="replace")
     text = text.removeprefix("\ufeff")

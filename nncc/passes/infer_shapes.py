@@ -6,6 +6,7 @@ untyped and skipped, so independent errors elsewhere are still reported.
 """
 from __future__ import annotations
 
+from .. import codes
 from ..diagnostics import Note
 from ..ir import DTYPE_BYTES, Graph, Init, TensorType, Weight
 from ..limits import LIMITS
@@ -50,12 +51,12 @@ def _sizes_ok(node, outs: list[TensorType], ctx: PassContext) -> bool:
         for d in t.shape:
             if isinstance(d, int):
                 if d > max_dim:
-                    ctx.bag.error("E005", f"{node.op}: output dimension {d:,} is above the limit of {max_dim:,}",
+                    ctx.bag.error(codes.TOO_LARGE, f"{node.op}: output dimension {d:,} is above the limit of {max_dim:,}",
                                   node.span, "raise it with --limit max_dim=N if this is intended")
                     return False
                 n *= d
         if n > max_el:
-            ctx.bag.error("E005", f"{node.op}: output {t} has {n:,} elements (per sample), above the limit of "
+            ctx.bag.error(codes.TOO_LARGE, f"{node.op}: output {t} has {n:,} elements (per sample), above the limit of "
                           f"{max_el:,}", node.span, "raise it with --limit max_tensor_elements=N if intended")
             return False
     return True
@@ -76,7 +77,7 @@ def _total_weight_bytes(g: Graph, ctx: PassContext) -> None:
             biggest = (n, w)
     if total > limit and biggest is not None:
         n, w = biggest
-        ctx.bag.error("E005", f"the model's weights take {total:,} bytes, above the limit of {limit:,} "
+        ctx.bag.error(codes.TOO_LARGE, f"the model's weights take {total:,} bytes, above the limit of {limit:,} "
                       f"(the largest, `{w.name}`, takes {n:,})", w.span,
                       "raise it with --max-weight-bytes N (e.g. 16G) if this model is real")
 
@@ -96,14 +97,14 @@ def _make_weights(node, opdef, ins: list[TensorType], ctx: PassContext) -> None:
     dtype = ins[0].dtype if ins and ins[0].dtype in ("f16", "bf16", "f32", "f64") else "f32"
     for spec in opdef.weights(ins, node.attrs):
         if any(not isinstance(d, int) for d in spec.shape):
-            ctx.bag.error("E201", f"{node.op}: weight `{spec.role}` would have a symbolic shape "
+            ctx.bag.error(codes.SHAPE_MISMATCH, f"{node.op}: weight `{spec.role}` would have a symbolic shape "
                           f"{list(spec.shape)}", node.span, "the dims that size a weight must be known numbers")
             return
         n = 1
         for d in spec.shape:
             n *= d
         if n > LIMITS["max_weight_elements"]:
-            ctx.bag.error("E005", f"{node.op}: weight `{spec.role}` has {n:,} elements, above the limit of "
+            ctx.bag.error(codes.TOO_LARGE, f"{node.op}: weight `{spec.role}` has {n:,} elements, above the limit of "
                           f"{LIMITS['max_weight_elements']:,}", node.span,
                           "raise it with --limit max_weight_elements=N if this is intended")
             return
@@ -131,7 +132,7 @@ def _resolve_share(node, spec, w: Weight, share, ctx: PassContext) -> Weight | N
     value, span = share
     other = value.producer
     if other is None or spec.role not in other.weights:
-        ctx.bag.error("E305", f"`{spec.prefix}_share`: `{value.name}` has no `{spec.role}` weight to share", span)
+        ctx.bag.error(codes.ARG_TYPE, f"`{spec.prefix}_share`: `{value.name}` has no `{spec.role}` weight to share", span)
         return None
     src = other.weights[spec.role]
     if src.type.shape != w.type.shape and tuple(reversed(src.type.shape)) == w.type.shape:
@@ -139,7 +140,7 @@ def _resolve_share(node, spec, w: Weight, share, ctx: PassContext) -> Weight | N
         w.init = src.init
         return w
     if src.type.shape != w.type.shape:
-        ctx.bag.error("E201", f"cannot share `{src.name}` {src.type} as a weight of shape {list(w.type.shape)}", span)
+        ctx.bag.error(codes.SHAPE_MISMATCH, f"cannot share `{src.name}` {src.type} as a weight of shape {list(w.type.shape)}", span)
         return None
     return src
 

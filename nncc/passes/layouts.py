@@ -44,6 +44,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import codes
 from ..ir import Graph, Node, TensorType, Value
 from . import Pass, PassContext, fired, register
 
@@ -243,7 +244,7 @@ class _Inserter:
                     target = want
                 if target is not None and target != have:
                     if RANK.get(target) != v.type.rank:
-                        self.ctx.bag.error("E504", f"{n.op} wants a {target} input, but `{v.name}` is {v.type}",
+                        self.ctx.bag.error(codes.UNREACHABLE_LAYOUT, f"{n.op} wants a {target} input, but `{v.name}` is {v.type}",
                                            n.span_of(i))
                         return
                     v = self.convert(v, target, n)

@@ -3,8 +3,8 @@
 Tensors in LBANN are per sample: a layer never sees the mini-batch dimension, so
 every axis an nncc op names is shifted by one, and an op that works across the
 mini-batch (an axis of 0, a reshape that moves N) is a diagnostic. Anything LBANN
-cannot express is reported with the span it came from (E502 for settings, E501
-for ops) and nothing is written.
+cannot express is reported with the span it came from (E501 for ops and their
+forms, E510 for settings) and nothing is written.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import Any
 
 from google.protobuf import text_format
 
+from nncc import codes
 from nncc.diagnostics import Span
 from nncc.ir import Graph, Init, Node, TensorType, Value, Weight
 from nncc.target import EmitContext
@@ -40,11 +41,12 @@ IMAGE_READERS = ("cifar10", "imagenet")  # decode to 8-bit images; spatial trans
 
 
 class Unsupported(Exception):
-    """A construct LBANN cannot express: message, span, help."""
+    """A construct LBANN cannot express: message, span, help, and its code (a setting unless said)."""
 
-    def __init__(self, msg: str, span: Span | None, help: str | None = None):
+    def __init__(self, msg: str, span: Span | None, help: str | None = None,
+                 code: str = codes.UNSUPPORTED_SETTING):
         super().__init__(msg)
-        self.msg, self.span, self.help = msg, span, help
+        self.msg, self.span, self.help, self.code = msg, span, help, code
 
 
 def sanitize(name: str) -> str:
@@ -79,8 +81,9 @@ class Emitter:
 
     # ---------------------------------------------------------------- helpers
 
-    def fail(self, msg: str, span: Span | None, help: str | None = None) -> None:
-        self.errors.append(Unsupported(msg, span, help))
+    def fail(self, msg: str, span: Span | None, help: str | None = None,
+             code: str = codes.UNSUPPORTED_SETTING) -> None:
+        self.errors.append(Unsupported(msg, span, help, code))
 
     def unique(self, base: str) -> str:
         name = sanitize(base)
@@ -172,6 +175,7 @@ class Emitter:
                     raise Unsupported(f"target `lbann` has no equivalent of `{n.op}`", n.span)
                 fn(self, n)
             except Unsupported as e:
+                e.code = codes.UNSUPPORTED_OP  # found while lowering an op: the op, or this form of it
                 self.errors.append(e)
                 for v in n.outputs:  # keep going to report more than one problem
                     self.src.setdefault(id(v), sanitize(v.name))
@@ -347,7 +351,7 @@ class Emitter:
         ep = steps / spe
         whole = max(round(ep), 1 if steps else 0)
         if abs(ep - whole) > 1e-9:
-            self.ctx.bag.warning("W502", f"{what}: step {steps} is epoch {ep:.3f}; LBANN schedules this by whole "
+            self.ctx.bag.warning(codes.APPROXIMATED_SETTING, f"{what}: step {steps} is epoch {ep:.3f}; LBANN schedules this by whole "
                                  f"epochs, so it happens at epoch {whole} ({spe:g} steps per epoch)", span,
                                  "use step counts that are whole epochs, or give the schedule in epochs")
         return whole
@@ -487,7 +491,7 @@ class Emitter:
             off = [(p, e) for p, e in zip(pos, out) if abs(p / n - e) > 1e-9]
             if off:
                 (p, e), more = off[0], f" (and {len(off) - 1} more)" if len(off) > 1 else ""
-                self.ctx.bag.warning("W502", f"{what}: step {p} is epoch {p / n:.3f}; LBANN changes the rate "
+                self.ctx.bag.warning(codes.APPROXIMATED_SETTING, f"{what}: step {p} is epoch {p / n:.3f}; LBANN changes the rate "
                                      f"only between epochs, so this happens at epoch {e}{more} ({n:g} steps per epoch)",
                                      span, "count the warm-up and the schedule in epochs")
             if len(set(out)) < len(out):
@@ -757,7 +761,8 @@ def init(out: pb.Initializer, w: Weight, em: Emitter) -> None:
     elif k in ("xavier_normal", "xavier_uniform"):
         getattr(out, f"glorot_{k.split('_')[1]}_initializer").SetInParent()
     else:
-        em.fail(f"initializer `{k}` of `{w.name}` has no LBANN equivalent (target `lbann`)", w.span)
+        em.fail(f"initializer `{k}` of `{w.name}` has no LBANN equivalent (target `lbann`)", w.span,
+                code=codes.UNSUPPORTED_OP)
 
 
 # -------------------------------------------------------------------- transforms
@@ -1305,11 +1310,11 @@ def build(g: Graph, ctx: EmitContext) -> tuple[pb.LbannPB, list[Unsupported]]:
 
 def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     if ctx.train is None or ctx.train.optimizer is None:
-        ctx.bag.error("E404", "target `lbann` trains the model and needs train.optimizer", None)
+        ctx.bag.error(codes.NEEDS_TRAIN, "target `lbann` trains the model and needs train.optimizer", None)
         return {}
     exp, errors = build(g, ctx)
     for e in errors:
-        ctx.bag.error("E510", e.msg, e.span, e.help)
+        ctx.bag.error(e.code, e.msg, e.span, e.help)
     if errors:
         return {}
     text = f"# {ctx.model.name}: written by nncc for LBANN (lbann --prototext={ctx.stem}.prototext)\n"

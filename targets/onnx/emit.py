@@ -9,7 +9,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from nncc import __version__
+from nncc import __version__, codes
 from nncc.diagnostics import Diagnostic
 from nncc.protowire import length_delimited
 from nncc.ir import Graph, Node, TensorType, Value
@@ -381,7 +381,7 @@ def _externalize(model: onnx.ModelProto, inits: list[tuple[str, Any]], data_name
 def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     opset = int(ctx.options["opset"])
     if not 17 <= opset <= 21:
-        ctx.bag.add(Diagnostic("E502", f"onnx opset {opset} is not supported; use 17 to 21", None))
+        ctx.bag.add(Diagnostic(codes.BAD_TARGET_OPTION, f"onnx opset {opset} is not supported; use 17 to 21", None))
         return {}
     model, inits = build_skeleton(g, opset, ctx.model.doc)
     name = f"{ctx.stem}.onnx"

@@ -4,8 +4,9 @@ Layers come from graph nodes (one table entry per op); graph inputs become the
 `data` input layers, one per data split (`include: kTrain / kTest / kVal`);
 weights become `param`s with their initializers, multipliers and sharing. Job
 settings, the updater and the cluster come from the `train` section. What SINGA
-cannot express is reported with the span of the setting or expression (E510),
-what the job needs but the file does not say is E511, settings SINGA ignores W510.
+cannot express is reported with the span of the op (E501, found while lowering the
+graph) or of the setting (E510); what the job needs but the file does not say is
+E511, settings SINGA ignores W510.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any, Callable
 
 from google.protobuf import text_format
 
+from nncc import codes
 from nncc.diagnostics import Span
 from nncc.ir import Graph, Init, Node, Value, Weight
 from nncc.target import EmitContext
@@ -23,10 +25,7 @@ from nncc.train import DataSource, TrainConfig
 
 from . import job_pb2 as pb
 
-UNSUPPORTED = "E510"  # SINGA cannot express this
-MISSING = "E511"  # the job needs something the model does not say
 INT32_MAX = 2 ** 31 - 1  # SINGA's counts, sizes and frequencies are int32 fields
-IGNORED = "W510"  # SINGA has no such setting; left out of the job
 
 PHASES = {"train": pb.kTrain, "test": pb.kTest, "validate": pb.kVal}
 ALGS = {"bp": pb.kBP, "cd": pb.kCD, "bptt": pb.kBPTT}
@@ -56,15 +55,18 @@ class Emitter:
         self.steps_per_epoch: int | None = None
         self.gpu = False
         self.folded_metrics: set[int] = set()
+        self.in_graph = False  # lowering graph nodes: what SINGA lacks there is an op (E501)
         self.span_root = ctx.model.root.span if getattr(ctx.model, "root", None) is not None else None
 
     # ---------------------------------------------------------------- helpers
 
-    def err(self, msg: str, span: Span | None, help: str | None = None, code: str = UNSUPPORTED) -> None:
+    def err(self, msg: str, span: Span | None, help: str | None = None, code: str | None = None) -> None:
+        """What SINGA cannot express: an op (while lowering the graph) or a setting, unless `code` says."""
+        code = code or (codes.UNSUPPORTED_OP if self.in_graph else codes.UNSUPPORTED_SETTING)
         self.bag.error(code, msg, span or self.span_root, help)
 
     def warn(self, msg: str, span: Span | None, help: str | None = None) -> None:
-        self.bag.warning(IGNORED, msg, span or self.span_root, help)
+        self.bag.warning(codes.IGNORED_SETTING, msg, span or self.span_root, help)
 
     def tspan(self, key: str) -> Span | None:
         return self.cfg.spans.get(key) if self.cfg is not None else None
@@ -111,7 +113,7 @@ class Emitter:
             return self.i32(value, span, what)
         if self.steps_per_epoch is None:
             self.err(f"{what} counts epochs, but SINGA counts steps and the steps per epoch are unknown", span, "give train.dataset_size (or data.train.samples), or use steps",
-                     code=MISSING)
+                     code=codes.MISSING_TARGET_SETTING)
             return 0  # not written: the job has an error
         return self.i32(value * self.steps_per_epoch, span, f"{what} in steps")
 
@@ -131,20 +133,20 @@ class Emitter:
             job.train_steps = self.to_steps(c.epochs, "epoch", self.tspan("epochs"), "train.epochs")
         else:
             self.err("SINGA needs the length of training (train_steps)", self.tspan("batch_size"),
-                     "give train.steps, or train.epochs with train.dataset_size", code=MISSING)
+                     "give train.steps, or train.epochs with train.dataset_size", code=codes.MISSING_TARGET_SETTING)
         run_unit = "epoch" if c.epochs is not None else "step"
         if c.get("test_steps") is not None:
             job.test_steps = self.i32(c.get("test_steps"), self.tspan("test_steps"), "test_steps")
             if "test" not in c.data:
                 self.err("test_steps is given but there is no test data (train.data.test)", self.tspan("test_steps"),
-                         code=MISSING)
+                         code=codes.MISSING_TARGET_SETTING)
         if c.get("test_every") is not None:
             job.test_freq = self.i32(c.get("test_every"), self.tspan("test_every"), "test_every")
         if c.get("validate_steps") is not None:
             job.validate_steps = self.i32(c.get("validate_steps"), self.tspan("validate_steps"), "validate_steps")
             if "validate" not in c.data:
                 self.err("validate_steps is given but there is no validation data (train.data.validate)",
-                         self.tspan("validate_steps"), code=MISSING)
+                         self.tspan("validate_steps"), code=codes.MISSING_TARGET_SETTING)
         if c.get("validate_every") is not None:
             job.validate_freq = self.to_steps(c.get("validate_every"), run_unit, self.tspan("validate_every"),
                                               "validate_every")
@@ -346,7 +348,7 @@ class Emitter:
             self.src[id(v)] = "data"
         if not self.cfg.data:
             self.err("SINGA reads its data itself: give train.data (train, and test or validate when used)",
-                     self.tspan("batch_size"), code=MISSING)
+                     self.tspan("batch_size"), code=codes.MISSING_TARGET_SETTING)
             return
         sample = samples[0] if samples else None
         for role in ("train", "validate", "test"):
@@ -387,7 +389,7 @@ class Emitter:
                 shape = list(dims)
             else:
                 self.err(f"the sample shape {sample.type} is not fixed; SINGA needs store_conf.shape",
-                         ds.span, "give data.<role>.shape", code=MISSING)
+                         ds.span, "give data.<role>.shape", code=codes.MISSING_TARGET_SETTING)
         st.shape.extend(self.i32(d, sp.get("shape") or sample and sample.span, "a sample dim") for d in shape or [])
         if f.get("has_label") is False:
             st.has_label = False
@@ -533,12 +535,14 @@ class Emitter:
     # ---------------------------------------------------------------- layers
 
     def layers(self) -> None:
+        self.in_graph = True
         for n in self.g.nodes:
             fn = LAYERS.get(n.op)
             if fn is None:
                 self.err(f"SINGA has no layer for `{n.op}`", n.span)
                 continue
             fn(self, n)
+        self.in_graph = False
 
     def simple(self, n: Node, type_: int) -> Any:
         name = self.layer_name(n.name)
@@ -800,7 +804,7 @@ def _char_rnn_data(E: Emitter, ds: DataSource, sample: Value | None) -> None:
     c.path = f["path"]
     if not f.get("labels"):
         E.err("SINGA's kCharRNN needs the vocabulary file: give data.<role>.labels (the characters, in index "
-              "order)", ds.span, code=MISSING)
+              "order)", ds.span, code=codes.MISSING_TARGET_SETTING)
     else:
         c.vocab_path = f["labels"]
     c.batchsize = E.i32(f.get("batch_size") or E.cfg.batch_size,
@@ -822,7 +826,7 @@ def _unroll(E: Emitter) -> None:
     T = next(iter(steps))
     if len(steps) != 1 or not isinstance(T, int):
         E.err(f"SINGA unrolls the whole net over one fixed number of steps; the grus read {sorted(map(str, steps))}",
-              grus[0].span)
+              grus[0].span, code=codes.UNSUPPORTED_OP)
         return
     E.net.unroll_len = T
     region: set[str] = set()
@@ -870,7 +874,8 @@ def _unroll(E: Emitter) -> None:
                     conn[i] = pb.kUnrollFirstToLast
                 else:
                     E.err(f"layer `{ly.name}` reads every step of `{s}`; SINGA's unrolled net has no layer that "
-                          "gathers the steps", grus[0].span, "give the last gru return_sequences=false")
+                          "gathers the steps", grus[0].span, "give the last gru return_sequences=false",
+                          code=codes.UNSUPPORTED_OP)
         if any(c != pb.kUnrollOneToOne for c in conn):
             del ly.unroll_conn_type[:]
             ly.unroll_conn_type.extend(conn)
@@ -926,7 +931,7 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     d = ctx.train.distributed if ctx.train is not None else {}
     nodes = int(d.get("nodes") or 1)
     if len(hosts) < nodes:
-        ctx.bag.warning(IGNORED, f"train.distributed.nodes is {nodes} but targets.singa.hosts names "
+        ctx.bag.warning(codes.IGNORED_SETTING, f"train.distributed.nodes is {nodes} but targets.singa.hosts names "
                         f"{len(hosts)} host(s); the hostfile lists those", None)
     run = _render("run.sh.j2", job_name=job.name, conf_name="job.conf", hostfile="hostfile",
                   workspace=_sh_quote(job.cluster.workspace), q=_sh_quote, gpus=list(job.gpu),

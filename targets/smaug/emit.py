@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from google.protobuf import text_format
 
+from nncc import codes
 from nncc.ir import Graph, Node, Value
 from nncc.passes.layouts import PERMS, RANK, canonical, physical, physical_axis, stored_array, to_layout
 from nncc.protowire import length_delimited, varint
@@ -285,7 +286,7 @@ class Emitter:
                     raise Unsupported(f"target `smaug` has no equivalent of `{n.op}`")
                 fn(self, n)
             except Unsupported as e:
-                self.ctx.bag.error("E501", f"{n.op}: {e}", n.span, e.help)
+                self.ctx.bag.error(codes.UNSUPPORTED_OP, f"{n.op}: {e}", n.span, e.help)
                 # keep going so that independent problems are reported too
                 for v in n.outputs:
                     if v.type is not None and id(v) not in self.refs:

@@ -76,7 +76,7 @@ TARGET_CASES = [
     ("smaug-dim-beyond-int32", "smaug", target_model("  logits: x |> relu\n", "f32[N, 3000000000]"), "E501"),
     ("smaug-stride-beyond-int32", "smaug",
      target_model("  logits: max_pool2d(x, 1, stride=3000000000) |> flatten |> linear(2)\n", "f32[N, 4, 8, 8]"), "E501"),
-    # SINGA's job counts in int32 fields: each number beyond them is E510 at its line
+    # SINGA's job counts in int32 fields: each number beyond them is E510 at its line (E501 in an op)
     ("singa-steps-beyond-int32", "singa", target_model("  logits: linear(x, 2)\n", fmt="record").replace(
         "epochs: 1", "steps: 3000000000"), "E510"),
     ("singa-epochs-in-steps-beyond-int32", "singa", target_model("  logits: linear(x, 2)\n", fmt="record").replace(
@@ -88,14 +88,14 @@ TARGET_CASES = [
     ("singa-linear-every-beyond-int32", "singa", target_model("  logits: linear(x, 2)\n", fmt="record").replace(
         "epochs: 1", "steps: 1\n  schedule: linear(final_lr=0.1, every=2147483648)"), "E510"),
     ("singa-stride-beyond-int32", "singa", target_model("  logits: conv2d(x, 2, 1, stride=3000000000) |> flatten |> "
-                                                        "linear(2)\n", "f32[N, 4, 8, 8]", fmt="record"), "E510"),
+                                                        "linear(2)\n", "f32[N, 4, 8, 8]", fmt="record"), "E501"),
     # LBANN's are int64: a train setting beyond that is E402 in the front end, for every target
     ("lbann-epochs-beyond-int64", "lbann", target_model("  logits: linear(x, 2)\n").replace("epochs: 1", "epochs: 10**19"),
      "E402"),
     ("lbann-print-every-beyond-int64", "lbann", target_model("  logits: linear(x, 2)\n", more="  callbacks: "
                                                              "[print(every=2**64)]\n"), "E402"),
     ("singa-lrn-size-beyond-int32", "singa", target_model("  logits: lrn(x, size=3000000001) |> flatten |> linear(2)\n",
-                                                          "f32[N, 4, 8, 8]", fmt="record"), "E510"),
+                                                          "f32[N, 4, 8, 8]", fmt="record"), "E501"),
 ]
 
 
