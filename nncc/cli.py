@@ -122,7 +122,8 @@ def main() -> None:
 @click.option("-o", "--output", metavar="PATH", help="output file, or a directory ending in /")
 @click.option("-D", "defines", multiple=True, metavar="NAME=VALUE", help="override a param")
 @click.option("-O", "topts", multiple=True, metavar="KEY=VALUE", help="set a target option")
-@click.option("--seed", default=0, show_default=True, help="seed for drawing weights from their initializers")
+@click.option("--seed", type=click.IntRange(0, 2 ** 32 - 1), default=0, show_default=True,
+              help="seed for drawing weights from their initializers (0 to 2^32-1)")
 @click.option("--weights", type=click.Path(dir_okay=False), help="load weights from an .npz instead")
 @click.option("--opt-level", type=click.IntRange(0, 2), default=None, help="0 none, 1 structural, 2 numeric")
 @click.option("--pass-stats", is_flag=True, help="show how often each pass fired and its time")
@@ -335,7 +336,8 @@ def targets() -> None:
         assert t is not None
         click.echo(f"{t.name:<8} {t.description}")
         for o in t.options:
-            choices = f" [{'|'.join(map(str, o.choices))}]" if o.choices else ""
+            choices = f" [{'|'.join(map(str, o.choices))}]" if o.choices else \
+                f" [{o.lo}..{o.hi}]" if o.kind == "int" else ""
             click.echo(f"    {o.name:<20} default {o.default!r:<14} {o.help}{choices}")
         click.echo()
 

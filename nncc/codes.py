@@ -98,7 +98,9 @@ BAD_VERSION = define("E013", "bad-version", "the language version (`nncc:`) is n
     The file asks for a language version this nncc does not read.""",
     "`nncc: 2`", "`nncc: 1`")
 BAD_MODEL_NAME = define("E014", "bad-model-name", "the model name is not a valid name", """
-    `model:` names the model in every target's output, so it must be an identifier.""",
+    `model:` names the model in every target's output and its files: it fully matches
+    `[A-Za-z_][A-Za-z0-9_.-]*` and has at most 128 characters, so the longest output file
+    name and its temporary fit in 255 bytes on any host.""",
     "`model: my model`", "`model: my_model`")
 UNKNOWN_KEY = define("E015", "unknown-key", "an unknown key inside train or data", """
     A key inside `train`, `data` or `distributed` that nncc does not know; a close match is

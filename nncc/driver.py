@@ -92,6 +92,7 @@ def frontend(path: str, defines: dict[str, str] | None = None, data: bytes | Non
 def resolve_options(t: targets_mod.Target, fe: Frontend, cli: dict[str, str]) -> dict[str, Any]:
     """Defaults ← the model's `targets.<name>` ← `-O key=value` on the command line."""
     from .diagnostics import did_you_mean
+    from .quoting import printable
     from .source import YMap
     from .train import TrainReader, check_value
 
@@ -124,8 +125,10 @@ def resolve_options(t: targets_mod.Target, fe: Frontend, cli: dict[str, str]) ->
                 if not ok:
                     continue
                 good, val, expected = check_value(o.kind, val, o.choices)
-                if not good:
-                    bag.error(codes.BAD_TARGET_OPTION, f"targets.{t.name}.{k.value} must be {expected}, got {val!r}", v.span)
+                problem = None if good else f"must be {expected}, got {printable(repr(val))}"
+                problem = problem or o.problem(val)
+                if problem:
+                    bag.error(codes.BAD_TARGET_OPTION, f"targets.{t.name}.{k.value} {problem}", v.span)
                     continue
                 opts[o.name] = val
     for k, raw in cli.items():
@@ -145,10 +148,14 @@ def resolve_options(t: targets_mod.Target, fe: Frontend, cli: dict[str, str]) ->
                     raise ValueError(raw)
                 val = raw.lower() in ("true", "1", "yes")
         except ValueError:
-            bag.error(codes.BAD_TARGET_OPTION, f"-O {k}={raw}: expected {o.kind}", None)
+            bag.error(codes.BAD_TARGET_OPTION, f"-O {k}={printable(raw)}: expected {o.kind}", None)
             continue
         if o.choices and val not in o.choices:
-            bag.error(codes.BAD_TARGET_OPTION, f"-O {k}={raw}: choose one of {', '.join(map(str, o.choices))}", None)
+            bag.error(codes.BAD_TARGET_OPTION, f"-O {k}={printable(raw)}: choose one of {', '.join(map(str, o.choices))}", None)
+            continue
+        problem = o.problem(val)
+        if problem:
+            bag.error(codes.BAD_TARGET_OPTION, f"-O {k}={printable(raw)}: {problem}", None)
             continue
         opts[k] = val
     bag.raise_if_errors()

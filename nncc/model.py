@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from . import codes
 from . import ast as A
 from .diagnostics import CompileError, DiagnosticBag, did_you_mean
+from .quoting import MAX_NAME, name_problem, printable
 from .source import SourceFile, YMap, YNode, YScalar, YSeq, decode, load_yaml
 from .syntax import parse
 
@@ -135,15 +136,16 @@ def _read_header(m: Model, bag: DiagnosticBag) -> None:
     name = m.root.get("model")
     if name is not None and _expect(name, YScalar, "`model` (the model's name)", bag):
         assert isinstance(name, YScalar)
-        if not re.match(r"^[A-Za-z_][A-Za-z0-9_.-]*$", name.value):
-            bag.error(codes.BAD_MODEL_NAME, f"model name `{name.value}` is not a valid name", name.span,
-                      "use letters, digits, `_`, `-` and `.`, starting with a letter")
+        problem = name_problem(name.value)
+        if problem:
+            bag.error(codes.BAD_MODEL_NAME, f"model name `{printable(name.value)}` is not a valid name", name.span,
+                      f"{problem} (the name becomes the output files' name)")
         m.name = name.value
         m.name_node = name
     else:
         import os
 
-        m.name = re.sub(r"[^A-Za-z0-9_]", "_", os.path.splitext(os.path.basename(m.path))[0]) or "model"
+        m.name = re.sub(r"[^A-Za-z0-9_]", "_", os.path.splitext(os.path.basename(m.path))[0])[:MAX_NAME] or "model"
     doc = m.root.get("doc")
     if doc is not None and _expect(doc, YScalar, "`doc`", bag):
         m.doc = doc.value  # type: ignore[union-attr]

@@ -142,10 +142,16 @@ def _write(f, chunks, fsync: bool) -> None:
         os.fsync(fd)
 
 
+_HOST_MAX = 40
+# what a temporary adds to NAME: "." NAME "." HOST "." PID "." 8 random characters ".tmp" (pids < 2^32)
+TEMP_OVERHEAD = 1 + 1 + _HOST_MAX + 1 + 10 + 1 + 8 + 4
+
+
 def _host() -> str:
     import socket
 
-    return "".join(c if c.isalnum() or c == "-" else "_" for c in socket.gethostname())[:40] or "host"
+    return "".join(c if c.isascii() and c.isalnum() or c == "-" else "_"
+                   for c in socket.gethostname())[:_HOST_MAX] or "host"
 
 
 def _temp_prefix(path: str, host: str, pid: int) -> str:

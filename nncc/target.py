@@ -19,13 +19,32 @@ if TYPE_CHECKING:
 BUILTIN = ("onnx", "lbann", "singa", "smaug")
 
 
+INT32_MAX = 2 ** 31 - 1
+
+
 @dataclass(frozen=True)
 class Option:
+    """A target option: `kind` int | float | bool | str | choice; an int lies in [lo, hi] (the range
+    of the field it goes to), a str is checked as `text` says (nncc/quoting.py: word | path |
+    hosts | text)."""
     name: str
-    kind: str  # int | float | bool | str | choice
+    kind: str
     default: Any
     help: str = ""
     choices: tuple = ()
+    lo: int = 0
+    hi: int = INT32_MAX
+    text: str = "text"
+
+    def problem(self, value: Any) -> str | None:
+        """Why `value` (already of the option's kind) is refused, or None."""
+        if self.kind == "int" and not self.lo <= value <= self.hi:
+            return f"must be in {self.lo}..{self.hi}, got {value}"
+        if self.kind == "str":
+            from .quoting import value_problem
+
+            return value_problem(self.text, value)
+        return None
 
 
 @dataclass

@@ -28,12 +28,13 @@ TARGET = Target(
     name="onnx",
     description="ONNX model (.onnx) for onnxruntime, TensorRT and other ONNX runtimes",
     options=[
-        Option("opset", "int", 17, "ONNX opset version (17-21)"),
+        Option("opset", "int", 17, "ONNX opset version (17-21)", lo=17, hi=21),
         Option("external_data", "choice", "auto", "store weights in a side file: auto (when over 2 GB), "
                "always, never", ("auto", "always", "never")),
-        Option("external_threshold", "int", 1024, "tensors at least this many bytes go to the side file"),
+        Option("external_threshold", "int", 1024, "tensors at least this many bytes go to the side file",
+               hi=2 ** 62),
         Option("opt_level", "int", 1, "0: no optimisation, 1: structural (exact), 2: numeric folding too "
-               "(batch norm into convolutions; docs/passes.md)", (0, 1, 2)),
+               "(batch norm into convolutions; docs/passes.md)", (0, 1, 2), hi=2),
         Option("ort_fusions", "bool", False, "use onnxruntime's com.microsoft FusedConv (convolution + residual "
                "add + activation in one node); the model then runs in onnxruntime only"),
     ],

@@ -39,14 +39,16 @@ TARGET = Target(
     name="singa",
     description="Apache SINGA v0.3 training job (job.conf) with hostfile and launch script",
     options=[
-        Option("job_name", "str", "", "JobProto name (default: the model name)"),
+        Option("job_name", "str", "", "JobProto name (default: the model name)", text="word"),
         Option("device", "choice", "auto", "cpu, gpu (cuDNN layers) or auto (gpu when train.distributed.gpus is "
                "given)", ("auto", "cpu", "gpu")),
-        Option("backend", "str", "kvfile", "store backend of record data sources that do not name one"),
+        Option("backend", "str", "kvfile", "store backend of record data sources that do not name one",
+               text="word"),
         Option("checkpoint_path", "str", "", "checkpoints to load parameters from before training "
                "(comma-separated; e.g. the RBMs below a stacked model)"),
-        Option("cd_k", "int", 1, "Gibbs sampling steps of contrastive divergence (train.algorithm: cd)"),
-        Option("hosts", "str", "localhost", "hosts for the hostfile, comma-separated"),
+        Option("cd_k", "int", 1, "Gibbs sampling steps of contrastive divergence (train.algorithm: cd)",
+               lo=1),
+        Option("hosts", "str", "localhost", "hosts for the hostfile, comma-separated", text="hosts"),
         Option("debug", "bool", False, "JobProto debug flag"),
     ],
     ops=OPS,

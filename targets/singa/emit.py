@@ -20,6 +20,7 @@ from google.protobuf import text_format
 from nncc import codes
 from nncc.diagnostics import Span
 from nncc.ir import Graph, Init, Node, Value, Weight
+from nncc.quoting import comment, script_env
 from nncc.target import EmitContext
 from nncc.train import DataSource, TrainConfig
 
@@ -908,15 +909,8 @@ def build_job(g: Graph, ctx: EmitContext) -> pb.JobProto:
 
 
 def _render(name: str, **kw: Any) -> str:
-    import jinja2
-
-    text = resources.files("nncc.templates").joinpath("singa", name).read_text(encoding="utf-8")
-    env = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False)
-    return env.from_string(text).render(**kw)
-
-
-def _sh_quote(s: str) -> str:
-    return "'" + str(s).replace("'", "'\"'\"'") + "'"
+    root = resources.files("nncc.templates").joinpath("singa")
+    return script_env(lambda n: root.joinpath(n).read_text(encoding="utf-8")).get_template(name).render(**kw)
 
 
 def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
@@ -926,7 +920,7 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     missing = job.FindInitializationErrors()
     if missing:  # pragma: no cover - every required field is set above
         raise AssertionError(f"job.conf misses required fields: {missing}")
-    conf = f"# SINGA v0.3 job for `{ctx.model.name}`, written by nncc\n" + text_format.MessageToString(job)
+    conf = f"# SINGA v0.3 job for `{comment(ctx.model.name)}`, written by nncc\n" + text_format.MessageToString(job)
     hosts = [h.strip() for h in str(ctx.options.get("hosts") or "localhost").split(",") if h.strip()]
     d = ctx.train.distributed if ctx.train is not None else {}
     nodes = int(d.get("nodes") or 1)
@@ -934,7 +928,7 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
         ctx.bag.warning(codes.IGNORED_SETTING, f"train.distributed.nodes is {nodes} but targets.singa.hosts names "
                         f"{len(hosts)} host(s); the hostfile lists those", None)
     run = _render("run.sh.j2", job_name=job.name, conf_name="job.conf", hostfile="hostfile",
-                  workspace=_sh_quote(job.cluster.workspace), q=_sh_quote, gpus=list(job.gpu),
+                  workspace=job.cluster.workspace, gpus=list(job.gpu),
                   nhosts=len(hosts))
     hostfile = _render("hostfile.j2", hosts=hosts, job_name=job.name)
     return {"job.conf": conf.encode(), "hostfile": hostfile.encode(), "run.sh": run.encode()}

@@ -81,7 +81,7 @@ TARGET = Target(
                ("Reference", "SMV")),
         Option("mem_policy", "choice", "AllDma", "host memory access policy",
                ("AllDma", "AllAcp", "AllAcpWithDmaForWeights")),
-        Option("batch", "int", 1, "the batch size N stands for (SMAUG models run one batch)"),
+        Option("batch", "int", 1, "the batch size N stands for (SMAUG models run one batch)", lo=1),
     ],
     ops=OPS,
     mode="inference",

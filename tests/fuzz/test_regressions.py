@@ -72,7 +72,7 @@ TARGET_CASES = [
      "E510"),
     ("smaug-batch-beyond-int32", "smaug",
      'nncc: 1\nmodel: r\ninputs:\n  x: f32[N, 1, 1, 1, 1]\ngraph:\n  out: add(x, x)\n  logits: out |> flatten |> linear(1)\n'
-     'outputs: [logits]\ntargets:\n  smaug: {batch: 2147483648}\n', "E501"),
+     'outputs: [logits]\ntargets:\n  smaug: {batch: 2147483648}\n', "E502"),
     ("smaug-dim-beyond-int32", "smaug", target_model("  logits: x |> relu\n", "f32[N, 3000000000]"), "E501"),
     ("smaug-stride-beyond-int32", "smaug",
      target_model("  logits: max_pool2d(x, 1, stride=3000000000) |> flatten |> linear(2)\n", "f32[N, 4, 8, 8]"), "E501"),
