@@ -608,7 +608,7 @@ def _pad(ins, a):
         extra = p[i] + p[x.rank + i]
         if not isinstance(d, int) and extra < 0:
             raise ShapeError(f"negative padding ({extra}) of symbolic dimension {i} (`{d}`) may leave it empty",
-                             "pads", "crop symbolic dimensions with slice(), or pad them by 0 or more", code="E202")
+                             "pads", "crop symbolic dimensions with slice(), or pad them by 0 or more", code=codes.BAD_VALUE)
         out.append(d + extra if isinstance(d, int) else (d if extra == 0 else f"{d}+{extra}"))
         if isinstance(out[-1], int) and out[-1] <= 0:
             raise ShapeError(f"padding leaves dimension {i} empty", "pads", code=codes.BAD_VALUE)
