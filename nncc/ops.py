@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from . import codes
 from .ir import FLOAT_DTYPES, INT_DTYPES, Dim, Init, TensorType
-from .shapes import ShapeError, broadcast, dim_sum, norm_axis, per_sample, prod, same_pads, window_out
+from .shapes import ShapeError, broadcast, dim_add, dim_mul, dim_sum, norm_axis, per_sample, prod, same_pads, window_out
 
 REQUIRED = object()
 
@@ -264,7 +264,8 @@ def _conv_transpose2d(ins, a):
         if isinstance(d, int):
             out.append((d - 1) * st[i] - pads[i] - pads[2 + i] + dl[i] * (k[i] - 1) + a["output_pad"][i] + 1)
         else:
-            out.append(f"({d}-1)*{st[i]}+{dl[i] * (k[i] - 1) + a['output_pad'][i] + 1 - pads[i] - pads[2 + i]}")
+            out.append(dim_add(dim_mul(dim_add(d, -1), st[i]),
+                               dl[i] * (k[i] - 1) + a["output_pad"][i] + 1 - pads[i] - pads[2 + i]))
     return [x.with_shape((x.shape[0], a["out_channels"], *out))]
 
 

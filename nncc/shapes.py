@@ -1,6 +1,7 @@
 """Shape arithmetic shared by the op registry: broadcasting, window sizes, symbolic dims."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from . import codes
@@ -19,15 +20,34 @@ class ShapeError(Exception):
         self.code = code
 
 
+# Symbolic dims are text a user could have written (`H-2`, `2*N`, `floor((H-1)/2)+1`):
+# they appear in messages, in `nncc summary` and as ONNX dim_params.
+
+def _outside_parens(expr: str) -> str:
+    out, depth = [], 0
+    for ch in expr:
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and ch not in "()":
+            out.append(ch)
+    return "".join(out)
+
+
 def sym(expr: str) -> str:
-    """Wrap a compound symbolic expression in parentheses once."""
-    return expr if expr.isidentifier() or expr.startswith("(") else f"({expr})"
+    """`expr` ready to be a factor: parenthesised when it is a sum, difference or quotient."""
+    return f"({expr})" if any(op in _outside_parens(expr) for op in "+-/") else expr
+
+
+_TRAILING_CONST = re.compile(r"(.*[^-+*/(])([+-]\d+)")
 
 
 def dim_add(a: Dim, b: int) -> Dim:
+    """a + b, with a constant at the end of `a` folded in (`H+2` - 3 -> `H-1`)."""
     if isinstance(a, int):
         return a + b
-    return a if b == 0 else f"{sym(a)}{'+' if b > 0 else '-'}{abs(b)}"
+    m = _TRAILING_CONST.fullmatch(a)
+    if m:
+        a, b = m.group(1), b + int(m.group(2))
+    return a if b == 0 else f"{a}{b:+d}"
 
 
 def dim_sum(dims: Iterable[Dim]) -> Dim:
@@ -60,9 +80,9 @@ def window_out(size: Dim, k: int, stride: int, pad_total: int, dilation: int = 1
     """Output length of a convolution/pooling window over `size`."""
     eff = dilation * (k - 1) + 1
     if not isinstance(size, int):
-        if k == 1 and stride == 1 and pad_total == 0:
-            return size
-        return f"floor(({size}+{pad_total}-{eff})/{stride})+1" if not ceil else f"ceil(({size}+{pad_total}-{eff})/{stride})+1"
+        if stride == 1:
+            return dim_add(size, pad_total - eff + 1)
+        return f"{'ceil' if ceil else 'floor'}({sym(str(dim_add(size, pad_total - eff)))}/{stride})+1"
     num = size + pad_total - eff
     if num < 0:
         return num // stride + 1 if num // stride + 1 <= 0 else 0

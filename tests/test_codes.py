@@ -220,3 +220,28 @@ def test_symbolic_dims_read_as_written():
 def test_smaug_names_the_dim_as_the_user_would_write_it():
     msgs = [d.message for d in _errors("smaug", axis=0) if d.span and d.span.line == 8]
     assert msgs and all("`2*N`" in m and "0+" not in m for m in msgs), msgs
+
+
+def test_window_and_product_dims_read_as_written():
+    """Convolutions, pools and flatten over symbolic H used to print `floor((H+2-3)/1)+1`, and
+    flatten's product lost its parentheses (`(4)*(…)*2+2*(…)`, which is another number)."""
+    from nncc.driver import frontend
+
+    text = """\
+nncc: 1
+model: s
+inputs:
+  x: f32[N, 3, H, W]
+graph:
+  c: conv2d(x, 4, 3, pad=1)
+  d: conv2d(c, 4, 3)
+  p: max_pool2d(d, 2)
+  q: conv_transpose2d(p, 4, 2, stride=2)
+  y: q |> flatten
+outputs: [y]
+"""
+    types = {n.name: str(n.outputs[0].type) for n in frontend("s.yaml", data=text.encode()).graph.nodes}
+    assert types["c"] == "f32[N, 4, H, W]" and types["d"] == "f32[N, 4, H-2, W-2]"
+    assert types["p"] == "f32[N, 4, floor((H-4)/2)+1, floor((W-4)/2)+1]"
+    assert types["q"] == "f32[N, 4, floor((H-4)/2)*2+2, floor((W-4)/2)*2+2]"
+    assert types["y"] == "f32[N, 4*(floor((H-4)/2)*2+2)*(floor((W-4)/2)*2+2)]"
