@@ -346,19 +346,17 @@ def targets() -> None:
 @click.argument("name", required=False)
 def ops(name: str | None) -> None:
     """List the op catalogue, or show one op's signature."""
-    from .ops import HIDDEN, REGISTRY, lookup
+    from .ops import lookup, public
 
     if name:
         o = lookup(name)
-        if o is None or name in HIDDEN:
+        if o is None or o.hidden:
             raise click.UsageError(f"unknown op {name!r}")
         click.echo(o.signature())
         click.echo(f"  {o.doc}")
         return
-    for n in sorted(REGISTRY):
-        if n in HIDDEN:
-            continue
-        click.echo(f"{REGISTRY[n].signature()}\n    {REGISTRY[n].doc}")
+    for o in public():
+        click.echo(f"{o.signature()}\n    {o.doc}")
 
 
 if __name__ == "__main__":  # pragma: no cover

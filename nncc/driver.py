@@ -164,16 +164,10 @@ def resolve_options(t: targets_mod.Target, fe: Frontend, cli: dict[str, str]) ->
 
 def check_target_ops(g: Graph, t: targets_mod.Target, bag: DiagnosticBag) -> None:
     """Legalisation check: every op must be in the target's capability table."""
-    if not t.ops:
-        return
     for n in g.nodes:
-        if n.op not in t.ops or t.ops[n.op] is None:
-            from .ops import HIDDEN, REGISTRY
-
-            supported = sorted(k for k, v in t.ops.items()
-                               if v and k not in HIDDEN and k in REGISTRY and REGISTRY[k].kind == "layer")
+        if not t.supports(n.op):
             bag.error(codes.UNSUPPORTED_OP, f"target `{t.name}` has no equivalent of `{n.op}`", n.span,
-                      f"ops `{t.name}` supports: {', '.join(supported)}")
+                      f"ops `{t.name}` supports: {', '.join(t.supported())}")
 
 
 @_resource_guard

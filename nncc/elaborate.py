@@ -19,7 +19,7 @@ from . import ast as A
 from .diagnostics import CompileError, Diagnostic, DiagnosticBag, Note, Span, did_you_mean
 from .ir import DTYPES, Graph, Init, Node, TensorType, Value
 from .model import Block, Line, Model
-from .ops import HIDDEN, REGISTRY, OpDef, lookup
+from .ops import REGISTRY, OpDef, lookup, public
 
 from .limits import LIMITS  # noqa: E402  (max_nodes, max_repeat, max_call_depth, max_list, max_int_bits)
 
@@ -50,6 +50,7 @@ class Bound:
     attrs: dict[str, Any]
     weight_opts: dict[str, Any]
     spans: dict[str, Span]
+    written: dict[str, Any]  # the attributes as the call gave them: no defaults, not normalised
 
 
 INITIALIZERS: dict[str, tuple[tuple[str, Any], ...]] = {
@@ -363,7 +364,7 @@ class Elaborator:
             return v
         if e.id in self.m.blocks:
             return Callable_("block", e.id)
-        if lookup(e.id) is not None and e.id not in HIDDEN:
+        if (o := lookup(e.id)) is not None and not o.hidden:
             return Callable_("op", e.id)
         if e.id in INITIALIZERS or e.id in INIT_ALIASES:
             return self._make_init(e.id, [], [], e)
@@ -539,7 +540,7 @@ class Elaborator:
             kwargs = {k.name: (self.eval(k.value, scope), k) for k in e.kwargs}
             return self._call_block(fname, args, kwargs, e)
         opdef = lookup(fname)
-        if opdef is not None and fname not in HIDDEN:
+        if opdef is not None and not opdef.hidden:
             args = [self.eval(a, scope) for a in e.args]
             kwargs = {k.name: (self.eval(k.value, scope), k) for k in e.kwargs}
             return self._call_op(opdef, args, kwargs, e)
@@ -557,7 +558,7 @@ class Elaborator:
                 return _check_size(_BUILTINS[fname](*args), e.span)
             except (TypeError, ValueError, OverflowError) as exc:
                 raise EvalError(codes.ARG_TYPE, f"{fname}(): {exc}", e.span) from None
-        cands = [*self.m.blocks, *(n for n in REGISTRY if n not in HIDDEN), *INITIALIZERS, *_BUILTINS, "repeat"]
+        cands = [*self.m.blocks, *(o.name for o in public()), *INITIALIZERS, *_BUILTINS, "repeat"]
         guess = did_you_mean(fname, cands)
         raise EvalError(codes.NOT_CALLABLE, f"unknown op or block `{fname}`", e.func.span,
                         f"did you mean `{guess}`?" if guess else "see `nncc ops` for the op catalogue")
@@ -607,7 +608,7 @@ class Elaborator:
             given[p.name] = v
             spans[p.name] = node.span
         wopts: dict[str, Any] = {}
-        prefixes = opdef.weight_prefixes + (("mean", "var") if opdef.name == "batch_norm" else ())
+        prefixes = opdef.prefixes
         pnames = [p.name for p in params]
         for k, (v, node) in kwargs.items():
             if k in given:
@@ -668,7 +669,8 @@ class Elaborator:
             if suffix == "share" and not isinstance(v, Value):
                 raise EvalError(codes.ARG_TYPE, f"`{k}` must name a layer whose weight to share, got {_kind(v)}", span)
             wopts[k] = (v, span)
-        return Bound(inputs, attrs, wopts, spans)
+        tensors = {p.name for p in opdef.tensor_params}
+        return Bound(inputs, attrs, wopts, spans, {k: v for k, v in given.items() if k not in tensors})
 
     def _check_attr(self, opdef: OpDef, p, v: Any, span: Span) -> Any:
         def bad(expect: str) -> EvalError:
@@ -727,7 +729,8 @@ class Elaborator:
     def _call_op(self, opdef: OpDef, args: list, kwargs: dict, e: A.Call) -> Any:
         b = self._bind(opdef, args, kwargs, e)
         outs = self._add_node(opdef.name, b.inputs, b.attrs, b.weight_opts, e.span, b.spans)
-        return outs[0] if opdef.name != "split" else tuple(outs)
+        outs[0].producer.meta["written"] = b.written  # for independent oracles (tests/torch_ref.py)
+        return outs[0] if opdef.outputs is None else tuple(outs)
 
     def _add_node(self, op: str, inputs: list[Value], attrs: dict, wopts: dict, span: Span,
                   spans: dict[str, Span], like_dtype: Value | None = None) -> list[Value]:
@@ -741,10 +744,10 @@ class Elaborator:
         node.meta = {"weight_opts": wopts}  # type: ignore[attr-defined]
         if like_dtype is not None:
             node.meta["like"] = like_dtype  # type: ignore[attr-defined]
-        n_out = len(attrs["parts"]) if op == "split" and isinstance(attrs.get("parts"), tuple) else \
-            attrs["parts"] if op == "split" else 1
+        count = REGISTRY[op].outputs  # the attribute that says how many outputs, for multi-output ops
+        n_out = 1 if count is None else len(attrs[count]) if isinstance(attrs[count], tuple) else attrs[count]
         if not isinstance(n_out, int) or n_out <= 0 or n_out > LIMITS["max_list"]:
-            raise EvalError(codes.BAD_VALUE, "split needs a positive number of parts", spans.get("parts", span))
+            raise EvalError(codes.BAD_VALUE, f"{op} needs a positive number of {count}", spans.get(count or "", span))
         if n_out == 1:
             node.outputs = [Value(name, None, node, 0, span)]
         else:

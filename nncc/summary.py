@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .driver import compile_model, frontend
 from .ir import Graph
-from .ops import REGISTRY
+from .ops import REGISTRY, has
 from .train import TrainConfig
 
 
@@ -11,7 +11,7 @@ def layer_rows(g: Graph) -> list[tuple[str, str, str, int, int]]:
     rows = []
     seen: set[int] = set()
     for n in g.nodes:
-        if n.op == "constant":
+        if has(n.op, "constant"):
             continue
         params = 0
         for w in n.weights.values():
@@ -50,7 +50,7 @@ def table(g: Graph) -> str:
     lines.append(sep)
     total = sum(r[3] for r in rows)
     trainable = sum(wt.type.numel() for wt in g.weights() if wt.trainable and wt.share is None)
-    flops = sum(r[4] for r in rows if r[1] not in ("cross_entropy", "mse", "bce", "accuracy", "top_k_accuracy"))
+    flops = sum(r[4] for r in rows if REGISTRY[r[1]].kind == "layer")  # training heads are not the forward pass
     size = sum(wt.type.numel() * 4 for wt in g.weights() if wt.share is None)
     lines.append(f"inputs: {', '.join(f'{v.name}: {v.type}' for v in g.inputs)}")
     lines.append(f"outputs: {', '.join(f'{v.name}: {v.type}' for v in g.outputs)}")

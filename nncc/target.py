@@ -1,15 +1,21 @@
-"""What a back end declares (capabilities, options, pipeline) and how targets are found.
+"""What a back end declares (lowering table, options, pipeline) and how targets are found.
 
 A target is a plug-in: an object with the attributes of `Target`, registered under
 the entry-point group `nncc.targets` (the built-in ones are in `targets/`, which
 installs as `nncc.targets`). Target modules must import quickly: heavy libraries
-(onnx, numpy-heavy code) are imported inside `emit`.
+(onnx, protobuf, numpy-heavy code) are imported inside `emit`.
+
+A target's `Lowering` table maps each op it can write to the rule that writes it,
+and is its capability table: an op missing from it is E501. Rules are named
+(functions of the target's emitter module, imported only when emitting) or given
+as callables (a plug-in adding an op: docs/adding-an-op.md).
 """
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
     from .ir import Graph
@@ -47,6 +53,56 @@ class Option:
         return None
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A lowering rule by name: `factory(*args, **kwargs)` of the emitter module, or the function itself."""
+
+    name: str
+    args: tuple = ()
+    kwargs: tuple[tuple[str, Any], ...] = ()
+
+    def resolve(self, module: Any) -> Callable:
+        fn = getattr(module, self.name)
+        return fn(*self.args, **dict(self.kwargs)) if self.args or self.kwargs else fn
+
+
+def rule(name: str, *args: Any, **kwargs: Any) -> Rule:
+    """An entry of a lowering table that calls the emitter's factory `name` with (plain-data) arguments."""
+    return Rule(name, args, tuple(kwargs.items()))
+
+
+RuleRef = Union[str, Rule, Callable]
+
+
+class Lowering(dict):
+    """op -> rule: what a target writes for each op it supports (its capability table).
+
+    A rule is the name of a function in `module` (str), a `rule(...)`, or a callable
+    taking (emitter, node). Names resolve when the emitter first asks, so building
+    the table imports nothing heavy.
+    """
+
+    def __init__(self, module: str, rules: Mapping[str, RuleRef]):
+        super().__init__(rules)
+        self.module = module
+        self._resolved: dict[str, Callable] = {}
+
+    def __setitem__(self, op: str, r: RuleRef) -> None:
+        super().__setitem__(op, r)
+        self._resolved.pop(op, None)
+
+    def get_rule(self, op: str) -> Callable | None:
+        """The callable that lowers `op` (None when the target has no rule for it)."""
+        if op not in self:
+            return None
+        if op not in self._resolved:
+            r = self[op]
+            mod = importlib.import_module(self.module)
+            self._resolved[op] = (getattr(mod, r) if isinstance(r, str) else
+                                  r.resolve(mod) if isinstance(r, Rule) else r)
+        return self._resolved[op]
+
+
 @dataclass
 class EmitContext:
     model: "Model"
@@ -63,7 +119,7 @@ class Target:
     name: str
     description: str
     options: list[Option] = field(default_factory=list)
-    ops: dict[str, Any] = field(default_factory=dict)  # capability table: nncc op -> target's op
+    lowering: Lowering | None = None  # the lowering table, which is the capability table (None: takes every op)
     mode: str = "inference"  # inference | training
     needs_weights: bool = False
     # the emitter takes weights still lazy (Weight.lazy) and writes them as a Stream (nncc/output.py)
@@ -81,6 +137,21 @@ class Target:
 
     def option(self, name: str) -> Option | None:
         return next((o for o in self.options if o.name == name), None)
+
+    def supports(self, op: str) -> bool:
+        """Whether the target can write `op`. An inference target drops training heads (losses, metrics)."""
+        if self.lowering is None or op in self.lowering:
+            return True
+        from .ops import REGISTRY
+
+        o = REGISTRY.get(op)
+        return self.mode == "inference" and o is not None and o.kind != "layer"
+
+    def supported(self) -> list[str]:
+        """The ops a model may call by name that the target supports, sorted."""
+        from .ops import public
+
+        return [o.name for o in public() if o.kind == "layer" and self.supports(o.name)]
 
 
 _CACHE: dict[str, Target] = {}

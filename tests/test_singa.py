@@ -10,7 +10,7 @@ import pytest
 from google.protobuf import text_format
 from nncc.diagnostics import CompileError
 from nncc.driver import compile_model
-from nncc.targets.singa import OPS, job_pb2 as pb
+from nncc.targets.singa import job_pb2 as pb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from singa_norm import normalise  # noqa: E402
@@ -362,8 +362,7 @@ def test_launch_script_refuses_without_singa_home(tmp_path):
 
 def test_docs_mapping_table_and_running():
     doc = (REPO / "docs" / "targets" / "singa.md").read_text()
-    for op in OPS:
-        assert f"`{op}`" in doc, op
+    assert "../ops.md#ops-by-target" in doc  # which ops: the generated table (tests/test_gendocs.py)
     for word in ("singa-run.sh", "hostfile", "SINGA_HOME", "kCD", "E510", "E511"):
         assert word in doc
     energy = (REPO / "docs" / "language-energy.md").read_text()

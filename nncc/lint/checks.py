@@ -208,11 +208,11 @@ def unused_blocks(ctx: Context) -> Iterator[Finding]:
 
 def _builtin_names() -> dict[str, str]:
     from ..elaborate import _BUILTINS, INIT_ALIASES, INITIALIZERS
-    from ..ops import HIDDEN, REGISTRY
+    from ..ops import public
 
     out = {n: "built-in function" for n in _BUILTINS}
     out.update({n: "initializer" for n in (*INITIALIZERS, *INIT_ALIASES)})
-    out.update({n: "op" for n in REGISTRY if n not in HIDDEN})
+    out.update({o.name: "op" for o in public()})
     out["repeat"] = "built-in function"
     return out
 
@@ -292,11 +292,9 @@ def target_support(ctx: Context) -> Iterator[Finding]:
             yield warn(codes.TARGET_UNSUPPORTED, f"target `{t.name}` trains the model, but the file has no `train` section",
                        key.span, "add train: {loss: ..., optimizer: ..., batch_size: ...}, "
                        f"or remove `{t.name}` from `targets`")
-        if not t.ops:
-            continue
         seen: set[tuple[str, Span | None]] = set()
         for n in fe.graph.nodes:
-            if n.op in t.ops and t.ops[n.op] is not None:
+            if t.supports(n.op):
                 continue
             if (n.op, n.span) in seen:
                 continue
@@ -341,9 +339,11 @@ def high_learning_rate(ctx: Context) -> Iterator[Finding]:
 
 @check
 def suspicious_dropout(ctx: Context) -> Iterator[Finding]:
+    from ..ops import has
+
     seen: set[Span | None] = set()
     for n in ctx.fe.graph.nodes:
-        if n.op != "dropout":
+        if not has(n.op, "stochastic"):  # dropout: `p` is the probability of dropping
             continue
         p = n.attrs.get("p")
         span = n.arg_spans.get("p", n.span)

@@ -29,11 +29,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import Graph, Init, Node, TensorType, Value, Weight
+from ..ops import REGISTRY, has
+from ..shapes import norm_axis
 from . import Pass, PassContext, fired, register
 from .fuse import Pattern, _protected, register_rewrite
 
 INFERENCE = ("inference",)
-CONVS = frozenset({"conv1d", "conv2d", "conv3d"})
+# ops with a per-channel bias on their output (convolutions: dim 1; linear: the last dim)
+BIASED = frozenset(n for n, o in REGISTRY.items() if o.channel_axis is not None)
+CONVS = frozenset(n for n in BIASED if REGISTRY[n].channel_axis == 1)
 
 
 # ------------------------------------------------------------------ graph surgery helpers
@@ -87,13 +91,11 @@ def _remove(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
 
 
 def _is_noop(ns: list[Node]) -> bool:
+    """The op's own rule says this node computes its input unchanged."""
     n = ns[0]
-    if n.op == "transpose":
-        return tuple(n.attrs["perm"]) == tuple(range(len(n.attrs["perm"])))
-    if n.op == "reshape":
-        x, y = n.inputs[0].type, n.outputs[0].type
-        return x is not None and y is not None and tuple(x.shape) == tuple(y.shape)
-    return True
+    rule = REGISTRY[n.op].noop
+    x, y = n.inputs[0].type, n.outputs[0].type
+    return rule is not None and x is not None and y is not None and rule(x, y, n.attrs)
 
 
 def _compose_transpose(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
@@ -129,9 +131,9 @@ def _compose_reshape(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
     spec = reshape_spec(x.type, r2.outputs[0].type)
     if spec is None:
         return False
-    if r2.op == "flatten":
-        r2.meta["was"] = "flatten"
-        r2.op = "reshape"
+    was, r2.op = r2.op, "reshape"
+    if was != r2.op:
+        r2.meta["was"] = was
     r2.attrs = {"shape": spec}
     r2.inputs[0] = x
     r2.meta.setdefault("fused", []).append(r1.name)
@@ -198,7 +200,7 @@ def _bn_foldable(ns: list[Node]) -> bool:
     t = p.outputs[0].type
     if t is None or t.dtype not in ("f32", "f64", "f16"):
         return False
-    if p.op == "linear" and t.rank != 2:  # batch_norm normalises dim 1: the features only for [N, F]
+    if norm_axis(REGISTRY[p.op].channel_axis or 0, t.rank) != 1:  # batch_norm normalises dim 1 (linear: [N, F])
         return False
     return all(r in bn.weights for r in ("scale", "bias", "mean", "var"))
 
@@ -231,7 +233,7 @@ def _const_of(v: Value):
     import numpy as np
 
     p = v.producer
-    if p is None or p.op != "constant":
+    if p is None or not has(p.op, "constant"):
         return None
     return np.asarray(p.attrs["value"], dtype=_NP[p.attrs.get("dtype", "f32")])
 
@@ -239,7 +241,7 @@ def _const_of(v: Value):
 def _bias_foldable(ns: list[Node]) -> bool:
     p, add = ns
     c = add.inputs[1].producer
-    if c is None or c.op != "constant" or p.attrs.get("activation") or add.inputs[1] is add.inputs[0]:
+    if c is None or not has(c.op, "constant") or p.attrs.get("activation") or add.inputs[1] is add.inputs[0]:
         return False
     t = p.outputs[0].type
     if t is None or add.outputs[0].type is None or tuple(add.outputs[0].type.shape) != tuple(t.shape):
@@ -247,7 +249,7 @@ def _bias_foldable(ns: list[Node]) -> bool:
     import numpy as np
 
     shape = np.asarray(c.attrs["value"]).shape
-    if p.op == "linear":
+    if REGISTRY[p.op].channel_axis == -1:  # channels last: [N, ..., C]
         return shape in ((), (1,), (t.shape[-1],), (1, t.shape[-1])) and isinstance(t.shape[-1], int)
     chan = t.shape[1]
     spatial = t.rank - 2
@@ -322,11 +324,12 @@ def _plain_conv(ns: list[Node]) -> bool:
 
 
 STRUCTURAL = (
-    Pattern("remove-identity", ("identity",), "remove", doc="identity nodes disappear"),
-    Pattern("remove-dropout", ("dropout",), "remove", modes=INFERENCE,
-            doc="dropout is the identity at inference (inference outputs only)"),
-    Pattern("remove-noop", (frozenset({"transpose", "reshape"}),), "remove", when=_is_noop,
-            doc="a transpose by the identity permutation, a reshape to the shape it already has"),
+    Pattern("remove-noop", (frozenset(n for n, o in REGISTRY.items() if o.noop is not None),), "remove",
+            when=_is_noop, doc="a node its op's `noop` rule calls a no-op: identity, a transpose by the identity "
+            "permutation, a reshape to the shape it already has"),
+    Pattern("remove-stochastic", (frozenset(n for n, o in REGISTRY.items() if "stochastic" in o.traits and o.eval),),
+            "remove", modes=INFERENCE, doc="a stochastic op whose `eval` is the identity (dropout) disappears at "
+            "inference (inference outputs only)"),
     Pattern("transpose-pair", ("transpose", "transpose"), "compose-transpose",
             doc="transpose∘transpose: one transpose, or none when they cancel"),
     Pattern("reshape-pair", (frozenset({"reshape", "flatten"}), frozenset({"reshape", "flatten"})),
@@ -335,9 +338,9 @@ STRUCTURAL = (
 )
 
 NUMERIC = (
-    Pattern("fold-batch-norm", (CONVS | {"linear"}, "batch_norm"), "fold-batch-norm", when=_bn_foldable, level=2,
+    Pattern("fold-batch-norm", (BIASED, "batch_norm"), "fold-batch-norm", when=_bn_foldable, level=2,
             modes=INFERENCE, doc="batch norm folded into the preceding convolution or linear layer's weights and bias"),
-    Pattern("fold-bias", (CONVS | {"linear"}, "add"), "fold-bias", when=_bias_foldable, level=2, modes=INFERENCE,
+    Pattern("fold-bias", (BIASED, "add"), "fold-bias", when=_bias_foldable, level=2, modes=INFERENCE,
             doc="an added constant (scalar or per channel) folded into the bias"),
 )
 
@@ -367,59 +370,13 @@ class _NPTable(dict):
 _NP = _NPTable()
 
 
-def _eval_exact(op: str, a: dict, xs: list):
-    """Ops whose result is what any runtime computes, bit for bit (level 1)."""
-    import numpy as np
-
-    x = xs[0]
-    if op in ("identity", "dropout"):
-        return [x]
-    if op == "reshape":
-        shape = [x.shape[i] if d == 0 else d for i, d in enumerate(a["shape"])]
-        return [x.reshape(shape)]
-    if op == "flatten":
-        ax = a["axis"]
-        return [x.reshape(int(np.prod(x.shape[:ax], dtype=np.int64)), -1)]
-    if op == "transpose":
-        return [np.transpose(x, a["perm"])]
-    if op == "concat":
-        return [np.concatenate(xs, axis=a["axis"])]
-    if op == "split":
-        cuts = np.cumsum(a["sizes"])[:-1]
-        return list(np.split(x, cuts, axis=a["axis"]))
-    if op == "slice":
-        idx = [slice(None)] * x.ndim
-        for s, e, ax, st in zip(a["starts"], a["ends"], a["axes"], a["steps"]):
-            idx[ax] = slice(s, e if abs(e) < 2 ** 62 else None, st)
-        r = x[tuple(idx)]
-        return [np.squeeze(r, axis=tuple(a["squeeze"])) if a["squeeze"] else r]
-    if op in ("add", "sub", "mul", "div"):
-        f = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide}[op]
-        return [f(xs[0], xs[1])]
-    if op == "relu":
-        return [np.maximum(x, np.zeros((), x.dtype))]
-    return None
-
-
-def _eval_numeric(op: str, a: dict, xs: list):
-    """Ops whose result may differ from a runtime's in the last bits (level 2)."""
-    import math
-
-    import numpy as np
-
-    x = xs[0]
-    if op == "matmul":
-        return [np.matmul(xs[0], xs[1])]
-    if op == "tanh":
-        return [np.tanh(x)]
-    if op == "sigmoid":
-        return [(1 / (1 + np.exp(-x.astype(np.float64)))).astype(x.dtype)]
-    if op == "gelu":
-        erf = np.vectorize(math.erf)
-        return [(0.5 * x * (1 + erf(x.astype(np.float64) / math.sqrt(2)))).astype(x.dtype)]
-    if op == "softmax":
-        e = np.exp(x - x.max(axis=a["axis"], keepdims=True))
-        return [e / e.sum(axis=a["axis"], keepdims=True)]
+def _evaluate(n: Node, xs: list, ctx: PassContext):
+    """The op's own numpy `eval`: at level 1 only when bit-exact (`exact`), at level 2 (inference) any."""
+    o = REGISTRY[n.op]
+    if o.eval is None or ("stochastic" in o.traits and ctx.mode == "training"):
+        return None
+    if "exact" in o.traits or (ctx.opt_level >= 2 and ctx.mode == "inference"):
+        return o.eval(xs, n.attrs)
     return None
 
 
@@ -432,11 +389,12 @@ def _neutral(n: Node) -> Value | None:
     """x·1, 1·x, x/1, x+0, 0+x, x−0 (the constant must not broadcast x to a larger shape)."""
     import numpy as np
 
-    if n.op not in ("add", "sub", "mul", "div") or len(n.inputs) != 2:
+    o = REGISTRY[n.op]
+    if o.unit is None or len(n.inputs) != 2:
         return None
-    unit = 0.0 if n.op in ("add", "sub") else 1.0
+    unit = o.unit
     for i, j in ((1, 0), (0, 1)):
-        if i == 0 and n.op in ("sub", "div"):
+        if i == 0 and "commutative" not in o.traits:
             continue
         c = _const_of(n.inputs[i])
         if c is not None and np.all(c == unit) and _same_as(n.inputs[j], n.outputs[0]):
@@ -450,11 +408,11 @@ def fold_constants(g: Graph, ctx: PassContext) -> bool:
     keep = {id(v) for v in g.outputs}
     count = 0
     for n in list(g.nodes):
-        if n.op == "constant" or n.weights or n.kind != "layer" or not n.inputs or not n.outputs:
+        if has(n.op, "constant") or n.weights or n.kind != "layer" or not n.inputs or not n.outputs:
             continue
         if any(id(v) in keep for v in n.outputs) or any(v.type is None for v in n.outputs):
             continue
-        if not any(v.producer is not None and v.producer.op == "constant" for v in n.inputs):
+        if not any(v.producer is not None and has(v.producer.op, "constant") for v in n.inputs):
             continue  # (numpy is imported only where there is something to fold)
         x = _neutral(n)
         if x is not None and bypass(g, n, x):
@@ -463,12 +421,8 @@ def fold_constants(g: Graph, ctx: PassContext) -> bool:
         xs = [_const_of(v) for v in n.inputs]
         if any(x is None for x in xs):
             continue
-        if n.op == "dropout" and ctx.mode == "training":
-            continue
         try:
-            res = _eval_exact(n.op, n.attrs, xs)
-            if res is None and ctx.opt_level >= 2 and ctx.mode == "inference":
-                res = _eval_numeric(n.op, n.attrs, xs)
+            res = _evaluate(n, xs, ctx)
         except (ValueError, TypeError, IndexError):  # pragma: no cover - leave what numpy cannot do
             res = None
         if res is None or len(res) != len(n.outputs):
@@ -500,9 +454,6 @@ register(Pass("fold-constants", fold_constants, requires=("typed",), ensures=("c
 
 # ------------------------------------------------------------------ cse
 
-STOCHASTIC = frozenset({"dropout"})
-
-
 def _freeze(v: Any):
     if isinstance(v, dict):
         return tuple(sorted((k, _freeze(x)) for k, x in v.items() if not str(k).startswith("_")))
@@ -521,10 +472,11 @@ def cse(g: Graph, ctx: PassContext) -> bool:
     seen: dict[Any, Node] = {}
     count = 0
     for n in list(g.nodes):
-        if n.weights or n.kind != "layer" or not n.outputs or (n.op in STOCHASTIC and ctx.mode == "training"):
+        if n.weights or n.kind != "layer" or not n.outputs or (has(n.op, "stochastic") and ctx.mode == "training"):
             continue
+        ins = tuple(id(v) for v in n.inputs)
         try:
-            key = (n.op, tuple(id(v) for v in n.inputs), _freeze(n.attrs), len(n.outputs))
+            key = (n.op, tuple(sorted(ins)) if has(n.op, "commutative") else ins, _freeze(n.attrs), len(n.outputs))
             hash(key)
         except TypeError:
             continue

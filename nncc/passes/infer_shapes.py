@@ -25,10 +25,9 @@ def infer_shapes(g: Graph, ctx: PassContext) -> bool:
         ins = [v.type for v in node.inputs]
         attrs = node.attrs
         try:
-            if node.op == "constant":
-                like = node.meta.get("like")
-                if like is not None and like.type is not None:
-                    attrs["dtype"] = like.type.dtype
+            like = node.meta.get("like")  # a number in tensor arithmetic takes the other operand's dtype
+            if like is not None and like.type is not None:
+                attrs["dtype"] = like.type.dtype
             outs = opdef.shape(ins, attrs)  # type: ignore[arg-type]
         except ShapeError as e:
             _report(node, e, ctx)

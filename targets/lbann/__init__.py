@@ -1,32 +1,26 @@
 """LBANN target: one experiment `.prototext` (model, trainer, optimizer, data reader) and a launch script."""
-from nncc.target import Option, Target
+from nncc.target import Lowering, Option, Target, rule
 
-# nncc op -> the LBANN layer(s) it becomes (the capability table; docs/targets/lbann.md shows it)
-OPS = {
-    "conv1d": "convolution (num_dims 1)", "conv2d": "convolution (num_dims 2)",
-    "conv3d": "convolution (num_dims 3)", "conv_transpose2d": "deconvolution",
-    "max_pool2d": "pooling (max)", "avg_pool2d": "pooling (average / average_no_pad)",
-    "global_avg_pool": "pooling (average over the whole image)",
-    "linear": "fully_connected | channelwise_fully_connected", "matmul": "matmul",
-    "batch_norm": "batch_normalization", "layer_norm": "layer_norm", "lrn": "local_response_normalization",
-    "dropout": "dropout", "relu": "relu", "leaky_relu": "leaky_relu", "elu": "elu",
-    "selu": "operator_layer (SeluOperator)", "sigmoid": "operator_layer (SigmoidOperator)",
-    "tanh": "operator_layer (TanhOperator)", "gelu": "operator_layer (GeluOperator)",
-    "stanh": "operator_layer (Scale, Tanh, Scale)", "softmax": "softmax | channelwise_softmax",
-    "log_softmax": "log_softmax", "identity": "identity",
-    "add": "operator_layer (AddOperator | AddConstantOperator)",
-    "sub": "operator_layer (SubtractOperator | SubtractConstantOperator | ConstantSubtractOperator)",
-    "mul": "operator_layer (MultiplyOperator | ScaleOperator)",
-    "div": "operator_layer (DivideOperator | ScaleOperator)",
-    "concat": "concatenation", "split": "slice (+ identity per output)", "slice": "slice (+ reshape)",
-    "flatten": "reshape", "reshape": "reshape", "transpose": "permute", "embedding": "embedding",
-    "gru": "gru (+ constant initial state; slice + reshape for the last step)",
-    "constant": "constant (or folded into a *ConstantOperator)",
-    "cross_entropy": "softmax + cross_entropy", "mse": "mean_squared_error",
-    "bce": "operator_layer (SigmoidBinaryCrossEntropyOperator) + reduction (mean)",
-    "accuracy": "softmax + categorical_accuracy", "top_k_accuracy": "softmax + top_k_categorical_accuracy",
-    "pad": None,  # LBANN has no padding layer
-}
+# The lowering table, which is the capability table: nncc op -> the rule in emit.py that writes its
+# layer(s). LBANN has no padding layer, so `pad` is missing (E501).
+LOWER = Lowering("nncc.targets.lbann.emit", {
+    "conv1d": rule("_conv", "convolution"), "conv2d": rule("_conv", "convolution"),
+    "conv3d": rule("_conv", "convolution"), "conv_transpose2d": rule("_conv", "deconvolution"),
+    "max_pool2d": rule("_pool", "max"), "avg_pool2d": rule("_pool", "average"),
+    "global_avg_pool": "_gap", "linear": "_linear", "matmul": "_matmul", "batch_norm": "_bn", "layer_norm": "_ln",
+    "lrn": "_lrn", "dropout": "_dropout", "relu": rule("_plain", "relu"), "identity": rule("_plain", "identity"),
+    "leaky_relu": rule("_plain", "leaky_relu", negative_slope="alpha"), "elu": rule("_plain", "elu", alpha="alpha"),
+    "selu": rule("_op", ("SeluOperator", {})), "sigmoid": rule("_op", ("SigmoidOperator", {})),
+    "tanh": rule("_op", ("TanhOperator", {})), "gelu": rule("_op", ("GeluOperator", {})),
+    "stanh": rule("_op", ("ScaleOperator", {"constant": 2.0 / 3.0}), ("TanhOperator", {}),
+                  ("ScaleOperator", {"constant": 1.7159})),
+    "softmax": rule("_softmax", "softmax"), "log_softmax": rule("_softmax", "log_softmax"),
+    "add": "_binary", "sub": "_binary", "mul": "_binary", "div": "_binary", "constant": "_constant",
+    "concat": "_concat", "split": "_split", "slice": "_slice", "flatten": "_reshape", "reshape": "_reshape",
+    "transpose": "_transpose", "embedding": "_embedding", "gru": "_gru",
+    "cross_entropy": rule("_class_head", "cross_entropy"), "accuracy": rule("_class_head", "categorical_accuracy"),
+    "top_k_accuracy": rule("_class_head", "top_k_categorical_accuracy"), "mse": "_mse", "bce": "_bce",
+})
 
 TARGET = Target(
     name="lbann",
@@ -48,7 +42,7 @@ TARGET = Target(
         Option("reader", "str", "", "an LBANN data-reader prototext to use instead of train.data "
                "(run with --model/--optimizer/--reader)", text="path"),
     ],
-    ops=OPS,
+    lowering=LOWER,
     mode="training",
     needs_weights=False,
     needs_train=True,

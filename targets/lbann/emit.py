@@ -23,6 +23,7 @@ from nncc.quoting import comment, script_env
 from nncc.target import EmitContext
 from nncc.train import Config, DataSource, TrainConfig
 
+from . import LOWER
 from . import lbann_pb2 as pb
 
 L = pb.Layer
@@ -169,7 +170,7 @@ class Emitter:
     def lower_graph(self) -> None:
         self.inputs()
         for n in self.g.nodes:
-            fn = LOWER.get(n.op)
+            fn = LOWER.get_rule(n.op)
             try:
                 if fn is None:
                     raise Unsupported(f"target `lbann` has no equivalent of `{n.op}`", n.span)
@@ -1203,25 +1204,6 @@ def _bce(em: Emitter, n: Node) -> None:
     lay, p = em.layer(n.name, [per_entry.name], "reduction")
     p.mode = "mean"
     em.src[id(n.output)] = lay.name
-
-
-LOWER: dict[str, Callable[[Emitter, Node], None]] = {
-    "conv1d": _conv("convolution"), "conv2d": _conv("convolution"), "conv3d": _conv("convolution"),
-    "conv_transpose2d": _conv("deconvolution"), "max_pool2d": _pool("max"), "avg_pool2d": _pool("average"),
-    "global_avg_pool": _gap, "linear": _linear, "matmul": _matmul, "batch_norm": _bn, "layer_norm": _ln,
-    "lrn": _lrn, "dropout": _dropout, "relu": _plain("relu"), "identity": _plain("identity"),
-    "leaky_relu": _plain("leaky_relu", negative_slope="alpha"), "elu": _plain("elu", alpha="alpha"),
-    "selu": _op(("SeluOperator", {})), "sigmoid": _op(("SigmoidOperator", {})),
-    "tanh": _op(("TanhOperator", {})), "gelu": _op(("GeluOperator", {})),
-    "stanh": _op(("ScaleOperator", {"constant": 2.0 / 3.0}), ("TanhOperator", {}),
-                 ("ScaleOperator", {"constant": 1.7159})),
-    "softmax": _softmax("softmax"), "log_softmax": _softmax("log_softmax"),
-    "add": _binary, "sub": _binary, "mul": _binary, "div": _binary, "constant": _constant,
-    "concat": _concat, "split": _split, "slice": _slice, "flatten": _reshape, "reshape": _reshape,
-    "transpose": _transpose, "embedding": _embedding, "gru": _gru,
-    "cross_entropy": _class_head("cross_entropy"), "accuracy": _class_head("categorical_accuracy"),
-    "top_k_accuracy": _class_head("top_k_categorical_accuracy"), "mse": _mse, "bce": _bce,
-}
 
 
 # -------------------------------------------------------------------- launch script

@@ -1,21 +1,25 @@
 """ONNX target: one `.onnx` model with weights (external data when it would pass 2 GB)."""
-from nncc.target import Option, Target
+from nncc.target import Lowering, Option, Target, rule
 
-# nncc op -> ONNX op(s) it lowers to (documentation and the legalisation check)
-OPS = {
-    "conv1d": "Conv", "conv2d": "Conv", "conv3d": "Conv", "conv_transpose2d": "ConvTranspose",
-    "max_pool2d": "MaxPool", "avg_pool2d": "AveragePool", "global_avg_pool": "GlobalAveragePool",
-    "linear": "Gemm | MatMul+Add", "matmul": "MatMul", "batch_norm": "BatchNormalization",
-    "layer_norm": "LayerNormalization", "lrn": "LRN", "dropout": "Dropout", "relu": "Relu",
-    "leaky_relu": "LeakyRelu", "elu": "Elu", "selu": "Selu", "sigmoid": "Sigmoid", "tanh": "Tanh",
-    "stanh": "Mul(Tanh(Mul))", "gelu": "Gelu | Erf form", "softmax": "Softmax", "log_softmax": "LogSoftmax",
-    "add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "concat": "Concat", "split": "Split",
-    "flatten": "Flatten", "reshape": "Reshape", "transpose": "Transpose", "pad": "Pad", "embedding": "Gather",
-    "identity": "Identity", "slice": "Slice (+Squeeze)", "constant": "initializer",
-    "gru": "GRU (linear_before_reset=1) between Transposes",
-    # training heads are not part of an inference model; dce removes them
-    "cross_entropy": "-", "mse": "-", "bce": "-", "accuracy": "-", "top_k_accuracy": "-",
-}
+# The lowering table, which is the capability table: nncc op -> the rule in emit.py that writes its ONNX
+# node(s). Training heads (losses, metrics) are not part of an inference model; dce removes them.
+LOWER = Lowering("nncc.targets.onnx.emit", {
+    "conv1d": "_conv", "conv2d": "_conv", "conv3d": "_conv", "conv_transpose2d": "_deconv",
+    "max_pool2d": rule("_pool", "MaxPool"), "avg_pool2d": rule("_pool", "AveragePool"),
+    "global_avg_pool": rule("_simple", "GlobalAveragePool"), "linear": "_linear", "matmul": rule("_simple", "MatMul"),
+    "batch_norm": "_bn", "layer_norm": "_ln",
+    "lrn": rule("_simple", "LRN", size="size", alpha="alpha", beta="beta", bias="k"),
+    "dropout": "_dropout", "relu": rule("_simple", "Relu"), "leaky_relu": rule("_simple", "LeakyRelu", alpha="alpha"),
+    "elu": rule("_simple", "Elu", alpha="alpha"), "selu": rule("_simple", "Selu"),
+    "sigmoid": rule("_simple", "Sigmoid"), "tanh": rule("_simple", "Tanh"), "stanh": "_stanh", "gelu": "_gelu",
+    "softmax": rule("_simple", "Softmax", axis="axis"), "log_softmax": rule("_simple", "LogSoftmax", axis="axis"),
+    "add": rule("_simple", "Add"), "sub": rule("_simple", "Sub"), "mul": rule("_simple", "Mul"),
+    "div": rule("_simple", "Div"), "concat": rule("_simple", "Concat", axis="axis"), "split": "_split",
+    "flatten": rule("_simple", "Flatten", axis="axis"), "reshape": "_reshape",
+    "transpose": rule("_simple", "Transpose", perm="perm"), "pad": "_pad", "embedding": "_embedding",
+    "identity": rule("_simple", "Identity"), "slice": "_slice", "constant": "_constant", "gru": "_gru",
+})
+
 
 def _fusions(options: dict):
     """The fuse-pass patterns (nncc/passes/fold.py); each has its own --opt-level and modes."""
@@ -38,7 +42,7 @@ TARGET = Target(
         Option("ort_fusions", "bool", False, "use onnxruntime's com.microsoft FusedConv (convolution + residual "
                "add + activation in one node); the model then runs in onnxruntime only"),
     ],
-    ops=OPS,
+    lowering=LOWER,
     mode="inference",
     needs_weights=True,
     streams_weights=True,  # weights are drawn as the file is written (nncc/output.py Stream)

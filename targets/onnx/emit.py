@@ -15,6 +15,8 @@ from nncc.ir import Graph, Node, TensorType, Value
 from nncc.output import Stream
 from nncc.target import EmitContext
 
+from . import LOWER
+
 ELEM = {"f16": TensorProto.FLOAT16, "bf16": TensorProto.BFLOAT16, "f32": TensorProto.FLOAT,
         "f64": TensorProto.DOUBLE, "i8": TensorProto.INT8, "i32": TensorProto.INT32, "i64": TensorProto.INT64,
         "bool": TensorProto.BOOL}
@@ -72,7 +74,7 @@ class Lowering:
 
     def lower(self) -> None:
         for n in self.g.nodes:
-            fn = LOWER.get(n.op)
+            fn = LOWER.get_rule(n.op)
             if fn is None:
                 raise KeyError(n.op)
             fn(self, n)
@@ -266,23 +268,6 @@ def _gru(L: Lowering, n: Node) -> None:
 
 def _constant(L: Lowering, n: Node) -> None:
     L.const(n.output.name, np.asarray(n.attrs["value"], dtype=NP[n.attrs["dtype"]]))
-
-
-LOWER: dict[str, Callable[[Lowering, Node], None]] = {
-    "conv1d": _conv, "conv2d": _conv, "conv3d": _conv, "conv_transpose2d": _deconv,
-    "max_pool2d": _pool("MaxPool"), "avg_pool2d": _pool("AveragePool"),
-    "global_avg_pool": _simple("GlobalAveragePool"), "linear": _linear, "matmul": _simple("MatMul"),
-    "batch_norm": _bn, "layer_norm": _ln,
-    "lrn": _simple("LRN", size="size", alpha="alpha", beta="beta", bias="k"),
-    "dropout": _dropout, "relu": _simple("Relu"), "leaky_relu": _simple("LeakyRelu", alpha="alpha"),
-    "elu": _simple("Elu", alpha="alpha"), "selu": _simple("Selu"), "sigmoid": _simple("Sigmoid"),
-    "tanh": _simple("Tanh"), "stanh": _stanh, "gelu": _gelu, "softmax": _simple("Softmax", axis="axis"),
-    "log_softmax": _simple("LogSoftmax", axis="axis"), "add": _simple("Add"), "sub": _simple("Sub"),
-    "mul": _simple("Mul"), "div": _simple("Div"), "concat": _simple("Concat", axis="axis"), "split": _split,
-    "flatten": _simple("Flatten", axis="axis"), "reshape": _reshape, "transpose": _simple("Transpose", perm="perm"),
-    "pad": _pad, "embedding": _embedding, "identity": _simple("Identity"), "slice": _slice,
-    "constant": _constant, "gru": _gru,
-}
 
 
 def _header(name: str, arr: np.ndarray) -> TensorProto:

@@ -4,36 +4,19 @@ SINGA trains the model itself: the job carries the net, the updater, the
 learning-rate schedule, the data layers and the cluster topology. The emitter
 lives in `emit.py` and is imported only when a job is written.
 """
-from nncc.target import Option, Target
+from nncc.target import Lowering, Option, Target, rule
 
-# nncc op -> SINGA layer type(s) (documentation and the legalisation check; ops
-# missing here get E501). The emitter reports the settings a layer cannot take.
-OPS = {
-    "linear": "kInnerProduct",
-    "conv2d": "kCConvolution | kCudnnConv",
-    "max_pool2d": "kCPooling | kCudnnPool (MAX)",
-    "avg_pool2d": "kCPooling | kCudnnPool (AVG)",
-    "lrn": "kLRN | kCudnnLRN",
-    "dropout": "kDropout",
-    "relu": "kReLU | kCudnnActivation",
-    "leaky_relu": "kReLU (negative_slope)",
-    "sigmoid": "kSigmoid | kCudnnActivation",
-    "tanh": "kActivation (TANH) | kCudnnActivation",
-    "stanh": "kSTanh",
-    "softmax": "kSoftmax | kCudnnSoftmax",
-    "batch_norm": "kBM | kCudnnBM",
-    "concat": "kConcate",
-    "split": "kSlice",
-    "embedding": "kEmbedding",
-    "flatten": "- (SINGA layers flatten their source)",
-    "identity": "- (folded)",
-    "rbm": "kRBMVis + kRBMHid",
-    "gru": "kGRU (unrolled; train_one_batch kBPTT)",
-    "cross_entropy": "kSoftmaxLoss | kCudnnSoftmaxLoss",
-    "mse": "kEuclideanLoss",
-    "accuracy": "softmaxloss_conf.topk | kAccuracy",
-    "top_k_accuracy": "softmaxloss_conf.topk | kAccuracy",
-}
+# The lowering table, which is the capability table: nncc op -> the rule in emit.py that writes its
+# layer(s) (ops missing here are E501). The emitter reports the settings a layer cannot take.
+LOWER = Lowering("nncc.targets.singa.emit", {
+    "linear": "_linear", "conv2d": "_conv", "max_pool2d": rule("_pool", "MAX"), "avg_pool2d": rule("_pool", "AVG"),
+    "lrn": "_lrn", "dropout": "_dropout", "relu": rule("_act", "kReLU", "RELU"),
+    "sigmoid": rule("_act", "kSigmoid", "SIGMOID"), "tanh": rule("_act", "kActivation", "TANH"),
+    "stanh": "_stanh", "leaky_relu": "_leaky", "softmax": "_softmax", "batch_norm": "_bn", "concat": "_concat",
+    "split": "_split", "embedding": "_embedding", "flatten": "_fold", "identity": "_fold", "rbm": "_rbm",
+    "cross_entropy": "_cross_entropy", "mse": "_mse", "accuracy": "_accuracy", "top_k_accuracy": "_accuracy",
+    "gru": "_gru",
+})
 
 TARGET = Target(
     name="singa",
@@ -51,7 +34,7 @@ TARGET = Target(
         Option("hosts", "str", "localhost", "hosts for the hostfile, comma-separated", text="hosts"),
         Option("debug", "bool", False, "JobProto debug flag"),
     ],
-    ops=OPS,
+    lowering=LOWER,
     mode="training",
     needs_weights=False,
     needs_train=True,

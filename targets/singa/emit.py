@@ -24,6 +24,7 @@ from nncc.quoting import comment, script_env
 from nncc.target import EmitContext
 from nncc.train import DataSource, TrainConfig
 
+from . import LOWER
 from . import job_pb2 as pb
 
 INT32_MAX = 2 ** 31 - 1  # SINGA's counts, sizes and frequencies are int32 fields
@@ -538,7 +539,7 @@ class Emitter:
     def layers(self) -> None:
         self.in_graph = True
         for n in self.g.nodes:
-            fn = LAYERS.get(n.op)
+            fn = LOWER.get_rule(n.op)
             if fn is None:
                 self.err(f"SINGA has no layer for `{n.op}`", n.span)
                 continue
@@ -597,7 +598,9 @@ def _conv(E: Emitter, n: Node) -> None:
     E.params(ly, n, ly.name)
 
 
-def _pool(method: int) -> Callable[[Emitter, Node], None]:
+def _pool(method_name: str) -> Callable[[Emitter, Node], None]:
+    method = getattr(pb.PoolingProto, method_name)  # MAX | AVG
+
     def f(E: Emitter, n: Node) -> None:
         ly = E.simple(n, pb.kCudnnPool if E.gpu else pb.kCPooling)
         if n.attrs["ceil_mode"]:
@@ -624,7 +627,10 @@ def _dropout(E: Emitter, n: Node) -> None:
     ly.dropout_conf.dropout_ratio = n.attrs["p"]
 
 
-def _act(cpu: int, act: int | None) -> Callable[[Emitter, Node], None]:
+def _act(cpu_type: str, act_type: str) -> Callable[[Emitter, Node], None]:
+    """A layer of type `cpu_type` on the CPU, kCudnnActivation of `act_type` on the GPU (names of job.proto)."""
+    cpu, act = getattr(pb, cpu_type), getattr(pb, act_type)
+
     def f(E: Emitter, n: Node) -> None:
         if E.gpu and act is not None:
             ly = E.simple(n, pb.kCudnnActivation)
@@ -881,17 +887,6 @@ def _unroll(E: Emitter) -> None:
             del ly.unroll_conn_type[:]
             ly.unroll_conn_type.extend(conn)
     del layers
-
-
-LAYERS: dict[str, Callable[[Emitter, Node], None]] = {
-    "linear": _linear, "conv2d": _conv, "max_pool2d": _pool(pb.PoolingProto.MAX),
-    "avg_pool2d": _pool(pb.PoolingProto.AVG), "lrn": _lrn, "dropout": _dropout,
-    "relu": _act(pb.kReLU, pb.RELU), "sigmoid": _act(pb.kSigmoid, pb.SIGMOID), "tanh": _act(pb.kActivation, pb.TANH),
-    "stanh": _stanh, "leaky_relu": _leaky, "softmax": _softmax, "batch_norm": _bn, "concat": _concat,
-    "split": _split, "embedding": _embedding, "flatten": _fold, "identity": _fold, "rbm": _rbm,
-    "cross_entropy": _cross_entropy, "mse": _mse, "accuracy": _accuracy, "top_k_accuracy": _accuracy,
-    "gru": _gru,
-}
 
 
 # -------------------------------------------------------------------- driver

@@ -7,29 +7,27 @@ target-independent `insert-layouts` and `fuse` passes; the emitter is
 """
 from nncc.passes.fuse import Pattern
 from nncc.passes.layouts import ANY, CANON, LIKE_FIRST, LayoutTable, OpLayout
-from nncc.target import Option, Target
+from nncc.ops import has
+from nncc.target import Lowering, Option, Target
 
-# nncc op -> SMAUG OpType(s) it lowers to (documentation and the legalisation check)
-OPS = {
-    "conv2d": "Convolution3d | ConvolutionDepthwise (+ Padding, EltwiseAdd for a bias)",
-    "max_pool2d": "MaxPooling", "avg_pool2d": "AveragePooling", "global_avg_pool": "AveragePooling",
-    "linear": "InnerProduct (+ EltwiseAdd for a bias)", "batch_norm": "BatchNorm",
-    "relu": "ReLU", "leaky_relu": "LReLU", "elu": "ELU", "selu": "SELU", "tanh": "Tanh",
-    "sigmoid": "Sigmoid", "softmax": "Softmax",
-    "add": "EltwiseAdd (+ Repeat to broadcast)", "mul": "EltwiseMul (+ Repeat to broadcast)",
-    "concat": "Concat", "split": "Split", "reshape": "Reshape", "flatten": "Reorder (to NC)",
-    "pad": "Padding", "reorder": "Reorder", "constant": "Data",
-    "dropout": "(none: the identity at inference)", "identity": "(none)",
-    # training heads are not part of an inference model; dce removes them
-    "cross_entropy": "-", "mse": "-", "bce": "-", "accuracy": "-", "top_k_accuracy": "-",
-}
+# The lowering table, which is the capability table: nncc op -> the rule in emit.py that writes its
+# SMAUG node(s). Training heads (losses, metrics) are not part of an inference model; dce removes them.
+LOWER = Lowering("nncc.targets.smaug.emit", {
+    "conv2d": "_conv", "max_pool2d": "_pool", "avg_pool2d": "_pool", "global_avg_pool": "_pool", "linear": "_linear",
+    "batch_norm": "_batch_norm", "relu": "_activation", "leaky_relu": "_activation", "elu": "_activation",
+    "selu": "_activation", "tanh": "_activation", "sigmoid": "_activation", "softmax": "_activation",
+    "add": "_binary", "mul": "_binary", "concat": "_concat", "split": "_split", "reshape": "_reshape",
+    "flatten": "_flatten", "reorder": "_reorder", "pad": "_pad", "dropout": "_alias", "identity": "_alias",
+    "constant": "_constant",
+})
 
 BACKENDS = {  # name -> (4-D activation layout, inner-product weight layout, dtype, alignment)
     "Reference": ("NCHW", "CN", "Float32", 0),
     "SMV": ("NHWC", "NC", "Float16", 8),
 }
 
-ACTIVATIONS = frozenset({"relu", "leaky_relu", "elu", "selu", "tanh", "sigmoid"})
+# the element-wise activations SMAUG has; each can also run fused into its producer (act_params)
+ACTIVATIONS = frozenset(op for op in LOWER if has(op, "activation") and has(op, "elementwise"))
 
 
 def layouts(options: dict) -> LayoutTable:
@@ -83,7 +81,7 @@ TARGET = Target(
                ("AllDma", "AllAcp", "AllAcpWithDmaForWeights")),
         Option("batch", "int", 1, "the batch size N stands for (SMAUG models run one batch)", lo=1),
     ],
-    ops=OPS,
+    lowering=LOWER,
     mode="inference",
     needs_weights=True,
     pipeline=("dce", "fuse", "insert-layouts"),

@@ -22,7 +22,7 @@ from nncc.passes.layouts import PERMS, RANK, canonical, physical, physical_axis,
 from nncc.protowire import length_delimited, varint
 from nncc.target import EmitContext
 
-from . import BACKENDS
+from . import BACKENDS, LOWER
 from . import graph_pb2 as pb
 
 NP = {"Float16": np.float16, "Float32": np.float32, "Float64": np.float64, "Int32": np.int32,
@@ -280,7 +280,7 @@ class Emitter:
     # ------------------------------------------------------------ driver
     def run(self) -> tuple[bytes, bytes]:
         for n in self.g.nodes:
-            fn = LOWER.get(n.op)
+            fn = LOWER.get_rule(n.op)
             try:
                 if fn is None:
                     raise Unsupported(f"target `smaug` has no equivalent of `{n.op}`")
@@ -583,14 +583,6 @@ def _constant(E: Emitter, n: Node) -> None:
     if lay not in PERMS:
         raise Unsupported("SMAUG has no layout for a 0-D tensor")
     E.bind(n, [E.data(to_layout(arr, lay), lay, dt)])
-
-
-LOWER = {
-    "conv2d": _conv, "max_pool2d": _pool, "avg_pool2d": _pool, "global_avg_pool": _pool, "linear": _linear,
-    "batch_norm": _batch_norm, **{k: _activation for k in ACT}, "add": _binary, "mul": _binary,
-    "concat": _concat, "split": _split, "reshape": _reshape, "flatten": _flatten, "reorder": _reorder,
-    "pad": _pad, "dropout": _alias, "identity": _alias, "constant": _constant,
-}
 
 
 def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:

@@ -29,11 +29,11 @@ import yaml
 from google.protobuf import text_format
 from hypothesis import given
 from hypothesis import strategies as st
-from nncc.targets.lbann import OPS as LBANN_OPS
+from nncc.targets.lbann import LOWER as LBANN_OPS
 from nncc.targets.lbann import lbann_pb2
-from nncc.targets.singa import OPS as SINGA_OPS
+from nncc.targets.singa import LOWER as SINGA_OPS
 from nncc.targets.singa import job_pb2
-from nncc.targets.smaug import OPS as SMAUG_OPS
+from nncc.targets.smaug import LOWER as SMAUG_OPS
 from nncc.targets.smaug import graph_pb2
 
 from nncc.train import CALLBACKS, DATA_FORMATS, OPTIMIZERS, SCHEDULES, TRANSFORMS, R
@@ -362,7 +362,7 @@ def call_models(draw):
 
 @st.composite
 def target_chains(draw):
-    """The registry's valid chains of only the ops one target maps (its OPS table)."""
+    """The registry's valid chains of only the ops one target maps (its lowering table)."""
     target = draw(st.sampled_from(TARGETS))
     text, _ = draw(chains(TARGET_OPS[target]))
     return target, draw(with_head_and_train(text, target, yaml.safe_load(text)["outputs"][0]))

@@ -1,0 +1,5 @@
+"""The language's ops, one module per family; importing this package registers them all.
+
+Registration order is the order of docs/ops.md within each section.
+"""
+from . import conv, dense, elementwise, heads, structure  # noqa: F401
