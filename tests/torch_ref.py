@@ -1,9 +1,15 @@
 """An independent reference: run an nncc IR graph node by node with torch.nn.functional.
 
 This is the oracle the ONNX target is checked against (tests/test_onnx_numerics.py).
-It reads only the IR (op names, normalised attributes, weights by role) and knows
-nothing of the ONNX lowering, so a wrong lowering (a swapped pad order, a missing
-transpose, an attribute with the wrong meaning) shows up as a numeric mismatch.
+It knows nothing of the ONNX lowering, so a wrong lowering (a swapped pad order, a
+missing transpose, an attribute with the wrong meaning) shows up as a numeric
+mismatch. Nor does it read the attributes nncc normalised: each op is built from
+its call *as the user wrote it* (`node.meta["written"]`, the call's arguments,
+defaults from the op's signature) with the documented meaning worked out here
+(`"same"` padding, per-dim lists, negative axes, split parts), so a bug in nncc's
+normalisation shows up too (tests/test_oracle_mutation.py applies one).
+Nodes the language makes from syntax (`a + b`, indexing, numbers) have no call;
+their attributes are read as they are.
 
 Float tensors are computed in float64 by default, so the reference's own rounding
 error is negligible next to onnxruntime's float32 result.
@@ -20,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from nncc.ir import Graph, Node, Weight
+from nncc.ops import REGISTRY
 
 BIG = 2 ** 62  # the IR's "to the end" slice bound
 
@@ -155,19 +162,64 @@ def _torch_pad_order(pads: tuple[int, ...]) -> list[int]:
     return out
 
 
+def surface(n: Node) -> dict[str, Any]:
+    """The call's attributes as written, defaults filled from the op's signature (nothing normalised)."""
+    written = n.meta.get("written")
+    if written is None:
+        return dict(n.attrs)
+    a = {p.name: p.default for p in REGISTRY[n.op].params if p.kind not in ("tensor", "tensors") and not p.required}
+    a.update(written)
+    return a
+
+
+def _per_dim(v: Any, s: int) -> tuple[int, ...]:
+    return tuple(v) if isinstance(v, (list, tuple)) else (int(v),) * s
+
+
+def _padding(pad: Any, sizes: tuple[int, ...], k: tuple[int, ...], st: tuple[int, ...],
+             dl: tuple[int, ...]) -> tuple[int, ...]:
+    """`pad` as the language documents it, in ONNX order (begins..., ends...).
+
+    "same": the output has ceil(in / stride) elements; the total padding that needs
+    is split with the odd element at the end (ONNX SAME_UPPER, TensorFlow "SAME").
+    """
+    s = len(k)
+    if pad == "valid":
+        return (0,) * (2 * s)
+    if pad == "same":
+        begins, ends = [], []
+        for i in range(s):
+            out = -(-sizes[i] // st[i])
+            total = max((out - 1) * st[i] + dl[i] * (k[i] - 1) + 1 - sizes[i], 0)
+            begins.append(total // 2)
+            ends.append(total - total // 2)
+        return tuple(begins + ends)
+    if isinstance(pad, int):
+        return (pad,) * (2 * s)
+    pad = tuple(pad)
+    return pad * 2 if len(pad) == s else pad
+
+
+def _window(x, a: dict[str, Any], s: int, dilation: bool = True):
+    """kernel, stride, dilation, pads of a windowed op, from its surface attributes."""
+    k = _per_dim(a["kernel"], s)
+    st = _per_dim(a["stride"] if a["stride"] is not None else k, s)
+    dl = _per_dim(a["dilation"], s) if dilation else (1,) * s
+    return k, st, dl, _padding(a["pad"], tuple(x.shape[2:]), k, st, dl)
+
+
 def _conv(x, w, b, a, s: int):
-    pads = tuple(a["pads"])
+    _, st, dl, pads = _window(x, a, s)
     fn = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[s]
     if pads[:s] == pads[s:]:
-        return fn(x, w, b, stride=a["stride"], padding=pads[:s], dilation=a["dilation"], groups=a["groups"])
+        return fn(x, w, b, stride=st, padding=pads[:s], dilation=dl, groups=a["groups"])
     x = F.pad(x, _torch_pad_order(pads))
-    return fn(x, w, b, stride=a["stride"], padding=0, dilation=a["dilation"], groups=a["groups"])
+    return fn(x, w, b, stride=st, padding=0, dilation=dl, groups=a["groups"])
 
 
 def _conv_transpose(x, w, b, a):
-    pads = tuple(a["pads"])
-    op_ = tuple(a["output_pad"])
-    st, dl = tuple(a["stride"]), tuple(a["dilation"])
+    _, st, dl, pads = _window(x, a, 2)
+    op_ = _per_dim(a["output_pad"], 2)
     if pads[:2] == pads[2:] and all(o < max(s, d) for o, s, d in zip(op_, st, dl)):
         return F.conv_transpose2d(x, w, b, stride=st, padding=pads[:2], output_padding=op_, groups=a["groups"],
                                   dilation=dl)
@@ -179,8 +231,7 @@ def _conv_transpose(x, w, b, a):
 
 
 def _pool(x, a, kind: str):
-    pads = tuple(a["pads"])
-    k, st = tuple(a["kernel"]), tuple(a["stride"])
+    k, st, _, pads = _window(x, a, 2, dilation=False)
     ceil = bool(a["ceil_mode"])
     if kind == "max":
         if pads[:2] == pads[2:]:
@@ -196,6 +247,13 @@ def _pool(x, a, kind: str):
     s = F.avg_pool2d(xp, k, st, ceil_mode=ceil, count_include_pad=True)
     c = F.avg_pool2d(ones, k, st, ceil_mode=ceil, count_include_pad=True)
     return s / c
+
+
+def _split_sizes(x, a) -> list[int]:
+    parts = a["parts"] if "parts" in a else a["sizes"]
+    if isinstance(parts, int):
+        return [x.shape[a["axis"]] // parts] * parts
+    return list(parts)
 
 
 def _reshape(x, shape):
@@ -217,6 +275,8 @@ def _slice(x, a):
 def _pad(x, a):
     pads = tuple(a["pads"])
     r = x.dim()
+    if pads and isinstance(pads[0], (list, tuple)):  # [[begin, end], ...] per dim
+        pads = tuple(p[0] for p in pads) + tuple(p[1] for p in pads)
     mode = a["mode"]
     if mode == "constant":
         return F.pad(x, _torch_pad_order(pads), value=float(a["value"]))
@@ -254,7 +314,7 @@ def _gru(x, W: dict[str, Any], a):
 
 
 def _one(n: Node, ins: list, W: dict[str, Any]) -> list:
-    a = n.attrs
+    a = surface(n)
     op = n.op
     x = ins[0] if ins else None
     if op in ("conv1d", "conv2d", "conv3d"):
@@ -299,9 +359,9 @@ def _one(n: Node, ins: list, W: dict[str, Any]) -> list:
     if op == "concat":
         return [torch.cat(ins, dim=a["axis"])]
     if op == "split":
-        return list(torch.split(x, list(a["sizes"]), dim=a["axis"]))
+        return list(torch.split(x, _split_sizes(x, a), dim=a["axis"]))
     if op == "flatten":
-        ax = a["axis"]
+        ax = a["axis"] + x.dim() if a["axis"] < 0 else a["axis"]
         lead = int(np.prod(x.shape[:ax])) if ax else 1
         return [x.reshape(lead, -1)]
     if op == "reshape":
