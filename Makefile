@@ -2,45 +2,72 @@
 #   make demo   create .venv, install nncc, compile every sample for every target into out/,
 #               run each ONNX model once in onnxruntime and print a table
 #   make test   create .venv, install the test extras, run the whole suite
+#
+# Every install is of the exact versions, with hashes, in requirements/*.lock (pip-tools'
+# pip-compile output); `make lock` refreshes them, `make test-latest` runs the suite on the
+# newest releases that pyproject.toml's ranges allow.
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-STAMP   := $(VENV)/.installed
-TSTAMP  := $(VENV)/.installed-test
+PIP     := $(BIN)/python -m pip
+LOCKS   := requirements
+# pip install from a lock: only what it names, at its versions and hashes; then nncc itself,
+# built with the locked setuptools (no build isolation, so nothing unlocked is downloaded).
+INSTALL  = $(PIP) install -qq --require-hashes --no-deps -r $(1) && \
+           $(PIP) install -qq --no-deps --no-build-isolation -e .
 
-.PHONY: demo test fuzz bench lint clean
+.PHONY: demo test fuzz bench lint lock test-latest clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+$(VENV)/.installed-demo: $(LOCKS)/demo.lock pyproject.toml | $(BIN)/python
+	$(call INSTALL,$(LOCKS)/demo.lock)
 	@touch $@
 
-$(TSTAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
-	@touch $@ $(STAMP)
+$(VENV)/.installed-test: $(LOCKS)/test.lock pyproject.toml | $(BIN)/python
+	$(call INSTALL,$(LOCKS)/test.lock)
+	@touch $@ $(VENV)/.installed-demo
 
-demo: $(STAMP)
+$(VENV)/.installed-bench: $(LOCKS)/bench.lock pyproject.toml | $(BIN)/python
+	$(call INSTALL,$(LOCKS)/bench.lock)
+	@touch $@ $(VENV)/.installed-test $(VENV)/.installed-demo
+
+demo: $(VENV)/.installed-demo
 	$(BIN)/python -m nncc.demo samples out
 
-test: $(TSTAMP)
+test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest tests
 
-fuzz: $(TSTAMP)
+fuzz: $(VENV)/.installed-test
 	NNCC_FUZZ=long $(BIN)/python -m pytest tests/fuzz -q
 
-BSTAMP  := $(VENV)/.installed-bench
-
-$(BSTAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test,bench]'
-	@touch $@ $(TSTAMP) $(STAMP)
-
-bench: $(BSTAMP)
+bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/bench_export.py
 	$(BIN)/python bench/bench_opt.py
 	$(BIN)/python bench/bench_lint.py --write
+
+# Refresh the locks after changing a range in pyproject.toml, or to take new releases
+# (then run `make test` and commit requirements/ with the change that needed it).
+LOCKENV := build/lock-venv
+COMPILE  = $(LOCKENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --build-deps-for editable \
+           --no-emit-index-url --no-emit-find-links $(1) pyproject.toml
+lock:
+	$(PY) -m venv $(LOCKENV)
+	$(LOCKENV)/bin/python -m pip install -q 'pip-tools>=7.4,<8'
+	$(call COMPILE,--extra demo -o $(LOCKS)/demo.lock)
+	$(call COMPILE,--extra test -o $(LOCKS)/test.lock)
+	$(call COMPILE,--extra test --extra bench -o $(LOCKS)/bench.lock)
+
+# CI-like check against the newest releases within pyproject.toml's ranges (not the lock):
+# a fresh venv, `pip install --upgrade '.[test]'`, the whole suite. Run it before `make lock`.
+LATEST := build/latest-venv
+test-latest:
+	rm -rf $(LATEST)
+	$(PY) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install -q --upgrade -e '.[test]'
+	$(LATEST)/bin/python -m pip list --format=freeze > build/latest-versions.txt
+	$(LATEST)/bin/python -m pytest tests -p no:cacheprovider
 
 clean:
 	rm -rf out build *.egg-info

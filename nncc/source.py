@@ -162,6 +162,8 @@ def load_yaml(path: str, text: str) -> tuple[SourceFile, YNode | None]:
         _prescan(src, text)  # before compose: libyaml's composer recurses in C and would crash on deep nesting
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
+        if _refused_for_size(e):
+            raise _size_refusal(src, text, e) from None
         mark = e.problem_mark or e.context_mark
         span = None
         if mark is not None:
@@ -173,15 +175,53 @@ def load_yaml(path: str, text: str) -> tuple[SourceFile, YNode | None]:
                      "check indentation, and quote values that start with '[', '{', '*', '&', '!' or contain ': '") from None
     except yaml.YAMLError as e:
         raise _error(codes.YAML_SYNTAX, f"YAML error: {e}", Span(path, 1, 1, 1, 2)) from None
-    except RecursionError:
-        raise _error(codes.TOO_LARGE, "YAML nesting is too deep", Span(path, 1, 1, 1, 2)) from None
+    except (RecursionError, MemoryError):
+        raise _size_refusal(src, text, None) from None
     if root is None:
         return src, None
     conv = _Converter(src)
     return src, conv.convert(root, 0)
 
 
-def _prescan(src: SourceFile, text: str) -> None:
+_DEPTH_HELP = "model files nest a few levels; raise the limit with --limit max_depth=N"
+# How YAML libraries word a refusal for depth or size rather than syntax (libyaml ≥ 0.2.5 stops
+# flow collections nested 1,000 deep with "exceeded maximum nesting depth"; others may differ).
+_SIZE_WORDS = ("nesting", "depth", "recursion", "memory", "too long", "too large", "too many", "exceeded")
+
+
+def _refused_for_size(e: yaml.MarkedYAMLError) -> bool:
+    said = f"{e.problem or ''} {e.context or ''}".lower()
+    return any(w in said for w in _SIZE_WORDS)
+
+
+def _too_deep(span: Span | None) -> CompileError:
+    return _error(codes.TOO_LARGE, f"YAML nesting deeper than {LIMITS['max_depth']} levels", span, _DEPTH_HELP)
+
+
+def _size_refusal(src: SourceFile, text: str, e: yaml.MarkedYAMLError | None) -> CompileError:
+    """One diagnostic whichever layer noticed first: the YAML library or nncc's own limits.
+
+    The library may give up before nncc's prescan reaches its (lower) depth limit, because its
+    scanner reads ahead. The pure-Python event parser has no depth limit of its own and is
+    iterative, so a second prescan with it finds nncc's limit at the same character nncc would
+    have reported; only if nncc's limits were raised past the library's is the library's
+    position used.
+    """
+    try:
+        _prescan(src, text, yaml.SafeLoader)
+    except CompileError as ours:
+        return ours
+    except (yaml.YAMLError, RecursionError, MemoryError):
+        pass
+    span = Span(src.path, 1, 1, 1, 2)
+    mark = e.problem_mark or e.context_mark if e is not None else None
+    if mark is not None:
+        off = src.offset(mark.line, mark.column)
+        span = src.span(off, off + 1)
+    return _too_deep(span)
+
+
+def _prescan(src: SourceFile, text: str, loader_class: type | None = None) -> None:
     """Walk the YAML events (an iterative parser) and stop at the first collection nested too deeply.
 
     yaml.compose builds the node tree recursively (in C with libyaml, where running out of
@@ -191,7 +231,7 @@ def _prescan(src: SourceFile, text: str) -> None:
     sizes: list[int] = [0]           # nodes so far in each open collection (after alias expansion)
     anchors: list[str | None] = [None]
     anchored: dict[str, int] = {}    # anchor → size of its node, so `*a` counts what it expands to
-    loader = _Loader(text)
+    loader = (loader_class or _Loader)(text)
 
     def where(ev) -> Span:
         off = src.offset(ev.start_mark.line, ev.start_mark.column)
@@ -202,8 +242,7 @@ def _prescan(src: SourceFile, text: str) -> None:
             ev = loader.get_event()
             if isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 if len(sizes) > limit:
-                    raise _error(codes.TOO_LARGE, f"YAML nesting deeper than {limit} levels", where(ev),
-                                 "model files nest a few levels; raise the limit with --limit max_depth=N")
+                    raise _too_deep(where(ev))
                 sizes.append(1)
                 anchors.append(ev.anchor)
                 continue
@@ -245,7 +284,7 @@ class _Converter:
             raise _error(codes.TOO_LARGE, f"the document expands to more than {LIMITS['max_yaml_nodes']} YAML nodes "
                          "(an alias/anchor bomb or a file far larger than any model)", span)
         if depth > LIMITS["max_depth"]:
-            raise _error(codes.TOO_LARGE, f"YAML nesting deeper than {LIMITS['max_depth']} levels", span)
+            raise _too_deep(span)
         if node.tag not in _STD_TAGS:
             raise _error(codes.YAML_TAG, f"YAML tag `{node.tag}` is not allowed in model files", span,
                          "remove the tag; model files hold plain maps, lists and scalars")
