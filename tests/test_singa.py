@@ -252,8 +252,8 @@ def test_updaters(opt, utype):
     ('step(every=2, gamma=0.5, unit="epoch")', lambda lr: lr.type == pb.kStep and lr.step_conf.change_freq == 40),
     ("multi_step(milestones=[1, 2])", lambda lr: lr.type == pb.kFixedStep and list(lr.fixedstep_conf.step)
      == [0, 20, 40] and lr.fixedstep_conf.step_lr[2] == pytest.approx(0.001)),
-    ("exponential(gamma=0.5, every=7)", lambda lr: lr.type == pb.kExponential
-     and lr.exponential_conf.change_freq == 7),
+    ("exponential(gamma=0.5, every=7)", lambda lr: lr.type == pb.kStep
+     and lr.step_conf.change_freq == 7 and lr.step_conf.gamma == 0.5),
     ("inverse(gamma=0.1, power=0.75)", lambda lr: lr.type == pb.kInverse and lr.inverse_conf.pow == 0.75),
     ("inverse_t(final_lr=50)", lambda lr: lr.type == pb.kInverseT and lr.inverset_conf.final_lr == 50),
     ("linear(final_lr=0.01, every=100)", lambda lr: lr.type == pb.kLinear and lr.linear_conf.change_freq == 100),

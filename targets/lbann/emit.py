@@ -16,7 +16,7 @@ from typing import Any
 
 from google.protobuf import text_format
 
-from nncc import codes
+from nncc import codes, training
 from nncc.diagnostics import Span
 from nncc.ir import Graph, Init, Node, TensorType, Value, Weight
 from nncc.quoting import comment, script_env
@@ -37,7 +37,6 @@ READERS: dict[str, tuple[str, tuple[int, ...] | None]] = {
 MNIST_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
                "validate": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
                "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
-TRAIN_SAMPLES = {"mnist": 60000, "cifar10": 50000}  # to turn step counts into epochs
 IMAGE_READERS = ("cifar10", "imagenet")  # decode to 8-bit images; spatial transforms need these
 
 
@@ -328,20 +327,8 @@ class Emitter:
 
     # ---------------------------------------------------------------- schedule and callbacks
 
-    def steps_per_epoch(self) -> float | None:
-        t = self.train
-        n = t.get("dataset_size")
-        if n is None:
-            src = t.data.get("train")
-            if src is not None and src.format in TRAIN_SAMPLES:
-                n = TRAIN_SAMPLES[src.format]
-                if src.fields.get("samples"):
-                    n = src.fields["samples"]
-                n = n * (1.0 - float(src.fields.get("validation_fraction") or 0.0)) * float(
-                    src.fields.get("fraction") or 1.0)
-        if n is None:
-            return None
-        return n / t.batch_size
+    def steps_per_epoch(self) -> int | None:
+        return training.steps_per_epoch(self.train)
 
     def to_epochs(self, steps: int, what: str, span: Span | None) -> int:
         spe = self.steps_per_epoch()

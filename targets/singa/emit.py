@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from google.protobuf import text_format
 
-from nncc import codes
+from nncc import codes, training
 from nncc.diagnostics import Span
 from nncc.ir import Graph, Init, Node, Value, Weight
 from nncc.quoting import comment, script_env
@@ -33,7 +33,6 @@ PHASES = {"train": pb.kTrain, "test": pb.kTest, "validate": pb.kVal}
 ALGS = {"bp": pb.kBP, "cd": pb.kCD, "bptt": pb.kBPTT}
 ROLE_SHORT = {"weight": "w", "bias": "b", "vbias": "vb", "hbias": "hb", "scale": "scale", "mean": "mean",
               "var": "var"}
-KNOWN_SIZES = {"mnist": 60000, "cifar10": 50000, "imagenet": 1281167}  # training samples of named data sets
 DEFAULT_EPS = 1e-8  # UpdaterProto.delta default
 
 
@@ -123,12 +122,7 @@ class Emitter:
         c = self.cfg
         job = self.job
         job.name = self.opts.get("job_name") or self.ctx.model.name
-        size = c.get("dataset_size")
-        tr = c.data.get("train")
-        if size is None and tr is not None:
-            size = tr.fields.get("samples") or KNOWN_SIZES.get(tr.fields.get("format"))
-        if size is not None:
-            self.steps_per_epoch = max(1, math.ceil(size / max(1, c.batch_size)))
+        self.steps_per_epoch = training.steps_per_epoch(c)
         if c.steps is not None:
             job.train_steps = self.i32(c.steps, self.tspan("steps"), "train.steps")
         elif c.epochs is not None:
@@ -276,13 +270,11 @@ class Emitter:
         elif s.name == "exponential":
             every = self.to_steps(a["every"], a["unit"], s.span, "exponential(every=…)")
             lr.base_lr = base
-            if math.isclose(a["gamma"], 0.5):
-                lr.type = pb.kExponential  # base_lr / 2^(step / change_freq)
-                lr.exponential_conf.change_freq = every
-            else:
-                lr.type = pb.kStep
-                lr.step_conf.change_freq = every
-                lr.step_conf.gamma = a["gamma"]
+            # lr · gamma^⌊t / every⌋ (nncc.training): SINGA's kStep exactly. Its kExponential,
+            # base_lr / 2^(t / every), is smooth between the drops, so it is not used.
+            lr.type = pb.kStep
+            lr.step_conf.change_freq = every
+            lr.step_conf.gamma = a["gamma"]
         elif s.name == "inverse":
             lr.type = pb.kInverse
             lr.base_lr = base
