@@ -15,13 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Union
 
 from .diagnostics import Span
+from .dtypes import DTYPE_BYTES, DTYPES, FLOAT_DTYPES, INT_DTYPES  # noqa: F401  (views of the dtype table)
 
 Dim = Union[int, str]
-
-DTYPES = ("f16", "bf16", "f32", "f64", "i8", "i32", "i64", "bool")
-FLOAT_DTYPES = ("f16", "bf16", "f32", "f64")
-INT_DTYPES = ("i8", "i32", "i64")
-DTYPE_BYTES = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i8": 1, "i32": 4, "i64": 8, "bool": 1}
 
 
 @dataclass(frozen=True)

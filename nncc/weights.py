@@ -16,10 +16,9 @@ import numpy as np
 
 from . import codes
 from .diagnostics import CompileError, Diagnostic, did_you_mean
+from .dtypes import FLOAT_DTYPES, numpy_type
 from .ir import Graph, Weight
 
-NP_DTYPES = {"f16": np.float16, "bf16": np.float32, "f32": np.float32, "f64": np.float64,
-             "i8": np.int8, "i32": np.int32, "i64": np.int64, "bool": np.bool_}
 
 
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -76,7 +75,7 @@ class Draw:
     def __init__(self, w: Weight, seed: int):
         self.name = w.name
         self.shape = tuple(int(d) for d in w.type.shape)
-        self.dtype = np.dtype(NP_DTYPES[w.type.dtype])
+        self.dtype = np.dtype(numpy_type(w.type.dtype))
         self.size = 1
         for d in self.shape:
             self.size *= d
@@ -200,16 +199,16 @@ def materialize(g: Graph, seed: int = 0, path: str | None = None, lazy: bool = F
         if a.dtype.kind not in "fiub":
             diags.append(Diagnostic(codes.BAD_WEIGHTS, f"array `{w.name}` has dtype {a.dtype}, not a number type", None))
             continue
-        want = "f" if w.type.dtype in ("f16", "bf16", "f32", "f64") else "b" if w.type.dtype == "bool" else "iu"
+        want = "f" if w.type.dtype in FLOAT_DTYPES else "b" if w.type.dtype == "bool" else "iu"
         if a.dtype.kind not in want:
             diags.append(Diagnostic(codes.BAD_WEIGHTS, f"array `{w.name}` has dtype {a.dtype}, the model needs "
                                     f"{w.type.dtype}", None, "save it with the weight's type, e.g. "
                                     "a.astype(numpy.float32)"))
             continue
         if isinstance(a, NpzArray):
-            w.lazy = a.astype(NP_DTYPES[w.type.dtype])  # read when needed
+            w.lazy = a.astype(numpy_type(w.type.dtype))  # read when needed
         else:
-            w.data = np.ascontiguousarray(a.astype(NP_DTYPES[w.type.dtype], copy=False))
+            w.data = np.ascontiguousarray(a.astype(numpy_type(w.type.dtype), copy=False))
     for extra in sorted(set(arrays) - names):
         diags.append(Diagnostic(codes.BAD_WEIGHTS, f"weights file has an array `{extra}` that the model does not use", None,
                                 "remove it, or check the layer names"))
@@ -256,7 +255,7 @@ def _materialize_derived(g: Graph, seed: int, path: str | None) -> None:
     materialize(_Weights(list(leaves.values())), seed, path)  # type: ignore[arg-type]
     for w in order:
         a = w.init.arg("fn")(*[s.data for s in w.init.arg("sources", ())])
-        w.data = np.ascontiguousarray(a.astype(NP_DTYPES[w.type.dtype], copy=False))
+        w.data = np.ascontiguousarray(a.astype(numpy_type(w.type.dtype), copy=False))
 
 
 class NpzArray:

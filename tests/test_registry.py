@@ -153,3 +153,15 @@ def test_no_module_registers_by_patching_the_registry():
     assert len(pat.findall((ROOT / "nncc" / "ops.py").read_text())) == 1  # the one in op()
     for path in (ROOT / "nncc" / "opdefs").glob("*.py"):
         assert not pat.search(path.read_text()), path
+
+
+def test_one_dtype_table():
+    """Dtype facts live in nncc/dtypes.py; nothing else keeps a table keyed by dtype names."""
+    from nncc import dtypes, ir
+
+    assert ir.DTYPES == dtypes.DTYPES and ir.DTYPE_BYTES is dtypes.DTYPE_BYTES
+    assert set(dtypes.FLOAT_DTYPES) | set(dtypes.INT_DTYPES) | {"bool"} == set(dtypes.DTYPES)
+    pat = re.compile(r'["\']bf16["\']\s*:')  # a dict literal with a bf16 entry is a second dtype table
+    sources = [*(ROOT / "nncc").rglob("*.py"), *(ROOT / "targets").rglob("*.py")]
+    offenders = [str(p.relative_to(ROOT)) for p in sources if p.name != "dtypes.py" and pat.search(p.read_text())]
+    assert offenders == []

@@ -25,14 +25,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from nncc.dtypes import DTYPES, FLOAT_DTYPES, INT_DTYPES, numpy_type
 from nncc.ir import Graph, Node, Weight
 from nncc.ops import REGISTRY
 
 BIG = 2 ** 62  # the IR's "to the end" slice bound
 
 TORCH_INT = {"i8": torch.int8, "i32": torch.int32, "i64": torch.int64, "bool": torch.bool}
-NP_DTYPE = {"f16": np.float16, "bf16": np.float32, "f32": np.float32, "f64": np.float64, "i8": np.int8,
-            "i32": np.int32, "i64": np.int64, "bool": np.bool_}
+NP_DTYPE = {n: numpy_type(n) for n in DTYPES}
 
 # ---------------------------------------------------------------- tolerance
 #
@@ -142,7 +142,7 @@ def random_inputs(g: Graph, batch: int = 2, seed: int = 1, dims: dict[str, int] 
     for v in g.inputs:
         shape = tuple(d if isinstance(d, int) else dims.get(str(d), batch) for d in v.type.shape)
         dt = NP_DTYPE[v.type.dtype]
-        if v.type.dtype in ("i8", "i32", "i64"):
+        if v.type.dtype in INT_DTYPES:
             feeds[v.name] = rng.integers(0, limits.get(v.name, 2), shape).astype(dt)
         elif v.type.dtype == "bool":
             feeds[v.name] = rng.random(shape) < 0.5
@@ -389,7 +389,7 @@ def run(g: Graph, feeds: dict[str, np.ndarray], arrays: dict[str, np.ndarray] | 
     """
     def to_t(arr: np.ndarray, dtype: str) -> torch.Tensor:
         t = torch.from_numpy(np.ascontiguousarray(arr))
-        return t.to(float_dtype) if dtype in ("f16", "bf16", "f32", "f64") else t.to(TORCH_INT[dtype])
+        return t.to(float_dtype) if dtype in FLOAT_DTYPES else t.to(TORCH_INT[dtype])
 
     env: dict[str, torch.Tensor] = {}
     for v in g.inputs:

@@ -15,10 +15,10 @@ from typing import Any
 from .. import codes
 from .. import ast as A
 from ..diagnostics import CompileError, Diagnostic, Span
+from ..dtypes import DTYPE_BYTES
 from ..source import YMap, YScalar
 
 _SNAKE = re.compile(r"^_*[a-z][a-z0-9_]*$")
-_DTYPE_BYTES = {"f16": 2, "bf16": 2, "f32": 4, "f64": 8, "i8": 1, "i32": 4, "i64": 8, "bool": 1}
 
 
 @dataclass
@@ -422,7 +422,7 @@ def large_weights(ctx: Context) -> Iterator[Finding]:
         n = 1
         for dim in t.shape:
             n *= dim
-        size = n * _DTYPE_BYTES.get(t.dtype, 4)
+        size = n * DTYPE_BYTES.get(t.dtype, 4)
         if size > ctx.max_weight_bytes:
             span = w.span or (w.owner.span if w.owner is not None else None)
             if span not in biggest or biggest[span][0] < size:

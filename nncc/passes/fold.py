@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..dtypes import numpy_type
 from ..ir import Graph, Init, Node, TensorType, Value, Weight
 from ..ops import REGISTRY, has
 from ..shapes import norm_axis
@@ -235,7 +236,7 @@ def _const_of(v: Value):
     p = v.producer
     if p is None or not has(p.op, "constant"):
         return None
-    return np.asarray(p.attrs["value"], dtype=_NP[p.attrs.get("dtype", "f32")])
+    return np.asarray(p.attrs["value"], dtype=numpy_type(p.attrs.get("dtype", "f32")))
 
 
 def _bias_foldable(ns: list[Node]) -> bool:
@@ -277,7 +278,7 @@ def _fold_bias(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
     const = _const_of(add.inputs[1])
     w = p.weights["weight"]
     cout = w.type.shape[0]
-    fn = Derived("fold_add_into_bias", _fold_bias_fn, const=const.astype(_NP[w.type.dtype]), has_bias=b is not None,
+    fn = Derived("fold_add_into_bias", _fold_bias_fn, const=const.astype(numpy_type(w.type.dtype)), has_bias=b is not None,
                  n=cout)
     p.weights = {**p.weights, "bias": derived(f"{p.name}.bias", b, TensorType(w.type.dtype, (cout,)), "bias",
                                               [b] if b is not None else [], fn, p)}
@@ -354,21 +355,6 @@ ORT_FUSED_CONV = (
 
 # ------------------------------------------------------------------ fold-constants
 
-_NP_NAMES = {"f16": "float16", "bf16": "float32", "f32": "float32", "f64": "float64", "i8": "int8", "i32": "int32",
-             "i64": "int64", "bool": "bool_"}
-
-
-class _NPTable(dict):
-    def __missing__(self, k):
-        import numpy as np
-
-        v = getattr(np, _NP_NAMES[k])
-        self[k] = v
-        return v
-
-
-_NP = _NPTable()
-
 
 def _evaluate(n: Node, xs: list, ctx: PassContext):
     """The op's own numpy `eval`: at level 1 only when bit-exact (`exact`), at level 2 (inference) any."""
@@ -436,7 +422,7 @@ def fold_constants(g: Graph, ctx: PassContext) -> bool:
         for k, (r, v) in enumerate(zip(res, n.outputs)):
             dt = v.type.dtype
             c = Node("constant", n.name if k == 0 else f"{n.name}/{k}", [],
-                     {"value": np.ascontiguousarray(np.asarray(r, dtype=_NP[dt])), "dtype": dt}, [v], span=n.span)
+                     {"value": np.ascontiguousarray(np.asarray(r, dtype=numpy_type(dt))), "dtype": dt}, [v], span=n.span)
             c.meta["folded"] = n.op
             v.producer, v.index = c, 0
             made.append(c)

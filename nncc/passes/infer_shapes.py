@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import codes
 from ..diagnostics import Note
-from ..ir import DTYPE_BYTES, Graph, Init, TensorType, Weight
+from ..ir import DTYPE_BYTES, FLOAT_DTYPES, Graph, Init, TensorType, Weight
 from ..limits import LIMITS
 from ..ops import REGISTRY
 from ..shapes import ShapeError
@@ -93,7 +93,7 @@ def _report(node, e: ShapeError, ctx: PassContext) -> None:
 
 def _make_weights(node, opdef, ins: list[TensorType], ctx: PassContext) -> None:
     wopts = getattr(node, "meta", {}).get("weight_opts", {})
-    dtype = ins[0].dtype if ins and ins[0].dtype in ("f16", "bf16", "f32", "f64") else "f32"
+    dtype = ins[0].dtype if ins and ins[0].dtype in FLOAT_DTYPES else "f32"
     for spec in opdef.weights(ins, node.attrs):
         if any(not isinstance(d, int) for d in spec.shape):
             ctx.bag.error(codes.SHAPE_MISMATCH, f"{node.op}: weight `{spec.role}` would have a symbolic shape "

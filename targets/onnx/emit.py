@@ -4,24 +4,22 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-import ml_dtypes  # onnx's own dependency; numpy has no bfloat16
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from nncc import __version__
 from nncc.protowire import length_delimited
+from nncc.dtypes import TABLE as DTYPE_TABLE
 from nncc.ir import Graph, Node, TensorType, Value
 from nncc.output import Stream
 from nncc.target import EmitContext
 
 from . import LOWER
 
-ELEM = {"f16": TensorProto.FLOAT16, "bf16": TensorProto.BFLOAT16, "f32": TensorProto.FLOAT,
-        "f64": TensorProto.DOUBLE, "i8": TensorProto.INT8, "i32": TensorProto.INT32, "i64": TensorProto.INT64,
-        "bool": TensorProto.BOOL}
-NP = {"f16": np.float16, "bf16": ml_dtypes.bfloat16, "f32": np.float32, "f64": np.float64, "i8": np.int8,
-      "i32": np.int32, "i64": np.int64, "bool": np.bool_}
+# nncc dtype -> TensorProto element type, and the numpy type of its arrays (bf16: ml_dtypes.bfloat16)
+ELEM = {n: getattr(TensorProto, d.onnx) for n, d in DTYPE_TABLE.items()}
+NP = {n: helper.tensor_dtype_to_np_dtype(e).type for n, e in ELEM.items()}
 TWO_GB = 2 ** 31
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from google.protobuf import text_format
 
 from nncc import codes
+from nncc.dtypes import TABLE as DTYPE_TABLE
 from nncc.ir import Graph, Node, Value
 from nncc.passes.layouts import PERMS, RANK, canonical, physical, physical_axis, stored_array, to_layout
 from nncc.protowire import length_delimited, varint
@@ -27,7 +28,9 @@ from . import graph_pb2 as pb
 
 NP = {"Float16": np.float16, "Float32": np.float32, "Float64": np.float64, "Int32": np.int32,
       "Int64": np.int64, "Bool": np.bool_}
-INT_TYPES = {"i8": "Int32", "i32": "Int32", "i64": "Int64", "bool": "Bool"}
+# nncc's integer and bool dtypes -> SMAUG DataType (SMAUG has no Int8: i8 widens to Int32); float
+# tensors take the back end's type
+INT_TYPES = {n: d.smaug or "Int32" for n, d in DTYPE_TABLE.items() if d.kind != "float"}
 
 # fused or standalone activation: nncc op -> SMAUG OpType name
 ACT = {"relu": "ReLU", "leaky_relu": "LReLU", "elu": "ELU", "selu": "SELU", "tanh": "Tanh",

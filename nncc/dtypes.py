@@ -1,0 +1,46 @@
+"""The dtype table: every fact about the language's element types, one row per dtype.
+
+Columns: the kind (float | int | bool), the size in bytes, the numpy type nncc keeps
+arrays of it in (bf16 values are kept as float32, since numpy has no bfloat16), and
+each target's name for it (ONNX `TensorProto.DataType`, SMAUG `DataType`; None where
+the target has no such type). `nncc/ir.py`'s DTYPES, FLOAT_DTYPES, INT_DTYPES and
+DTYPE_BYTES are views of this table; targets look their names up here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DType:
+    name: str
+    kind: str  # float | int | bool
+    bytes: int
+    numpy: str  # numpy type name of nncc's arrays of it
+    onnx: str  # onnx.TensorProto.DataType name
+    smaug: str | None  # SMAUG DataType name (SMAUG has no 8-bit integers or bfloat16)
+
+
+TABLE: dict[str, DType] = {d.name: d for d in (
+    DType("f16", "float", 2, "float16", "FLOAT16", "Float16"),
+    DType("bf16", "float", 2, "float32", "BFLOAT16", None),
+    DType("f32", "float", 4, "float32", "FLOAT", "Float32"),
+    DType("f64", "float", 8, "float64", "DOUBLE", "Float64"),
+    DType("i8", "int", 1, "int8", "INT8", None),
+    DType("i32", "int", 4, "int32", "INT32", "Int32"),
+    DType("i64", "int", 8, "int64", "INT64", "Int64"),
+    DType("bool", "bool", 1, "bool_", "BOOL", "Bool"),
+)}
+
+DTYPES = tuple(TABLE)
+FLOAT_DTYPES = tuple(n for n, d in TABLE.items() if d.kind == "float")
+INT_DTYPES = tuple(n for n, d in TABLE.items() if d.kind == "int")
+DTYPE_BYTES = {n: d.bytes for n, d in TABLE.items()}
+
+
+def numpy_type(name: str) -> Any:
+    """The numpy scalar type nncc keeps arrays of dtype `name` in (imports numpy)."""
+    import numpy as np
+
+    return getattr(np, TABLE[name].numpy)
