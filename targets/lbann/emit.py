@@ -117,7 +117,12 @@ class Emitter:
         return lay
 
     def x(self, v: Value) -> str:
+        """The name of the layer that produces `v` (a parent for the layer a rule adds)."""
         return self.src[id(v)]
+
+    def bind(self, n: Node, layer: pb.Layer) -> None:
+        """`layer` produces the output of `n`: a lowering rule's last step (docs/adding-an-op.md)."""
+        self.src[id(n.output)] = layer.name
 
     @staticmethod
     def sample(v: Value) -> tuple:
@@ -964,7 +969,7 @@ def _plain(kind: str, **fields: str) -> Callable[[Emitter, Node], None]:
 
 def _op(*ops: tuple[str, dict]) -> Callable[[Emitter, Node], None]:
     def f(em: Emitter, n: Node) -> None:
-        em.src[id(n.output)] = em.operator(n.name, [em.x(v) for v in n.inputs], *ops).name
+        em.bind(n, em.operator(n.name, [em.x(v) for v in n.inputs], *ops))
     return f
 
 
