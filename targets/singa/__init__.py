@@ -8,7 +8,7 @@ from nncc.target import Lowering, Option, Target, rule
 
 # The lowering table, which is the capability table: nncc op -> the rule in emit.py that writes its
 # layer(s) (ops missing here are E501). The emitter reports the settings a layer cannot take.
-LOWER = Lowering("nncc.targets.singa.emit", {
+LOWER = Lowering("nncc.targets.singa.layers", {
     "linear": "_linear", "conv2d": "_conv", "max_pool2d": rule("_pool", "MAX"), "avg_pool2d": rule("_pool", "AVG"),
     "lrn": "_lrn", "dropout": "_dropout", "relu": rule("_act", "kReLU", "RELU"),
     "sigmoid": rule("_act", "kSigmoid", "SIGMOID"), "tanh": rule("_act", "kActivation", "TANH"),

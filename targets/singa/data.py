@@ -1,0 +1,120 @@
+"""Input layers: one `data` layer per data split (`include: kTrain / kTest / kVal`), from `train.data`."""
+from __future__ import annotations
+
+from nncc import codes
+from nncc.ir import Value
+from nncc.train import DataSource
+
+from . import job_pb2 as pb
+from .base import PHASES, Base
+
+
+class DataLayers(Base):
+    # ---------------------------------------------------------------- data
+
+    def data_layers(self) -> None:
+        g = self.g
+        samples = [v for v in g.inputs if g.input_roles.get(v.name) != "label"]
+        labels = [v for v in g.inputs if g.input_roles.get(v.name) == "label"]
+        if len(samples) > 1:
+            self.err(f"SINGA's input layer gives one sample tensor; the model has {len(samples)} inputs "
+                     f"({', '.join(v.name for v in samples)})", samples[1].span)
+        if len(labels) > 1:
+            self.err("SINGA's input layer gives one label per record; the model has several label inputs",
+                     labels[1].span)
+        for v in g.inputs:
+            self.src[id(v)] = "data"
+        if not self.cfg.data:
+            self.err("SINGA reads its data itself: give train.data (train, and test or validate when used)",
+                     self.tspan("batch_size"), code=codes.MISSING_TARGET_SETTING)
+            return
+        sample = samples[0] if samples else None
+        for role in ("train", "validate", "test"):
+            ds = self.cfg.data.get(role)
+            if ds is not None:
+                self.data_layer(ds, sample, bool(labels))
+
+    def data_layer(self, ds: DataSource, sample: Value | None, labelled: bool) -> None:
+        f = ds.fields
+        sp = ds.field_spans
+        fmt = f.get("format")
+        if fmt == "text":
+            _char_rnn_data(self, ds, sample)
+            return
+        if fmt == "record":
+            type_ = pb.kRecordInput
+        elif fmt == "csv":
+            type_ = pb.kCSVInput
+        else:
+            self.err(f"SINGA v0.3 reads records (kRecordInput) or CSV (kCSVInput), not `{fmt}` data",
+                     sp.get("format", ds.span), "convert the data set to a record file and use format: record")
+            return
+        ly = self.add_layer("data", type_, [], PHASES[ds.role])
+        st = ly.store_conf
+        if type_ == pb.kRecordInput:
+            st.backend = f.get("backend") or self.opts.get("backend") or "kvfile"
+        elif f.get("backend"):
+            st.backend = f["backend"]
+        st.path = f["path"]
+        if f.get("random_skip"):
+            st.random_skip = self.i32(f["random_skip"], sp.get("random_skip"), "random_skip")
+        st.batchsize.append(self.i32(f.get("batch_size") or self.cfg.batch_size,
+                                     sp.get("batch_size") or self.tspan("batch_size"), "the batch size"))
+        shape = f.get("shape")
+        if shape is None and sample is not None and sample.type is not None:
+            dims = sample.type.shape[1:]
+            if all(isinstance(d, int) for d in dims):
+                shape = list(dims)
+            else:
+                self.err(f"the sample shape {sample.type} is not fixed; SINGA needs store_conf.shape",
+                         ds.span, "give data.<role>.shape", code=codes.MISSING_TARGET_SETTING)
+        st.shape.extend(self.i32(d, sp.get("shape") or sample and sample.span, "a sample dim") for d in shape or [])
+        if f.get("has_label") is False:
+            st.has_label = False
+        for t in ds.transforms:
+            if t.name == "normalize":
+                mean, std = t["mean"], t["std"]
+                if len(mean) != 1 or len(std) != 1:
+                    self.err("SINGA normalises with one mean and one std value for all channels", t.span,
+                             "give scalar mean/std, or a per-pixel mean with mean_file(...)")
+                    continue
+                st.mean_value = mean[0]
+                st.std_value = std[0]
+            elif t.name == "scale":
+                if t["factor"] == 0:
+                    self.err("scale(factor=0) cannot be written as SINGA's std_value", t.span)
+                    continue
+                st.std_value = 1.0 / t["factor"]
+            elif t.name == "mean_file":
+                st.mean_file = t["path"]
+            elif t.name == "to_float":
+                continue
+            elif t.name in ("random_crop", "center_crop", "horizontal_flip", "vertical_flip", "resize"):
+                self.err(f"SINGA v0.3's {'kRecordInput' if type_ == pb.kRecordInput else 'kCSVInput'} has no "
+                         f"`{t.name}` transform", t.span, "prepare the records with the transform applied")
+            else:
+                self.err(f"SINGA has no `{t.name}` transform", t.span)
+        if f.get("shuffle"):
+            self.warn("SINGA reads records in order; shuffle is approximated by nothing (use random_skip)",
+                      sp.get("shuffle", ds.span))
+
+
+def _char_rnn_data(E: Base, ds: DataSource, sample: Value | None) -> None:
+    """format: text → kCharRNN (characters of `path`, indexed by the vocabulary file `labels`); it gives one
+    blob per unrolled step (and one more: the labels, read by kRNNLabel)."""
+    f = ds.fields
+    ly = E.add_layer("data", pb.kCharRNN, [], PHASES[ds.role])
+    c = ly.char_rnn_conf
+    c.path = f["path"]
+    if not f.get("labels"):
+        E.err("SINGA's kCharRNN needs the vocabulary file: give data.<role>.labels (the characters, in index "
+              "order)", ds.span, code=codes.MISSING_TARGET_SETTING)
+    else:
+        c.vocab_path = f["labels"]
+    c.batchsize = E.i32(f.get("batch_size") or E.cfg.batch_size,
+                        ds.field_spans.get("batch_size") or E.tspan("batch_size"), "the batch size")
+    if sample is None or sample.type is None or sample.type.rank != 2 or not isinstance(sample.type.shape[1], int):
+        E.err(f"format: text reads character indices [N, T] with a fixed T; the sample input is "
+              f"{sample.type if sample is not None else 'missing'}", ds.span)
+        return
+    c.unroll_len = sample.type.shape[1]
