@@ -3,7 +3,7 @@ from nncc.target import Lowering, Option, Target, rule
 
 # The lowering table, which is the capability table: nncc op -> the rule in emit.py that writes its
 # layer(s). LBANN has no padding layer, so `pad` is missing (E501).
-LOWER = Lowering("nncc.targets.lbann.emit", {
+LOWER = Lowering("nncc.targets.lbann.layers", {
     "conv1d": rule("_conv", "convolution"), "conv2d": rule("_conv", "convolution"),
     "conv3d": rule("_conv", "convolution"), "conv_transpose2d": rule("_conv", "deconvolution"),
     "max_pool2d": rule("_pool", "max"), "avg_pool2d": rule("_pool", "average"),

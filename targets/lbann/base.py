@@ -1,0 +1,150 @@
+"""What every part of the LBANN emitter shares: the experiment being built, names, reporting."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nncc import codes
+from nncc.diagnostics import Span
+from nncc.ir import Graph, Node, Value, Weight
+from nncc.target import EmitContext
+from nncc.train import TrainConfig
+
+from . import lbann_pb2 as pb
+
+L = pb.Layer
+DATATYPE = {"float": pb.FLOAT, "double": pb.DOUBLE, "fp16": pb.FP16}
+
+# Readers: format -> (LBANN reader name, per-sample dims it delivers or None when read from the file)
+
+
+class Unsupported(Exception):
+    """A construct LBANN cannot express: message, span, help, and its code (a setting unless said)."""
+
+    def __init__(self, msg: str, span: Span | None, help: str | None = None,
+                 code: str = codes.UNSUPPORTED_SETTING):
+        super().__init__(msg)
+        self.msg, self.span, self.help, self.code = msg, span, help, code
+
+
+def sanitize(name: str) -> str:
+    """LBANN names end up in file names (checkpoints) and space-separated lists (callbacks)."""
+    s = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+    return s or "_"
+
+
+def _fmt(x: float) -> str:
+    return repr(float(x)) if not float(x).is_integer() else str(int(x)) if abs(x) < 1e15 else repr(float(x))
+
+
+class Base:
+    """The state of one experiment being written, and the helpers every part of the emitter uses."""
+
+    def __init__(self, g: Graph, ctx: EmitContext):
+        self.g = g
+        self.ctx = ctx
+        self.train: TrainConfig = ctx.train  # type: ignore[assignment]
+        self.opts = ctx.options
+        self.exp = pb.LbannPB()
+        self.model = self.exp.model
+        self.layers: list[pb.Layer] = []
+        self.src: dict[int, str] = {}  # id(Value) -> name of the LBANN layer that produces it
+        self.used: set[str] = set()
+        self.wnames: dict[int, str] = {}  # id(Weight) -> LBANN weights name
+        self.wused: set[str] = set()
+        self.weight_list: list[Weight] = []
+        self.softmax_of: dict[int, str] = {}  # id(logits Value) -> softmax layer name
+        self.errors: list[Unsupported] = []
+        dt = self.opts.get("data_type", "float")
+        self.dtype = DATATYPE[dt]
+        self.dev = {"cpu": "cpu", "gpu": "gpu"}.get(self.opts.get("device", "default"), "")
+
+    # ---------------------------------------------------------------- helpers
+
+    def fail(self, msg: str, span: Span | None, help: str | None = None,
+             code: str = codes.UNSUPPORTED_SETTING) -> None:
+        self.errors.append(Unsupported(msg, span, help, code))
+
+    def unique(self, base: str) -> str:
+        name = sanitize(base)
+        cand, i = name, 1
+        while cand in self.used:
+            cand = f"{name}_{i}"
+            i += 1
+        self.used.add(cand)
+        return cand
+
+    def layer(self, name: str, parents: list[str], kind: str, weights: list[str] = ()) -> tuple[pb.Layer, Any]:
+        lay = pb.Layer(name=self.unique(name))
+        lay.parents.extend(parents)
+        lay.weights.extend(weights)
+        if self.dtype != pb.FLOAT:
+            lay.datatype = self.dtype
+        if self.dev:
+            lay.device_allocation = self.dev
+        sub = getattr(lay, kind)
+        sub.SetInParent()
+        self.layers.append(lay)
+        return lay, sub
+
+    def operator(self, name: str, parents: list[str], *ops: tuple[str, dict]) -> pb.Layer:
+        lay, sub = self.layer(name, parents, "operator_layer")
+        for op_name, fields in ops:
+            o = sub.ops.add()
+            o.input_datatype = self.dtype
+            o.output_datatype = self.dtype
+            o.parameters.Pack(getattr(pb, op_name)(**fields))
+        return lay
+
+    def x(self, v: Value) -> str:
+        """The name of the layer that produces `v` (a parent for the layer a rule adds)."""
+        return self.src[id(v)]
+
+    def bind(self, n: Node, layer: pb.Layer) -> None:
+        """`layer` produces the output of `n`: a lowering rule's last step (docs/adding-an-op.md)."""
+        self.src[id(n.output)] = layer.name
+
+    @staticmethod
+    def sample(v: Value) -> tuple:
+        return tuple(v.type.shape[1:])
+
+    def axis(self, n: Node, axis: int, what: str) -> int:
+        if axis == 0:
+            raise Unsupported(f"`{n.op}` along axis 0 (the mini-batch) has no LBANN equivalent "
+                              f"(target `lbann`)", n.span_of("axis"),
+                              "LBANN layers see one sample at a time; use an axis of 1 or more")
+        return axis - 1
+
+    def static(self, n: Node, dims: tuple, what: str) -> list[int]:
+        if not all(isinstance(d, int) for d in dims):
+            raise Unsupported(f"`{n.op}` needs static {what} for LBANN, got {list(dims)} (target `lbann`)", n.span)
+        return [int(d) for d in dims]
+
+    def weight(self, w: Weight) -> str:
+        src = w.share if w.share is not None else w
+        key = id(src)
+        if key not in self.wnames:
+            name = sanitize(src.name)
+            cand, i = name, 1
+            while cand in self.wused:
+                cand = f"{name}_{i}"
+                i += 1
+            self.wused.add(cand)
+            self.wnames[key] = cand
+            self.weight_list.append(src)
+        return self.wnames[key]
+
+    def weights_of(self, n: Node, *roles: str) -> list[str]:
+        return [self.weight(n.weights[r]) for r in roles if r in n.weights]
+
+    def const_value(self, v: Value) -> float | None:
+        """The single value of a constant operand (scalar or all-equal), or None."""
+        p = v.producer
+        if p is None or p.op != "constant":
+            return None
+        import numpy as np
+
+        arr = np.asarray(p.attrs["value"], dtype=float)
+        if arr.size == 0 or not np.all(arr == arr.flat[0]):
+            return None
+        return float(arr.flat[0])

@@ -1,0 +1,176 @@
+"""Data readers (`DataReader`) and their transforms, from `train.data`."""
+from __future__ import annotations
+
+import math
+import os
+
+from nncc.train import Config, DataSource
+
+from . import lbann_pb2 as pb
+from .base import Base, Unsupported, _fmt
+
+READERS: dict[str, tuple[str, tuple[int, ...] | None]] = {
+    "mnist": ("mnist", (1, 28, 28)), "cifar10": ("cifar10", (3, 32, 32)), "imagenet": ("imagenet", None),
+    "npz": ("numpy_npz", None), "hdf5": ("hdf5", None), "csv": ("csv", None),
+}
+MNIST_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+               "validate": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+               "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+IMAGE_READERS = ("cifar10", "imagenet")  # decode to 8-bit images; spatial transforms need these
+
+
+class DataReaders(Base):
+    # ---------------------------------------------------------------- data reader
+
+    def data_reader(self) -> None:
+        if self.opts.get("reader"):
+            return
+        t = self.train
+        if not t.data:
+            raise Unsupported("train.data is missing: LBANN needs a data reader (target `lbann`)",
+                              self.ctx.model.root.span if hasattr(self.ctx.model, "root") else None,
+                              "add train.data.train: {format: mnist, path: …}, or -O reader=FILE.prototext")
+        classes = self.num_classes()
+        for role in ("train", "validate", "test"):
+            src = t.data.get(role)
+            if src is not None:
+                try:
+                    self.reader(src, classes)
+                except Unsupported as e:
+                    self.errors.append(e)
+
+    def num_classes(self) -> int:
+        for n in list(self.g.losses) + list(self.g.metrics.values()):
+            if n.op in ("cross_entropy", "accuracy", "top_k_accuracy"):
+                d = n.inputs[0].type.shape[-1]
+                if isinstance(d, int):
+                    return d
+        return 0
+
+    def reader(self, src: DataSource, classes: int) -> None:
+        fmt = src.format
+        sp = src.field_spans
+        if fmt not in READERS:
+            raise Unsupported(f"data.{src.role}.format: {fmt} has no LBANN data reader (target `lbann`)",
+                              sp.get("format", src.span),
+                              "LBANN reads mnist, cifar10, imagenet, npz, hdf5 and csv; or give -O reader=FILE")
+        name = READERS[fmt][0]
+        r = self.exp.data_reader.reader.add(name=name, role=src.role)
+        f = src.fields
+        r.shuffle = bool(f.get("shuffle")) if f.get("shuffle") is not None else src.role == "train"
+        path = f["path"]
+        if fmt == "mnist":
+            r.data_filedir = path
+            r.data_filename, r.label_filename = MNIST_FILES[src.role]
+            if f.get("labels"):
+                r.label_filename = f["labels"]
+        elif fmt == "cifar10":
+            r.data_filedir = path
+        elif fmt == "imagenet":
+            r.data_filedir = path
+            r.data_filename = f.get("labels") or os.path.join(path, "labels.txt")
+            r.num_labels = classes
+        elif fmt == "npz":
+            r.data_filename = path
+        elif fmt == "hdf5":
+            r.data_filedir = os.path.dirname(path) or "."
+            r.data_file_pattern = os.path.basename(path)
+            r.hdf5_key_data = f.get("sample_key") or "data"
+            if f.get("label_key"):
+                r.hdf5_key_labels = f["label_key"]
+        elif fmt == "csv":
+            r.data_filename = path
+            r.separator = ","
+        if f.get("has_label") is False:
+            r.disable_labels = True
+        if fmt == "npz" and (f.get("sample_key") not in (None, "data") or f.get("label_key") not in (None, "labels")):
+            raise Unsupported(f"data.{src.role}: LBANN's npz reader reads the arrays `data` and `labels`; "
+                              f"other keys have no equivalent (target `lbann`)",
+                              sp.get("sample_key", sp.get("label_key", src.span)))
+        if fmt not in ("hdf5", "npz") and (f.get("sample_key") or f.get("label_key")):
+            key = "sample_key" if f.get("sample_key") else "label_key"
+            raise Unsupported(f"data.{src.role}.{key} has no meaning for LBANN's {name} reader (target `lbann`)",
+                              sp.get(key, src.span))
+        if f.get("validation_fraction") is not None:
+            if src.role != "train":
+                raise Unsupported(f"data.{src.role}.validation_fraction: LBANN splits validation data off the "
+                                  f"train reader only (target `lbann`)", sp.get("validation_fraction"))
+            r.validation_fraction = float(f["validation_fraction"])
+        if f.get("fraction") is not None:
+            r.fraction_of_data_to_use = float(f["fraction"])
+        if f.get("samples") is not None:
+            r.absolute_sample_count = int(f["samples"])
+        if f.get("batch_size") is not None and f["batch_size"] != self.train.batch_size:
+            raise Unsupported(f"data.{src.role}.batch_size: {f['batch_size']}: LBANN uses one mini-batch size "
+                              f"({self.train.batch_size}) for every role (target `lbann`)", sp.get("batch_size"))
+        for key in ("random_skip", "backend"):
+            if f.get(key) is not None:
+                raise Unsupported(f"data.{src.role}.{key} has no LBANN equivalent (target `lbann`)", sp.get(key))
+        if f.get("shape") is not None:
+            samples = [v for v in self.g.inputs if self.g.input_roles.get(v.name) == "sample"]
+            want = [math.prod(self.static_input(v)) for v in samples]
+            if math.prod(f["shape"]) != sum(want):
+                raise Unsupported(f"data.{src.role}.shape {f['shape']} does not match the model's sample inputs "
+                                  f"(target `lbann`)", sp.get("shape"))
+        transforms(r, src, fmt, self)
+
+
+# -------------------------------------------------------------------- transforms
+
+def transforms(r: pb.Reader, src: DataSource, fmt: str, em: DataReaders) -> None:
+    """LBANN's image readers decode 8-bit pixels and need the spatial transforms first, then one
+    transform that turns bytes into floats; scale(1/255) followed by normalize is exactly
+    `normalize_to_lbann_layout`. Spatial transforms commute with per-channel scaling, so they are
+    moved ahead of it."""
+    spatial: list[pb.Transform] = []
+    values: list[Config] = []
+    for c in src.transforms:
+        if c.name in ("random_crop", "center_crop", "resize"):
+            size = list(c["size"])
+            if len(size) not in (1, 2) or min(size) < 1:
+                raise Unsupported(f"{c.name}(size={size}): give one size or height and width, each at least 1 "
+                                  "(target `lbann`)", c.span)
+            h, w = (size[0], size[0]) if len(size) == 1 else size
+            t = pb.Transform()
+            getattr(t, c.name).height = h
+            getattr(t, c.name).width = w
+            spatial.append(t)
+        elif c.name in ("horizontal_flip", "vertical_flip"):
+            t = pb.Transform()
+            getattr(t, c.name).p = float(c.get("p", 0.5))
+            spatial.append(t)
+        elif c.name in ("scale", "normalize"):
+            values.append(c)
+        elif c.name == "to_float":
+            continue
+        else:
+            raise Unsupported(f"transform `{c.name}` has no LBANN equivalent (target `lbann`)", c.span,
+                              "LBANN has normalize, scale, random_crop, center_crop, resize and the flips")
+    if spatial and fmt not in IMAGE_READERS:
+        c = next(c for c in src.transforms if c.name not in ("scale", "normalize", "to_float"))
+        raise Unsupported(f"transform `{c.name}` needs one of LBANN's image readers (cifar10, imagenet), "
+                          f"not {fmt} (target `lbann`)", c.span)
+    r.transforms.extend(spatial)
+    if fmt in IMAGE_READERS:
+        if not values or values[0].name != "scale" or not math.isclose(values[0]["factor"], 1 / 255, rel_tol=1e-6):
+            raise Unsupported(f"data.{src.role}: LBANN's {fmt} reader turns pixels into floats in [0, 1]; start the "
+                              f"value transforms with scale(1/255) (target `lbann`)",
+                              values[0].span if values else src.span)
+        if len(values) > 1 and values[1].name == "normalize":
+            t = r.transforms.add()
+            n = values[1]
+            t.normalize_to_lbann_layout.means = " ".join(_fmt(x) for x in n["mean"])
+            t.normalize_to_lbann_layout.stddevs = " ".join(_fmt(x) for x in n["std"])
+            values = values[2:]
+        else:
+            r.transforms.add().to_lbann_layout.SetInParent()
+            values = values[1:]
+    for c in values:
+        t = r.transforms.add()
+        if c.name == "scale":
+            t.scale.scale = float(c["factor"])
+        else:
+            if len(c["mean"]) != len(c["std"]):
+                raise Unsupported("normalize(): give as many std values as mean values (target `lbann`)", c.span)
+            t.normalize.means = " ".join(_fmt(x) for x in c["mean"])
+            t.normalize.stddevs = " ".join(_fmt(x) for x in c["std"])

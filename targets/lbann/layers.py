@@ -1,0 +1,392 @@
+"""Layers, one rule per op of the lowering table (targets/lbann/__init__.py)."""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from nncc.ir import Init, Node, TensorType, Value, Weight
+
+from .base import Unsupported
+
+if TYPE_CHECKING:
+    from .emit import Emitter
+
+
+# -------------------------------------------------------------------- layers, one function per op
+
+def _conv(kind: str) -> Callable[[Emitter, Node], None]:
+    def f(em: Emitter, n: Node) -> None:
+        a = n.attrs
+        s = len(a["kernel"])
+        pads = list(a["pads"])
+        if pads[:s] != pads[s:]:
+            raise Unsupported(f"`{n.op}` with asymmetric padding {pads} has no LBANN equivalent (target `lbann`)",
+                              n.span_of("pad"), "LBANN pads both sides of a dimension equally")
+        lay, c = em.layer(n.name, [em.x(n.inputs[0])], kind, em.weights_of(n, "weight", "bias"))
+        c.num_dims = s
+        c.out_channels = a["out_channels"]
+        c.kernel_size.extend(a["kernel"])
+        c.stride.extend(a["stride"])
+        c.padding.extend(pads[:s])
+        if kind == "deconvolution":
+            c.output_padding.extend(a["output_pad"])
+        c.groups.value = a["groups"]
+        c.has_bias.value = bool(a["bias"])
+        c.dilation.extend(a["dilation"])
+        em.src[id(n.output)] = lay.name
+    return f
+
+
+def _pool(mode: str) -> Callable[[Emitter, Node], None]:
+    def f(em: Emitter, n: Node) -> None:
+        a = n.attrs
+        if a["ceil_mode"]:
+            raise Unsupported(f"`{n.op}(ceil_mode=true)` has no LBANN equivalent (target `lbann`)",
+                              n.span_of("ceil_mode"))
+        k, st, pads = list(a["kernel"]), list(a["stride"]), list(a["pads"])
+        if pads[:2] != pads[2:]:
+            raise Unsupported(f"`{n.op}` with asymmetric padding {pads} has no LBANN equivalent (target `lbann`)",
+                              n.span_of("pad"))
+        m = mode
+        if mode == "average" and not a.get("count_include_pad", False) and any(pads):
+            m = "average_no_pad"
+        pool(em, n.name, em.x(n.inputs[0]), m, k, st, pads[:2], n.output)
+    return f
+
+
+def pool(em: Emitter, name: str, parent: str, mode: str, k: list, st: list, pads: list, out: Value) -> None:
+    lay, p = em.layer(name, [parent], "pooling")
+    p.pool_mode = mode
+    p.num_dims = len(k)
+    if len(set(k)) == 1 and len(set(st)) == 1 and len(set(pads)) == 1:
+        p.pool_dims_i, p.pool_strides_i = k[0], st[0]
+        if pads[0]:
+            p.pool_pads_i = pads[0]
+    else:
+        p.has_vectors = True
+        p.pool_dims.extend(k)
+        p.pool_strides.extend(st)
+        p.pool_pads.extend(pads)
+    em.src[id(out)] = lay.name
+
+
+def _gap(em: Emitter, n: Node) -> None:
+    dims = em.static(n, tuple(n.inputs[0].type.shape[2:]), "spatial dims")
+    if len(dims) != 2:
+        raise Unsupported(f"`global_avg_pool` over {len(dims)} spatial dims has no LBANN equivalent "
+                          f"(target `lbann`)", n.span)
+    pool(em, n.name, em.x(n.inputs[0]), "average", dims, dims, [0, 0], n.output)
+
+
+def _linear(em: Emitter, n: Node) -> None:
+    x = n.inputs[0]
+    r = x.type.rank
+    ws = em.weights_of(n, "weight", "bias")
+    parent = em.x(x)
+    if r == 2:
+        lay, fc = em.layer(n.name, [parent], "fully_connected", ws)
+        fc.num_neurons = n.attrs["out_features"]
+        fc.has_bias = bool(n.attrs["bias"])
+        em.src[id(n.output)] = lay.name
+        return
+    if r < 2:
+        raise Unsupported("`linear` of a tensor without a feature dim has no LBANN equivalent (target `lbann`)",
+                          n.span)
+    # [N, ..., in]: the same affine map over every leading position (LBANN's channelwise_fully_connected)
+    lead = x.type.shape[1:-1]
+    if r > 3:
+        rows = em.static(n, tuple(lead), "leading dims")
+        rl, rs = em.layer(f"{n.name}_rows", [parent], "reshape")
+        rs.dims.extend([math.prod(rows), em.static(n, (x.type.shape[-1],), "feature dim")[0]])
+        parent = rl.name
+    lay, fc = em.layer(n.name if r == 3 else f"{n.name}_fc", [parent], "channelwise_fully_connected", ws)
+    fc.output_channel_dims.append(n.attrs["out_features"])
+    fc.bias.value = bool(n.attrs["bias"])
+    if r > 3:
+        back, bs = em.layer(n.name, [lay.name], "reshape")
+        bs.dims.extend([*em.static(n, tuple(lead), "leading dims"), n.attrs["out_features"]])
+        lay = back
+    em.src[id(n.output)] = lay.name
+
+
+def _matmul(em: Emitter, n: Node) -> None:
+    a, b = n.inputs
+    if a.type.shape[:-2] != b.type.shape[:-2] or a.type.rank not in (3, 4):
+        raise Unsupported(f"`matmul` of {a.type} and {b.type} has no LBANN equivalent: LBANN multiplies "
+                          f"per-sample matrices or equal-sized batches of them (target `lbann`)", n.span)
+    lay, _ = em.layer(n.name, [em.x(a), em.x(b)], "matmul")
+    em.src[id(n.output)] = lay.name
+
+
+def _bn(em: Emitter, n: Node) -> None:
+    # LBANN keeps the running mean and variance itself; only scale and bias are weights here
+    lay, bn = em.layer(n.name, [em.x(n.inputs[0])], "batch_normalization", em.weights_of(n, "scale", "bias"))
+    bn.decay = float(n.attrs["momentum"])
+    bn.epsilon = float(n.attrs["eps"])
+    em.src[id(n.output)] = lay.name
+
+
+def _ln(em: Emitter, n: Node) -> None:
+    lay, ln = em.layer(n.name, [em.x(n.inputs[0])], "layer_norm", em.weights_of(n, "scale", "bias"))
+    ln.epsilon.value = float(n.attrs["eps"])
+    ln.scale = True
+    ln.bias = True
+    if n.inputs[0].type.rank > 2:
+        ln.start_dim = n.inputs[0].type.rank - 2  # normalise over the last dim only
+    em.src[id(n.output)] = lay.name
+
+
+def _lrn(em: Emitter, n: Node) -> None:
+    lay, p = em.layer(n.name, [em.x(n.inputs[0])], "local_response_normalization")
+    p.window_width = n.attrs["size"]
+    p.lrn_alpha = float(n.attrs["alpha"])
+    p.lrn_beta = float(n.attrs["beta"])
+    p.lrn_k = float(n.attrs["k"])
+    em.src[id(n.output)] = lay.name
+
+
+def _dropout(em: Emitter, n: Node) -> None:
+    lay, p = em.layer(n.name, [em.x(n.inputs[0])], "dropout")
+    p.keep_prob = 1.0 - float(n.attrs["p"])
+    em.src[id(n.output)] = lay.name
+
+
+def _plain(kind: str, **fields: str) -> Callable[[Emitter, Node], None]:
+    def f(em: Emitter, n: Node) -> None:
+        lay, p = em.layer(n.name, [em.x(v) for v in n.inputs], kind)
+        for field, attr in fields.items():
+            setattr(p, field, n.attrs[attr])
+        em.src[id(n.output)] = lay.name
+    return f
+
+
+def _op(*ops: tuple[str, dict]) -> Callable[[Emitter, Node], None]:
+    def f(em: Emitter, n: Node) -> None:
+        em.bind(n, em.operator(n.name, [em.x(v) for v in n.inputs], *ops))
+    return f
+
+
+def _softmax(kind: str) -> Callable[[Emitter, Node], None]:
+    def f(em: Emitter, n: Node) -> None:
+        x = n.inputs[0]
+        ax = n.attrs["axis"]
+        if ax == 0:
+            em.axis(n, 0, "axis")
+        if x.type.rank == 2:
+            lay, _ = em.layer(n.name, [em.x(x)], kind)
+        elif kind == "softmax":
+            lay, p = em.layer(n.name, [em.x(x)], "channelwise_softmax")
+            p.dim = ax - 1
+            p.single_dim_mode = True
+        else:
+            raise Unsupported(f"`log_softmax` over one axis of {x.type} has no LBANN equivalent (target `lbann`)",
+                              n.span, "LBANN's log_softmax covers the whole sample; flatten first")
+        em.src[id(n.output)] = lay.name
+    return f
+
+
+BINARY = {"add": "AddOperator", "sub": "SubtractOperator", "mul": "MultiplyOperator", "div": "DivideOperator"}
+
+
+def _binary(em: Emitter, n: Node) -> None:
+    a, b = n.inputs
+    ca, cb = em.const_value(a), em.const_value(b)
+    x = em.x
+    if ca is not None and cb is not None:
+        raise Unsupported(f"`{n.op}` of two constants should have been folded (target `lbann`)", n.span)
+    if cb is not None:
+        c = cb
+        ops = {"add": ("AddConstantOperator", {"constant": c}), "sub": ("SubtractConstantOperator", {"constant": c}),
+               "mul": ("ScaleOperator", {"constant": c}),
+               "div": ("ScaleOperator", {"constant": 1.0 / c}) if c else None}[n.op]
+        if ops is None:
+            raise Unsupported("division by the constant 0 (target `lbann`)", n.span)
+        if a.type.shape != n.output.type.shape:
+            raise Unsupported(f"`{n.op}` broadcasting {a.type} to {n.output.type} has no LBANN equivalent "
+                              f"(target `lbann`)", n.span)
+        em.src[id(n.output)] = em.operator(n.name, [x(a)], ops).name
+        return
+    if ca is not None:
+        c = ca
+        chain: list[tuple[str, dict]] = {
+            "add": [("AddConstantOperator", {"constant": c})],
+            "sub": [("ConstantSubtractOperator", {"constant": c})],
+            "mul": [("ScaleOperator", {"constant": c})],
+            "div": [("ReciprocalOperator", {}), ("ScaleOperator", {"constant": c})]}[n.op]
+        if b.type.shape != n.output.type.shape:
+            raise Unsupported(f"`{n.op}` broadcasting {b.type} to {n.output.type} has no LBANN equivalent "
+                              f"(target `lbann`)", n.span)
+        em.src[id(n.output)] = em.operator(n.name, [x(b)], *chain).name
+        return
+    if a.type.shape != b.type.shape:
+        raise Unsupported(f"`{n.op}` of {a.type} and {b.type} broadcasts, which LBANN's entry-wise layers do not "
+                          f"(target `lbann`)", n.span, "give both operands the same shape")
+    em.src[id(n.output)] = em.operator(n.name, [x(a), x(b)], (BINARY[n.op], {})).name
+
+
+def _constant(em: Emitter, n: Node) -> None:
+    users = [m for m in em.g.nodes if n.output in m.inputs]
+    if users and all(m.op in BINARY for m in users) and em.const_value(n.output) is not None:
+        return  # folded into the users' *ConstantOperator
+    c = em.const_value(n.output)
+    if c is None or not n.output.type.shape:
+        raise Unsupported("a constant tensor with different values has no LBANN layer (target `lbann`)", n.span)
+    lay, p = em.layer(n.name, [], "constant")
+    p.value = c
+    p.num_neurons.extend(int(d) for d in n.output.type.shape)
+    em.src[id(n.output)] = lay.name
+
+
+def _concat(em: Emitter, n: Node) -> None:
+    ax = em.axis(n, n.attrs["axis"], "axis")
+    lay, p = em.layer(n.name, [em.x(v) for v in n.inputs], "concatenation")
+    p.axis = ax
+    em.src[id(n.output)] = lay.name
+
+
+def _split(em: Emitter, n: Node) -> None:
+    ax = em.axis(n, n.attrs["axis"], "axis")
+    sizes = list(n.attrs["sizes"])
+    lay, p = em.layer(n.name, [em.x(n.inputs[0])], "slice")
+    p.axis = ax
+    p.slice_points.extend([0] + [sum(sizes[:i + 1]) for i in range(len(sizes))])
+    # output i of an LBANN slice goes to child i: one identity per output, which may fan out
+    for v in n.outputs:
+        ident, _ = em.layer(v.name, [lay.name], "identity")
+        em.src[id(v)] = ident.name
+
+
+def _slice(em: Emitter, n: Node) -> None:
+    a = n.attrs
+    x = n.inputs[0]
+    parent = em.x(x)
+    shape = list(x.type.shape)
+    items = list(zip(a["starts"], a["ends"], a["axes"], a["steps"]))
+    last = None
+    for i, (s, e, ax, st) in enumerate(items):
+        d = shape[ax]
+        if ax == 0:
+            if s == 0 and e >= 2 ** 62 and st == 1:
+                continue
+            em.axis(n, 0, "axis")
+        if st != 1:
+            raise Unsupported(f"slicing with step {st} has no LBANN equivalent (target `lbann`)", n.span)
+        lo, hi, _ = slice(s, e if e < 2 ** 62 else None, 1).indices(d)
+        lay, p = em.layer(f"{n.name}_slice{i}" if len(items) > 1 or a["squeeze"] else n.name, [parent], "slice")
+        p.axis = ax - 1
+        p.slice_points.extend([lo, hi])
+        shape[ax] = hi - lo
+        parent = last = lay.name
+    if a["squeeze"] or last is None:
+        lay, p = em.layer(n.name, [parent], "reshape" if a["squeeze"] else "identity")
+        if a["squeeze"]:
+            p.dims.extend(em.static(n, tuple(n.output.type.shape[1:]), "dims"))
+        last = lay.name
+    em.src[id(n.output)] = last
+
+
+def _reshape(em: Emitter, n: Node) -> None:
+    x, out = n.inputs[0], n.output
+    users = [m for m in em.g.nodes if out in m.inputs]
+    if n.op == "flatten" and out.type.rank == 2 and users and all(
+            m.op == "linear" and m.inputs[0] is out for m in users) and out not in em.g.outputs:
+        em.src[id(out)] = em.x(x)  # LBANN's fully_connected flattens its input itself
+        return
+    if out.type.rank == 0 or out.type.shape[0] != x.type.shape[0]:
+        raise Unsupported(f"`{n.op}` from {x.type} to {out.type} moves the mini-batch dimension, which LBANN "
+                          f"cannot (target `lbann`)", n.span, "keep dim 0 and reshape the rest")
+    lay, p = em.layer(n.name, [em.x(x)], "reshape")
+    dims = list(out.type.shape[1:])
+    sym = [i for i, d in enumerate(dims) if not isinstance(d, int)]
+    if len(sym) > 1:
+        raise Unsupported(f"`{n.op}` to {out.type}: LBANN infers at most one dim (target `lbann`)", n.span)
+    p.dims.extend(-1 if i in sym else int(d) for i, d in enumerate(dims))
+    em.src[id(out)] = lay.name
+
+
+def _transpose(em: Emitter, n: Node) -> None:
+    perm = list(n.attrs["perm"])
+    if perm[0] != 0:
+        raise Unsupported(f"`transpose` with perm {perm} moves the mini-batch dimension, which LBANN cannot "
+                          f"(target `lbann`)", n.span_of("perm"))
+    lay, p = em.layer(n.name, [em.x(n.inputs[0])], "permute")
+    p.axes.extend(q - 1 for q in perm[1:])
+    em.src[id(n.output)] = lay.name
+
+
+def _embedding(em: Emitter, n: Node) -> None:
+    lay, p = em.layer(n.name, [em.x(n.inputs[0])], "embedding", em.weights_of(n, "weight"))
+    p.num_embeddings = n.attrs["num_embeddings"]
+    p.embedding_dim = n.attrs["dim"]
+    em.src[id(n.output)] = lay.name
+
+
+# LBANN's gru layer (upstream src/layers/learning/gru.cpp; cuDNN on GPU, oneDNN on CPU) computes PyTorch's GRU,
+# i.e. nncc's (linear_before_reset, two biases). It differs from nncc in three ways handled here:
+# * parents: the sequence [T, F] per sample and an initial state [num_layers, H]; nncc starts from zeros, so a
+#   zero `constant` layer [1, H] is the second parent;
+# * output: always the whole sequence [T, H]; return_sequences=false keeps the last step with slice + reshape;
+# * weights: exactly four per layer, in this order: ih_matrix [3H, F], hh_matrix [3H, H], ih_bias [3H],
+#   hh_bias [3H], with the gate blocks stacked r, z, n (reset, update, new), while nncc stacks z, r, h (ONNX).
+#   LBANN initialises the weights from the initializers nncc emits (values are never written), and every
+#   initializer nncc maps draws each entry independently or from the matrix dims (fan-in F or H, fan-out 3H, the
+#   same for both orders), so swapping the z and r row blocks changes no distribution. The block order matters
+#   only to someone loading trained values across tools: LBANN rows [0:H] are nncc rows [H:2H] and vice versa.
+#   Weights tied (`share`) to a non-gru op would mean different things per row block, so that is an error.
+#   bias=false: LBANN still needs the two bias weights; they are zero constants without an optimizer (frozen).
+def _gru(em: Emitter, n: Node) -> None:
+    x, out, h = n.inputs[0], n.output, n.attrs["hidden"]
+    t, f = em.static(n, tuple(x.type.shape[1:]), "sequence length and features")
+    for w in n.weights.values():
+        src = w.share if w.share is not None else w
+        tied = [(m, v) for m in em.g.nodes for v in m.weights.values()
+                if (v.share if v.share is not None else v) is src]
+        if src.role != w.role or any(m.op != "gru" or v.role != w.role for m, v in tied):
+            raise Unsupported(f"`gru` weight `{w.name}` is tied to `{src.name}`, which is not the same gru weight: "
+                              f"LBANN stacks the gates r, z, n where nncc stacks z, r, h (target `lbann`)", w.span)
+    ws = em.weights_of(n, "weight", "recurrent_weight", "bias", "recurrent_bias")
+    if not n.attrs["bias"]:
+        for role in ("bias", "recurrent_bias"):
+            zero = Weight(f"{n.name}.{role}", TensorType(x.type.dtype, (3 * h,)), role,
+                          Init("constant", (("value", 0.0),)), trainable=False)
+            ws.append(em.weight(zero))
+    h0, c = em.layer(f"{n.name}_h0", [], "constant")
+    c.value = 0.0
+    c.num_neurons.extend([1, h])  # num_layers x hidden_size
+    lay, p = em.layer(n.name if n.attrs["return_sequences"] else f"{n.name}_seq", [em.x(x), h0.name], "gru", ws)
+    p.hidden_size = h
+    p.num_layers.value = 1
+    if not n.attrs["return_sequences"]:
+        last, s = em.layer(f"{n.name}_last", [lay.name], "slice")
+        s.axis = 0
+        s.slice_points.extend([t - 1, t])
+        lay, r = em.layer(n.name, [last.name], "reshape")
+        r.dims.append(h)
+    em.src[id(out)] = lay.name
+
+
+def _class_head(kind: str) -> Callable[[Emitter, Node], None]:
+    def f(em: Emitter, n: Node) -> None:
+        logits, label = n.inputs
+        if label.producer is not None or em.g.input_roles.get(label.name) != "label":
+            raise Unsupported(f"`{n.op}` against `{label.name}`: LBANN compares with the labels its data "
+                              f"reader delivers, so the target must be an input (target `lbann`)", n.span_of(1))
+        lay, p = em.layer(n.name, [em.softmax(logits), em.x(label)], kind)
+        if kind == "top_k_categorical_accuracy":
+            p.k = n.attrs["k"]
+        em.src[id(n.output)] = lay.name
+    return f
+
+
+def _mse(em: Emitter, n: Node) -> None:
+    lay, _ = em.layer(n.name, [em.x(v) for v in n.inputs], "mean_squared_error")
+    em.src[id(n.output)] = lay.name
+
+
+def _bce(em: Emitter, n: Node) -> None:
+    per_entry = em.operator(f"{n.name}_entries", [em.x(v) for v in n.inputs],
+                            ("SigmoidBinaryCrossEntropyOperator", {}))
+    lay, p = em.layer(n.name, [per_entry.name], "reduction")
+    p.mode = "mean"
+    em.src[id(n.output)] = lay.name
