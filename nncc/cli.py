@@ -7,38 +7,42 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 
 import click
 
 from . import __version__, codes
-from .diagnostics import CompileError, Diagnostic, render_json, render_text
+from .diagnostics import CompileError, Diagnostic, Sources, more_line, render_json, render_text
 from .limits import click_options as _limit_options
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
 
-def _sources(ds: list[Diagnostic]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for d in ds:
-        if d.span is not None and d.span.file not in out and os.path.isfile(d.span.file):
-            try:
-                with open(d.span.file, "rb") as f:
-                    out[d.span.file] = f.read().decode("utf-8", errors="replace")
-            except OSError:
-                pass
+def sources_of(paths: Iterable[str]) -> Sources:
+    """The files diagnostics point into, each read once the bounded way (nncc.source.read_source)."""
+    from .source import read_source
+
+    out = Sources()
+    for p in dict.fromkeys(paths):
+        try:
+            out.texts[p] = read_source(p).decode("utf-8", errors="replace")
+        except CompileError:
+            pass  # the diagnostic says why; it is shown without an excerpt
     return out
 
 
-def report(ds: list[Diagnostic], fmt: str = "text", stream=None) -> None:
+def report(ds: list[Diagnostic], fmt: str = "text", stream=None, more: int = 0, stopped: bool = False) -> None:
     stream = stream or sys.stderr
     if fmt == "json":
         click.echo(render_json(ds), file=stream)
         return
     color = stream.isatty() and os.environ.get("NO_COLOR") is None
-    srcs = _sources(ds)
+    srcs = sources_of(d.span.file for d in ds if d.span is not None)
     for d in ds:
         click.echo(render_text(d, srcs, color=color) + "\n", file=stream)
-    n_err = sum(1 for d in ds if d.is_error)
+    if more or stopped:
+        click.echo(more_line(more, stopped), file=stream)
+    n_err = sum(1 for d in ds if d.is_error) + more
     n_warn = sum(1 for d in ds if d.severity == "warning")
     if n_err or n_warn:
         parts = []
@@ -68,7 +72,7 @@ def _guard(fn):
         try:
             return fn(*a, **kw)
         except CompileError as e:
-            report(e.diagnostics, kw.get("fmt", "text") or "text")
+            report(e.diagnostics, kw.get("fmt", "text") or "text", more=e.more, stopped=e.stopped)
             sys.exit(EXIT_INPUT)
         except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
             raise
@@ -141,7 +145,7 @@ def compile_cmd(file: str, target: str, output: str | None, defines: tuple[str, 
     from .output import write_files
 
     _check_passes(disable + print_after)
-    if not os.path.exists(file):
+    if not os.path.lexists(file):  # a link to nothing is E007 at the file, like any file nncc cannot read
         raise click.UsageError(f"no such file: {file}")
     res = compile_model(file, target, defines=_defines(defines), seed=seed, weights=weights,
                         options=_defines(topts, "-O"), disable=set(disable), print_after=set(print_after),

@@ -83,6 +83,12 @@ TOO_LARGE = define("E005", "too-large", "the model exceeds a size or nesting lim
 FILE_TOO_LARGE = define("E006", "file-too-large", "the file exceeds the size limit", """
     The model file is larger than the size limit (10 MiB); weights belong in a `--weights` file.""",
     "a 50 MB model file", "keep weights in `--weights`")
+CANNOT_READ = define("E007", "cannot-read", "the file cannot be read", """
+    The path is not a regular file (a directory, a FIFO, a device such as `/dev/zero`), is a
+    link to nothing, or cannot be opened or read (permissions, an I/O error). nncc reads only
+    regular files, and never past the size limit; in a directory it reports each file or folder
+    it cannot read and goes on with the others.""",
+    "`nncc lint models/` with `models/pipe.yaml` a FIFO", "point nncc at regular files")
 UNKNOWN_SECTION = define("E010", "unknown-section", "a top-level section nncc does not know", """
     A top-level key that is not a section of the language; a close match is suggested.""",
     "`grpah:`", "`graph:`")

@@ -70,23 +70,46 @@ class Diagnostic:
 
 
 class CompileError(Exception):
-    """Raised to abandon a compile; carries every diagnostic found so far."""
+    """Raised to abandon a compile; carries the diagnostics found so far, and how many more
+    errors were left out past the limit of max_diagnostics."""
 
-    def __init__(self, diagnostics: Iterable[Diagnostic]):
+    def __init__(self, diagnostics: Iterable[Diagnostic], more: int = 0, stopped: bool = False):
         self.diagnostics = list(diagnostics)
+        self.more = more
+        self.stopped = stopped  # the front end stopped looking once max_diagnostics errors were found
         super().__init__("\n".join(f"{d.code}: {d.message}" for d in self.diagnostics))
 
 
 class DiagnosticBag:
-    """Collects diagnostics so independent errors can be reported in one run."""
+    """Collects diagnostics so independent errors can be reported in one run; past
+    LIMITS["max_diagnostics"] errors it only counts them (`more`), and `full` tells the
+    front end to stop looking for more."""
 
     def __init__(self) -> None:
+        from .limits import LIMITS
+
         self.items: list[Diagnostic] = []
+        self.errors = 0
+        self.more = 0
+        self.stopped = False
+        self.limit = LIMITS["max_diagnostics"]
 
     def add(self, d: Diagnostic | None) -> Diagnostic | None:
-        if d is not None:  # None stands for an error already reported upstream
-            self.items.append(d)
+        if d is None:  # None stands for an error already reported upstream
+            return d
+        if d.is_error:
+            if self.errors >= self.limit:
+                self.more += 1
+                return d
+            self.errors += 1
+        self.items.append(d)
         return d
+
+    @property
+    def full(self) -> bool:
+        """Whether the bag holds max_diagnostics errors; a caller that stops looking says `stopped`."""
+        self.stopped = self.stopped or self.errors >= self.limit
+        return self.errors >= self.limit
 
     def error(self, code: str, message: str, span: Span | None = None, help: str | None = None,
               notes: list[Note] | None = None) -> Diagnostic:
@@ -96,7 +119,8 @@ class DiagnosticBag:
         return self.add(Diagnostic(code, message, span, help, "warning"))
 
     def extend(self, ds: Iterable[Diagnostic | None]) -> None:
-        self.items.extend(d for d in ds if d is not None)
+        for d in ds:
+            self.add(d)
 
     @property
     def has_errors(self) -> bool:
@@ -104,7 +128,7 @@ class DiagnosticBag:
 
     def raise_if_errors(self) -> None:
         if self.has_errors:
-            raise CompileError(self.items)
+            raise CompileError(self.items, self.more, self.stopped)
 
     def __iter__(self) -> Iterator[Diagnostic]:
         return iter(self.items)
@@ -119,43 +143,88 @@ _COLORS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[1;36m",
            "bold": "\x1b[1m", "blue": "\x1b[1;34m", "reset": "\x1b[0m"}
 
 
-def render_text(d: Diagnostic, sources: dict[str, str] | None = None, color: bool = False) -> str:
+class Sources:
+    """Source texts for excerpts, each split into lines once, however many diagnostics it has.
+
+    A line longer than EXCERPT_WIDTH is shown as a window around the span."""
+
+    def __init__(self, texts: dict[str, str] | None = None):
+        self.texts = dict(texts or {})
+        self._starts: dict[str, list[int]] = {}
+
+    def line(self, path: str, n: int) -> str | None:
+        text = self.texts.get(path)
+        if text is None:
+            return None
+        starts = self._starts.get(path)
+        if starts is None:
+            starts, i = [0], text.find("\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = text.find("\n", i + 1)
+            self._starts[path] = starts
+        if not 1 <= n <= len(starts) or (n == len(starts) and starts[-1] == len(text) and n > 1):
+            return None
+        end = starts[n] - 1 if n < len(starts) else len(text)
+        return text[starts[n - 1]:end].rstrip("\r")
+
+
+EXCERPT_WIDTH = 160
+_CONTROL = str.maketrans({9: " ", **{i: "\ufffd" for i in [*range(9), *range(10, 0x20), *range(0x7f, 0xa0)]}})
+
+
+def clean(s: str) -> str:
+    """Text for a terminal: control characters (escape sequences, carriage returns) escaped."""
+    if s.isprintable():
+        return s
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii") for ch in s)
+
+
+def render_text(d: Diagnostic, sources: Sources | dict[str, str] | None = None, color: bool = False) -> str:
     """rustc-style rendering: header, source line, caret under the span, help."""
     def c(name: str, s: str) -> str:
         return f"{_COLORS[name]}{s}{_COLORS['reset']}" if color else s
 
-    sources = sources or {}
-    head = f"{c(d.severity, f'{d.severity}[{d.code}]')}: {c('bold', d.message)}"
-    out = [f"{d.span}: {head}" if d.span else head]
+    src = sources if isinstance(sources, Sources) else Sources(sources)
+    head = f"{c(d.severity, f'{d.severity}[{d.code}]')}: {c('bold', clean(d.message))}"
+    out = [f"{clean(str(d.span))}: {head}" if d.span else head]
     if d.span is not None:
-        out.extend(_snippet(d.span, sources.get(d.span.file), c))
+        out.extend(_snippet(d.span, src.line(d.span.file, d.span.line), c))
     for n in d.notes:
-        where = f" ({n.span})" if n.span else ""
-        out.append(f"   = note: {n.message}{where}")
+        where = f" ({clean(str(n.span))})" if n.span else ""
+        out.append(f"   = note: {clean(n.message)}{where}")
     if d.help:
-        out.append(f"   = {c('help', 'help')}: {d.help}")
+        out.append(f"   = {c('help', 'help')}: {clean(d.help)}")
     return "\n".join(out)
 
 
-def _snippet(span: Span, text: str | None, c) -> list[str]:
-    if text is None:
+def more_line(more: int, stopped: bool = False) -> str:
+    """The line that stands for the errors left out past max_diagnostics ("" when none were)."""
+    if not more and not stopped:
+        return ""
+    what = f"... and {more} more error{'s' if more != 1 else ''}" if more else "..."
+    rest = "; the rest of the file was not checked" if stopped else ""
+    return f"{what}{rest} (the limit is max_diagnostics; raise it with --limit max_diagnostics=N)"
+
+
+def _snippet(span: Span, line: str | None, c) -> list[str]:
+    if line is None:
         return []
-    lines = text.splitlines()
-    if not 1 <= span.line <= len(lines):
-        return []
-    src = lines[span.line - 1].expandtabs(1)
-    width = len(str(span.line))
-    pad = " " * width
     start = max(span.col - 1, 0)
-    if span.end_line == span.line:
-        end = max(span.end_col - 1, start + 1)
-    else:
-        end = max(len(src), start + 1)
-    end = min(end, max(len(src), start + 1))
+    end = max(span.end_col - 1, start + 1) if span.end_line == span.line else max(len(line), start + 1)
+    end = min(end, max(len(line), start + 1))
+    if len(line) > EXCERPT_WIDTH:  # a window around the span, marked with … where it cuts
+        lo = max(0, min(start - EXCERPT_WIDTH // 4, len(line) - EXCERPT_WIDTH))
+        hi = lo + EXCERPT_WIDTH
+        line = ("…" if lo else "") + line[lo:hi] + ("…" if hi < len(line) else "")
+        shift = lo - (1 if lo else 0)
+        start, end = start - shift, min(end, hi) - shift
+    src = line.translate(_CONTROL)  # tabs and control characters: one character each, the caret stays aligned
+    pad = " " * len(str(span.line))
     return [
         f"{pad} {c('blue', '|')}",
         f"{c('blue', str(span.line))} {c('blue', '|')} {src}",
-        f"{pad} {c('blue', '|')} {' ' * start}{c('error', '^' * (end - start))}",
+        f"{pad} {c('blue', '|')} {' ' * start}{c('error', '^' * max(1, end - start))}",
     ]
 
 
@@ -163,11 +232,23 @@ def render_json(ds: list[Diagnostic]) -> str:
     return json.dumps([d.to_dict() for d in ds], indent=2, sort_keys=True)
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate by edit distance, if it is close enough to be a typo."""
-    import difflib
+SUGGEST_FROM = 1000  # candidates a suggestion considers (the first ones, in the order given)
 
-    cands = sorted(set(candidates))
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate by edit distance, if it is close enough to be a typo.
+
+    Bounded: a name longer than 64 characters gets no suggestion, and only the first
+    SUGGEST_FROM candidates of a length that could match are compared."""
+    import difflib
+    import itertools
+
+    if len(name) > 64:
+        return None
+    n = len(name)
+    near = (c for c in candidates if isinstance(c, str) and 0.6 * (n + len(c)) <= 2 * min(n, len(c)) or
+            isinstance(c, str) and c.lower() == name.lower())
+    cands = sorted(set(itertools.islice(near, SUGGEST_FROM)))
     best = difflib.get_close_matches(name, cands, n=1, cutoff=0.6)
     if best:
         return best[0]

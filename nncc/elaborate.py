@@ -135,6 +135,10 @@ class Elaborator:
         self.bag = DiagnosticBag()
         self.graph = Graph(model.name)
         self.names_used: set[str] = set()
+        self._free_from: dict[str, int] = {}  # base name → no `base_i` with a smaller i is free
+        self._position: dict[int, int] = {}  # id(node) → its index in graph.nodes
+        self.steps = 0  # expressions evaluated and blocks called, against LIMITS["max_steps"]
+        self._costs: dict[str, int] = {}  # block → most steps one call of it can take (_block_cost)
         self.call_stack: list[str] = []
         self.prefix: list[str] = []
         self.line_nodes: list[Node] = []
@@ -160,6 +164,8 @@ class Elaborator:
         overrides = dict(self.defines)
         scope = Scope(self.params)
         for key, expr in self.m.params:
+            if self.bag.full:  # past max_diagnostics errors the rest are not looked for
+                break
             name = key.value
             if name in self.params:
                 self.bag.error(codes.DUPLICATE_DEFINITION, f"param `{name}` is defined twice", key.span)
@@ -251,6 +257,8 @@ class Elaborator:
                 later.setdefault(n, p.span)
         self.glob.later = later
         for line in self.m.graph:
+            if self.bag.full:
+                break
             self._eval_line(line, self.glob)
             for n in line.targets.names:
                 self.glob.later.pop(n, None)
@@ -297,27 +305,35 @@ class Elaborator:
         if not isinstance(val, Value) or val.producer is None:
             return
         node = val.producer
-        if node not in self.graph.nodes[start:]:
+        if self._position.get(id(node), -1) < start:
             return
         if multi:
             if val.name not in self.names_used or val.name.startswith(node.name):
-                self.names_used.discard(val.name)
+                self._release(val.name)
                 val.name = self._unique(name)
             return
         if len(node.outputs) == 1:
-            self.names_used.discard(node.name)
+            self._release(node.name)
             node.name = self._unique(name)
             val.name = node.name
 
     def _unique(self, name: str) -> str:
+        """`name`, or `name_i` with the smallest free i; amortised O(1), so naming stays linear."""
         if name not in self.names_used:
             self.names_used.add(name)
             return name
-        i = 1
+        i = self._free_from.get(name, 1)
         while f"{name}_{i}" in self.names_used:
             i += 1
+        self._free_from[name] = i + 1
         self.names_used.add(f"{name}_{i}")
         return f"{name}_{i}"
+
+    def _release(self, name: str) -> None:
+        self.names_used.discard(name)
+        base, _, k = name.rpartition("_")
+        if base and k.isdigit() and int(k) < self._free_from.get(base, 1):
+            self._free_from[base] = int(k)
 
     def _eval_outputs(self) -> None:
         seen = set()
@@ -349,6 +365,11 @@ class Elaborator:
         return v
 
     def eval(self, e: A.Expr, scope: Scope) -> Any:
+        self.steps += 1
+        if self.steps > LIMITS["max_steps"]:
+            raise EvalError(codes.TOO_LARGE, f"evaluating the model takes more than {LIMITS['max_steps']:,} steps",
+                            getattr(e, "span", None), "blocks that call blocks several times multiply the work; "
+                            "raise the limit with --limit max_steps=N if this model is real")
         meth = getattr(self, "_e_" + type(e).__name__)
         return meth(e, scope)
 
@@ -752,6 +773,7 @@ class Elaborator:
             node.outputs = [Value(name, None, node, 0, span)]
         else:
             node.outputs = [Value(self._unique(f"{name}:{i}"), None, node, i, span) for i in range(n_out)]
+        self._position[id(node)] = len(self.graph.nodes)
         self.graph.nodes.append(node)
         return node.outputs
 
@@ -764,6 +786,13 @@ class Elaborator:
                             "blocks cannot be recursive; use repeat(n, block, ...) to stack copies")
         if len(self.call_stack) >= LIMITS["max_call_depth"]:
             raise EvalError(codes.RECURSIVE_BLOCK, "blocks nest too deeply", e.span)
+        cost = self._block_cost(name, 0)
+        if self.steps + cost > LIMITS["max_steps"]:
+            much = f"more than {cost - 1:,}" if cost > LIMITS["max_steps"] else f"{cost:,}"
+            raise EvalError(codes.TOO_LARGE, f"a call of block `{name}` can take {much} evaluation steps, past the "
+                            f"limit of {LIMITS['max_steps']:,}", e.span,
+                            "blocks that call blocks several times multiply the work; raise the limit with "
+                            "--limit max_steps=N if this model is real")
         params = blk.sig.params
         if len(args) > len(params):
             raise EvalError(codes.ARITY, f"block `{name}` takes {len(params)} argument{'s' if len(params) != 1 else ''}, "
@@ -812,6 +841,35 @@ class Elaborator:
         finally:
             self.call_stack.pop()
 
+    def _block_cost(self, name: str, depth: int) -> int:
+        """An upper bound of the steps one call of `name` takes, from its text, before running it:
+        its expressions, plus the cost of each block it calls by name (both branches of an `if`).
+        Blocks passed as values (repeat) are counted as they run. Capped just above the limit."""
+        if name in self._costs:
+            return self._costs[name]
+        cap = LIMITS["max_steps"] + 1
+        blk = self.m.blocks[name]
+        total = 0
+        todo: list[Any] = [line.expr for line in blk.body] + ([blk.ret] if blk.ret is not None else [])
+        while todo and total < cap:
+            x = todo.pop()
+            if isinstance(x, A.Kwarg):
+                todo.append(x.value)
+                continue
+            if not isinstance(x, A.Expr):
+                continue
+            total += 1
+            if isinstance(x, A.Call) and isinstance(x.func, A.Name) and x.func.id in self.m.blocks \
+                    and x.func.id != name and depth < LIMITS["max_call_depth"]:
+                total += self._block_cost(x.func.id, depth + 1)
+            for v in vars(x).values():
+                if isinstance(v, (A.Expr, A.Kwarg)):
+                    todo.append(v)
+                elif isinstance(v, list):
+                    todo.extend(v)
+        self._costs[name] = min(total, cap)
+        return self._costs[name]
+
     def _repeat(self, e: A.Call, scope: Scope) -> Any:
         if len(e.args) < 3:
             raise EvalError(codes.ARITY, "repeat needs an input, a count and a block: x |> repeat(n, block, args...)",
@@ -834,7 +892,7 @@ class Elaborator:
         rest = [self.eval(a, scope) for a in e.args[3:]]
         kwargs = {k.name: (self.eval(k.value, scope), k) for k in e.kwargs}
         fake = A.Call(e.pos, A.Name(e.args[2].pos, f.name), [e.args[0], *e.args[3:]], e.kwargs)
-        start = len(self.graph.nodes)
+        start, steps0 = len(self.graph.nodes), self.steps
         for i in range(n):
             self.prefix.append(str(i))
             try:
@@ -846,8 +904,13 @@ class Elaborator:
                     x = self._call_op(opdef, [x, *rest], kwargs, fake)
             finally:
                 self.prefix.pop()
-            if i == 0 and n > 1:  # one copy made: refuse now if all n would pass the node limit
+            if i == 0 and n > 1:  # one copy made: refuse now if all n would pass the node or step limit
                 per = len(self.graph.nodes) - start
+                if self.steps + (self.steps - steps0) * (n - 1) > LIMITS["max_steps"]:
+                    raise EvalError(codes.TOO_LARGE, f"repeat({n}, {f.name}) would take "
+                                    f"{(self.steps - steps0) * n:,} evaluation steps, more than the limit of "
+                                    f"{LIMITS['max_steps']:,}", e.args[1].span,
+                                    "raise it with --limit max_steps=N if this is intended")
                 if start + per * n > LIMITS["max_nodes"]:
                     raise EvalError(codes.TOO_LARGE, f"repeat({n}, {f.name}) would expand to {per * n:,} nodes, more than "
                                     f"the limit of {LIMITS['max_nodes']:,}", e.args[1].span,

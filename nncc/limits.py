@@ -24,6 +24,7 @@ DEFAULTS: dict[str, int] = {
     "max_yaml_nodes": 200_000,            # E005: YAML nodes after alias expansion (alias/anchor bombs)
     "max_depth": 64,                      # E005: YAML nesting (maps and lists inside each other)
     "max_scalar_chars": 100_000,          # E005: one YAML scalar (a string, an expression)
+    "max_yaml_chars": 16 * 1024 * 1024,   # E005: characters of all scalars, aliases expanded
     # expressions (nncc/syntax.py, nncc/elaborate.py)
     "max_expr_depth": 200,                # E105: nesting inside one expression (brackets, operators)
     "max_int_bits": 4096,                 # E310: size of a compile-time integer (2**4096 ≈ 1e1233)
@@ -32,6 +33,8 @@ DEFAULTS: dict[str, int] = {
     "max_nodes": 100_000,                 # E005: graph nodes after blocks and repeat are expanded
     "max_repeat": 10_000,                 # E005: one repeat count
     "max_call_depth": 64,                 # E308: blocks calling blocks
+    "max_diagnostics": 100,               # errors reported per file; the rest are counted ("and K more")
+    "max_steps": 2_000_000,               # E005: expressions evaluated, block calls included (2^40 calls of 1 KB)
     # shapes and weights (nncc/passes/infer_shapes.py, nncc/weights.py)
     "max_dim": 2 ** 40,                   # E005: one dimension of any tensor
     "max_tensor_elements": 2 ** 50,       # E005: elements of one tensor (per sample when N is symbolic)

@@ -12,7 +12,7 @@ from . import codes
 from . import ast as A
 from .diagnostics import CompileError, DiagnosticBag, did_you_mean
 from .quoting import MAX_NAME, name_problem, printable
-from .source import SourceFile, YMap, YNode, YScalar, YSeq, decode, load_yaml
+from .source import SourceFile, YMap, YNode, YScalar, YSeq, decode, load_yaml, read_source
 from .syntax import parse
 
 SECTIONS = ("nncc", "model", "doc", "params", "inputs", "blocks", "graph", "outputs", "train", "targets")
@@ -60,10 +60,7 @@ class Model:
 def read_model(path: str, data: bytes | None = None) -> Model:
     """Read and parse a model file; raises CompileError with every problem found."""
     if data is None:
-        from .limits import LIMITS
-
-        with open(path, "rb") as f:
-            data = f.read(LIMITS["max_file_bytes"] + 1)  # never more than the limit (+1 to see it is over)
+        data = read_source(path)
     text = decode(path, data)
     src, root = load_yaml(path, text)
     return parse_model(path, src, root)

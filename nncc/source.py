@@ -9,6 +9,7 @@ of an expression inside a YAML string.
 from __future__ import annotations
 
 import bisect
+import os
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -111,18 +112,24 @@ class YScalar:
 class YMap:
     items: list[tuple[YScalar, "YNode"]]
     span: Span
+    _index: dict[str, int] | None = field(default=None, repr=False, compare=False)
+
+    def _find(self, key: str) -> int | None:
+        """Position of `key` in items, from an index built once (a lookup per key stays O(1))."""
+        if self._index is None or len(self._index) != len(self.items):
+            self._index = {}
+            for i, (k, _) in enumerate(self.items):
+                self._index.setdefault(k.value, i)
+        i = self._index.get(key)
+        return i if i is not None and i < len(self.items) and self.items[i][0].value == key else None
 
     def get(self, key: str) -> "YNode | None":
-        for k, v in self.items:
-            if k.value == key:
-                return v
-        return None
+        i = self._find(key)
+        return None if i is None else self.items[i][1]
 
     def key_node(self, key: str) -> YScalar | None:
-        for k, _ in self.items:
-            if k.value == key:
-                return k
-        return None
+        i = self._find(key)
+        return None if i is None else self.items[i][0]
 
 
 @dataclass
@@ -138,10 +145,51 @@ def _error(code: str, msg: str, span: Span | None, help: str | None = None) -> C
     return CompileError([Diagnostic(code, msg, span, help)])
 
 
+def read_source(path: str) -> bytes:
+    """A model file's bytes, read the bounded way every command reads one: regular files only
+    (a FIFO or a device is E007 at once, never opened for a blocking read), no more than
+    max_file_bytes (E006, known from the size before reading), and any OSError as E007."""
+    import errno
+    import stat
+
+    limit = LIMITS["max_file_bytes"]
+    where = Span(path, 1, 1, 1, 2)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as e:
+        why = "a link to nothing" if e.errno == errno.ENOENT and os.path.islink(path) else (e.strerror or str(e))
+        raise _error(codes.CANNOT_READ, f"cannot read the file: {why}", where) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a directory" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode) else \
+                "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file"
+            raise _error(codes.CANNOT_READ, f"cannot read the file: it is {kind}", where,
+                         "nncc reads model files that are regular files")
+        if st.st_size > limit:
+            raise _too_big(path)
+        chunks, got = [], 0
+        while got <= limit:  # the file may grow while it is read: stop one byte past the limit
+            b = os.read(fd, min(1 << 20, limit + 1 - got))
+            if not b:
+                break
+            chunks.append(b)
+            got += len(b)
+    except OSError as e:
+        raise _error(codes.CANNOT_READ, f"cannot read the file: {e.strerror or e}", where) from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def _too_big(path: str) -> CompileError:
+    return _error(codes.FILE_TOO_LARGE, f"file is larger than the limit of {LIMITS['max_file_bytes']} bytes",
+                  Span(path, 1, 1, 1, 2), "raise the limit with --max-file-bytes if this model is real")
+
+
 def decode(path: str, data: bytes) -> str:
     if len(data) > LIMITS["max_file_bytes"]:
-        raise _error(codes.FILE_TOO_LARGE, f"file is larger than the limit of {LIMITS['max_file_bytes']} bytes",
-                     Span(path, 1, 1, 1, 2), "raise the limit with --max-file-bytes if this model is real")
+        raise _too_big(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -222,15 +270,19 @@ def _size_refusal(src: SourceFile, text: str, e: yaml.MarkedYAMLError | None) ->
 
 
 def _prescan(src: SourceFile, text: str, loader_class: type | None = None) -> None:
-    """Walk the YAML events (an iterative parser) and stop at the first collection nested too deeply.
+    """Walk the YAML events (an iterative parser) and stop at the first collection nested too deeply,
+    and as soon as the document, aliases expanded, has too many nodes or characters.
 
     yaml.compose builds the node tree recursively (in C with libyaml, where running out of
     stack is a crash, not an exception), so `[[[[…` a million deep must be refused before it.
+    Each node is counted once, where it appears; an alias counts the nodes and characters of
+    what it stands for, so a small file cannot make the expression parser read gigabytes.
     """
-    limit, max_nodes = LIMITS["max_depth"], LIMITS["max_yaml_nodes"]
-    sizes: list[int] = [0]           # nodes so far in each open collection (after alias expansion)
-    anchors: list[str | None] = [None]
-    anchored: dict[str, int] = {}    # anchor → size of its node, so `*a` counts what it expands to
+    limit, max_nodes, max_chars = LIMITS["max_depth"], LIMITS["max_yaml_nodes"], LIMITS["max_yaml_chars"]
+    open_: list[list[int]] = []      # [nodes, characters] so far in each open collection
+    anchors: list[str | None] = []
+    anchored: dict[str, tuple[int, int]] = {}  # anchor → (nodes, characters) of its node
+    nodes = chars = 0                # the whole document, aliases expanded
     loader = (loader_class or _Loader)(text)
 
     def where(ev) -> Span:
@@ -241,28 +293,36 @@ def _prescan(src: SourceFile, text: str, loader_class: type | None = None) -> No
         while loader.check_event():
             ev = loader.get_event()
             if isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                if len(sizes) > limit:
+                if len(open_) >= limit:
                     raise _too_deep(where(ev))
-                sizes.append(1)
+                open_.append([1, 0])
                 anchors.append(ev.anchor)
+                nodes += 1
                 continue
             if isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                n, a = sizes.pop(), anchors.pop()
+                n, c = open_.pop()
+                a = anchors.pop()  # already counted in `nodes` and `chars` as its items came
             elif isinstance(ev, yaml.ScalarEvent):
-                n, a = 1, ev.anchor
+                n, c, a = 1, len(ev.value), ev.anchor
+                nodes, chars = nodes + 1, chars + c
             elif isinstance(ev, yaml.AliasEvent):
-                n, a = anchored.get(ev.anchor, 1), None
+                (n, c), a = anchored.get(ev.anchor, (1, 0)), None
+                nodes, chars = nodes + n, chars + c
             else:
                 continue
             if a is not None:
-                anchored[a] = n
-            if len(sizes) > 1:
-                sizes[-1] = min(sizes[-1] + n, max_nodes + 1)
-            sizes[0] = min(sizes[0] + n, max_nodes + 1)
-            if sizes[0] > max_nodes:
+                anchored[a] = (n, c)
+            if open_:
+                open_[-1][0] = min(open_[-1][0] + n, max_nodes + 1)
+                open_[-1][1] = min(open_[-1][1] + c, max_chars + 1)
+            if nodes > max_nodes:
                 raise _error(codes.TOO_LARGE, f"the document expands to more than {max_nodes} YAML nodes "
                              "(an alias/anchor bomb or a file far larger than any model)", where(ev),
                              "raise the limit with --limit max_yaml_nodes=N if this model is real")
+            if chars > max_chars:
+                raise _error(codes.TOO_LARGE, f"the document expands to more than {max_chars:,} characters of "
+                             "scalars (aliases of long values)", where(ev),
+                             "raise the limit with --limit max_yaml_chars=N if this model is real")
     finally:
         loader.dispose()
 

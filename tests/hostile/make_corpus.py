@@ -102,6 +102,32 @@ CASES: dict[str, tuple[str | bytes, str, str]] = {
                      "sum() concatenating lists (quadratic work)"),
     "round_digits": (graph("linear(x, 3)", params="  p: round(10, -10 ** 8)\n"), "E310", "round() to -10^8 digits"),
     "split_many": (graph("split(x, 10 ** 7, axis=1)"), "E202", "split into ten million parts"),
+    # issue 17: unbounded work, names that reach scripts, options outside their field
+    "block_doubling": (graph("b0(x)", blocks="blocks:\n" + "".join(
+        f"  b{i}(x):\n    return: b{i + 1}(b{i + 1}(x))\n" for i in range(40)) + "  b40(x):\n    return: x\n"),
+        "E005", "each block calls the one below twice: 2^40 calls, no node made (counted before the call)"),
+    "block_doubling_tensor": (graph("b0(x)", blocks="blocks:\n" + "".join(
+        f"  b{i}(x):\n    return: add(b{i + 1}(x), b{i + 1}(x))\n" for i in range(40)) + "  b40(x):\n    return: x\n"),
+        "E005", "the same with a node per call"),
+    "repeat_of_calls": (graph("x |> repeat(10000, b0)", blocks="blocks:\n" + "".join(
+        f"  b{i}(x):\n    return: b{i + 1}(b{i + 1}(x))\n" for i in range(9)) + "  b9(x):\n    return: x\n"),
+        "E005", "a repeat of a block worth 1,500 steps that makes no node"),
+    "alias_expression": (OK.replace("graph:\n", "graph:\n  a0: &e \"relu(x)" + " |> relu" * 7000 + "\"\n" +
+                                    "".join(f"  a{i}: *e\n" for i in range(1, 3000))), "E005",
+                         "3,000 aliases of a 56,000-character expression (168 MB to parse)"),
+    "many_errors": (OK.replace("  y: linear(x, 3)\n", "".join(f"  l{i}: relu(unknown{i})\n" for i in range(1000)) +
+                               "  y: linear(x, 3)\n"), "E301", "1,000 unknown names (100 reported, the rest not looked for)"),
+    "name_final_newline": (OK.replace("model: hostile", 'model: "tiny\\n"'), "E014",
+                           "a model name ending in a newline (`$` matches before it)"),
+    "name_command": (OK.replace("model: hostile", 'model: "x\\ntouch /tmp/nncc-pwned"'), "E014",
+                     "a model name holding a command line"),
+    "name_too_long": (OK.replace("model: hostile", "model: " + "n" * 240), "E014",
+                      "a 240-character model name (no room for the temporary file's name)"),
+    "option_beyond_int32": (OK + "targets:\n  onnx: {external_threshold: 9223372036854775808}\n", "E502",
+                            "an option beyond its field"),
+    "option_escape": (OK + "targets:\n  onnx: {opset: \"\\e[31m17\"}\n", "E502", "an escape sequence as an option"),
+    "pad_symbolic_negative": (graph("pad(x, [-4611686018427387904, 0, 0, 0])"), "E202",
+                              "cropping a symbolic dim by -2^62"),
     "empty": ("", "E012", "an empty file"),
     "only_comment": ("# nothing here\n", "E012", "a file with a comment only"),
     "not_a_mapping": ("- a\n- b\n", "E011", "a list at the top level"),
