@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 from google.protobuf import text_format
 from nncc.targets.smaug import LOWER, TARGET
-from nncc.targets.smaug import emit as E
+from nncc.targets.smaug import params as E
 from nncc.targets.smaug import graph_pb2 as pb
 
 from nncc import target as targets_mod

@@ -66,7 +66,7 @@ FUSIONS = (
 
 
 def _summary(result) -> str:
-    from .emit import summary
+    from .summary import summary
 
     return summary(result)
 
