@@ -6,6 +6,7 @@ from typing import Any
 
 from nncc import codes
 from nncc.diagnostics import Span
+from nncc.layergraph import Names, Unsupported
 from nncc.ir import Graph, Node, Value, Weight
 from nncc.target import EmitContext
 from nncc.train import TrainConfig
@@ -16,15 +17,6 @@ L = pb.Layer
 DATATYPE = {"float": pb.FLOAT, "double": pb.DOUBLE, "fp16": pb.FP16}
 
 # Readers: format -> (LBANN reader name, per-sample dims it delivers or None when read from the file)
-
-
-class Unsupported(Exception):
-    """A construct LBANN cannot express: message, span, help, and its code (a setting unless said)."""
-
-    def __init__(self, msg: str, span: Span | None, help: str | None = None,
-                 code: str = codes.UNSUPPORTED_SETTING):
-        super().__init__(msg)
-        self.msg, self.span, self.help, self.code = msg, span, help, code
 
 
 def sanitize(name: str) -> str:
@@ -49,7 +41,7 @@ class Base:
         self.model = self.exp.model
         self.layers: list[pb.Layer] = []
         self.src: dict[int, str] = {}  # id(Value) -> name of the LBANN layer that produces it
-        self.used: set[str] = set()
+        self.names = Names(sanitize)
         self.wnames: dict[int, str] = {}  # id(Weight) -> LBANN weights name
         self.wused: set[str] = set()
         self.weight_list: list[Weight] = []
@@ -66,13 +58,7 @@ class Base:
         self.errors.append(Unsupported(msg, span, help, code))
 
     def unique(self, base: str) -> str:
-        name = sanitize(base)
-        cand, i = name, 1
-        while cand in self.used:
-            cand = f"{name}_{i}"
-            i += 1
-        self.used.add(cand)
-        return cand
+        return self.names.fresh(base)
 
     def layer(self, name: str, parents: list[str], kind: str, weights: list[str] = ()) -> tuple[pb.Layer, Any]:
         lay = pb.Layer(name=self.unique(name))

@@ -6,6 +6,7 @@ from typing import Any
 
 from nncc import codes
 from nncc.diagnostics import Span
+from nncc.layergraph import Names
 from nncc.ir import Graph, Node, Value
 from nncc.target import EmitContext
 from nncc.train import TrainConfig
@@ -37,7 +38,7 @@ class Base:
         self.job = pb.JobProto()
         self.net = self.job.neuralnet
         self.src: dict[int, str] = {}  # id(Value) -> the layer that produces it
-        self.layer_names: set[str] = set()
+        self.layer_names = Names(_clean, first=2, reserved=("data",))  # the input layers are `data`
         self.param_names: dict[str, Span | None] = {}
         self.param_of: dict[int, str] = {}  # id(Weight) -> its param's name
         self.steps_per_epoch: int | None = None
@@ -60,13 +61,7 @@ class Base:
         return self.cfg.spans.get(key) if self.cfg is not None else None
 
     def layer_name(self, base: str) -> str:
-        name = _clean(base)
-        n, i = name, 1
-        while n in self.layer_names or n == "data":
-            i += 1
-            n = f"{name}_{i}"
-        self.layer_names.add(n)
-        return n
+        return self.layer_names.fresh(base)
 
     def add_layer(self, name: str, type_: int, srcs: list[str], phase: int | None = None) -> Any:
         ly = self.net.layer.add()

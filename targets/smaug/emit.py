@@ -18,6 +18,7 @@ from google.protobuf import text_format
 
 from nncc import codes
 from nncc.dtypes import TABLE as DTYPE_TABLE
+from nncc.layergraph import Names, Unsupported
 from nncc.ir import Graph, Node, Value
 from nncc.passes.layouts import (
     PERMS,
@@ -46,12 +47,6 @@ BASE = {"ReLU": "relu", "LReLU": "lrelu", "ELU": "elu", "SELU": "selu", "Tanh": 
         "Softmax": "softmax"}
 # nncc's selu is Klambauer et al.'s; SMAUG's frontend defaults (1.6733, 1.0507) round these
 SELU_ALPHA, SELU_LAMBDA = 1.6732632423543772, 1.0507009873554805
-
-
-class Unsupported(Exception):
-    def __init__(self, message: str, help: str | None = None):
-        super().__init__(message)
-        self.help = help
 
 
 INT32_MAX = 2 ** 31 - 1  # SMAUG's tensor dims and op params are int32 fields
@@ -113,7 +108,7 @@ class Emitter:
         self.graph = pb.GraphProto(name=ctx.stem, backend=self.backend,
                                    mem_policy=pb.HostMemoryAccessPolicy.Value(opts.get("mem_policy", "AllDma")))
         self.params: list[bytes] = []  # serialised TensorData, in order
-        self.names: dict[str, int] = {}
+        self.names = Names()
         self.refs: dict[int, Ref] = {}
         self.weight_refs: dict[tuple, Ref] = {}
         self.rng = np.random.default_rng([ctx.seed & 0xFFFFFFFF, 0x5A4A])
@@ -121,15 +116,7 @@ class Emitter:
 
     # ------------------------------------------------------------ naming and tensors
     def unique(self, name: str) -> str:
-        new = name
-        if name in self.names:
-            while True:
-                self.names[name] += 1
-                new = f"{name}_{self.names[name]}"
-                if new not in self.names:
-                    break
-        self.names[new] = 0
-        return new
+        return self.names.fresh(name)
 
     def dtype(self, nncc_dtype: str) -> str:
         return INT_TYPES.get(nncc_dtype, self.ftype)
@@ -150,7 +137,7 @@ class Emitter:
                 out.append(self.batch)
             else:
                 raise Unsupported(f"dimension `{d}` is not a number; SMAUG needs static shapes",
-                                  "give the dims with -D, or a fixed size")
+                                  help="give the dims with -D, or a fixed size")
             if out[-1] > INT32_MAX:
                 raise Unsupported(f"dimension {out[-1]} is more than SMAUG's tensor dims (int32) hold")
         return out
@@ -257,7 +244,7 @@ class Emitter:
         da, db = a.dims, b.dims
         if len(da) != len(db):
             raise Unsupported(f"`{n.op}` of tensors of rank {len(da)} and {len(db)}: SMAUG broadcasts only "
-                              "tensors of the same rank", "reshape the smaller operand first")
+                              "tensors of the same rank", help="reshape the smaller operand first")
         ma, mb = [1] * len(da), [1] * len(db)
         for i, (x, y) in enumerate(zip(da, db)):
             if x == y:
@@ -314,7 +301,7 @@ class Emitter:
 def _conv(E: Emitter, n: Node) -> None:
     a = n.attrs
     if any(d != 1 for d in a["dilation"]):
-        raise Unsupported("SMAUG convolutions have no dilation", "use dilation=1")
+        raise Unsupported("SMAUG convolutions have no dilation", help="use dilation=1")
     x = E.ref(n.inputs[0])
     c_in = n.inputs[0].type.shape[1]
     if a["groups"] == 1:
@@ -374,10 +361,10 @@ def _pool(E: Emitter, n: Node) -> None:
     if any(pads):
         if avg and not a.get("count_include_pad", False):
             raise Unsupported("SMAUG pools have no padding; an explicit Padding would be counted in the average",
-                              "use count_include_pad=true, or no padding")
+                              help="use count_include_pad=true, or no padding")
         if not avg and not _nonnegative(n.inputs[0]):
             raise Unsupported("SMAUG pools have no padding, and zero padding changes a max pool of negative values",
-                              "pool the output of a ReLU, or use no padding")
+                              help="pool the output of a ReLU, or use no padding")
         x = E.padding(x, [(0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])])
     params = pb.Params()
     params.pool_params.stride.extend(_int32(st, "stride"))
@@ -389,7 +376,7 @@ def _pool(E: Emitter, n: Node) -> None:
     got = [out[0][2], out[0][3]] if lay == "NCHW" else [out[0][1], out[0][2]]
     if want != got:
         raise Unsupported(f"SMAUG computes a {want[0]}x{want[1]} output here, the model {got[0]}x{got[1]} "
-                          "(ceil_mode?)", "use ceil_mode=false")
+                          "(ceil_mode?)", help="use ceil_mode=false")
     r = E.add_node("avg_pool" if avg else "max_pool", "AveragePooling" if avg else "MaxPooling", [x], [out], params)
     E.bind(n, r)
 
@@ -397,7 +384,7 @@ def _pool(E: Emitter, n: Node) -> None:
 def _linear(E: Emitter, n: Node) -> None:
     if n.inputs[0].type.rank != 2:
         raise Unsupported(f"SMAUG's InnerProduct takes a 2-D input, got {n.inputs[0].type}",
-                          "flatten the input first")
+                          help="flatten the input first")
     x = E.ref(n.inputs[0])
     params = pb.Params()
     E.fused(n, params)
@@ -429,7 +416,7 @@ def _activation(E: Emitter, n: Node) -> None:
     x = E.ref(n.inputs[0])
     op = ACT[n.op]
     if n.op == "softmax" and (n.inputs[0].type.rank != 2 or n.attrs.get("axis", -1) not in (1, -1)):
-        raise Unsupported("SMAUG's Softmax works on a 2-D [N, C] input along C", "flatten first")
+        raise Unsupported("SMAUG's Softmax works on a 2-D [N, C] input along C", help="flatten first")
     params = None
     if n.op in ("leaky_relu", "elu", "selu"):
         params = pb.Params()
@@ -491,7 +478,7 @@ def _reorder(E: Emitter, n: Node) -> None:
 def _pad(E: Emitter, n: Node) -> None:
     a = n.attrs
     if a.get("mode", "constant") != "constant" or float(a.get("value", 0.0)) != 0.0:
-        raise Unsupported("SMAUG's Padding pads with zeros only", 'use mode="constant", value=0')
+        raise Unsupported("SMAUG's Padding pads with zeros only", help='use mode="constant", value=0')
     x = E.ref(n.inputs[0])
     r = n.inputs[0].type.rank
     p = a["pads"]
