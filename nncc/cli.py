@@ -1,183 +1,161 @@
 """The `nncc` command line: a thin click layer over nncc.driver.
 
-Exit codes: 0 success; 1 errors in the input (diagnostics printed); 2 usage
-errors (bad options, missing files) and internal errors.
+Exit codes are one table (nncc/cliutil.py EXIT_CODES, docs/diagnostics.md); every command
+ends through `guard`, which maps errors onto it. A new command is one `@main.command()`.
 """
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from typing import Any, Callable
 
 import click
 
 from . import __version__, codes
-from .diagnostics import CompileError, Diagnostic, Sources, more_line, render_json, render_text
+from .cliutil import (EXIT_CODES, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, STDIN_SOURCES, Group, check_passes, defines,
+                      detail, guard, note, once, pipeline_of, report, stdin_model, suggest, target_name,
+                      verbosity, verbosity_options)
 from .limits import click_options as _limit_options
 
-EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+_EXITS = "\n".join(f"  {c:<4} {m}" for c, m in EXIT_CODES)
 
 
-def sources_of(paths: Iterable[str]) -> Sources:
-    """The files diagnostics point into, each read once the bounded way (nncc.source.read_source)."""
-    from .source import read_source
-
-    out = Sources()
-    for p in dict.fromkeys(paths):
-        try:
-            out.texts[p] = read_source(p).decode("utf-8", errors="replace")
-        except CompileError:
-            pass  # the diagnostic says why; it is shown without an excerpt
-    return out
-
-
-def report(ds: list[Diagnostic], fmt: str = "text", stream=None, more: int = 0, stopped: bool = False) -> None:
-    stream = stream or sys.stderr
-    if fmt == "json":
-        click.echo(render_json(ds), file=stream)
-        return
-    color = stream.isatty() and os.environ.get("NO_COLOR") is None
-    srcs = sources_of(d.span.file for d in ds if d.span is not None)
-    for d in ds:
-        click.echo(render_text(d, srcs, color=color) + "\n", file=stream)
-    if more or stopped:
-        click.echo(more_line(more, stopped), file=stream)
-    n_err = sum(1 for d in ds if d.is_error) + more
-    n_warn = sum(1 for d in ds if d.severity == "warning")
-    if n_err or n_warn:
-        parts = []
-        if n_err:
-            parts.append(f"{n_err} error{'s' if n_err != 1 else ''}")
-        if n_warn:
-            parts.append(f"{n_warn} warning{'s' if n_warn != 1 else ''}")
-        click.echo(", ".join(parts), file=stream)
+def _compile_options(default_target: str | None, target_help: str) -> Callable:
+    """-t, -D, -O, --opt-level and the pass-manager flags: the same on every command that compiles."""
+    def deco(f: Callable) -> Callable:
+        for opt in reversed([
+            once("-t", "--target", default=default_target, metavar="TARGET",
+                 help=target_help + (f" [default: {default_target}]" if default_target else "")),
+            click.option("-D", "defines_", multiple=True, metavar="NAME=VALUE", help="override a param"),
+            click.option("-O", "topts", multiple=True, metavar="KEY=VALUE",
+                         help="set a target option (`nncc targets TARGET` lists them)"),
+            once("--opt-level", type=click.IntRange(0, 2), metavar="0|1|2",
+                 help="0 none, 1 structural, 2 numeric (default: the target's opt_level option)"),
+            click.option("--disable-pass", "disable", multiple=True, metavar="PASS", help="skip an optional pass"),
+            click.option("--print-after", multiple=True, metavar="PASS", help="print the IR after PASS"),
+            click.option("--print-after-all", is_flag=True, help="print the IR after every pass"),
+            click.option("--verify-each", is_flag=True, help="verify the IR after every pass"),
+            click.option("--pass-stats", is_flag=True, help="show how often each pass fired and its time"),
+        ]):
+            f = opt(f)
+        return f
+    return deco
 
 
-def _defines(items: tuple[str, ...], flag: str = "-D") -> dict[str, str]:
-    out = {}
-    for it in items:
-        k, sep, v = it.partition("=")
-        if not sep or not k.strip():
-            raise click.UsageError(f"{flag} expects NAME=VALUE, got {it!r}")
-        out[k.strip()] = v.strip()
-    return out
+def _request(target: str | None, defines_: tuple[str, ...], topts: tuple[str, ...], opt_level: int | None,
+             disable: tuple[str, ...], print_after: tuple[str, ...], print_after_all: bool, verify_each: bool,
+             printer: Callable[[str], None]) -> dict[str, Any]:
+    """Check the compile flags together and return compile_model's keyword arguments."""
+    target = target_name(target)
+    if target is None:
+        for flag, given in (("-O", topts), ("--opt-level", opt_level is not None)):
+            if given:
+                raise click.UsageError(f"{flag} sets how a target compiles; give -t TARGET too")
+    check_passes(disable, print_after, pipeline_of(target), target)
+    return dict(defines=defines(defines_), options=defines(topts, "-O"), opt_level=opt_level,
+                disable=set(disable), print_after=set(print_after), print_after_all=print_after_all,
+                verify_each=verify_each, printer=printer)
 
 
-def _guard(fn):
-    """Turn CompileError into diagnostics + exit 1, and any bug into a short message + exit 2."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*a, **kw):
-        try:
-            return fn(*a, **kw)
-        except CompileError as e:
-            report(e.diagnostics, kw.get("fmt", "text") or "text", more=e.more, stopped=e.stopped)
-            sys.exit(EXIT_INPUT)
-        except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
-            raise
-        except OSError as e:
-            click.echo(f"error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}", err=True)
-            sys.exit(EXIT_USAGE)
-        except RecursionError:
-            click.echo(f"error[{codes.TOO_LARGE}]: the model nests too deeply to compile", err=True)
-            sys.exit(EXIT_INPUT)
-        except MemoryError:
-            click.echo(f"error[{codes.TOO_LARGE}]: out of memory while compiling this model", err=True)
-            sys.exit(EXIT_INPUT)
-        except Exception as e:  # an internal compiler error: never show a traceback to users
-            if os.environ.get("NNCC_DEBUG"):
-                raise
-            click.echo(f"internal error: {type(e).__name__}: {e}\n"
-                       "this is a bug in nncc; set NNCC_DEBUG=1 for a traceback and report it", err=True)
-            sys.exit(EXIT_USAGE)
-    return wrapper
+def _pass_stats(stats: list) -> None:
+    click.echo(f"{'pass':<20} {'fired':>6} {'changed':>8} {'ms':>9}", err=True)
+    for s in stats:
+        click.echo(f"{s.name:<20} {s.fired:>6} {'yes' if s.modified else 'no':>8} {s.seconds * 1e3:>9.2f}", err=True)
 
 
-def _pass_options(f):
-    f = click.option("--disable-pass", "disable", multiple=True, metavar="PASS", help="skip a pass")(f)
-    f = click.option("--print-after", multiple=True, metavar="PASS", help="print the IR after PASS")(f)
-    f = click.option("--print-after-all", is_flag=True, help="print the IR after every pass")(f)
-    f = click.option("--verify-each", is_flag=True, help="verify the IR after every pass")(f)
-    return f
-
-
-def _check_passes(names: tuple[str, ...]) -> None:
-    from .passes import PASSES
-
-    for n in names:
-        if n not in PASSES:
-            raise click.UsageError(f"unknown pass {n!r}; passes: {', '.join(sorted(PASSES))}")
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog="\b\nExit codes:\n" + _EXITS)
 @click.version_option(__version__, "--version", prog_name="nncc")
 def main() -> None:
-    """nncc — compile neural-network models written in YAML to ONNX, LBANN, SINGA and SMAUG.
-
-    \b
-    Exit codes: 0 ok, 1 errors in the input, 2 usage or internal error.
-    """
+    """nncc — compile neural-network models written in YAML to ONNX, LBANN, SINGA and SMAUG."""
 
 
-@main.command("compile")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("-t", "--target", default="onnx", show_default=True, help="back end (see `nncc targets`)")
-@click.option("-o", "--output", metavar="PATH", help="output file, or a directory ending in /")
-@click.option("-D", "defines", multiple=True, metavar="NAME=VALUE", help="override a param")
-@click.option("-O", "topts", multiple=True, metavar="KEY=VALUE", help="set a target option")
-@click.option("--seed", type=click.IntRange(0, 2 ** 32 - 1), default=0, show_default=True,
-              help="seed for drawing weights from their initializers (0 to 2^32-1)")
-@click.option("--weights", type=click.Path(dir_okay=False), help="load weights from an .npz instead")
-@click.option("--opt-level", type=click.IntRange(0, 2), default=None, help="0 none, 1 structural, 2 numeric")
-@click.option("--pass-stats", is_flag=True, help="show how often each pass fired and its time")
+@main.command("compile", epilog="\b\nExit codes:\n" + _EXITS)
+@click.argument("file", metavar="FILE|-")
+@_compile_options("onnx", "back end (`nncc targets`)")
+@once("-o", "--output", metavar="DIR|FILE|-",
+      help="directory for the files (default: out/TARGET/MODEL/); a single-file target (onnx) also takes "
+           "NAME.onnx, or - for standard output")
+@click.option("--force", is_flag=True, help="replace files in the output directory that nncc did not write")
+@once("--seed", type=click.IntRange(0, 2 ** 32 - 1), default=0,
+      help="seed for drawing weights from their initializers (0 to 2^32-1) [default: 0]")
+@once("--weights", type=click.Path(exists=True, dir_okay=False), help="load weights from an .npz instead")
 @click.option("--fsync", is_flag=True, default=None,
               help="flush the files to disk before renaming them into place (also NNCC_FSYNC=1)")
-@_pass_options
+@verbosity_options
 @_limit_options
-@_guard
-def compile_cmd(file: str, target: str, output: str | None, defines: tuple[str, ...], topts: tuple[str, ...],
-                seed: int, weights: str | None, opt_level: int | None, pass_stats: bool, fsync: bool | None,
-                disable: tuple[str, ...], print_after: tuple[str, ...], print_after_all: bool,
-                verify_each: bool) -> None:
-    """Compile FILE for a target and write its files."""
-    from .driver import compile_model, place
+@guard
+def compile_cmd(file: str, target: str, output: str | None, force: bool, seed: int, weights: str | None,
+                fsync: bool | None, pass_stats: bool, **flags: Any) -> None:
+    """Compile FILE (- reads standard input) for a target and write its files.
+
+    \b
+    The files go into a directory and are named after the model: out/TARGET/MODEL/ unless
+    -o DIR says where. nncc never writes over an input, and never replaces a file it did not
+    write (see .nncc-manifest.json in the directory) unless --force is given.
+    """
+    from . import placement
+    from . import target as T
+    from .driver import compile_model
     from .output import write_files
 
-    _check_passes(disable + print_after)
-    if not os.path.lexists(file):  # a link to nothing is E007 at the file, like any file nncc cannot read
-        raise click.UsageError(f"no such file: {file}")
-    res = compile_model(file, target, defines=_defines(defines), seed=seed, weights=weights,
-                        options=_defines(topts, "-O"), disable=set(disable), print_after=set(print_after),
-                        print_after_all=print_after_all, verify_each=verify_each, opt_level=opt_level,
-                        printer=lambda s: click.echo(s, err=True), stem=_output_stem(output))
+    req = _request(target, printer=lambda s: click.echo(s, err=True), **flags)
+    tname = target_name(target)
+    assert tname is not None
+    t = T.get(tname)
+    assert t is not None
+    inputs = [p for p in (file, weights) if p and p != "-"]
+    if output not in (None, "-"):
+        placement.not_an_input([output], inputs)
+    dest = placement.destination(output, tname, t.file_suffix)
+    path, data = stdin_model(file)
+    res = compile_model(path, tname, seed=seed, weights=weights, data=data, stem=dest.stem, **req)
+    _lint_warnings(path, data, res.frontend.warnings)
     if res.frontend.warnings:
         report(res.frontend.warnings)
-    files = place(res.outputs, output)
-    write_files(files, fsync=fsync or None)
-    for path in files:
-        click.echo(f"wrote {path}", err=True)
-    if pass_stats:
-        click.echo(f"{'pass':<20} {'fired':>6} {'changed':>8} {'ms':>9}", err=True)
-        for s in res.stats:
-            click.echo(f"{s.name:<20} {s.fired:>6} {'yes' if s.modified else 'no':>8} {s.seconds * 1e3:>9.2f}",
-                       err=True)
+    files = placement.place(res.outputs, dest, tname, res.frontend.model.name)
+    if dest.kind == "stdout":
+        from .output import as_bytes
+
+        out = sys.stdout.buffer
+        for content in files.values():
+            out.write(as_bytes(content))
+        out.flush()
+    else:
+        origin = {"model": os.path.abspath(path) if data is None else path, "target": tname}
+        placement.check(list(files), inputs, force, origin)
+        write_files(files, fsync=fsync or None)
+        placement.record(list(files), origin)
+        for p in files:
+            note(f"wrote {p}")
+    detail("options: " + ", ".join(f"{k}={v}" for k, v in sorted(res.options.items()) if not k.startswith("_")))
+    if pass_stats or verbosity() > 0:
+        _pass_stats(res.stats)
 
 
-def _output_stem(output: str | None) -> str | None:
-    """`-o DIR/FILE.ext` names the files FILE.*; a folder (or no -o) keeps the model's name."""
-    if output is None or output.endswith(("/", os.sep)) or os.path.isdir(output):
-        return None
-    return os.path.splitext(os.path.basename(output))[0] or None
+def _lint_warnings(path: str, data: bytes | None, found: list) -> None:
+    """Add lint's W-rules to a compile's warnings (honouring the lint config and `# nncc: ignore`)."""
+    from .lint import config as C
+    from .lint.runner import lint_data
+
+    try:
+        cfg = C.discover(os.path.dirname(os.path.abspath(path)) if data is None else None)
+    except (C.ConfigError, OSError):
+        return  # `nncc lint` reports a broken config; compile does not fail on it
+    if data is None:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    have = {(d.code, d.message) for d in found}
+    found.extend(d for d in lint_data(path, data, cfg) if not d.is_error and (d.code, d.message) not in have)
 
 
-def _lint_options(f):
+def _lint_options(f: Callable) -> Callable:
     f = click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
                      help="worker processes (default: one per CPU, when there are enough files)")(f)
-    f = click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-                     help="config file (default: .nncc.toml or pyproject.toml [tool.nncc], searched upwards)")(f)
-    f = click.option("--output-file", type=click.Path(dir_okay=False), default=None,
-                     help="write the report to a file instead of standard output")(f)
+    f = once("--config", "config_path", type=click.Path(dir_okay=False, exists=True), default=None,
+             help="config file (default: .nncc.toml or pyproject.toml [tool.nncc], searched upwards)")(f)
+    f = once("--output-file", type=click.Path(dir_okay=False), default=None,
+             help="write the report to a file instead of standard output")(f)
     f = click.option("--ignore", default=None, metavar="CODES", help="comma-separated codes or prefixes to drop")(f)
     f = click.option("--select", default=None, metavar="CODES",
                      help="comma-separated codes or prefixes to report (default: all)")(f)
@@ -185,16 +163,18 @@ def _lint_options(f):
     f = click.option("--models-only", is_flag=True,
                      help="skip YAML files without a top-level `nncc:` or `graph:` key even when named "
                      "(for pre-commit)")(f)
-    f = click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
-                     show_default=True, help="text for people, json, sarif (code scanning), github (annotations)")(f)
-    f = click.option("-D", "defines", multiple=True, metavar="NAME=VALUE", help="override a param")(f)
-    f = click.argument("paths", nargs=-1, type=click.Path())(f)
+    f = once("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+             help="text for people, json, sarif (code scanning), github (annotations) [default: text]")(f)
+    f = click.option("-D", "defines_", multiple=True, metavar="NAME=VALUE", help="override a param")(f)
+    f = verbosity_options(f)
+    f = click.argument("paths", nargs=-1, type=click.Path(), metavar="[PATH|-]...")(f)
     return f
 
 
-def _run_lint(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict: bool, models_only: bool,
+def _run_lint(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, strict: bool, models_only: bool,
               select: str | None, ignore: str | None, output_file: str | None, config_path: str | None,
-              jobs: int | None, fix: bool = False, targets: tuple[str, ...] | None = None) -> None:
+              jobs: int | None, fix: bool = False, targets: tuple[str, ...] | None = None,
+              options: dict[str, str] | None = None) -> None:
     from .lint import config as C
     from .lint.report import render
     from .lint.runner import discover, run
@@ -209,17 +189,27 @@ def _run_lint(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict
         raise click.UsageError(str(e)) from None
     except OSError as e:
         raise click.UsageError(f"cannot read config: {e}") from None
-    try:
-        files = discover(paths or (".",), cfg)
-        if models_only:
-            files = [(p, False) for p, _ in files]
-    except FileNotFoundError as e:
-        raise click.UsageError(f"no such file or directory: {e.filename}") from None
-    results = [r for r in run(files, cfg, _defines(defines), targets=targets, fix=fix, jobs=jobs) if not r.skipped]
+    if "-" in paths:
+        if len(paths) > 1 or fix:
+            raise click.UsageError("- (standard input) is the only path, and cannot be --fix'ed")
+        name, data = stdin_model("-")
+        results = run([(name, True)], cfg, defines(defines_), targets=targets, jobs=1, data={name: data or b""},
+                      options=options)
+    else:
+        try:
+            files = discover(paths or (".",), cfg)
+            if models_only:
+                files = [(p, False) for p, _ in files]
+        except FileNotFoundError as e:
+            raise click.UsageError(f"no such file or directory: {e.filename}") from None
+        if not files and not models_only:
+            raise click.UsageError(f"no model files (*.yaml, *.yml) in {', '.join(paths or ('.',))}")
+        results = run(files, cfg, defines(defines_), targets=targets, fix=fix, jobs=jobs, options=options)
+    results = [r for r in results if not r.skipped]
     stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
     try:
         color = fmt == "text" and stream.isatty() and os.environ.get("NO_COLOR") is None
-        text = render(results, fmt, color)
+        text = render(results, fmt, color, quiet=verbosity() < 0, sources=STDIN_SOURCES)
         if text:
             click.echo(text, file=stream, color=color)
     finally:
@@ -227,40 +217,45 @@ def _run_lint(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict
             stream.close()
     diags = [f.diag for r in results for f in r.findings]
     if any(d.code == codes.INTERNAL_ERROR for d in diags):
-        sys.exit(EXIT_USAGE)
+        sys.exit(EXIT_INTERNAL)
     failed = any(d.is_error or (strict and d.severity == "warning") for d in diags)
     sys.exit(EXIT_INPUT if failed else EXIT_OK)
 
 
-@main.command()
+@main.command(epilog="\b\nExit codes:\n" + _EXITS)
 @_lint_options
 @click.option("--fix", is_flag=True, help="apply the safe fixes, keeping comments and key order")
 @_limit_options
-def lint(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict: bool, models_only: bool,
+@guard
+def lint(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, strict: bool, models_only: bool,
          select: str | None, ignore: str | None, output_file: str | None, config_path: str | None,
          jobs: int | None, fix: bool) -> None:
-    """Check model files (and directories of them): syntax, names, types, shapes and the W-rules.
+    """Check model files (and directories of them; - reads standard input): syntax, names,
+    types, shapes and the W-rules.
 
     \b
     Nothing is written (except by --fix) and no target is compiled; see `nncc check`.
     Rules: docs/rules.md. Suppress one line with `# nncc: ignore[W101]`.
-    Exit codes: 0 clean, 1 errors (or warnings with --strict), 2 usage or internal error.
     """
-    _run_lint(paths, defines, fmt, strict, models_only, select, ignore, output_file, config_path, jobs, fix=fix)
+    _run_lint(paths, defines_, fmt, strict, models_only, select, ignore, output_file, config_path, jobs, fix=fix)
 
 
-@main.command()
+@main.command(epilog="\b\nExit codes:\n" + _EXITS)
 @_lint_options
-@click.option("--targets", "targets_opt", default=None, metavar="all|T1,T2",
-              help="targets to compile for (default: [tool.nncc] targets, else the file's `targets:`, else onnx)")
+@once("--targets", "targets_opt", default=None, metavar="all|T1,T2",
+      help="targets to compile for (default: [tool.nncc] targets, else the file's `targets:`, else onnx)")
+@click.option("-O", "topts", multiple=True, metavar="KEY=VALUE",
+              help="set an option of every target that has it (`nncc targets`)")
 @_limit_options
-def check(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict: bool, models_only: bool,
+@guard
+def check(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, strict: bool, models_only: bool,
           select: str | None, ignore: str | None, output_file: str | None, config_path: str | None,
-          jobs: int | None, targets_opt: str | None) -> None:
+          jobs: int | None, targets_opt: str | None, topts: tuple[str, ...]) -> None:
     """Lint model files, then compile each for each target in memory (nothing is written).
 
     \b
-    Exit codes: 0 clean, 1 errors (or warnings with --strict), 2 usage or internal error.
+    A target that has no form of an op or setting a file uses reports E501/E510 for it;
+    `--targets all` checks every target, `--targets onnx,lbann` some.
     """
     from . import target as T
 
@@ -268,12 +263,14 @@ def check(paths: tuple[str, ...], defines: tuple[str, ...], fmt: str, strict: bo
     if targets_opt:
         targets = tuple(x.strip() for x in targets_opt.split(",") if x.strip())
         if targets != ("all",):
-            unknown = [t for t in targets if T.get(t) is None]
-            if unknown:
-                raise click.UsageError(f"unknown target{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-                                       f"targets: all, {', '.join(T.available())}")
-    _run_lint(paths, defines, fmt, strict, models_only, select, ignore, output_file, config_path, jobs,
-              targets=targets)
+            targets = tuple(target_name(t) or t for t in targets)
+    options = defines(topts, "-O")
+    known = {o.name for n in T.available() for o in (T.get(n).options if T.get(n) else [])}  # type: ignore[union-attr]
+    for k in options:
+        if k not in known:
+            raise click.BadParameter(suggest("target option", k, sorted(known)), param_hint="-O")
+    _run_lint(paths, defines_, fmt, strict, models_only, select, ignore, output_file, config_path, jobs,
+              targets=targets, options=options)
 
 
 @main.command()
@@ -288,55 +285,69 @@ def schema(indent: int) -> None:
 
 
 @main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("-D", "defines", multiple=True, metavar="NAME=VALUE", help="override a param")
-@click.option("-t", "--target", default=None, help="show the graph as this target will see it")
+@click.argument("file", metavar="FILE|-")
+@_compile_options(None, "show the graph as this target will see it")
+@verbosity_options
 @_limit_options
-@_guard
-def summary(file: str, defines: tuple[str, ...], target: str | None) -> None:
+@guard
+def summary(file: str, target: str | None, pass_stats: bool, **flags: Any) -> None:
     """Per layer: name, op, output shape, parameters, FLOPs; totals; the training setup."""
     from .summary import summarize
 
-    click.echo(summarize(file, _defines(defines), target))
+    req = _request(target, printer=lambda s: click.echo(s, err=True), **flags)
+    path, data = stdin_model(file)
+    tname = target_name(target)
+    if tname:
+        click.echo(summarize(path, req.pop("defines"), tname, data, **req))
+    else:
+        click.echo(summarize(path, req["defines"], None, data, _front_passes(req)))
+    if pass_stats:
+        click.echo("(--pass-stats: see `nncc compile --pass-stats`)", err=True)
+
+
+def _front_passes(req: dict[str, Any]):
+    from .driver import COMMON_PASSES
+    from .passes import PassManager
+
+    return PassManager(list(COMMON_PASSES), disabled=req["disable"], print_after=req["print_after"],
+                       print_after_all=req["print_after_all"], verify_each=req["verify_each"],
+                       printer=req["printer"])
 
 
 @main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("-D", "defines", multiple=True, metavar="NAME=VALUE", help="override a param")
-@click.option("-t", "--target", default=None, help="run the target's passes too")
-@_pass_options
+@click.argument("file", metavar="FILE|-")
+@_compile_options(None, "run the target's passes too")
+@verbosity_options
 @_limit_options
-@_guard
-def ir(file: str, defines: tuple[str, ...], target: str | None, disable: tuple[str, ...],
-       print_after: tuple[str, ...], print_after_all: bool, verify_each: bool) -> None:
-    """Print the IR of FILE as text."""
+@guard
+def ir(file: str, target: str | None, pass_stats: bool, **flags: Any) -> None:
+    """Print the IR of FILE as text (after the target's passes with -t)."""
     from .driver import compile_model, frontend
-    from .passes import PassManager
     from .printer import print_graph
 
-    _check_passes(disable + print_after)
-    printer = lambda s: click.echo(s)  # noqa: E731
-    if target:
-        res = compile_model(file, target, defines=_defines(defines), disable=set(disable),
-                            print_after=set(print_after), print_after_all=print_after_all,
-                            verify_each=verify_each, printer=printer, emit=False)
-        g = res.frontend.graph
+    req = _request(target, printer=click.echo, **flags)
+    path, data = stdin_model(file)
+    tname = target_name(target)
+    if tname:
+        res = compile_model(path, tname, data=data, emit=False, **req)
+        g, stats = res.frontend.graph, res.stats
     else:
-        from .driver import COMMON_PASSES
-
-        pm = PassManager(list(COMMON_PASSES), disabled=set(disable), print_after=set(print_after),
-                         print_after_all=print_after_all, verify_each=verify_each, printer=printer)
-        g = frontend(file, _defines(defines), passes=pm).graph
+        pm = _front_passes(req)
+        g, stats = frontend(path, req["defines"], data, pm).graph, pm.stats
     click.echo(print_graph(g))
+    if pass_stats:
+        _pass_stats(stats)
 
 
 @main.command()
-def targets() -> None:
-    """List the targets and their options (with defaults)."""
+@click.argument("names", nargs=-1, metavar="[TARGET]...")
+def targets(names: tuple[str, ...]) -> None:
+    """List the targets and their options (with defaults); or only the TARGETs named."""
     from . import target as T
 
-    for name in T.available():
-        t = T.get(name)
+    chosen = [target_name(n) for n in names] if names else T.available()
+    for name in chosen:
+        t = T.get(name or "")
         assert t is not None
         click.echo(f"{t.name:<8} {t.description}")
         for o in t.options:
@@ -352,14 +363,15 @@ def ops(name: str | None) -> None:
     """List the op catalogue, or show one op's signature."""
     from .ops import lookup, public
 
+    visible = public()
     if name:
         o = lookup(name)
         if o is None or o.hidden:
-            raise click.UsageError(f"unknown op {name!r}")
+            raise click.BadParameter(suggest("op", name, [v.name for v in visible]), param_hint="NAME")
         click.echo(o.signature())
         click.echo(f"  {o.doc}")
         return
-    for o in public():
+    for o in visible:
         click.echo(f"{o.signature()}\n    {o.doc}")
 
 

@@ -261,6 +261,24 @@ MISSING_TARGET_SETTING = define("E511", "missing-target-setting", "the target ne
     The target needs something the model does not say, such as the dataset size to turn epochs
     into SINGA's steps.""",
     "`epochs` for `-t singa` without a dataset size", "`dataset_size: 60000`")
+# ---------------------------------------------------------------- E6xx outputs
+
+BAD_OUTPUT_PATH = define("E601", "bad-output-path", "-o names a file where the target writes a directory", """
+    Every target writes its files into a directory, named after the model; only a target that
+    writes one file (ONNX) takes `-o NAME.onnx` or `-o -` (standard output). A name with a
+    suffix for a target that writes several files, or an existing file, is refused before
+    anything is compiled. Exit code 2.""",
+    "`nncc compile m.yaml -t lbann -o m.onnx`", "`nncc compile m.yaml -t lbann -o out/m/`")
+OUTPUT_IS_INPUT = define("E602", "output-is-input", "an output would write over an input", """
+    An output file is the model file or the weights file of the same compile; nncc never
+    writes over its inputs (as gcc refuses `-o` equal to a source). Exit code 2.""",
+    "`nncc compile m.yaml -o m.yaml`", "`nncc compile m.yaml -o out/`")
+NOT_OURS = define("E603", "not-ours", "an existing file nncc did not write would be replaced", """
+    The output directory holds a file of that name that nncc did not write (it is not in the
+    directory's `.nncc-manifest.json`), that changed since nncc wrote it, or that nncc wrote
+    for another model or target. It is left alone unless `--force` is given. Exit code 2.""",
+    "your own `run.sh` next to the model", "`-o out/singa/` or `--force`")
+
 INTERNAL_ERROR = define("E999", "internal-error", "nncc crashed on this file (a bug in nncc)", """
     nncc failed on this file; please report it (`NNCC_DEBUG=1` shows the traceback). `nncc
     lint` reports it and still checks the other files.""",

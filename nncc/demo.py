@@ -1,4 +1,8 @@
-"""`make demo`: compile every sample for every target, run each ONNX model once, print a table."""
+"""`make demo`: compile every sample for every target, run each ONNX model once, print a table.
+
+Each compile writes into its own directory, out/TARGET/SAMPLE/ (the rule of nncc/placement.py),
+so no job replaces another's files; the table ends with where each target's files are.
+"""
 from __future__ import annotations
 
 import glob
@@ -15,13 +19,15 @@ TARGET_LIMITS = {codes.NEEDS_TRAIN, codes.UNSUPPORTED_OP, codes.UNSUPPORTED_SETT
 def main(samples: str = "samples", out: str = "out") -> int:
     from . import target as T
     from .diagnostics import CompileError
-    from .driver import compile_model, place
+    from . import placement
+    from .driver import compile_model
     from .output import write_files
 
     files = sorted(glob.glob(os.path.join(samples, "*.yaml")))
     targets = T.available()
     rows = []
     failures = 0
+    written: dict[str, list[str]] = {}
     for path in files:
         name = os.path.splitext(os.path.basename(path))[0]
         row = [name]
@@ -30,11 +36,20 @@ def main(samples: str = "samples", out: str = "out") -> int:
             t0 = time.perf_counter()
             try:
                 res = compile_model(path, t)
-                placed = place(res.outputs, os.path.join(out, t) + "/")
+                folder = os.path.join(out, t, name)
+                placed = placement.place(res.outputs, placement.Destination("dir", folder), t, name)
+                origin = {"model": os.path.abspath(path), "target": t}
+                placement.check(list(placed), [path], False, origin)
                 write_files(placed)
-                row.append(f"ok {1e3 * (time.perf_counter() - t0):.0f}ms")
+                placement.record(list(placed), origin)
+                written[t] = [os.path.basename(p).replace(res.frontend.model.name, "MODEL") for p in placed]
+                row.append(f"ok {_seconds(time.perf_counter() - t0)}")
                 if t == "onnx":
                     onnx_file = next(p for p in placed if p.endswith(".onnx"))
+            except placement.Refused as e:
+                row.append(f"ERROR {e.code}")
+                failures += 1
+                print(f"{path} -t {t}: {e.message}", file=sys.stderr)
             except CompileError as e:
                 found = sorted({d.code for d in e.diagnostics if d.is_error})
                 # the target cannot express something the sample uses: expected, shown with its code
@@ -49,9 +64,16 @@ def main(samples: str = "samples", out: str = "out") -> int:
     print("  ".join("-" * w for w in widths))
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
-    print(f"\noutputs in {out}/<target>/; n/a CODE = the sample uses an op or setting the target does not have "
-          "(see docs/diagnostics.md; `nncc compile -t TARGET` shows where)")
+    print("\nwhere the files are (SAMPLE: the first column; MODEL: its `model:` name):")
+    for t in targets:
+        print(f"  {t:<6} {os.path.join(out, t, 'SAMPLE', '')}{' + '.join(written.get(t, ['-']))}")
+    print("n/a CODE: the sample uses an op or setting the target does not have (docs/diagnostics.md; "
+          "`nncc compile -t TARGET` shows where)")
     return 1 if failures else 0
+
+
+def _seconds(s: float) -> str:
+    return f"{s * 1e3:.0f}ms" if s < 1 else f"{s:.1f}s"
 
 
 def _run_onnx(path: str) -> str:

@@ -80,6 +80,10 @@ class CompileError(Exception):
         super().__init__("\n".join(f"{d.code}: {d.message}" for d in self.diagnostics))
 
 
+class UsageError(CompileError):
+    """Diagnostics about the command line (an unknown target, a bad -O) rather than the model: exit 2."""
+
+
 class DiagnosticBag:
     """Collects diagnostics so independent errors can be reported in one run; past
     LIMITS["max_diagnostics"] errors it only counts them (`more`), and `full` tells the
@@ -170,7 +174,7 @@ class Sources:
 
 
 EXCERPT_WIDTH = 160
-_CONTROL = str.maketrans({9: " ", **{i: "\ufffd" for i in [*range(9), *range(10, 0x20), *range(0x7f, 0xa0)]}})
+_CONTROL = str.maketrans({9: "→", **{i: "\ufffd" for i in [*range(9), *range(10, 0x20), *range(0x7f, 0xa0)]}})
 
 
 def clean(s: str) -> str:
@@ -219,7 +223,7 @@ def _snippet(span: Span, line: str | None, c) -> list[str]:
         line = ("…" if lo else "") + line[lo:hi] + ("…" if hi < len(line) else "")
         shift = lo - (1 if lo else 0)
         start, end = start - shift, min(end, hi) - shift
-    src = line.translate(_CONTROL)  # tabs and control characters: one character each, the caret stays aligned
+    src = line.translate(_CONTROL)  # a tab shown as →, control characters as �: one column each, the caret aligned
     pad = " " * len(str(span.line))
     return [
         f"{pad} {c('blue', '|')}",

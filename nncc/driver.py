@@ -11,7 +11,7 @@ from typing import Any, Callable, TypeVar
 
 from . import codes
 from . import target as targets_mod
-from .diagnostics import CompileError, Diagnostic, DiagnosticBag, Span
+from .diagnostics import CompileError, Diagnostic, DiagnosticBag, Span, UsageError
 from .elaborate import Elaborator
 from .ir import Graph
 from .model import Model, read_model
@@ -131,11 +131,14 @@ def resolve_options(t: targets_mod.Target, fe: Frontend, cli: dict[str, str]) ->
                     bag.error(codes.BAD_TARGET_OPTION, f"targets.{t.name}.{k.value} {problem}", v.span)
                     continue
                 opts[o.name] = val
+    usage = DiagnosticBag()  # -O problems are the command line's (exit 2), not the model's
     for k, raw in cli.items():
         o = t.option(k)
         if o is None:
-            bag.error(codes.BAD_TARGET_OPTION, f"target `{t.name}` has no option `{k}` (from -O)", None,
-                      f"options: {', '.join(x.name for x in t.options) or '(none)'}")
+            guess = did_you_mean(k, [x.name for x in t.options])
+            usage.error(codes.BAD_TARGET_OPTION, f"target `{t.name}` has no option `{k}` (from -O)", None,
+                        f"did you mean `{guess}`?" if guess else
+                        f"options: {', '.join(x.name for x in t.options) or '(none)'}")
             continue
         val: Any = raw
         try:
@@ -148,16 +151,19 @@ def resolve_options(t: targets_mod.Target, fe: Frontend, cli: dict[str, str]) ->
                     raise ValueError(raw)
                 val = raw.lower() in ("true", "1", "yes")
         except ValueError:
-            bag.error(codes.BAD_TARGET_OPTION, f"-O {k}={printable(raw)}: expected {o.kind}", None)
+            usage.error(codes.BAD_TARGET_OPTION, f"-O {k}={printable(raw)}: expected {o.kind}", None)
             continue
         if o.choices and val not in o.choices:
-            bag.error(codes.BAD_TARGET_OPTION, f"-O {k}={printable(raw)}: choose one of {', '.join(map(str, o.choices))}", None)
+            usage.error(codes.BAD_TARGET_OPTION,
+                        f"-O {k}={printable(raw)}: choose one of {', '.join(map(str, o.choices))}", None)
             continue
         problem = o.problem(val)
         if problem:
-            bag.error(codes.BAD_TARGET_OPTION, f"-O {k}={printable(raw)}: {problem}", None)
+            usage.error(codes.BAD_TARGET_OPTION, f"-O {k}={printable(raw)}: {problem}", None)
             continue
         opts[k] = val
+    if usage.has_errors:
+        raise UsageError(usage.items)
     bag.raise_if_errors()
     return opts
 
@@ -179,8 +185,12 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
                   emit: bool = True, stem: str | None = None) -> Result:
     t = targets_mod.get(target)
     if t is None:
-        raise CompileError([Diagnostic(codes.UNKNOWN_TARGET, f"unknown target `{target}`", None,
-                                       f"targets: {', '.join(targets_mod.available())}")])
+        from .diagnostics import did_you_mean
+
+        guess = did_you_mean(target, targets_mod.available())
+        raise UsageError([Diagnostic(codes.UNKNOWN_TARGET, f"unknown target `{target}`", None,
+                                     f"did you mean `{guess}`?" if guess else
+                                     f"targets: {', '.join(targets_mod.available())}")])
     pm_front = PassManager(list(COMMON_PASSES), disabled=disable, print_after=print_after,
                            print_after_all=print_after_all, verify_each=verify_each, printer=printer)
     fe = frontend(path, defines, data, pm_front)

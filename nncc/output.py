@@ -206,8 +206,10 @@ def write_files(files: dict[str, Content], fsync: bool | None = None) -> None:
         fsync = fsync_default()
     host, pid = _host(), os.getpid()
     temps: list[tuple[str, str]] = []
+    current = ""
     try:
         for path, data in files.items():
+            current = path
             d = os.path.dirname(os.path.abspath(path))
             os.makedirs(d, exist_ok=True)
             _remove_stale_temps(path, host)
@@ -220,8 +222,11 @@ def write_files(files: dict[str, Content], fsync: bool | None = None) -> None:
             mode = 0o755 if data.startswith(b"#!") else 0o644
             os.chmod(tmp, mode)
         for tmp, path in temps:
+            current = path
             os.replace(tmp, path)
         temps = []
+    except OSError as e:  # name the user's file, not the temporary next to it
+        raise OSError(e.errno, f"cannot write ({e.strerror or e})", current) from None
     finally:
         for tmp, _ in temps:
             try:

@@ -203,6 +203,37 @@ def decode(path: str, data: bytes) -> str:
     return text
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _tab_near(text: str, line: int) -> tuple[int, int] | None:
+    """(line, column) of a tab in the leading white space of the error's line or the one before."""
+    lines = text.splitlines()
+    for n in (line, line - 1):
+        if 0 <= n < len(lines):
+            lead = lines[n][:len(lines[n]) - len(lines[n].lstrip(" \t"))]
+            if "\t" in lead:
+                return n, lead.index("\t")
+    return None
+
+
+def _dedented_line(text: str, line: int) -> int | None:
+    """The line (0-based) above the error that dips below its neighbours' indentation, if the
+    error is an over-indented line right after it: YAML only notices a dedent one line late."""
+    lines = text.splitlines()
+    prev = line - 1
+    while prev >= 0 and not lines[prev].strip():
+        prev -= 1
+    before = prev - 1
+    while before >= 0 and not lines[before].strip():
+        before -= 1
+    if before < 0 or line >= len(lines) or lines[prev].lstrip().startswith("#"):
+        return None
+    dip = _indent(lines[prev])
+    return prev if dip < _indent(lines[before]) and dip < _indent(lines[line]) else None
+
+
 def load_yaml(path: str, text: str) -> tuple[SourceFile, YNode | None]:
     """Parse YAML text into our positioned tree; YAML errors become diagnostics."""
     src = SourceFile(path, text)
@@ -219,8 +250,21 @@ def load_yaml(path: str, text: str) -> tuple[SourceFile, YNode | None]:
             span = src.span(off, off + 1)
         problem = (e.problem or e.context or "invalid YAML").strip()
         ctx = f" ({e.context})" if e.context and e.problem else ""
-        raise _error(codes.YAML_SYNTAX, f"YAML syntax error: {problem}{ctx}", span,
-                     "check indentation, and quote values that start with '[', '{', '*', '&', '!' or contain ': '") from None
+        help = "check indentation, and quote values that start with '[', '{', '*', '&', '!' or contain ': '"
+        if mark is not None:
+            tab = _tab_near(text, mark.line)
+            if tab is not None:
+                off = src.offset(*tab)
+                raise _error(codes.YAML_SYNTAX, "a tab character in the indentation", src.span(off, off + 1),
+                             "YAML indents with spaces only; replace the tab with spaces") from None
+            dip = _dedented_line(text, mark.line)
+            if dip is not None:
+                off = src.offset(dip, 0)
+                width = len(text.splitlines()[dip]) or 1
+                raise _error(codes.YAML_SYNTAX, "this line is indented less than the lines around it",
+                             src.span(off, off + width),
+                             "indent it like the line above, so it stays inside the same section") from None
+        raise _error(codes.YAML_SYNTAX, f"YAML syntax error: {problem}{ctx}", span, help) from None
     except yaml.YAMLError as e:
         raise _error(codes.YAML_SYNTAX, f"YAML error: {e}", Span(path, 1, 1, 1, 2)) from None
     except (RecursionError, MemoryError):

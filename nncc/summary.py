@@ -1,9 +1,12 @@
 """`nncc summary`: a per-layer table like Keras' model.summary(), and the training setup."""
 from __future__ import annotations
 
+from typing import Any
+
 from .driver import compile_model, frontend
 from .ir import Graph
 from .ops import REGISTRY, has
+from .passes import PassManager
 from .train import TrainConfig
 
 
@@ -94,18 +97,21 @@ def train_text(cfg: TrainConfig) -> str:
     return "\n".join(out)
 
 
-def summarize(path: str, defines: dict[str, str] | None = None, target: str | None = None) -> str:
+def summarize(path: str, defines: dict[str, str] | None = None, target: str | None = None,
+              data: bytes | None = None, passes: PassManager | None = None, **compile_kw: Any) -> str:
+    """The table and training setup; with a target, as it sees the graph (compile_kw: options,
+    opt_level and pass flags for compile_model)."""
     if target:
         from . import target as T
 
         t = T.get(target)
         summ = getattr(t, "summary", None) if t is not None else None
-        res = compile_model(path, target, defines=defines, emit=summ is not None)
+        res = compile_model(path, target, defines=defines, data=data, emit=summ is not None, **compile_kw)
         if summ is not None:
             return summ(res)
         fe = res.frontend
     else:
-        fe = frontend(path, defines)
+        fe = frontend(path, defines, data, passes)
     text = table(fe.graph)
     if fe.train is not None:
         text += "\n\n" + train_text(fe.train)

@@ -130,6 +130,9 @@ class Target:
     layouts: Any = None  # LayoutTable, or options -> LayoutTable, for the insert-layouts pass
     fusions: Any = ()  # fuse-pass Patterns, or options -> Patterns
     summary: Any = None  # Result -> str: `nncc summary --target` shows the graph as the target sees it
+    # a target that writes one file names its suffix (ONNX: ".onnx"): `-o NAME.onnx` and `-o -` then
+    # name that file (nncc/placement.py); a target that writes several files always writes a directory
+    file_suffix: str = ""
 
     def emit(self, g: "Graph", ctx: EmitContext) -> dict[str, bytes]:
         mod, _, fn = self.emitter.partition(":")

@@ -64,7 +64,8 @@ def test_sigkill_during_write_keeps_old_output(tiny, tmp_path):
     out = tmp_path / "out.onnx"
     old = b"OLD OUTPUT, must survive"
     out.write_bytes(old)
-    r = subprocess.run([*NNCC, "compile", str(tiny), "-o", str(out)], capture_output=True, timeout=120,
+    # --force: the old file was not written by nncc (placement refuses to replace such a file without it)
+    r = subprocess.run([*NNCC, "compile", str(tiny), "-o", str(out), "--force"], capture_output=True, timeout=120,
                        env=_env(NNCC_TEST_CRASH_AFTER_BYTES="10"))
     assert r.returncode == -signal.SIGKILL, r.stderr.decode()
     assert out.read_bytes() == old  # the old file, untouched
@@ -73,7 +74,8 @@ def test_sigkill_during_write_keeps_old_output(tiny, tmp_path):
     assert temps and all(n.startswith(".out.onnx.") for n in temps)
     assert all(os.path.getsize(tmp_path / n) == 10 for n in temps)
     # and a normal run then replaces the old file with a complete one, and removes the dead run's temporary
-    r = subprocess.run([*NNCC, "compile", str(tiny), "-o", str(out)], capture_output=True, timeout=120, env=_env())
+    r = subprocess.run([*NNCC, "compile", str(tiny), "-o", str(out), "--force"], capture_output=True, timeout=120,
+                       env=_env())
     assert r.returncode == 0, r.stderr.decode()
     import onnx
 
@@ -112,7 +114,7 @@ def test_sigkill_of_a_big_compile_mid_write(tmp_path):
     out.write_bytes(old)
     outcomes = set()
     for _ in range(3):
-        p = subprocess.Popen([*NNCC, "compile", str(model), "-o", str(out)], stdout=subprocess.DEVNULL,
+        p = subprocess.Popen([*NNCC, "compile", str(model), "-o", str(out), "--force"], stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, env=_env())
         deadline = time.monotonic() + 120
         while p.poll() is None and time.monotonic() < deadline and not _leftovers(tmp_path):

@@ -196,7 +196,7 @@ def test_exit_codes(tmp_path):
     assert runner.invoke(main, ["lint", str(p)]).exit_code == 0
     assert runner.invoke(main, ["compile", str(tmp_path / "missing.yaml")]).exit_code == 2
     assert runner.invoke(main, ["compile", str(p), "--bogus-flag"]).exit_code == 2
-    assert runner.invoke(main, ["compile", str(p), "-t", "nope", "-o", str(tmp_path / "x")]).exit_code == 1
+    assert runner.invoke(main, ["compile", str(p), "-t", "nope", "-o", str(tmp_path / "x")]).exit_code == 2
     p.write_bytes(b"nncc: 1\nmodel: \xff\xfe\n")
     r = runner.invoke(main, ["lint", str(p)])
     assert r.exit_code == 1 and "E002" in r.output

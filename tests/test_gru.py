@@ -136,7 +136,7 @@ def test_char_rnn_sample_singa_job():
 
     root = Path(__file__).resolve().parent.parent
     res = compile_model(str(root / "samples" / "char_rnn.yaml"), "singa")
-    job = text_format.Parse(res.files["job.conf"].decode(), pb.JobProto())
+    job = text_format.Parse(next(v for k, v in res.files.items() if k.endswith(".conf")).decode(), pb.JobProto())
     assert job.train_one_batch.alg == pb.kBPTT
     assert job.neuralnet.unroll_len == 50
     by = {ly.name: ly for ly in job.neuralnet.layer}
@@ -173,7 +173,7 @@ def test_singa_gru_bias_warns_about_recurrent_bias(tmp_path):
     res = compile_model(path, "singa")
     warns = [d for d in res.frontend.warnings if d.code == "W510" and "recurrent bias rb" in d.message]
     assert warns, [d.message for d in res.frontend.warnings]
-    conf = res.files["job.conf"].decode()
+    conf = next(v for k, v in res.files.items() if k.endswith(".conf")).decode()
     assert all(f"_{g}_b\"" in conf for g in "zrc") and "_rb" not in conf
 
 

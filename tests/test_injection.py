@@ -118,9 +118,8 @@ def _check(tmp: Path, target: str, marker: Path, expect_args: list[str] | None =
         assert len(calls) == 1, calls
         if expect_args is not None:
             assert calls[0][-len(expect_args):] == expect_args, calls
-    if "hostfile" in files:
-        for h in files["hostfile"].decode().split("\n"):
-            assert h == "" or host_problem(h) is None, h
+    for h in b"".join(v for k, v in files.items() if k.endswith(".hostfile")).decode().split("\n"):
+        assert h == "" or host_problem(h) is None, h
     return "written"
 
 

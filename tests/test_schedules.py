@@ -336,7 +336,8 @@ def test_singa_cannot_chain_and_says_so_at_the_schedule():
 
 
 def test_singa_single_schedule_still_compiles():
-    job = text_format.Parse(singa('step(every=20, unit="step")').files["job.conf"].decode(), spb.JobProto())
+    files = singa('step(every=20, unit="step")').files
+    job = text_format.Parse(next(v for k, v in files.items() if k.endswith(".conf")).decode(), spb.JobProto())
     assert job.updater.learning_rate.type == spb.kStep and job.updater.learning_rate.step_conf.change_freq == 20
 
 

@@ -20,8 +20,14 @@ SAMPLES = REPO / "samples"
 REFERENCE = REPO.parent / "shared" / "reference" / "singa"
 
 
+def named(files: dict[str, bytes], suffix: str) -> bytes:
+    """The one file whose name ends with `suffix` (SINGA names its files after the model)."""
+    (data,) = [v for k, v in files.items() if k.endswith(suffix)]
+    return data
+
+
 def job_of(files: dict[str, bytes]) -> pb.JobProto:
-    job = text_format.Parse(files["job.conf"].decode(), pb.JobProto())  # rejects unknown fields and enums
+    job = text_format.Parse(named(files, ".conf").decode(), pb.JobProto())  # rejects unknown fields and enums
     assert job.IsInitialized(), job.FindInitializationErrors()
     return job
 
@@ -194,7 +200,8 @@ def test_every_sample_compiles_or_says_why(path):
         return
     job = job_of(files)
     assert job.train_steps > 0 and job.neuralnet.layer and job.cluster.workspace
-    assert set(files) == {"job.conf", "hostfile", "run.sh"}
+    stem = next(k for k in files if k.endswith(".conf"))[:-len(".conf")]  # the model's name
+    assert set(files) == {f"{stem}.conf", f"{stem}.hostfile", f"{stem}.sh"}
 
 
 # ------------------------------------------------------------------ settings
@@ -340,11 +347,11 @@ def test_launch_script_passes_bash_n(tmp_path, hosts):
     files = compile_model(str(SAMPLES / "cifar10_cnn.yaml"), "singa", options={"hosts": hosts}).files
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
-    r = subprocess.run(["bash", "-n", str(tmp_path / "run.sh")], capture_output=True, text=True)
+    r = subprocess.run(["bash", "-n", str(tmp_path / "cifar10_cnn.sh")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    text = files["run.sh"].decode()
+    text = files["cifar10_cnn.sh"].decode()
     assert "singa-run.sh" in text and "-conf" in text and "examples/cifar10" in text
-    assert files["hostfile"].decode().split() == hosts.split(",")
+    assert files["cifar10_cnn.hostfile"].decode().split() == hosts.split(",")
     assert ('cp "$hosts"' in text) == ("," in hosts)
 
 
@@ -354,7 +361,7 @@ def test_launch_script_refuses_without_singa_home(tmp_path):
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
     env = {"PATH": "/usr/bin:/bin"}
-    r = subprocess.run(["bash", str(tmp_path / "run.sh")], capture_output=True, text=True, env=env)
+    r = subprocess.run(["bash", str(tmp_path / "mnist_mlp.sh")], capture_output=True, text=True, env=env)
     assert r.returncode == 1 and "SINGA_HOME" in r.stderr
 
 

@@ -259,7 +259,7 @@ def test_weights_file_corrupt_past_its_headers_is_E503_and_keeps_old_output(tmp_
     out = tmp_path / "o.onnx"
     out.write_bytes(b"keep")
     r = subprocess.run([sys.executable, "-m", "nncc.cli", "compile", str(RESNET), "-D", "stages=[1, 1, 1, 1]",
-                        "--weights", str(npz), "-o", str(out)], capture_output=True, text=True, timeout=300)
+                        "--weights", str(npz), "-o", str(out), "--force"], capture_output=True, text=True, timeout=300)
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     assert "E503" in r.stderr and "logits.weight" in r.stderr and "CRC" in r.stderr
     assert out.read_bytes() == b"keep"

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Generate docs/diagnostics.md and docs/rules.md from the diagnostic catalogue (nncc/codes.py).
+"""Generate docs/diagnostics.md and docs/rules.md from the diagnostic catalogue (nncc/codes.py)
+and the exit-code table (nncc/cliutil.py).
 
 The prose around the tables (exit codes, suppression, configuration) lives in the
 templates under tools/templates/; the codes, titles, explanations and examples come
@@ -20,6 +21,7 @@ import jinja2
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from nncc.cliutil import EXIT_CODES  # noqa: E402
 from nncc.codes import CATALOGUE, Code  # noqa: E402  (after the repository is on the path)
 
 DOCS = REPO / "docs"
@@ -31,6 +33,7 @@ GROUPS = {  # code prefix -> heading in docs/diagnostics.md
     "E3": "E3xx — names, calls and blocks",
     "E4": "E4xx — the `train` section",
     "E5": "E5xx — targets and weights",
+    "E6": "E6xx — outputs",
     "E9": "E9xx — nncc itself",
     "W1": "W1xx — lint warnings",
     "W5": "W5xx — target warnings",
@@ -58,7 +61,8 @@ def generate() -> dict[Path, str]:
                              undefined=jinja2.StrictUndefined)
     env.globals["examples"] = _examples
     out = {}
-    for name, kw in (("diagnostics.md", {"groups": groups}), ("rules.md", {"sections": sections})):
+    for name, kw in (("diagnostics.md", {"groups": groups, "exit_codes": EXIT_CODES}),
+                     ("rules.md", {"sections": sections})):
         text = env.get_template(f"{name}.j2").render(banner=BANNER, **kw)
         out[DOCS / name] = "\n".join(line.rstrip() for line in text.strip().splitlines()) + "\n"
     return out

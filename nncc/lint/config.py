@@ -105,7 +105,11 @@ def from_table(t: dict[str, Any], path: str, root: str) -> LintConfig:
     for k, v in t.items():
         key = k.replace("_", "-")
         if key not in known:
-            continue  # other tools' and commands' settings may share [tool.nncc]
+            from ..diagnostics import did_you_mean
+
+            guess = did_you_mean(key, known)
+            raise ConfigError(f"{path}: unknown key `{k}`" + (f"; did you mean `{guess}`?" if guess else
+                                                             f"; keys: {', '.join(sorted(known))}"))
         if key == "select":
             cfg.select = _codes(v, k, path)
         elif key == "ignore":

@@ -34,27 +34,31 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def render(results: list[FileResult], fmt: str, color: bool = False) -> str:
+def render(results: list[FileResult], fmt: str, color: bool = False, quiet: bool = False,
+           sources: dict[str, str] | None = None) -> str:
     if fmt == "json":
         return render_json(results)
     if fmt == "sarif":
         return json.dumps(render_sarif(results), indent=2)
     if fmt == "github":
         return render_github(results)
-    return render_human(results, color)
+    return render_human(results, color, quiet, sources)
 
 
 # ---------------------------------------------------------------- text
 
-def render_human(results: list[FileResult], color: bool = False) -> str:
+def render_human(results: list[FileResult], color: bool = False, quiet: bool = False,
+                 sources: dict[str, str] | None = None) -> str:
+    """The diagnostics, then a count (not with quiet); `sources` holds files not on disk (stdin)."""
     out = []
     for r in results:
         if not r.findings:
             continue
-        src = None
+        src = {r.path: sources[r.path]} if sources and r.path in sources else None
         try:
-            with open(r.path, encoding="utf-8", errors="replace") as f:
-                src = {r.path: f.read()}
+            if src is None:
+                with open(r.path, encoding="utf-8", errors="replace") as f:
+                    src = {r.path: f.read()}
         except OSError:
             pass
         for fnd in r.findings:
@@ -75,7 +79,7 @@ def render_human(results: list[FileResult], color: bool = False) -> str:
         tail.append(line)
     else:
         tail.append(f"{_plural(c['files'], 'file')} checked, no problems")
-    return "\n".join(out + tail)
+    return "\n".join(out + ([] if quiet else tail))
 
 
 

@@ -115,15 +115,26 @@ def _lint_text(path: str, text: str, data: bytes, cfg: LintConfig,
     return findings, True
 
 
+def lint_data(path: str, data: bytes, cfg: LintConfig, defines: dict[str, str] | None = None) -> list[Diagnostic]:
+    """The lint diagnostics of one file's bytes (what `nncc compile` adds to its warnings)."""
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    findings, _ = _lint_text(path, text, data, cfg, defines)
+    return [f.diag for f in _filter(findings, path, text, cfg)]
+
+
 def lint_file(path: str, cfg: LintConfig, defines: dict[str, str] | None = None, explicit: bool = True,
-              targets: tuple[str, ...] | None = None) -> FileResult:
-    """Lint one file; with `targets`, also compile it for each (what `nncc check` does)."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as e:
-        return FileResult(path, [Finding(Diagnostic(codes.INTERNAL_ERROR, f"cannot read the file: {e.strerror or e}",
-                                                    Span(path, 1, 1, 1, 2)))])
+              targets: tuple[str, ...] | None = None, data: bytes | None = None,
+              options: dict[str, str] | None = None) -> FileResult:
+    """Lint one file (or `data`, read from standard input); with `targets`, also compile it for
+    each (what `nncc check` does), with the `options` each target has."""
+    if data is None:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as e:
+            return FileResult(path, [Finding(Diagnostic(codes.INTERNAL_ERROR,
+                                                        f"cannot read the file: {e.strerror or e}",
+                                                        Span(path, 1, 1, 1, 2)))])
     text = data.decode("utf-8", errors="replace")
     text = text.removeprefix("\ufeff")
     if not explicit and not is_model_text(text):
@@ -131,7 +142,7 @@ def lint_file(path: str, cfg: LintConfig, defines: dict[str, str] | None = None,
     try:
         findings, ok = _lint_text(path, text, data, cfg, defines)
         if ok and targets is not None:
-            findings += _compile_all(path, data, _targets_for(path, text, cfg, targets), defines)
+            findings += _compile_all(path, data, _targets_for(path, text, cfg, targets), defines, options or {})
     except Exception as e:  # an internal error on one file must not hide the others
         findings = [_internal(path, e)]
     return FileResult(path, _filter(findings, path, text, cfg))
@@ -157,13 +168,17 @@ def _targets_for(path: str, text: str, cfg: LintConfig, asked: tuple[str, ...]) 
     return ["onnx"]
 
 
-def _compile_all(path: str, data: bytes, targets: list[str], defines: dict[str, str] | None) -> list[Finding]:
+def _compile_all(path: str, data: bytes, targets: list[str], defines: dict[str, str] | None,
+                 options: dict[str, str]) -> list[Finding]:
+    from .. import target as T
     from ..driver import compile_model
 
     out: list[Finding] = []
     for t in targets:
+        target = T.get(t)
+        mine = {k: v for k, v in options.items() if target is not None and target.option(k) is not None}
         try:
-            compile_model(path, t, defines=defines, data=data, emit=True)  # files stay in memory, unwritten
+            compile_model(path, t, defines=defines, data=data, options=mine, emit=True)  # in memory, unwritten
         except CompileError as e:
             for d in e.diagnostics:
                 out.append(Finding(Diagnostic(d.code, f"[{t}] {d.message}", d.span or Span(path, 1, 1, 1, 2),
@@ -178,10 +193,10 @@ def _compile_all(path: str, data: bytes, targets: list[str], defines: dict[str, 
 # ---------------------------------------------------------------- many files
 
 def _work(args: tuple) -> FileResult:
-    path, explicit, cfg, defines, targets, fix = args
+    path, explicit, cfg, defines, targets, fix, data, options = args
     if fix:
         return fix_file(path, cfg, defines, explicit)
-    return lint_file(path, cfg, defines, explicit, targets)
+    return lint_file(path, cfg, defines, explicit, targets, data, options)
 
 
 def _warm() -> None:
@@ -193,9 +208,12 @@ def _warm() -> None:
 
 
 def run(files: list[tuple[str, bool]], cfg: LintConfig, defines: dict[str, str] | None = None,
-        targets: tuple[str, ...] | None = None, fix: bool = False, jobs: int | None = None) -> list[FileResult]:
-    """Lint (or check, or fix) files; in worker processes when there are enough of them."""
-    work = [(p, explicit, cfg, defines, targets, fix) for p, explicit in files]
+        targets: tuple[str, ...] | None = None, fix: bool = False, jobs: int | None = None,
+        data: dict[str, bytes] | None = None, options: dict[str, str] | None = None) -> list[FileResult]:
+    """Lint (or check, or fix) files; in worker processes when there are enough of them.
+
+    data: the bytes of files not on disk (standard input), by name; options: -O for `check`."""
+    work = [(p, explicit, cfg, defines, targets, fix, (data or {}).get(p), options) for p, explicit in files]
     n_cpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     jobs = n_cpu if jobs is None else max(1, jobs)
     jobs = min(jobs, len(work))

@@ -48,6 +48,7 @@ TARGET = Target(
     streams_weights=True,  # weights are drawn as the file is written (nncc/output.py Stream)
     # dce first drops the training heads; the optimisation passes do nothing at --opt-level 0
     pipeline=("dce", "fold-constants", "cse", "fuse", "dce"),
+    file_suffix=".onnx",
     emitter="nncc.targets.onnx.emit:emit",
     fusions=_fusions,
 )

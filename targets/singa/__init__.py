@@ -1,4 +1,5 @@
-"""SINGA target: a `job.conf` (JobProto, text format) for Apache SINGA v0.3, plus a hostfile and a launch script.
+"""SINGA target: `MODEL.conf` (JobProto, text format) for Apache SINGA v0.3, plus `MODEL.hostfile` and a launch
+script `MODEL.sh`.
 
 SINGA trains the model itself: the job carries the net, the updater, the
 learning-rate schedule, the data layers and the cluster topology. The emitter
@@ -20,7 +21,7 @@ LOWER = Lowering("nncc.targets.singa.layers", {
 
 TARGET = Target(
     name="singa",
-    description="Apache SINGA v0.3 training job (job.conf) with hostfile and launch script",
+    description="Apache SINGA v0.3 training job (MODEL.conf) with hostfile and launch script",
     options=[
         Option("job_name", "str", "", "JobProto name (default: the model name)", text="word"),
         Option("device", "choice", "auto", "cpu, gpu (cuDNN layers) or auto (gpu when train.distributed.gpus is "

@@ -1,4 +1,5 @@
-"""Lowering a typed training graph to a SINGA v0.3 JobProto (job.conf), a hostfile and a launch script.
+"""Lowering a typed training graph to a SINGA v0.3 JobProto (MODEL.conf), a hostfile and a launch script
+(MODEL.hostfile, MODEL.sh: named after the model, so several jobs share a directory).
 
 Layers come from graph nodes (one table entry per op); graph inputs become the
 `data` input layers, one per data split (`include: kTrain / kTest / kVal`);
@@ -215,8 +216,10 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     if len(hosts) < nodes:
         ctx.bag.warning(codes.IGNORED_SETTING, f"train.distributed.nodes is {nodes} but targets.singa.hosts names "
                         f"{len(hosts)} host(s); the hostfile lists those", None)
-    run = _render("run.sh.j2", job_name=job.name, conf_name="job.conf", hostfile="hostfile",
+    names = {"conf": f"{ctx.stem}.conf", "hostfile": f"{ctx.stem}.hostfile", "script": f"{ctx.stem}.sh"}
+    run = _render("run.sh.j2", job_name=job.name, conf_name=names["conf"], hostfile=names["hostfile"],
+                  script=names["script"],
                   workspace=job.cluster.workspace, gpus=list(job.gpu),
                   nhosts=len(hosts))
     hostfile = _render("hostfile.j2", hosts=hosts, job_name=job.name)
-    return {"job.conf": conf.encode(), "hostfile": hostfile.encode(), "run.sh": run.encode()}
+    return {names["conf"]: conf.encode(), names["hostfile"]: hostfile.encode(), names["script"]: run.encode()}

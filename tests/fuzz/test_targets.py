@@ -11,8 +11,8 @@ the schema cannot say:
 * LBANN: the prototext parses as `LbannPB`; layer names are unique; every parent, child
   and weights name exists, parents and children agree; objective and metric layers exist;
   the launch script passes `bash -n`.
-* SINGA: job.conf parses as `JobProto` with every required field set; every source layer
-  and `share_from` param exists; `train_steps` > 0; run.sh passes `bash -n`.
+* SINGA: MODEL.conf parses as `JobProto` with every required field set; every source layer
+  and `share_from` param exists; `train_steps` > 0; MODEL.sh passes `bash -n`.
 * SMAUG: topo.pbtxt parses as `GraphProto` and params.pb as `TensorDataArray`; nodes are
   unique and in topological order; each input tensor is its parent's output (name, dims);
   every `Data` node's tensor has exactly its (aligned) number of values in params.pb, and
@@ -21,6 +21,7 @@ the schema cannot say:
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 import numpy as np
@@ -80,8 +81,9 @@ def check_lbann(files: dict[str, bytes]) -> None:
 
 
 def check_singa(files: dict[str, bytes]) -> None:
-    assert set(files) == {"job.conf", "hostfile", "run.sh"}, sorted(files)
-    job = text_format.Parse(files["job.conf"].decode(), job_pb2.JobProto())
+    by_suffix = {os.path.splitext(k)[1]: v for k, v in files.items()}
+    assert len(files) == 3 and set(by_suffix) == {".conf", ".hostfile", ".sh"}, sorted(files)
+    job = text_format.Parse(by_suffix[".conf"].decode(), job_pb2.JobProto())
     assert job.IsInitialized(), job.FindInitializationErrors()
     assert job.train_steps > 0
     names = {lay.name for lay in job.neuralnet.layer}
@@ -96,8 +98,8 @@ def check_singa(files: dict[str, bytes]) -> None:
         for p in lay.param:
             assert p.name, f"{lay.name}: unnamed param"
             assert not p.HasField("share_from") or p.share_from in params, f"{p.name}: share_from {p.share_from!r}"
-    assert files["hostfile"].strip(), "empty hostfile"
-    _bash_n(files["run.sh"])
+    assert by_suffix[".hostfile"].strip(), "empty hostfile"
+    _bash_n(by_suffix[".sh"])
 
 
 def check_smaug(files: dict[str, bytes]) -> None:
@@ -395,7 +397,7 @@ def test_mutated_samples_on_targets(m, target):
 SAMPLE_FOR = {"lbann": "lenet5.yaml", "singa": "mnist_mlp.yaml", "smaug": "lenet5_smaug.yaml"}
 BREAK = {  # file suffix -> (text in the good output, what replaces it)
     "lbann": (".prototext", 'parents: "conv1"', 'parents: "conv_1"'),
-    "singa": ("job.conf", 'srclayers: "', 'srclayers: "x'),
+    "singa": (".conf", 'srclayers: "', 'srclayers: "x'),
     "smaug": ("_topo.pbtxt", "dims: 28", "dims: 27"),
 }
 
