@@ -192,7 +192,8 @@ def test_cli_exit_codes(workdir, m, cmd):
     name, data = m
     path = workdir / name
     path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass"))
-    args = {"compile": ["compile", str(path), "-o", str(workdir / "out") + "/"],
+    # --force: every example writes into one directory, each from another mutant (nncc/placement.py)
+    args = {"compile": ["compile", str(path), "-o", str(workdir / "out") + "/", "--force"],
             "lint": ["lint", str(path)],
             "summary": ["summary", str(path)]}[cmd]
     res = CliRunner().invoke(main, args, catch_exceptions=True)
