@@ -33,9 +33,10 @@ def _builtin_targets() -> list[targets_mod.Target]:
 
 
 def _documented() -> list[OpDef]:
-    """The ops of the language and of the built-in targets (not those a plug-in registered at run time)."""
-    keep = {"nncc", *targets_mod.BUILTIN}
-    return [o for o in public() if o.origin in keep]
+    """The ops of the language, and the built-in targets' own ops (not those a plug-in registered at run time)."""
+    _builtin_targets()  # a target registers its own ops when it is loaded
+    return [o for o in public() if o.origin == "nncc"] + \
+        [REGISTRY[n] for n in sorted(REGISTRY) if REGISTRY[n].origin in targets_mod.BUILTIN]
 
 
 def _op_entry(o: OpDef) -> list[str]:
@@ -62,13 +63,16 @@ def ops_md() -> str:
     out = [HEAD, "# Ops", "",
            "Every op a model file can call, from the op registry (`nncc/ops.py`, the ops in `nncc/opdefs/`).",
            "`nncc ops NAME` prints one signature. Ops the language or the passes make themselves (`constant`,",
-           "`slice` for indexing, `reorder` for layouts) are not listed. Adding an op: `docs/adding-an-op.md`.",
+           "`slice` for indexing, `reorder` for layouts) are not listed; the targets' own ops (fused forms their",
+           "passes make) are, at the end. Adding an op: `docs/adding-an-op.md`.",
            "", "## Ops by target", "",
            "Which ops each target can write: the keys of its lowering table (an op missing there is E501).",
            "Inference targets drop training heads (losses and metrics) from the model.", ""]
     out.append("| op | " + " | ".join(t.name for t in ts) + " |")
     out.append("|----|" + "|".join(":-:" for _ in ts) + "|")
     for o in ops:
+        if o.origin != "nncc":
+            continue  # a target's own op: made by its passes, listed under the target below
         marks = ["(dropped)" if t.supports(o.name) and t.lowering is not None and o.name not in t.lowering
                  else "✓" if t.supports(o.name) else "—" for t in ts]
         out.append(f"| `{o.name}` | " + " | ".join(marks) + " |")

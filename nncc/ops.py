@@ -144,6 +144,20 @@ def op(name: str, params: list[Param], *, traits: tuple[str, ...] | frozenset[st
     return deco
 
 
+def derive(name: str, base: str, extra: list[Param], *, origin: str, doc: str) -> OpDef:
+    """Register a target's own form of `base` with more attributes (e.g. a convolution with a fused activation).
+
+    It has `base`'s signature, shape rule, weights and cost, plus `extra`; it is `hidden` (passes make it,
+    a model file cannot call it) and has no `eval`.
+    """
+    b = REGISTRY[base]
+    traits = (b.traits - {"exact"}) | {"hidden"}
+    op(name, b.params + extra, traits=traits, weights=b.weights, flops=b.flops, kind=b.kind, doc=doc,
+       spatial=b.spatial, weight_prefixes=b.weight_prefixes, state_prefixes=b.state_prefixes,
+       channel_axis=b.channel_axis, section=f"{origin} target ops", origin=origin)(b.shape)
+    return REGISTRY[name]
+
+
 def lookup(name: str) -> OpDef | None:
     return REGISTRY.get(ALIASES.get(name, name))
 

@@ -165,3 +165,17 @@ def test_one_dtype_table():
     sources = [*(ROOT / "nncc").rglob("*.py"), *(ROOT / "targets").rglob("*.py")]
     offenders = [str(p.relative_to(ROOT)) for p in sources if p.name != "dtypes.py" and pat.search(p.read_text())]
     assert offenders == []
+
+
+def test_a_targets_fused_ops_are_registered_ops_not_attributes_on_core_ops():
+    """SMAUG's fused activation makes smaug.conv2d / smaug.linear / smaug.batch_norm, registered by the target."""
+    from nncc.driver import compile_model
+
+    res = compile_model(str(ROOT / "samples" / "lenet5_smaug.yaml"), "smaug", emit=False)
+    nodes = res.frontend.graph.nodes
+    fused = [n for n in nodes if "activation" in n.attrs]
+    assert fused and all(n.op.startswith("smaug.") for n in fused)
+    for n in fused:
+        o = REGISTRY[n.op]
+        assert o.origin == "smaug" and o.hidden and "activation" in [p.name for p in o.params]
+        assert target.get("smaug").supports(n.op)

@@ -5,16 +5,25 @@ alignment 8). What each SMAUG op wants is declared here as data for the
 target-independent `insert-layouts` and `fuse` passes; the emitter is
 `nncc.targets.smaug.emit` (imported only when emitting).
 """
-from nncc.passes.fuse import Pattern
+from nncc.passes.fuse import Pattern, absorb
 from nncc.passes.layouts import ANY, CANON, LIKE_FIRST, LayoutTable, OpLayout
-from nncc.ops import has
+from nncc.ops import Param, derive, has
 from nncc.target import Lowering, Option, Target
+
+# SMAUG's own ops: a convolution, inner product or batch norm with its activation fused in (act_params),
+# made by the fuse pass (FUSIONS below) from the core op and the activation after it
+FUSED = {base: f"smaug.{base}" for base in ("conv2d", "linear", "batch_norm")}
+for _base, _name in FUSED.items():
+    derive(_name, _base, [Param("activation", "str", doc="the fused activation op"),
+                          Param("activation_attrs", "any", {}, doc="its attributes")],
+           origin="smaug", doc=f"`{_base}` followed by a fused activation (SMAUG act_params)")
 
 # The lowering table, which is the capability table: nncc op -> the rule in emit.py that writes its
 # SMAUG node(s). Training heads (losses, metrics) are not part of an inference model; dce removes them.
 LOWER = Lowering("nncc.targets.smaug.emit", {
-    "conv2d": "_conv", "max_pool2d": "_pool", "avg_pool2d": "_pool", "global_avg_pool": "_pool", "linear": "_linear",
-    "batch_norm": "_batch_norm", "relu": "_activation", "leaky_relu": "_activation", "elu": "_activation",
+    "conv2d": "_conv", FUSED["conv2d"]: "_conv", "max_pool2d": "_pool", "avg_pool2d": "_pool",
+    "global_avg_pool": "_pool", "linear": "_linear", FUSED["linear"]: "_linear", "batch_norm": "_batch_norm",
+    FUSED["batch_norm"]: "_batch_norm", "relu": "_activation", "leaky_relu": "_activation", "elu": "_activation",
     "selu": "_activation", "tanh": "_activation", "sigmoid": "_activation", "softmax": "_activation",
     "add": "_binary", "mul": "_binary", "concat": "_concat", "split": "_split", "reshape": "_reshape",
     "flatten": "_flatten", "reorder": "_reorder", "pad": "_pad", "dropout": "_alias", "identity": "_alias",
@@ -51,7 +60,10 @@ def layouts(options: dict) -> LayoutTable:
         "dropout": elementwise, "identity": elementwise,
         **{a: elementwise for a in ACTIVATIONS},
     }
-    return LayoutTable(ops=ops, inputs={4: "NHWC"}, weights={"conv2d.weight": "NHWC", "linear.weight": "NC"})
+    ops.update({fused: ops[base] for base, fused in FUSED.items()})  # a fused op wants what its base op wants
+    stored = {"conv2d": "NHWC", "linear": "NC"}
+    weights = {f"{op}.weight": lay for base, lay in stored.items() for op in (base, FUSED[base])}
+    return LayoutTable(ops=ops, inputs={4: "NHWC"}, weights=weights)
 
 
 def _no_bias(nodes) -> bool:
@@ -59,9 +71,18 @@ def _no_bias(nodes) -> bool:
     return nodes[0].op == "batch_norm" or not nodes[0].attrs.get("bias", False)
 
 
+def _fuse_activation(g, nodes, ctx) -> bool:
+    """The activation folds into its producer, which becomes SMAUG's fused form of its op."""
+    if not absorb(g, nodes, ctx):
+        return False
+    nodes[0].op = FUSED[nodes[0].op]
+    return True
+
+
 FUSIONS = (
-    Pattern("activation", (frozenset({"conv2d", "linear", "batch_norm"}), ACTIVATIONS), "absorb", when=_no_bias,
-            doc="an activation into the producing convolution, inner product or batch norm (act_params)"),
+    Pattern("activation", (frozenset(FUSED), ACTIVATIONS), _fuse_activation, when=_no_bias,
+            doc="an activation into the producing convolution, inner product or batch norm: smaug.conv2d, "
+                "smaug.linear, smaug.batch_norm (act_params)"),
 )
 
 
