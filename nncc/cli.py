@@ -143,8 +143,12 @@ def _lint_warnings(path: str, data: bytes | None, found: list) -> None:
     except (C.ConfigError, OSError):
         return  # `nncc lint` reports a broken config; compile does not fail on it
     if data is None:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        from .source import read_source
+
+        try:
+            data = read_source(path)
+        except CompileError:
+            return  # the compile has reported it
     have = {(d.code, d.message) for d in found}
     found.extend(d for d in lint_data(path, data, cfg) if not d.is_error and (d.code, d.message) not in have)
 
@@ -206,15 +210,14 @@ def _run_lint(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, stric
             raise click.UsageError(f"no model files (*.yaml, *.yml) in {', '.join(paths or ('.',))}")
         results = run(files, cfg, defines(defines_), targets=targets, fix=fix, jobs=jobs, options=options)
     results = [r for r in results if not r.skipped]
-    stream = open(output_file, "w", encoding="utf-8") if output_file else sys.stdout
-    try:
-        color = fmt == "text" and stream.isatty() and os.environ.get("NO_COLOR") is None
-        text = render(results, fmt, color, quiet=verbosity() < 0, sources=STDIN_SOURCES)
-        if text:
-            click.echo(text, file=stream, color=color)
-    finally:
-        if output_file:
-            stream.close()
+    color = not output_file and fmt == "text" and sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
+    text = render(results, fmt, color, quiet=verbosity() < 0, sources=STDIN_SOURCES)
+    if output_file:  # the same atomic, symlink-safe write as compile's outputs
+        from .output import write_files
+
+        write_files({output_file: (text + "\n" if text else "").encode("utf-8")})
+    elif text:
+        click.echo(text, color=color)
     diags = [f.diag for r in results for f in r.findings]
     if any(d.code == codes.INTERNAL_ERROR for d in diags):
         sys.exit(EXIT_INTERNAL)

@@ -73,18 +73,10 @@ STDIN_SOURCES: dict[str, str] = {}  # sources read from standard input, by the n
 
 
 def sources_of(paths: Iterable[str]) -> Sources:
-    """The files diagnostics point into, each read once the bounded way (nncc.source.read_source)."""
-    from .source import read_source
+    """The files diagnostics point into (standard input's text included), each read once, bounded."""
+    from . import source
 
-    out = Sources(STDIN_SOURCES)
-    for p in dict.fromkeys(paths):
-        if p in out.texts:
-            continue
-        try:
-            out.texts[p] = read_source(p).decode("utf-8", errors="replace")
-        except CompileError:
-            pass  # the diagnostic says why; it is shown without an excerpt
-    return out
+    return source.sources_of(paths, STDIN_SOURCES)
 
 
 def unique(ds: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -197,6 +197,32 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _umask() -> int:
+    try:
+        with open("/proc/self/status") as f:  # Linux: read without changing it
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def _mode(path: str, script: bool) -> int:
+    """A replaced file keeps its mode; a new one gets 0666 (0777 for a script) less the umask."""
+    import stat
+
+    try:
+        st = os.stat(path)
+        if stat.S_ISREG(st.st_mode):
+            return stat.S_IMODE(st.st_mode)
+    except OSError:
+        pass
+    return (0o777 if script else 0o666) & ~_umask()
+
+
 def write_files(files: dict[str, Content], fsync: bool | None = None) -> None:
     """Write all files; on any failure remove the temporaries and keep the old files.
 
@@ -219,8 +245,7 @@ def write_files(files: dict[str, Content], fsync: bool | None = None) -> None:
                 if _CRASH_AFTER is not None:  # fault injection for tests/test_atomic.py
                     _crash(f, data)
                 _write(f, data.chunks() if isinstance(data, Stream) else [data], fsync)
-            mode = 0o755 if data.startswith(b"#!") else 0o644
-            os.chmod(tmp, mode)
+            os.chmod(tmp, _mode(path, data.startswith(b"#!")))
         for tmp, path in temps:
             current = path
             os.replace(tmp, path)

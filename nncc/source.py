@@ -11,12 +11,12 @@ from __future__ import annotations
 import bisect
 import os
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Iterable, Union
 
 import yaml
 
 from . import codes
-from .diagnostics import CompileError, Diagnostic, Span
+from .diagnostics import CompileError, Diagnostic, Sources, Span
 
 try:  # libyaml is much faster; fall back to the pure-Python composer
     _Loader = yaml.CSafeLoader  # type: ignore[attr-defined]
@@ -158,13 +158,13 @@ def read_source(path: str) -> bytes:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as e:
         why = "a link to nothing" if e.errno == errno.ENOENT and os.path.islink(path) else (e.strerror or str(e))
-        raise _error(codes.CANNOT_READ, f"cannot read the file: {why}", where) from None
+        raise _error(codes.CANNOT_READ, f"cannot read this path: {why}", where) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             kind = "a directory" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode) else \
                 "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file"
-            raise _error(codes.CANNOT_READ, f"cannot read the file: it is {kind}", where,
+            raise _error(codes.CANNOT_READ, f"cannot read this path: it is {kind}", where,
                          "nncc reads model files that are regular files")
         if st.st_size > limit:
             raise _too_big(path)
@@ -176,10 +176,24 @@ def read_source(path: str) -> bytes:
             chunks.append(b)
             got += len(b)
     except OSError as e:
-        raise _error(codes.CANNOT_READ, f"cannot read the file: {e.strerror or e}", where) from None
+        raise _error(codes.CANNOT_READ, f"cannot read this path: {e.strerror or e}", where) from None
     finally:
         os.close(fd)
     return b"".join(chunks)
+
+
+def sources_of(paths: Iterable[str], known: dict[str, str] | None = None) -> Sources:
+    """The files diagnostics point into, for their excerpts: each read once, the bounded way
+    (`known`: texts already in hand, such as standard input's)."""
+    out = Sources(known)
+    for p in dict.fromkeys(paths):
+        if p in out.texts:
+            continue
+        try:
+            out.texts[p] = read_source(p).decode("utf-8", errors="replace")
+        except CompileError:
+            pass  # the diagnostic is shown without an excerpt
+    return out
 
 
 def _too_big(path: str) -> CompileError:

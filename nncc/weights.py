@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import math
 import os
+import stat
+import struct
 import zipfile
 import zlib
 
@@ -159,6 +161,9 @@ def _draw_all(weights: list[Weight], seed: int) -> None:
         w.data = d.array() if out is None else out.astype(d.dtype, copy=False).reshape(d.shape)
 
 
+_SHOW_EXTRAS = 10  # unused arrays named in the one diagnostic about them
+
+
 def materialize(g: Graph, seed: int = 0, path: str | None = None, lazy: bool = False) -> None:
     """Give every weight its values; with `path`, exactly the arrays in that file.
 
@@ -180,13 +185,13 @@ def materialize(g: Graph, seed: int = 0, path: str | None = None, lazy: bool = F
         for w in tied:
             w.data = np.ascontiguousarray(w.share.data.T)
         return
-    arrays = load_npz(path, lazy=lazy)
-    diags = []
     own = [w for w in weights if w.share is None]
     names = {w.name for w in own}
+    arrays, extras = load_npz(path, lazy=lazy, names=names)
+    diags = []
     for w in own:
         if w.name not in arrays:
-            guess = did_you_mean(w.name, arrays)
+            guess = did_you_mean(w.name, extras)
             diags.append(Diagnostic(codes.BAD_WEIGHTS, f"weights file has no array `{w.name}` ({w.type})", None,
                                     f"did you mean `{guess}`?" if guess else
                                     "names are LAYER.ROLE, as `nncc summary --weights` lists them"))
@@ -209,9 +214,12 @@ def materialize(g: Graph, seed: int = 0, path: str | None = None, lazy: bool = F
             w.lazy = a.astype(numpy_type(w.type.dtype))  # read when needed
         else:
             w.data = np.ascontiguousarray(a.astype(numpy_type(w.type.dtype), copy=False))
-    for extra in sorted(set(arrays) - names):
-        diags.append(Diagnostic(codes.BAD_WEIGHTS, f"weights file has an array `{extra}` that the model does not use", None,
-                                "remove it, or check the layer names"))
+    if extras:
+        shown = ", ".join(f"`{e}`" for e in extras[:_SHOW_EXTRAS])
+        more = f" and {len(extras) - _SHOW_EXTRAS:,} more" if len(extras) > _SHOW_EXTRAS else ""
+        diags.append(Diagnostic(codes.BAD_WEIGHTS, f"weights file has {len(extras):,} array"
+                                f"{'s' if len(extras) != 1 else ''} that the model does not use: {shown}{more}", None,
+                                "remove them, or check the layer names"))
     if diags:
         raise CompileError(diags)
     for w in weights:
@@ -283,7 +291,7 @@ class NpzArray:
             a = self.npz.read(self.member)
             if a.shape != self.shape:
                 raise ValueError(f"shape {list(a.shape)} where the header said {list(self.shape)}")
-        except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError) as e:
+        except _FILE_ERRORS as e:
             raise CompileError([Diagnostic(codes.BAD_WEIGHTS, f"cannot read array `{self.name}` from weights file "
                                            f"`{self.npz.path}`: {e}", None)]) from None
         return np.ascontiguousarray(a.astype(self.dtype, copy=False))
@@ -344,10 +352,22 @@ class _OpenNpz:
             pass
 
 
-def load_npz(path: str, lazy: bool = False) -> dict[str, np.ndarray] | dict[str, NpzArray]:
-    """Read an .npz without pickle, checking every array's header (dtype, size) before reading its data.
+# what zipfile, zlib and numpy raise for a corrupt, truncated, encrypted or unusual archive: E503 at the file
+_FILE_ERRORS = (ValueError, OSError, EOFError, KeyError, SyntaxError, zipfile.BadZipFile, zipfile.LargeZipFile,
+                zlib.error, NotImplementedError, RuntimeError, struct.error, UnicodeError, OverflowError)
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what numpy.savez and savez_compressed write
 
-    lazy: return NpzArrays, which read their data when it is needed."""
+
+def load_npz(path: str, lazy: bool = False, names: set[str] | None = None) -> tuple[dict, list[str]]:
+    """The arrays `names` (all when None) of an .npz, read without pickle, and the names of the others.
+
+    Everything is checked before any member is decompressed: the path is a regular file; the
+    zip central directory lists, for each member used, a stored or deflated member, not
+    encrypted, whose sizes together are within max_weight_bytes; each used member's .npy
+    header (its first bytes) has a plain dtype, no negative dimension, and a data size equal
+    to what the directory says the member holds. Members the model does not use are never
+    read. Any failure of zipfile, zlib or numpy is E503 naming the file.
+    lazy: the arrays are NpzArrays, which read their data when it is needed."""
     from .limits import LIMITS
 
     def bad(msg: str, code: str = codes.BAD_WEIGHTS, help: str | None = None) -> CompileError:
@@ -355,43 +375,67 @@ def load_npz(path: str, lazy: bool = False) -> dict[str, np.ndarray] | dict[str,
                                         "(numpy.savez); pickled objects are refused")])
 
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise bad(f"weights file `{path}` is not a regular file")
         with open(path, "rb") as f:
             if f.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
                 raise bad(f"weights file `{path}` is not an .npz archive")
-        with np.load(path, allow_pickle=False) as z:
-            if not isinstance(z, np.lib.npyio.NpzFile):
-                raise ValueError("not an .npz archive")
-            members = [m for m in z.zip.namelist()]
-            if len(members) > LIMITS["max_nodes"] * 4:
-                raise bad(f"weights file `{path}` has {len(members)} arrays, more than any model uses", codes.TOO_LARGE)
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if len(infos) > LIMITS["max_nodes"] * 4:
+                raise bad(f"weights file `{path}` has {len(infos)} arrays, more than any model uses", codes.TOO_LARGE)
+            members: dict[str, zipfile.ZipInfo] = {}
+            for info in infos:
+                members.setdefault(info.filename[:-4] if info.filename.endswith(".npy") else info.filename, info)
+            used = [n for n in members if names is None or n in names]
             total = 0
-            headers: dict[str, tuple[str, tuple[int, ...], np.dtype]] = {}
-            for m in members:
-                with z.zip.open(m) as fp:
-                    version = np.lib.format.read_magic(fp)
-                    shape, _, dtype = _read_header(fp, version)
-                name = m[:-4] if m.endswith(".npy") else m
-                if dtype.hasobject:
-                    raise bad(f"array `{name}` in `{path}` holds Python objects (dtype {dtype}); "
-                              "loading it would need pickle, which nncc refuses")
-                n = dtype.itemsize
-                for d in shape:
-                    n *= int(d)
-                total += n
-                if total > LIMITS["max_weight_bytes"]:
+            for n in used:
+                info = members[n]
+                if info.compress_type not in _METHODS:
+                    raise bad(f"array `{n}` in `{path}` is compressed with method {info.compress_type}; nncc reads "
+                              "stored and deflated members (numpy.savez, numpy.savez_compressed)")
+                if info.flag_bits & 0x1:
+                    raise bad(f"array `{n}` in `{path}` is encrypted")
+                total += info.file_size
+                if total > LIMITS["max_weight_bytes"] + 4096 * len(used):  # data, plus a header per array
                     raise bad(f"weights file `{path}` holds more than {LIMITS['max_weight_bytes']:,} bytes of "
                               "arrays", codes.TOO_LARGE, "raise the limit with --max-weight-bytes N if this is real")
-                headers[m] = (name, shape, dtype)
+            headers: dict[str, tuple[zipfile.ZipInfo, tuple[int, ...], np.dtype]] = {}
+            declared = 0  # bytes of data the headers promise
+            for n in used:
+                info = members[n]
+                with zf.open(info) as fp:  # decompresses the header's bytes only
+                    shape, _, dtype = _read_header(fp, np.lib.format.read_magic(fp))
+                    data_bytes = info.file_size - fp.tell()
+                if dtype.hasobject:
+                    raise bad(f"array `{n}` in `{path}` holds Python objects (dtype {dtype}); "
+                              "loading it would need pickle, which nncc refuses")
+                if any(int(d) < 0 for d in shape):
+                    raise bad(f"array `{n}` in `{path}` has a negative dimension in its header: {list(shape)}")
+                size = math.prod(int(d) for d in shape) * dtype.itemsize
+                declared += size
+                if declared > LIMITS["max_weight_bytes"]:
+                    raise bad(f"weights file `{path}` declares more than {LIMITS['max_weight_bytes']:,} bytes of "
+                              "arrays", codes.TOO_LARGE, "raise the limit with --max-weight-bytes N if this is real")
+                if size != data_bytes:
+                    raise bad(f"array `{n}` in `{path}`: its header says {size:,} bytes of data, the archive "
+                              f"holds {data_bytes:,}")
+                headers[n] = (info, shape, dtype)
+            extra = sorted(set(members) - set(used))
             if lazy:
                 npz = _OpenNpz(path)
-                return {name: NpzArray(npz, m, name, shape, dtype) for m, (name, shape, dtype) in headers.items()}
-            return {k: z[k] for k in z.files}
+                return {n: NpzArray(npz, i.filename, n, shape, dtype) for n, (i, shape, dtype) in headers.items()}, extra
+            out = {}
+            for n, (info, _, _) in headers.items():
+                with zf.open(info) as fp:
+                    out[n] = np.lib.format.read_array(fp, allow_pickle=False)
+            return out, extra
     except CompileError:
         raise
     except FileNotFoundError:
         raise CompileError([Diagnostic(codes.BAD_WEIGHTS, f"weights file `{path}` does not exist", None)]) from None
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, SyntaxError) as e:
-        raise bad(f"cannot read weights file `{path}`: {e}") from None
+    except _FILE_ERRORS as e:
+        raise bad(f"cannot read weights file `{path}`: {type(e).__name__}: {e}") from None
 
 
 def _read_header(fp, version: tuple[int, int]):

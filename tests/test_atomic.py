@@ -252,7 +252,7 @@ def test_weights_missing_extra_shape_dtype_named(tiny, tmp_path):
     assert all(c == "E503" for c, _ in got)
     text = "\n".join(m for _, m in got)
     assert "no array `y.bias`" in text
-    assert "`z.weight` that the model does not use" in text
+    assert "that the model does not use: `z.weight`" in text
     assert "`y.weight` has shape [3, 2], the model needs [2, 3]" in text
     assert "`h/linear.bias` has dtype int64, the model needs f32" in text
 

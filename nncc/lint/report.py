@@ -6,8 +6,9 @@ import os
 from typing import Any
 from urllib.parse import quote
 
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, Sources, more_line
 from ..diagnostics import render_text as render_one
+from ..source import sources_of
 from .rules import RULES
 from .runner import FileResult
 
@@ -23,7 +24,7 @@ def counts(results: list[FileResult]) -> dict[str, int]:
     ds = _all(results)
     return {
         "files": sum(1 for r in results if not r.skipped),
-        "errors": sum(1 for d, _ in ds if d.severity == "error"),
+        "errors": sum(1 for d, _ in ds if d.severity == "error") + sum(r.more for r in results),
         "warnings": sum(1 for d, _ in ds if d.severity == "warning"),
         "fixable": sum(1 for _, fx in ds if fx),
         "fixed": sum(r.fixed for r in results),
@@ -54,18 +55,14 @@ def render_human(results: list[FileResult], color: bool = False, quiet: bool = F
     for r in results:
         if not r.findings:
             continue
-        src = {r.path: sources[r.path]} if sources and r.path in sources else None
-        try:
-            if src is None:
-                with open(r.path, encoding="utf-8", errors="replace") as f:
-                    src = {r.path: f.read()}
-        except OSError:
-            pass
+        src = Sources({r.path: sources[r.path]}) if sources and r.path in sources else sources_of([r.path])
         for fnd in r.findings:
             s = render_one(fnd.diag, src, color=color)
             if fnd.fix is not None:
                 s += f"\n   = fix: {fnd.fix.description} (nncc lint --fix)"
             out.append(s + "\n")
+        if r.more or r.stopped:
+            out.append(f"{r.path}: {more_line(r.more, r.stopped)}\n")
     c = counts(results)
     tail = []
     if c["fixed"]:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from .. import codes
 from ..diagnostics import CompileError, Diagnostic, Span
+from ..output import write_files
+from ..source import read_source
 from .checks import Finding, Fix, run_checks
 from .config import LintConfig
 from .suppress import Suppressions
@@ -33,6 +35,8 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     skipped: bool = False  # not a model file
     fixed: int = 0  # fixes applied by --fix
+    more: int = 0  # errors left out past max_diagnostics
+    stopped: bool = False  # the front end stopped looking for more
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -46,12 +50,14 @@ def is_model_text(text: str) -> bool:
 def discover(paths: Iterable[str], cfg: LintConfig) -> list[tuple[str, bool]]:
     """(path, explicit) for each file to lint; a file named on the command line is always linted.
 
-    Raises FileNotFoundError for a path that does not exist.
+    Anything that is not a directory is linted as a file (a FIFO, a device or a link to nothing
+    then gets its own E007); a folder the walk cannot read is listed too, so that it is reported
+    rather than skipped without a word. Raises FileNotFoundError for a path that does not exist.
     """
     out: list[tuple[str, bool]] = []
     seen: set[str] = set()
     for p in paths:
-        if os.path.isfile(p):
+        if os.path.lexists(p) and not os.path.isdir(p):
             if p not in seen:
                 seen.add(p)
                 out.append((p, True))
@@ -59,7 +65,12 @@ def discover(paths: Iterable[str], cfg: LintConfig) -> list[tuple[str, bool]]:
         if not os.path.isdir(p):
             raise FileNotFoundError(2, "no such file or directory", p)
         found = []
-        for root, dirs, files in os.walk(p):
+
+        def unreadable(e: OSError) -> None:
+            if e.filename:
+                found.append(e.filename)
+
+        for root, dirs, files in os.walk(p, onerror=unreadable):
             dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".")
                              and not cfg.excluded(os.path.join(root, d)))
             for f in files:
@@ -70,7 +81,7 @@ def discover(paths: Iterable[str], cfg: LintConfig) -> list[tuple[str, bool]]:
         for fp in sorted(found):
             if fp not in seen:
                 seen.add(fp)
-                out.append((fp, False))
+                out.append((fp, os.path.isdir(fp)))  # an unreadable folder is reported like a named file
     return out
 
 
@@ -100,14 +111,14 @@ def _filter(findings: list[Finding], path: str, text: str, cfg: LintConfig) -> l
 
 
 def _lint_text(path: str, text: str, data: bytes, cfg: LintConfig,
-               defines: dict[str, str] | None) -> tuple[list[Finding], bool]:
-    """All findings for one file, and whether it compiled through the front end."""
+               defines: dict[str, str] | None) -> tuple[list[Finding], bool | CompileError]:
+    """All findings for one file, and True if it passed the front end (else its CompileError)."""
     from ..driver import frontend
 
     try:
         fe = frontend(path, defines, data)
     except CompileError as e:
-        return [Finding(d) for d in e.diagnostics], False
+        return [Finding(d) for d in e.diagnostics], e
     except RecursionError:
         return [Finding(Diagnostic(codes.TOO_LARGE, "the model nests too deeply to compile", Span(path, 1, 1, 1, 2)))], False
     findings = [Finding(d) for d in fe.warnings]
@@ -129,23 +140,23 @@ def lint_file(path: str, cfg: LintConfig, defines: dict[str, str] | None = None,
     each (what `nncc check` does), with the `options` each target has."""
     if data is None:
         try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError as e:
-            return FileResult(path, [Finding(Diagnostic(codes.INTERNAL_ERROR,
-                                                        f"cannot read the file: {e.strerror or e}",
-                                                        Span(path, 1, 1, 1, 2)))])
+            data = read_source(path)  # regular files only, never past max_file_bytes: E006/E007 otherwise
+        except CompileError as e:
+            return FileResult(path, [Finding(d) for d in e.diagnostics])
     text = data.decode("utf-8", errors="replace")
     text = text.removeprefix("\ufeff")
     if not explicit and not is_model_text(text):
         return FileResult(path, skipped=True)
+    more, stopped = 0, False
     try:
         findings, ok = _lint_text(path, text, data, cfg, defines)
-        if ok and targets is not None:
+        if isinstance(ok, CompileError):
+            more, stopped = ok.more, ok.stopped
+        elif ok is True and targets is not None:
             findings += _compile_all(path, data, _targets_for(path, text, cfg, targets), defines, options or {})
     except Exception as e:  # an internal error on one file must not hide the others
         findings = [_internal(path, e)]
-    return FileResult(path, _filter(findings, path, text, cfg))
+    return FileResult(path, _filter(findings, path, text, cfg), more=more, stopped=stopped)
 
 
 def _targets_for(path: str, text: str, cfg: LintConfig, asked: tuple[str, ...]) -> list[str]:
@@ -263,23 +274,15 @@ def fix_file(path: str, cfg: LintConfig, defines: dict[str, str] | None = None, 
         fixes = [f.fix for f in res.findings if f.fix is not None]
         if not fixes:
             break
-        with open(path, "rb") as fh:
-            raw = fh.read()
-        text = raw.decode("utf-8")
+        try:
+            text = read_source(path).decode("utf-8")
+        except (CompileError, UnicodeDecodeError):  # changed since it was linted: leave it
+            break
         bom = "\ufeff" if text.startswith("\ufeff") else ""
         new, n = apply_fixes(text[len(bom):], fixes)
         if n == 0:
             break
-        tmp = f"{path}.nncc-fix.tmp"
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(bom + new)
-        try:
-            import shutil
-
-            shutil.copymode(path, tmp)
-        except OSError:
-            pass
-        os.replace(tmp, path)
+        write_files({path: (bom + new).encode("utf-8")})  # atomic, a fresh temporary, the file's mode kept
         total += n
     res = lint_file(path, cfg, defines, explicit)
     res.fixed = total
