@@ -15,6 +15,7 @@ from . import __version__, codes
 from .cliutil import (EXIT_CODES, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, STDIN_SOURCES, Group, check_passes, defines,
                       detail, guard, note, once, pipeline_of, report, stdin_model, suggest, target_name,
                       verbosity, verbosity_options)
+from .diagnostics import CompileError
 from .limits import click_options as _limit_options
 
 _EXITS = "\n".join(f"  {c:<4} {m}" for c, m in EXIT_CODES)
