@@ -422,11 +422,14 @@ def test_schedules_become_callbacks(tmp_path, sched, field, check):
 def test_callbacks_and_steps(tmp_path):
     extra = ("  callbacks:\n    - print()\n    - timer()\n    - checkpoint(every=2, dir=\"ck\")\n"
              "    - save_model(dir=\"m\")\n    - early_stopping(metric=\"loss\", patience=3)")
-    exp = parse(compile_text(tmp_path, model(extra=extra))["m.prototext"])
+    text = model(extra=extra).replace("path: data/mnist\n", "path: data/mnist\n      validation_fraction: 0.1\n", 1)
+    exp = parse(compile_text(tmp_path, text)["m.prototext"])
     kinds = [c.WhichOneof("callback_type") for c in exp.model.callback]
-    assert kinds == ["print", "timer", "checkpoint", "save_model", "early_stopping"]
-    assert exp.model.callback[2].checkpoint.checkpoint_epochs == 2
-    assert exp.model.callback[4].early_stopping.patience == 3
+    assert kinds == ["print", "timer", "save_model", "early_stopping"]
+    assert exp.model.callback[3].early_stopping.patience == 3
+    # LBANN's trainer, not its model, reads checkpoint callbacks ("Unknown id" from the model factory)
+    assert [c.WhichOneof("callback_type") for c in exp.trainer.callback] == ["checkpoint"]
+    assert exp.trainer.callback[0].checkpoint.checkpoint_epochs == 2
     text = model().replace("epochs: 2", "steps: 700\n  seed: 7")
     exp = parse(compile_text(tmp_path, text)["m.prototext"])
     algo = pb.SGD()
@@ -560,8 +563,19 @@ def test_gru_weights_tied_to_another_op_are_an_error(tmp_path):
 
 def test_data_type_and_device_options(tmp_path):
     exp = parse(compile_text(tmp_path, model(), data_type="fp16", device="gpu")["m.prototext"])
-    assert all(lay.datatype == pb.FP16 and lay.device_allocation == "gpu" for lay in exp.model.layer)
+    assert all(lay.device_allocation == "gpu" for lay in exp.model.layer)
+    # "Input layers are only valid with TensorDataType == DataType": inputs stay in LBANN's default type
+    assert all(lay.datatype == (pb.DEFAULT_DATATYPE if kind(lay) == "input" else pb.FP16) for lay in exp.model.layer)
     assert all(w.datatype == pb.FP16 for w in exp.model.weights)
+    assert not exp.model.amp.enabled
+    assert parse(compile_text(tmp_path, model(), amp="true")["m.prototext"]).model.amp.enabled
+
+
+def test_fp16_refuses_layers_lbann_builds_in_float_and_double_only(tmp_path):
+    graph = GRAPH.replace("logits: c |> flatten |> linear(10)", "n: layer_norm(c)\n  logits: n |> flatten |> linear(10)")
+    errors = [d for d in diags(tmp_path, model(graph), data_type="fp16") if d.is_error]
+    assert [d.code for d in errors] == ["E501"] and "layer_norm" in errors[0].message
+    assert errors[0].span.line == line_of(model(graph), "layer_norm(")
 
 
 def test_target_is_listed_with_its_options():

@@ -37,6 +37,8 @@ TARGET = Target(
         Option("lbann", "str", "lbann", "the LBANN executable the script runs", text="path"),
         Option("data_type", "choice", "float", "tensor data type of layers and weights",
                ("float", "double", "fp16")),
+        Option("amp", "bool", False, "automatic mixed precision (model.amp): layers in float, math in fp16 "
+               "where LBANN's build has it, as its frontend's Model(amp=…)"),
         Option("device", "choice", "default", "where layers run: LBANN's default, cpu or gpu",
                ("default", "cpu", "gpu")),
         Option("reader", "str", "", "an LBANN data-reader prototext to use instead of train.data "

@@ -6,8 +6,8 @@ from typing import Any
 
 from nncc import codes
 from nncc.diagnostics import Span
-from nncc.layergraph import Names, Unsupported
 from nncc.ir import Graph, Node, Value, Weight
+from nncc.layergraph import Names, Unsupported
 from nncc.target import EmitContext
 from nncc.train import TrainConfig
 
@@ -42,6 +42,7 @@ class Base:
         self.layers: list[pb.Layer] = []
         self.src: dict[int, str] = {}  # id(Value) -> name of the LBANN layer that produces it
         self.names = Names(sanitize)
+        self._readers: dict[int, int] | None = None
         self.wnames: dict[int, str] = {}  # id(Weight) -> LBANN weights name
         self.wused: set[str] = set()
         self.weight_list: list[Weight] = []
@@ -64,7 +65,7 @@ class Base:
         lay = pb.Layer(name=self.unique(name))
         lay.parents.extend(parents)
         lay.weights.extend(weights)
-        if self.dtype != pb.FLOAT:
+        if self.dtype != pb.FLOAT and kind != "input":  # LBANN builds input layers in its default type only
             lay.datatype = self.dtype
         if self.dev:
             lay.device_allocation = self.dev
@@ -74,13 +75,29 @@ class Base:
         return lay, sub
 
     def operator(self, name: str, parents: list[str], *ops: tuple[str, dict]) -> pb.Layer:
-        lay, sub = self.layer(name, parents, "operator_layer")
-        for op_name, fields in ops:
+        """Operator layers, one per operator (LBANN holds each to exactly one): a chain whose last
+        layer is `name`, and whose first reads `parents`."""
+        for i, (op_name, fields) in enumerate(ops):
+            last = i == len(ops) - 1
+            step = name if last else f"{name}_{op_name.removesuffix('Operator').lower()}"
+            lay, sub = self.layer(step, parents, "operator_layer")
             o = sub.ops.add()
             o.input_datatype = self.dtype
             o.output_datatype = self.dtype
             o.parameters.Pack(getattr(pb, op_name)(**fields))
+            parents = [lay.name]
         return lay
+
+    def readers(self, v: Value) -> int:
+        """How many layers read `v` (losses and metrics included); counted once for the graph."""
+        if self._readers is None:
+            self._readers = {}
+            for n in [*self.g.nodes, *self.g.losses, *self.g.metrics.values()]:
+                for u in n.inputs:
+                    self._readers[id(u)] = self._readers.get(id(u), 0) + 1
+            for u in self.g.outputs:
+                self._readers[id(u)] = self._readers.get(id(u), 0) + 1
+        return self._readers.get(id(v), 0)
 
     def x(self, v: Value) -> str:
         """The name of the layer that produces `v` (a parent for the layer a rule adds)."""

@@ -65,6 +65,10 @@ class DataReaders(Base):
             if f.get("labels"):
                 r.label_filename = f["labels"]
         elif fmt == "cifar10":
+            if src.role == "validate":
+                raise Unsupported("data.validate: LBANN's CIFAR-10 reader has train and test roles only "
+                                  "(target `lbann`)", src.span,
+                                  "hold validation data out of the train set: data.train.validation_fraction: 0.1")
             r.data_filedir = path
         elif fmt == "imagenet":
             r.data_filedir = path
@@ -96,10 +100,11 @@ class DataReaders(Base):
                 raise Unsupported(f"data.{src.role}.validation_fraction: LBANN splits validation data off the "
                                   f"train reader only (target `lbann`)", sp.get("validation_fraction"))
             r.validation_fraction = float(f["validation_fraction"])
-        if f.get("fraction") is not None:
-            r.fraction_of_data_to_use = float(f["fraction"])
         if f.get("samples") is not None:
             r.absolute_sample_count = int(f["samples"])
+        # LBANN copies the field whatever it holds, and a reader with neither a fraction nor a count
+        # stops at start-up (rules.READER_SIZE); its frontend writes 1.0 too.
+        r.fraction_of_data_to_use = float(f["fraction"]) if f.get("fraction") is not None else 1.0
         if f.get("batch_size") is not None and f["batch_size"] != self.train.batch_size:
             raise Unsupported(f"data.{src.role}.batch_size: {f['batch_size']}: LBANN uses one mini-batch size "
                               f"({self.train.batch_size}) for every role (target `lbann`)", sp.get("batch_size"))
@@ -159,8 +164,13 @@ def transforms(r: pb.Reader, src: DataSource, fmt: str, em: DataReaders) -> None
         if len(values) > 1 and values[1].name == "normalize":
             t = r.transforms.add()
             n = values[1]
-            t.normalize_to_lbann_layout.means = " ".join(_fmt(x) for x in n["mean"])
-            t.normalize_to_lbann_layout.stddevs = " ".join(_fmt(x) for x in n["std"])
+            # The model file gives RGB order; LBANN's image readers decode with OpenCV, whose pixels are
+            # BGR until to_lbann_layout, where these values apply, so three channels are reversed.
+            mean, std = list(n["mean"]), list(n["std"])
+            if len(mean) == 3 and len(std) == 3:
+                mean, std = mean[::-1], std[::-1]
+            t.normalize_to_lbann_layout.means = " ".join(_fmt(x) for x in mean)
+            t.normalize_to_lbann_layout.stddevs = " ".join(_fmt(x) for x in std)
             values = values[2:]
         else:
             r.transforms.add().to_lbann_layout.SetInParent()

@@ -18,7 +18,7 @@ from nncc.ir import Graph, Value, Weight
 from nncc.quoting import comment
 from nncc.target import EmitContext
 
-from . import LOWER
+from . import LOWER, rules
 from . import lbann_pb2 as pb
 from .base import Unsupported, sanitize
 from .data import READERS, DataReaders
@@ -201,6 +201,8 @@ def build(g: Graph, ctx: EmitContext) -> tuple[pb.LbannPB, list[Unsupported]]:
     em.lower_graph()
     em.model.layer.extend(em.layers)
     em.model.name = sanitize(ctx.model.name)
+    if ctx.options.get("amp"):
+        em.model.amp.enabled = True
     for step in (em.emit_weights, em.objective, lambda: em.optimizer(em.exp.optimizer, ctx.train.optimizer),
                  em.callbacks, em.schedule, em.trainer, em.data_reader):
         try:
@@ -219,6 +221,13 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     for e in errors:
         ctx.bag.error(e.code, e.msg, e.span, e.help)
     if errors:
+        return {}
+    spans = {sanitize(n.name): n.span for n in g.nodes}
+    for v in rules.check(exp):
+        ctx.bag.error(codes.UNSUPPORTED_SETTING, f"LBANN would refuse this experiment at start-up: {v.message} "
+                      f"(rule {v.rule}, target `lbann`)", spans.get(v.layer or ""),
+                      "this is a bug in nncc's LBANN target; please report it with the model file")
+    if ctx.bag.has_errors:
         return {}
     text = f"# {comment(ctx.model.name)}: written by nncc for LBANN (lbann --prototext={comment(ctx.stem)}.prototext)\n"
     text += text_format.MessageToString(exp)

@@ -5,8 +5,10 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from nncc import codes
 from nncc.ir import Init, Node, TensorType, Value, Weight
 
+from . import lbann_pb2 as pb
 from .base import Unsupported
 
 if TYPE_CHECKING:
@@ -127,7 +129,15 @@ def _bn(em: Emitter, n: Node) -> None:
     em.src[id(n.output)] = lay.name
 
 
+def _float_or_double(em: Emitter, n: Node, layer: str) -> None:
+    if em.dtype == pb.FP16:
+        raise Unsupported(f"LBANN's {layer} layer exists in float and double only, not fp16 (target `lbann`)",
+                          n.span, "use -O data_type=float with -O amp=true for mixed precision",
+                          code=codes.UNSUPPORTED_OP)
+
+
 def _ln(em: Emitter, n: Node) -> None:
+    _float_or_double(em, n, "layer_norm")
     lay, ln = em.layer(n.name, [em.x(n.inputs[0])], "layer_norm", em.weights_of(n, "scale", "bias"))
     ln.epsilon.value = float(n.attrs["eps"])
     ln.scale = True
@@ -176,6 +186,7 @@ def _softmax(kind: str) -> Callable[[Emitter, Node], None]:
         if x.type.rank == 2:
             lay, _ = em.layer(n.name, [em.x(x)], kind)
         elif kind == "softmax":
+            _float_or_double(em, n, "channelwise_softmax")
             lay, p = em.layer(n.name, [em.x(x)], "channelwise_softmax")
             p.dim = ax - 1
             p.single_dim_mode = True
@@ -273,12 +284,14 @@ def _slice(em: Emitter, n: Node) -> None:
         if st != 1:
             raise Unsupported(f"slicing with step {st} has no LBANN equivalent (target `lbann`)", n.span)
         lo, hi, _ = slice(s, e if e < 2 ** 62 else None, 1).indices(d)
-        lay, p = em.layer(f"{n.name}_slice{i}" if len(items) > 1 or a["squeeze"] else n.name, [parent], "slice")
+        alone = len(items) == 1 and not a["squeeze"] and em.readers(n.output) <= 1
+        lay, p = em.layer(n.name if alone else f"{n.name}_slice{i}", [parent], "slice")
         p.axis = ax - 1
         p.slice_points.extend([lo, hi])
         shape[ax] = hi - lo
         parent = last = lay.name
-    if a["squeeze"] or last is None:
+    # A slice layer has one child per slice; a slice read by several layers fans out through identity.
+    if a["squeeze"] or last is None or em.readers(n.output) > 1:
         lay, p = em.layer(n.name, [parent], "reshape" if a["squeeze"] else "identity")
         if a["squeeze"]:
             p.dims.extend(em.static(n, tuple(n.output.type.shape[1:]), "dims"))

@@ -76,6 +76,11 @@ class Training(Base):
         cbs = self.model.callback
         base_lr = float(self.train.optimizer.get("lr", 0.0)) if self.train.optimizer else 0.0
         groups = self.lr_groups()
+        if len(groups) > 1 and s.name in ("step", "exponential", "multi_step", "poly"):
+            raise Unsupported(f"schedule {s.name}() with per-weight learning-rate multipliers (lr_mult): LBANN's "
+                              f"{s.name} callback sets one global rate on every weight when it fires, so the "
+                              "multipliers would be lost after the first change (target `lbann`)", s.span,
+                              "drop the multipliers, or use fixed_step or cosine, which LBANN writes per weight")
         if s.name in ("step", "exponential"):
             every = int(s.get("every", 1))
             if s.get("unit") == "step":
@@ -260,6 +265,11 @@ class Training(Base):
                 groups.setdefault(w.lr_mult, []).append(self.wnames[id(w)])
         return sorted(groups.items())
 
+    def ignored(self, what: str, span: Span | None) -> None:
+        self.ctx.bag.warning(codes.IGNORED_SETTING, f"{what}: LBANN's print callback reports once per epoch and "
+                             "ignores an interval (target `lbann`)", span, "remove it, or use -t pytorch for "
+                             "progress within an epoch")
+
     def callbacks(self) -> None:
         t = self.train
         cbs = self.model.callback
@@ -268,11 +278,11 @@ class Training(Base):
         have_print = any(c.name == "print" for c in items)
         for c in items:
             cb = pb.Callback()
+            trainer_only = c.name == "checkpoint"  # LBANN's trainer reads these; its model factory refuses them
             if c.name == "print":
-                every = int(display or c.get("every", 1))
                 cb.print.SetInParent()
-                if every != 1:
-                    cb.print.interval = every
+                if int(c.get("every", 1)) != 1:
+                    self.ignored("print(every=…)", c.span)
             elif c.name == "timer":
                 cb.timer.SetInParent()
             elif c.name == "checkpoint":
@@ -292,6 +302,11 @@ class Training(Base):
                     raise Unsupported(f"early_stopping(metric=\"{m}\"): LBANN's early stopping watches the "
                                       f"validation objective, not a metric (target `lbann`)", c.span,
                                       f"use metric=\"{t.losses[0].name if t.losses else 'loss'}\"")
+                val = t.data.get("train")
+                if "validate" not in t.data and not (val and val.fields.get("validation_fraction")):
+                    raise Unsupported("early_stopping() watches the validation objective, and this job has no "
+                                      "validation data, so it would never stop (target `lbann`)", c.span,
+                                      "add data.validate, or hold some out: data.train.validation_fraction: 0.1")
                 cb.early_stopping.patience = int(c.get("patience", 5))
             elif c.name == "gpu_memory":
                 cb.gpu_memory_usage.SetInParent()
@@ -302,9 +317,11 @@ class Training(Base):
                 cb.debug.SetInParent()
             else:
                 raise Unsupported(f"callback `{c.name}` has no LBANN equivalent (target `lbann`)", c.span)
-            cbs.add().CopyFrom(cb)
-        if display and not have_print:
-            cbs.add().print.interval = int(display)
+            (self.exp.trainer.callback if trainer_only else cbs).add().CopyFrom(cb)
+        if display:
+            self.ignored("train.display_every", t.spans.get("display_every"))
+            if not have_print:
+                cbs.add().print.SetInParent()
         if t.get("test_every"):
             metric = next(iter(t.metrics), "")
             cbs.add().evaluate_progress.CopyFrom(pb.Callback.CallbackEvaluateProgress(
