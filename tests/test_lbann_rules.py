@@ -160,3 +160,16 @@ def test_each_rule_catches_an_experiment_that_breaks_it(tmp_path, rule):
     bad = copy.deepcopy(good)
     _break(rule)(bad)
     assert rule in {v.rule for v in rules.check(bad)}
+
+
+@pytest.mark.parametrize("target", ["lbann", "singa"])
+def test_weights_are_refused_by_targets_that_carry_none(tmp_path, target):
+    """`--weights` was silently ignored (even a file that does not exist): now a diagnostic, exit 1."""
+    from nncc.diagnostics import CompileError
+
+    p = tmp_path / "m.yaml"
+    p.write_text(model())
+    with pytest.raises(CompileError) as e:
+        compile_model(str(p), target, weights="/etc/passwd")
+    [d] = e.value.diagnostics
+    assert d.code == "E510" and "--weights" in d.message and "onnx" in d.help
