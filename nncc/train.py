@@ -652,5 +652,27 @@ def read_train(el: Elaborator, node: YMap | None) -> TrainConfig | None:
             g.input_roles[v.name] = "label"
         else:
             g.input_roles[v.name] = "sample"
+    _check_data_shapes(el, cfg)
     return cfg
+
+
+def _check_data_shapes(el: Elaborator, cfg: TrainConfig) -> None:
+    """A data role's declared sample `shape` is the shape of the input it feeds, for every target:
+    a reader that delivers [784] to an input of [1, 28, 28] is refused by the runtime, late."""
+    g = el.graph
+    samples = [v for v in g.inputs if g.input_roles.get(v.name) == "sample"]
+    if len(samples) != 1 or samples[0].type is None:
+        return  # several sample inputs share a record: nothing says which part is which
+    v = samples[0]
+    dims = tuple(v.type.shape[1:])
+    if not all(isinstance(d, int) for d in dims):
+        return
+    for role, src in cfg.data.items():
+        shape = src.fields.get("shape")
+        if shape is not None and tuple(shape) != dims:
+            el.bag.error(codes.BAD_SETTING, f"data.{role}.shape {list(shape)} does not match the input it feeds: "
+                         f"`{v.name}` is {v.type}, samples of shape {list(dims)}",
+                         src.field_spans.get("shape", src.span),
+                         f"write shape: {list(dims)}, or declare the input as the data comes "
+                         f"({v.type.dtype}[N, {', '.join(map(str, shape))}]) and reshape it in the graph")
 

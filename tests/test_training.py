@@ -136,3 +136,37 @@ def test_epoch_counts_are_the_same_steps_on_every_target():
     cfg = frontend("m.yaml", data=text.encode()).train
     assert training.total_steps(cfg) == 33
     assert job_of(compile_text(text).files).train_steps == 33
+
+
+DATA_SHAPE = """\
+nncc: 1
+model: m
+inputs:
+  image: f32[N, 1, 28, 28]
+  label: i64[N]
+graph:
+  logits: conv2d(image, 4, 3) |> flatten |> linear(10)
+outputs: [logits]
+train:
+  loss: cross_entropy(logits, label)
+  optimizer: sgd(lr=0.1)
+  batch_size: 50
+  steps: 10
+  data:
+    train: {format: record, path: train.bin, samples: 1000, shape: SHAPE}
+"""
+
+
+def test_a_data_roles_shape_must_be_the_inputs(tmp_path):
+    """SINGA would fail its shape check on the cluster for [784] into an input of [1, 28, 28]; every
+    target and lint refuse it at the line, with the shape to write."""
+    from nncc.diagnostics import CompileError
+
+    text = DATA_SHAPE.replace("SHAPE", "[784]")
+    with pytest.raises(CompileError) as e:
+        frontend("m.yaml", data=text.encode())
+    [d] = e.value.diagnostics
+    assert d.code == "E402" and "[1, 28, 28]" in d.message and "shape: [1, 28, 28]" in d.help
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "shape:" in t)
+    assert (d.span.line, d.span.col) == (line, text.splitlines()[line - 1].index("[784]") + 1)
+    frontend("m.yaml", data=DATA_SHAPE.replace("SHAPE", "[1, 28, 28]").encode())
