@@ -77,7 +77,9 @@ def _make_conv(s: int) -> None:
         return 2 * macs + (per_sample(outs[0].shape) if a["bias"] else 0)
 
     op(name, _conv_params(), weights=weights, flops=flops, spatial=s, weight_prefixes=("w", "b"), channel_axis=1,
-       section=SECTION, doc=f"{s}-D convolution over [{layout}] with weight [out, in/groups, *kernel]")(shape)
+       section=SECTION, doc=f"{s}-D convolution over [{layout}] with weight [out, in/groups, *kernel]; `pad`: an int, "
+       "one per spatial dim, begins then ends, \"same\" (output size ceil(in / stride); an odd total padding puts "
+       "the extra element at the end, as ONNX SAME_UPPER) or \"valid\" (none)")(shape)
 
 
 for _s in (1, 2, 3):
@@ -113,7 +115,8 @@ def _conv_transpose2d(ins, a):
     check_positive("groups", g)  # found by tests/fuzz: groups <= 0 divided by zero
     for o, s_, d_ in zip(a["output_pad"], st, dl):
         if not 0 <= o < max(s_, d_):  # as ONNX ConvTranspose requires
-            raise ShapeError(f"output_pad must be in [0, max(stride, dilation)), got {o}", "output_pad", code=codes.BAD_VALUE)
+            raise ShapeError(f"output_pad must be in [0, max(stride, dilation)), got {o}", "output_pad",
+                             code=codes.BAD_VALUE)
     if isinstance(c, int) and c % g or a["out_channels"] % g:
         raise ShapeError(f"channels ({c} in, {a['out_channels']} out) must be divisible by groups ({g})", "groups",
                          code=codes.BAD_VALUE)
@@ -152,7 +155,8 @@ def _pool(kind: str) -> None:
         for i, d in enumerate(out):
             if isinstance(d, int) and d <= 0:
                 raise ShapeError(f"pooling window {k[i]} does not fit in spatial size {x.shape[2 + i]}", "kernel",
-                                 "use a smaller window or remove a downsampling layer before this", code=codes.BAD_VALUE)
+                                 "use a smaller window or remove a downsampling layer before this",
+                                 code=codes.BAD_VALUE)
         return [x.with_shape((x.shape[0], x.shape[1], *out))]
 
     op(name, params, flops=lambda ins, outs, a: per_sample(outs[0].shape) * a["kernel"][0] * a["kernel"][1],

@@ -96,7 +96,9 @@ def _gru_weights(ins: list[TensorType], a: dict) -> list[WeightSpec]:
     doc="gated recurrent unit over a batch-first sequence [N, T, F] → [N, T, hidden] (the last step [N, hidden] "
         "when return_sequences=false), from a zero initial state; gates stacked in ONNX order z, r, h: input "
         "weight w [3·hidden, F], recurrent weight r [3·hidden, hidden], biases b and rb [3·hidden]; "
-        "h̃ = tanh(x·Whᵀ + bh + r ⊙ (hₜ₋₁·Rhᵀ + rbh)) (ONNX linear_before_reset=1, PyTorch's GRU)")
+        "h̃ = tanh(x·Whᵀ + bh + r ⊙ (hₜ₋₁·Rhᵀ + rbh)) (ONNX linear_before_reset=1, PyTorch's GRU, whose "
+        "blocks are "
+        "r, z, n); every weight defaults to uniform(±1/√hidden)")
 def _gru(ins, a):
     x = ins[0]
     check_rank(x, 3, "gru", "N, T, features", help="a sequence of vectors, batch first; reshape or embed the input")

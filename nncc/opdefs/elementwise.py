@@ -40,7 +40,8 @@ def _passthrough(xs: list, a: dict) -> list:
     weights=lambda ins, a: [_const("scale", "w", ins[0].shape[1], 1.0), _const("bias", "b", ins[0].shape[1], 0.0),
                             _const("mean", "mean", ins[0].shape[1], 0.0, False),
                             _const("var", "var", ins[0].shape[1], 1.0, False)],
-    doc="batch normalisation over dim 1 (channels); weights scale, bias, running mean/var")
+    doc="batch normalisation over dim 1 (channels); weights scale, bias, running mean/var; `momentum` as ONNX: "
+        "running = running·m + batch·(1 − m)")
 def _bn(ins, a):
     x = ins[0]
     if x.rank < 2:
@@ -82,7 +83,7 @@ def _lrn(ins, a):
 
 @op("dropout", [T(), Param("p", "float", 0.5)], traits=("stochastic", "elementwise", "exact"), eval=_passthrough,
     flops=elementwise_flops(), section=NORM,
-    doc="dropout with drop probability p (the identity at inference)")
+    doc="dropout with drop probability p, 0 ≤ p < 1 (the identity at inference)")
 def _dropout(ins, a):
     check_float(ins[0], "dropout")  # ONNX Dropout takes float tensors only (found by tests/fuzz)
     if not 0 <= a["p"] < 1:
@@ -181,7 +182,7 @@ def _binary(name: str, sym: str, ufunc: str, unit: float, commutative: bool) -> 
 
     traits = ("pure", "elementwise", "exact") + (("commutative",) if commutative else ())
     op(name, [T("a"), T("b")], traits=traits, eval=eval_, unit=unit, flops=elementwise_flops(), section=ARITH,
-       doc=f"element-wise a {sym} b with broadcasting")(shape)
+       doc=f"element-wise a {sym} b with broadcasting; also written `a {sym} b`")(shape)
 
 
 _binary("add", "+", "add", 0.0, True)

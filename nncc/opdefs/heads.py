@@ -20,7 +20,8 @@ def _class_target(ins, what: str) -> None:
         raise ShapeError(f"{what}: one-hot labels must match the scores {logits}, got {label}", 1)
 
 
-@op("cross_entropy", [T("logits"), T("label")], kind="loss", section=SECTION, flops=lambda ins, outs, a: 6 * per_sample(ins[0].shape),
+@op("cross_entropy", [T("logits"), T("label")], kind="loss", section=SECTION,
+    flops=lambda ins, outs, a: 6 * per_sample(ins[0].shape),
     doc="softmax cross entropy of logits against class indices or one-hot/probability targets")
 def _ce(ins, a):
     _class_target(ins, "cross_entropy")
@@ -44,13 +45,15 @@ def _bce(ins, a):
     return [TensorType("f32", ())]
 
 
-@op("accuracy", [T("logits"), T("label")], kind="metric", section=SECTION, flops=elementwise_flops(), doc="top-1 accuracy in percent")
+@op("accuracy", [T("logits"), T("label")], kind="metric", section=SECTION, flops=elementwise_flops(),
+    doc="top-1 accuracy in percent")
 def _acc(ins, a):
     _class_target(ins, "accuracy")
     return [TensorType("f32", ())]
 
 
-@op("top_k_accuracy", [T("logits"), T("label"), Param("k", "int", 5)], kind="metric", section=SECTION, flops=elementwise_flops(),
+@op("top_k_accuracy", [T("logits"), T("label"), Param("k", "int", 5)], kind="metric", section=SECTION,
+    flops=elementwise_flops(),
     doc="top-k accuracy in percent")
 def _topk(ins, a):
     _class_target(ins, "top_k_accuracy")

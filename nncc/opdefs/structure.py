@@ -49,7 +49,8 @@ def _slice_eval(xs: list, a: dict) -> list:
     return [np.squeeze(r, axis=tuple(a["squeeze"])) if a["squeeze"] else r]
 
 
-@op("concat", [Param("xs", "tensors"), Param("axis", "int", 1)], traits=("pure", "data-movement", "exact"), eval=_concat_eval, flops=no_flops,
+@op("concat", [Param("xs", "tensors"), Param("axis", "int", 1)], traits=("pure", "data-movement", "exact"),
+    eval=_concat_eval, flops=no_flops,
     section=SECTION, doc="join tensors along an axis")
 def _concat(ins, a):
     if not ins:
@@ -69,8 +70,9 @@ def _concat(ins, a):
     return [ins[0].with_shape((*ins[0].shape[:ax], total, *ins[0].shape[ax + 1:]))]
 
 
-@op("split", [T(), Param("parts", "int_or_ints"), Param("axis", "int", 1)], traits=("pure", "data-movement", "exact"), eval=_split_eval,
-    flops=no_flops, outputs="parts", section=SECTION, doc="split into n equal parts, or parts of the given sizes; returns several tensors")
+@op("split", [T(), Param("parts", "int_or_ints"), Param("axis", "int", 1)], traits=("pure", "data-movement", "exact"),
+    eval=_split_eval, flops=no_flops, outputs="parts", section=SECTION,
+    doc="split into n equal parts, or parts of the given sizes; returns several tensors")
 def _split(ins, a):
     x = ins[0]
     ax = a["axis"] = norm_axis(a["axis"], x.rank)
@@ -96,7 +98,8 @@ def _split(ins, a):
     return [x.with_shape((*x.shape[:ax], s, *x.shape[ax + 1:])) for s in sizes]
 
 
-@op("flatten", [T(), Param("axis", "int", 1)], traits=("pure", "data-movement", "exact"), eval=_flatten_eval, flops=no_flops, section=SECTION,
+@op("flatten", [T(), Param("axis", "int", 1)], traits=("pure", "data-movement", "exact"), eval=_flatten_eval,
+    flops=no_flops, section=SECTION,
     doc="collapse to 2-D: dims before axis, dims from axis on")
 def _flatten(ins, a):
     x = ins[0]
@@ -161,7 +164,8 @@ def _transpose(ins, a):
 
 @op("pad", [T(), Param("pads", "ints"), Param("value", "float", 0.0),
             Param("mode", "str", "constant", ("constant", "reflect", "edge"))],
-    traits=("pure", "data-movement"), flops=no_flops, section=SECTION, doc="pad with begins then ends per dim (ONNX order), or [[b, e], ...] pairs")
+    traits=("pure", "data-movement"), flops=no_flops, section=SECTION,
+    doc="pad with begins then ends per dim (ONNX order), or [[b, e], ...] pairs; modes constant, reflect, edge")
 def _pad(ins, a):
     x = ins[0]
     p = a["pads"]
