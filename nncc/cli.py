@@ -110,7 +110,11 @@ def compile_cmd(file: str, target: str, output: str | None, force: bool, seed: i
         placement.not_an_input([output], inputs)
     dest = placement.destination(output, tname, t.file_suffix)
     path, data = stdin_model(file)
-    res = compile_model(path, tname, seed=seed, weights=weights, data=data, stem=dest.stem, **req)
+    from .progress import progress
+
+    with progress(f"{os.path.basename(path)} -> {tname}") as bar:
+        res = compile_model(path, tname, seed=seed, weights=weights, data=data, stem=dest.stem,
+                            on_phase=bar.label_as, **req)
     _lint_warnings(path, data, res.frontend.warnings)
     if res.frontend.warnings:
         report(res.frontend.warnings)
@@ -125,7 +129,8 @@ def compile_cmd(file: str, target: str, output: str | None, force: bool, seed: i
     else:
         origin = {"model": os.path.abspath(path) if data is None else path, "target": tname}
         placement.check(list(files), inputs, force, origin)
-        write_files(files, fsync=fsync or None)
+        with progress("writing", total=sum(len(c) for c in files.values()), unit="B") as bar:
+            write_files(files, fsync=fsync or None, progress=lambda n: bar.step(n=n))
         placement.record(list(files), origin)
         for p in files:
             note(f"wrote {p}")
@@ -209,7 +214,12 @@ def _run_lint(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, stric
             raise click.UsageError(f"no such file or directory: {e.filename}") from None
         if not files and not models_only:
             raise click.UsageError(f"no model files (*.yaml, *.yml) in {', '.join(paths or ('.',))}")
-        results = run(files, cfg, defines(defines_), targets=targets, fix=fix, jobs=jobs, options=options)
+        from .progress import progress
+
+        verb = "fixing" if fix else "checking" if targets is not None else "linting"
+        with progress(verb, total=len(files), unit="file") as bar:
+            results = run(files, cfg, defines(defines_), targets=targets, fix=fix, jobs=jobs, options=options,
+                          on_done=lambda r: bar.step(os.path.basename(r.path)))
     results = [r for r in results if not r.skipped]
     color = not output_file and fmt == "text" and sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
     text = render(results, fmt, color, quiet=verbosity() < 0, sources=STDIN_SOURCES)

@@ -17,23 +17,27 @@ TARGET_LIMITS = {codes.NEEDS_TRAIN, codes.UNSUPPORTED_OP, codes.UNSUPPORTED_SETT
 
 
 def main(samples: str = "samples", out: str = "out") -> int:
+    from . import placement
     from . import target as T
     from .diagnostics import CompileError
-    from . import placement
     from .driver import compile_model
     from .output import write_files
+    from .progress import Progress
 
     files = sorted(glob.glob(os.path.join(samples, "*.yaml")))
     targets = T.available()
     rows = []
     failures = 0
     written: dict[str, list[str]] = {}
+    # a bar on a terminal; in a log a line every 20 s, so the whole output stays on one screen
+    bar = Progress("make demo", total=len(files) * len(targets), unit="compile", every=20.0)
     for path in files:
         name = os.path.splitext(os.path.basename(path))[0]
         row = [name]
         onnx_file = None
         for t in targets:
             t0 = time.perf_counter()
+            bar.label_as(f"{name} -> {t}")
             try:
                 res = compile_model(path, t)
                 folder = os.path.join(out, t, name)
@@ -56,8 +60,10 @@ def main(samples: str = "samples", out: str = "out") -> int:
                 expected = all(c in TARGET_LIMITS for c in found)
                 row.append(f"n/a {','.join(found)}" if expected else "ERROR " + ",".join(found))
                 failures += 0 if expected else 1
+            bar.step()
         row.append(_run_onnx(onnx_file) if onnx_file else "-")
         rows.append(row)
+    bar.close()
     heads = ["sample", *targets, "onnxruntime"]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
     print("  ".join(h.ljust(w) for h, w in zip(heads, widths)))

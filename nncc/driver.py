@@ -182,7 +182,10 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
                   disable: set[str] | None = None, print_after: set[str] | None = None,
                   print_after_all: bool = False, verify_each: bool = False, opt_level: int | None = None,
                   printer: Callable[[str], None] | None = None, data: bytes | None = None,
-                  emit: bool = True, stem: str | None = None) -> Result:
+                  emit: bool = True, stem: str | None = None,
+                  on_phase: Callable[[str], None] | None = None) -> Result:
+    """Compile `path` for `target`; on_phase(name) is called as each phase begins (for progress)."""
+    phase = on_phase or (lambda name: None)
     t = targets_mod.get(target)
     if t is None:
         from .diagnostics import did_you_mean
@@ -193,6 +196,7 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
                                      f"targets: {', '.join(targets_mod.available())}")])
     pm_front = PassManager(list(COMMON_PASSES), disabled=disable, print_after=print_after,
                            print_after_all=print_after_all, verify_each=verify_each, printer=printer)
+    phase("front end")
     fe = frontend(path, defines, data, pm_front)
     opts = resolve_options(t, fe, options or {})
     g = fe.graph
@@ -212,6 +216,7 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
     ctx = PassContext(bag=DiagnosticBag(), target=t, options=dict(opts), mode=mode, opt_level=level)
     pm = PassManager(list(t.pipeline), disabled=disable, print_after=print_after, print_after_all=print_after_all,
                      verify_each=verify_each, printer=printer)
+    phase("passes")
     pm.run(g, ctx)
     bag = DiagnosticBag()
     check_target_ops(g, t, bag)
@@ -221,10 +226,12 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
         if t.needs_weights:
             from .weights import materialize
 
+            phase("weights")
             materialize(g, seed, weights, lazy=t.streams_weights)
         # `stem` names the files (and what they refer to, e.g. ONNX external data): the model's name,
         # or the name `-o FILE` gives the main file
         ectx = targets_mod.EmitContext(fe.model, fe.train, opts, seed, weights, stem or fe.model.name, bag)
+        phase("emit")
         files = t.emit(g, ectx)
         bag.raise_if_errors()
         fe.warnings.extend(d for d in bag if not d.is_error)  # a target's warnings are reported too

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import deque
-from typing import Iterator, Protocol, Union
+from typing import Callable, Iterator, Protocol, Union
 
 
 class Lazy(Protocol):
@@ -122,7 +122,7 @@ def fsync_default() -> bool:
 _WRITEBACK = 8 << 20
 
 
-def _write(f, chunks, fsync: bool) -> None:
+def _write(f, chunks, fsync: bool, progress: Callable[[int], None] | None = None) -> None:
     """Write the chunks; with fsync, start the disk writes every 8 MB as the file is written
     (posix_fadvise DONTNEED starts writeback of a dirty range on Linux and drops only pages
     already clean), so the closing fsync waits for the last few MB, not the whole file."""
@@ -131,6 +131,8 @@ def _write(f, chunks, fsync: bool) -> None:
     pos = last = 0
     for c in chunks:
         f.write(c)
+        if progress is not None:
+            progress(memoryview(c).nbytes)
         if early:
             pos += memoryview(c).nbytes
             if pos - last >= _WRITEBACK:
@@ -223,10 +225,12 @@ def _mode(path: str, script: bool) -> int:
     return (0o777 if script else 0o666) & ~_umask()
 
 
-def write_files(files: dict[str, Content], fsync: bool | None = None) -> None:
+def write_files(files: dict[str, Content], fsync: bool | None = None,
+                progress: Callable[[int], None] | None = None) -> None:
     """Write all files; on any failure remove the temporaries and keep the old files.
 
-    fsync: flush each file to disk before the renames (None: NNCC_FSYNC from the environment).
+    fsync: flush each file to disk before the renames (None: NNCC_FSYNC from the environment);
+    progress: called with the number of bytes of each chunk written.
     """
     if fsync is None:
         fsync = fsync_default()
@@ -244,7 +248,7 @@ def write_files(files: dict[str, Content], fsync: bool | None = None) -> None:
             with os.fdopen(fd, "wb") as f:
                 if _CRASH_AFTER is not None:  # fault injection for tests/test_atomic.py
                     _crash(f, data)
-                _write(f, data.chunks() if isinstance(data, Stream) else [data], fsync)
+                _write(f, data.chunks() if isinstance(data, Stream) else [data], fsync, progress)
             os.chmod(tmp, _mode(path, data.startswith(b"#!")))
         for tmp, path in temps:
             current = path

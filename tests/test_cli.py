@@ -38,7 +38,7 @@ def test_help_and_version():
 def test_fast_start_does_not_import_heavy_modules(argv):
     code = ("import sys\nfrom nncc.cli import main\n"
             f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
-            "heavy = sorted(m for m in ('onnx', 'onnxruntime', 'torch') if m in sys.modules)\n"
+            "heavy = sorted(m for m in ('onnx', 'onnxruntime', 'torch', 'tqdm') if m in sys.modules)\n"
             "print('HEAVY', heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT).stdout
     assert "HEAVY []" in out, out
@@ -424,3 +424,88 @@ def test_check_takes_target_options(tmp_path):
     r = run("check", LENET, "--targets", "onnx", "-O", "opset=99")
     assert r.exit_code == 1 and "E502" in r.output
     assert run("check", LENET, "--targets", "onnx", "-O", "opset=18").exit_code == 0
+
+
+# ---------------------------------------------------------------- progress on long work
+
+class _Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_progress_is_plain_lines_off_a_terminal_and_only_after_a_second():
+    import io
+
+    from nncc.progress import DELAY, EVERY, Progress
+
+    out, clock = io.StringIO(), _Clock()
+    p = Progress("checking", total=12, unit="file", stream=out, clock=clock, thread=False)
+    p.step("a.yaml")
+    p.tick()
+    assert out.getvalue() == ""  # quick work shows nothing
+    clock.t = DELAY
+    p.step("b.yaml")
+    p.tick()
+    assert out.getvalue() == "checking: 2/12 files b.yaml (1 s)\n"
+    clock.t = DELAY + EVERY / 2
+    p.tick()
+    assert out.getvalue().count("\n") == 1  # at most a line every EVERY seconds
+    clock.t = DELAY + EVERY
+    p.label_as("c.yaml")
+    p.tick()
+    assert out.getvalue().splitlines()[-1] == "checking: 2/12 files c.yaml (6 s)"
+    p.close()
+    assert "\r" not in out.getvalue()
+
+
+def test_progress_is_a_bar_on_a_terminal_erased_at_the_end():
+    import io
+
+    from nncc.progress import DELAY, Progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out, clock = Tty(), _Clock()
+    p = Progress("writing", total=100, unit="B", stream=out, clock=clock, thread=False)
+    p.step(n=40)
+    clock.t = DELAY
+    p.tick()
+    assert "writing:  40%|" in out.getvalue()
+    p.close()
+    assert out.getvalue().endswith("\r")  # leave=False: the bar's line is cleared
+
+
+def test_check_over_many_files_shows_progress_and_q_silences_it(monkeypatch):
+    import nncc.progress
+
+    monkeypatch.setattr(nncc.progress, "DELAY", 0.0)  # show progress from the start
+    monkeypatch.setattr(nncc.progress, "TICK", 0.01)
+    samples = os.path.join(ROOT, "samples")
+    r = run("check", samples, "--targets", "onnx", "-j", "1")
+    assert "checking: " in r.stderr and " files " in r.stderr, r.stderr
+    r = run("check", samples, "--targets", "onnx", "-j", "1", "-q")
+    assert "checking" not in r.output
+
+
+def test_compile_shows_its_phases(monkeypatch, tmp_path):
+    import nncc.progress
+
+    monkeypatch.setattr(nncc.progress, "DELAY", 0.0)
+    monkeypatch.setattr(nncc.progress, "EVERY", 0.0)
+    monkeypatch.setattr(nncc.progress, "TICK", 0.001)
+    seen = []
+    real = nncc.progress.Progress.label_as
+
+    def spy(self, label):
+        seen.append(label)
+        real(self, label)
+
+    monkeypatch.setattr(nncc.progress.Progress, "label_as", spy)
+    r = run("compile", RESNET20, "-o", str(tmp_path))
+    assert r.exit_code == 0
+    assert seen == ["front end", "passes", "weights", "emit"]

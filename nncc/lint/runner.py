@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .. import codes
@@ -220,10 +220,13 @@ def _warm() -> None:
 
 def run(files: list[tuple[str, bool]], cfg: LintConfig, defines: dict[str, str] | None = None,
         targets: tuple[str, ...] | None = None, fix: bool = False, jobs: int | None = None,
-        data: dict[str, bytes] | None = None, options: dict[str, str] | None = None) -> list[FileResult]:
+        data: dict[str, bytes] | None = None, options: dict[str, str] | None = None,
+        on_done: Callable[[FileResult], None] | None = None) -> list[FileResult]:
     """Lint (or check, or fix) files; in worker processes when there are enough of them.
 
-    data: the bytes of files not on disk (standard input), by name; options: -O for `check`."""
+    data: the bytes of files not on disk (standard input), by name; options: -O for `check`;
+    on_done: called with each file's result as it is finished (for progress)."""
+    done = on_done or (lambda r: None)
     work = [(p, explicit, cfg, defines, targets, fix, (data or {}).get(p), options) for p, explicit in files]
     n_cpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     jobs = n_cpu if jobs is None else max(1, jobs)
@@ -231,7 +234,11 @@ def run(files: list[tuple[str, bool]], cfg: LintConfig, defines: dict[str, str] 
     per_proc = 8 if targets is None else 1  # below this many files a pool costs more than it saves
     if jobs <= 1 or len(work) < 2 * per_proc:
         _warm()
-        return [_work(w) for w in work]
+        out = []
+        for w in work:
+            out.append(_work(w))
+            done(out[-1])
+        return out
     import concurrent.futures as cf
     import multiprocessing as mp
 
@@ -242,7 +249,11 @@ def run(files: list[tuple[str, bool]], cfg: LintConfig, defines: dict[str, str] 
     ctx = mp.get_context("fork") if sys.platform.startswith("linux") else None
     chunk = max(1, min(64, len(work) // (jobs * 4)))
     with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as ex:
-        return list(ex.map(_work, work, chunksize=chunk))
+        results = []
+        for r in ex.map(_work, work, chunksize=chunk):
+            results.append(r)
+            done(r)
+        return results
 
 
 # ---------------------------------------------------------------- --fix
