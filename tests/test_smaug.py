@@ -547,3 +547,23 @@ def test_files_and_names(tmp_path):
     assert sorted(res.files) == ["minerva_params.pb", "minerva_topo.pbtxt"]
     assert graph.name == "minerva"
     assert os.path.basename(next(iter(res.files))).startswith("minerva_")
+
+
+def test_same_padding_is_kept_as_written_for_1x1(tmp_path):
+    """SMAUG's Reference back end picks its kernel by padding type: a 1x1 `pad="same"` stays
+    SamePadding (36 of the collection's ResNet-50 convolutions), a 1x1 without it stays Valid."""
+    from google.protobuf import text_format
+
+    from nncc.driver import compile_model
+
+    p = tmp_path / "s1.yaml"
+    p.write_text('nncc: 1\nmodel: s1\ninputs:\n  x: f32[1, 8, 16, 16]\ngraph:\n'
+                 '  a: conv2d(x, 8, 1, pad="same")\n  b: conv2d(a, 8, 1)\n  c: conv2d(b, 8, 3, pad="same")\n'
+                 '  d: conv2d(c, 8, 3, stride=2, pad="same")\noutputs: [d]\n')
+    from nncc.targets.smaug import graph_pb2 as gpb
+
+    g = text_format.Parse(compile_model(str(p), "smaug").files["s1_topo.pbtxt"].decode(), gpb.GraphProto())
+    convs = [gpb.PaddingType.Name(n.params.conv_params.padding) for n in g.nodes if n.op == gpb.Convolution3d]
+    # the stride-2 "same" convolution of an even input pads at the end (as ONNX): explicit Padding, then Valid
+    assert convs == ["SamePadding", "ValidPadding", "SamePadding", "ValidPadding"]
+    assert any(n.op == gpb.Padding for n in g.nodes)

@@ -315,9 +315,10 @@ def _conv(E: Emitter, n: Node) -> None:
     same = [(math.ceil((kk - 1) / 2), (kk - 1) // 2) for kk in k]
     have = [(pads[i], pads[2 + i]) for i in range(2)]
     params = pb.Params()
-    if all(p == (0, 0) for p in have):
+    written_same = n.meta.get("written", {}).get("pad") == "same"
+    if all(p == (0, 0) for p in have) and not (written_same and have == same):
         params.conv_params.padding = pb.ValidPadding
-    elif have == same:
+    elif have == same:  # also a 1x1 `pad="same"`: zero pads either way, and SMAUG picks its kernel by the type
         params.conv_params.padding = pb.SamePadding
     else:
         x = E.padding(x, [(0, 0), (0, 0), *have])
