@@ -79,7 +79,13 @@ def ops_md() -> str:
                  else "✓" if t.supports(o.name) else "—" for t in ts]
         out.append(f"| `{o.name}` | " + " | ".join(marks) + " |")
     sections: dict[str, list[OpDef]] = {}
-    for o in sorted(ops, key=lambda o: list(REGISTRY).index(o.name)):  # sections in registration order
+    order = list(REGISTRY)
+
+    def place(o: OpDef) -> tuple[int, int]:
+        """The language's ops in registration order, then each built-in target's own (whichever loaded first)."""
+        return (0 if o.origin == "nncc" else 1 + targets_mod.BUILTIN.index(o.origin), order.index(o.name))
+
+    for o in sorted(ops, key=place):
         sections.setdefault(o.section or "other", []).append(o)
     for title in sections:
         out += ["", f"## {title[:1].upper() + title[1:]}", ""]

@@ -179,3 +179,17 @@ def test_a_targets_fused_ops_are_registered_ops_not_attributes_on_core_ops():
         o = REGISTRY[n.op]
         assert o.origin == "smaug" and o.hidden and "activation" in [p.name for p in o.params]
         assert target.get("smaug").supports(n.op)
+
+
+def test_onnxruntime_fused_conv_is_the_onnx_targets_registered_op(tmp_path):
+    from nncc.driver import compile_model
+
+    path = tmp_path / "m.yaml"
+    path.write_text("nncc: 1\nmodel: m\ninputs:\n  x: f32[N, 4, 8, 8]\ngraph:\n"
+                    "  a: conv2d(x, 4, 3, pad=1) |> relu\n  y: conv2d(a, 4, 3, pad=1) + x |> tanh\noutputs: [y]\n")
+    res = compile_model(str(path), "onnx", options={"ort_fusions": "true"}, emit=False)
+    ops = [n.op for n in res.frontend.graph.nodes]
+    assert ops.count("ort.fused_conv2d") == 2 and "conv2d" not in ops, ops
+    summed = [n for n in res.frontend.graph.nodes if n.attrs.get("sum")]
+    assert len(summed) == 1 and len(summed[0].inputs) == 2
+    assert REGISTRY["ort.fused_conv2d"].origin == "onnx" and REGISTRY["ort.fused_conv2d"].hidden

@@ -1,10 +1,24 @@
 """ONNX target: one `.onnx` model with weights (external data when it would pass 2 GB)."""
+from dataclasses import replace
+
+from nncc.ops import Param, derive
 from nncc.target import Lowering, Option, Target, rule
+
+# onnxruntime's own op (com.microsoft FusedConv, -O ort_fusions=true): a convolution with an activation and
+# optionally a residual input `z` (a second input, added before the activation) fused in
+FUSED_CONV = {base: f"ort.fused_{base}" for base in ("conv1d", "conv2d", "conv3d")}
+for _base, _name in FUSED_CONV.items():
+    derive(_name, _base, [Param("activation", "str", doc="the fused activation op"),
+                          Param("activation_attrs", "any", {}, doc="its attributes"),
+                          Param("sum", "bool", False, doc="a second input z is added before the activation")],
+           origin="onnx", doc=f"`{_base}` with an activation (and a residual sum) fused in: onnxruntime's "
+                              "com.microsoft FusedConv")
 
 # The lowering table, which is the capability table: nncc op -> the rule in emit.py that writes its ONNX
 # node(s). Training heads (losses, metrics) are not part of an inference model; dce removes them.
 LOWER = Lowering("nncc.targets.onnx.emit", {
-    "conv1d": "_conv", "conv2d": "_conv", "conv3d": "_conv", "conv_transpose2d": "_deconv",
+    "conv1d": "_conv", "conv2d": "_conv", "conv3d": "_conv", **{fused: "_conv" for fused in FUSED_CONV.values()},
+    "conv_transpose2d": "_deconv",
     "max_pool2d": rule("_pool", "MaxPool"), "avg_pool2d": rule("_pool", "AveragePool"),
     "global_avg_pool": rule("_simple", "GlobalAveragePool"), "linear": "_linear", "matmul": rule("_simple", "MatMul"),
     "batch_norm": "_bn", "layer_norm": "_ln",
@@ -22,10 +36,25 @@ LOWER = Lowering("nncc.targets.onnx.emit", {
 
 
 def _fusions(options: dict):
-    """The fuse-pass patterns (nncc/passes/fold.py); each has its own --opt-level and modes."""
+    """The fuse-pass patterns (nncc/passes/fold.py); each has its own --opt-level and modes.
+
+    onnxruntime's patterns fold into a convolution, which then becomes this target's fused op.
+    """
     from nncc.passes.fold import NUMERIC, ORT_FUSED_CONV, STRUCTURAL
 
-    return STRUCTURAL + NUMERIC + (ORT_FUSED_CONV if options.get("ort_fusions") else ())
+    ort = tuple(replace(p, rewrite=_into_fused_conv(p.rewrite)) for p in ORT_FUSED_CONV)
+    return STRUCTURAL + NUMERIC + (ort if options.get("ort_fusions") else ())
+
+
+def _into_fused_conv(rewrite):
+    def fused(g, nodes, ctx) -> bool:
+        from nncc.passes.fuse import REWRITES
+
+        if not (REWRITES[rewrite] if isinstance(rewrite, str) else rewrite)(g, nodes, ctx):
+            return False
+        nodes[0].op = FUSED_CONV[nodes[0].op]
+        return True
+    return fused
 
 
 TARGET = Target(
