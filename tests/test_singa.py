@@ -382,3 +382,53 @@ def test_target_imports_fast():
             "bad = [m for m in ('nncc.targets.singa.emit', 'jinja2', 'onnx', 'numpy') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# Every scalar field of `train` and of a data role, with a value that differs from the baseline
+# (tests/test_singa.py's MLP, 2 epochs of 1,000 samples at batch 50); each must reach the job or be
+# reported with its name (issue 16: batch-norm, fraction, keys and seed were dropped without a word).
+DATA_WALK = {
+    "format": "csv", "path": '"other.bin"', "labels": '"labels.txt"', "shuffle": "true", "shape": "[192]",
+    "batch_size": "25", "transforms": "['scale(0.5)']", "fraction": "0.5", "validation_fraction": "0.1",
+    "random_skip": "5", "backend": '"lmdb"', "samples": "2000", "has_label": "false", "sample_key": '"x"',
+    "label_key": '"y"',
+}
+TRAIN_WALK = {
+    "batch_size": "25", "epochs": "3", "steps": "10", "test_steps": "4", "test_every": "30",
+    "validate_steps": "2", "validate_every": "1", "display_every": "5", "seed": "7", "algorithm": '"cd"',
+    "dataset_size": "5000",
+}
+
+
+def _walk_job(text: str) -> tuple[str | None, list]:
+    from nncc.diagnostics import CompileError
+
+    try:
+        r = compile_text(text)
+    except CompileError as e:
+        return None, e.diagnostics
+    return named(r.files, ".conf").decode(), r.frontend.warnings
+
+
+def test_the_walk_covers_every_field():
+    from nncc.train import DATA_FIELDS, TRAIN_FIELDS
+
+    assert set(DATA_WALK) == set(DATA_FIELDS)
+    assert set(TRAIN_WALK) == {k for k, f in TRAIN_FIELDS.items() if f.kind != "special"}
+
+
+@pytest.mark.parametrize("where,key", [("data", k) for k in DATA_WALK] + [("train", k) for k in TRAIN_WALK])
+def test_no_setting_is_dropped_without_a_word(where, key):
+    base_text = MLP.format(opt="sgd(lr=0.1)", more="  epochs: 2")
+    if where == "data":
+        text = base_text.replace('      path: "train.bin"\n', f'      path: "train.bin"\n      {key}: {DATA_WALK[key]}\n')
+        text = text.replace('      path: "train.bin"\n      path: "other.bin"\n', '      path: "other.bin"\n')
+    else:
+        text = base_text.replace("  epochs: 2\n", f"  epochs: 2\n  {key}: {TRAIN_WALK[key]}\n") \
+            if key not in ("epochs",) else base_text.replace("  epochs: 2\n", f"  epochs: {TRAIN_WALK[key]}\n")
+    assert text != base_text
+    base, _ = _walk_job(base_text)
+    job, diagnostics = _walk_job(text)
+    said = [d for d in diagnostics if key in d.message or (d.span is not None and key in text.splitlines()[
+        d.span.line - 1])]
+    assert job != base or said, f"{where}.{key} neither changed the job nor was reported"

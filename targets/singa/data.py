@@ -71,6 +71,12 @@ class DataLayers(Base):
         st.shape.extend(self.i32(d, sp.get("shape") or sample and sample.span, "a sample dim") for d in shape or [])
         if f.get("has_label") is False:
             st.has_label = False
+        for key, why in (("fraction", "reads the whole file"), ("validation_fraction", "holds nothing out"),
+                         ("sample_key", "reads unnamed records"), ("label_key", "reads unnamed records"),
+                         ("labels", "reads the labels from the records")):
+            if f.get(key) is not None:
+                self.err(f"data.{ds.role}.{key}: SINGA v0.3's {pb.LayerType.Name(type_)} {why}, so it has no "
+                         "equivalent", sp.get(key, ds.span), "prepare the record files as the job should read them")
         for t in ds.transforms:
             if t.name == "normalize":
                 mean, std = t["mean"], t["std"]

@@ -29,6 +29,9 @@ class JobSettings(Base):
         job = self.job
         job.name = self.opts.get("job_name") or self.ctx.model.name
         self.steps_per_epoch = training.steps_per_epoch(c)
+        if c.get("seed") is not None:
+            self.warn("train.seed: SINGA v0.3's JobProto has no seed, and each run draws its own initial "
+                      "weights", self.tspan("seed"))
         if c.steps is not None:
             job.train_steps = self.i32(c.steps, self.tspan("steps"), "train.steps")
         elif c.epochs is not None:
