@@ -353,6 +353,55 @@ def ir(file: str, target: str | None, pass_stats: bool, **flags: Any) -> None:
         _pass_stats(stats)
 
 
+@main.command(epilog="\b\nExit codes:\n" + _EXITS)
+@click.argument("file", metavar="FILE|-")
+@_compile_options(None, "draw the graph as this target will see it (after its passes: layouts, fusions)")
+@once("--format", "picture", type=click.Choice(["dot", "svg", "mermaid", "html"]), default=None,
+      help="dot (graphviz), svg, mermaid or html (interactive: pan, zoom, hover) [default: from -o's suffix, "
+           "else dot]")
+@once("-o", "--output", metavar="FILE|-", help="write to FILE (default: standard output)")
+@click.option("--force", is_flag=True, help="replace a file that nncc did not write")
+@verbosity_options
+@_limit_options
+@guard
+def graph(file: str, target: str | None, pass_stats: bool, picture: str | None, output: str | None, force: bool,
+          **flags: Any) -> None:
+    """Draw the graph of FILE: a box per layer with its op, output shape and parameters,
+    blocks as clusters.
+
+    \b
+    nncc graph model.yaml | dot -Tpng > model.png
+    nncc graph model.yaml -t smaug -o model.html      # open it in a browser
+    """
+    from . import placement
+    from .draw import picture as draw, to_dot, to_mermaid
+    from .driver import compile_model, frontend
+    from .drawsvg import to_html, to_svg
+
+    suffixes = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".mmd": "mermaid", ".html": "html", ".htm": "html"}
+    fmt = picture or suffixes.get(os.path.splitext(output or "")[1].lower(), "dot")
+    req = _request(target, printer=lambda s: click.echo(s, err=True), **flags)
+    path, data = stdin_model(file)
+    if output not in (None, "-"):
+        placement.not_an_input([output], [file])
+    tname = target_name(target)
+    if tname:
+        g = compile_model(path, tname, data=data, emit=False, **req).frontend.graph
+    else:
+        g = frontend(path, req["defines"], data, _front_passes(req)).graph
+    text = {"dot": to_dot, "mermaid": to_mermaid, "svg": to_svg, "html": to_html}[fmt](draw(g))
+    if output in (None, "-"):
+        click.echo(text, nl=False)
+        return
+    from .output import write_files
+
+    origin = {"model": os.path.abspath(path) if data is None else path, "target": f"graph:{fmt}"}
+    placement.check([output], [file], force, origin)
+    write_files({output: text.encode()})
+    placement.record([output], origin)
+    note(f"wrote {output}")
+
+
 @main.command()
 @click.argument("names", nargs=-1, metavar="[TARGET]...")
 def targets(names: tuple[str, ...]) -> None:
