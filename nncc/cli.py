@@ -184,7 +184,7 @@ def _lint_options(f: Callable) -> Callable:
 def _run_lint(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, strict: bool, models_only: bool,
               select: str | None, ignore: str | None, output_file: str | None, config_path: str | None,
               jobs: int | None, fix: bool = False, targets: tuple[str, ...] | None = None,
-              options: dict[str, str] | None = None) -> None:
+              options: dict[str, str] | None = None, opt_level: int | None = None) -> None:
     from .lint import config as C
     from .lint.report import render
     from .lint.runner import discover, run
@@ -204,7 +204,7 @@ def _run_lint(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, stric
             raise click.UsageError("- (standard input) is the only path, and cannot be --fix'ed")
         name, data = stdin_model("-")
         results = run([(name, True)], cfg, defines(defines_), targets=targets, jobs=1, data={name: data or b""},
-                      options=options)
+                      options=options, opt_level=opt_level)
     else:
         try:
             files = discover(paths or (".",), cfg)
@@ -219,7 +219,7 @@ def _run_lint(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, stric
         verb = "fixing" if fix else "checking" if targets is not None else "linting"
         with progress(verb, total=len(files), unit="file") as bar:
             results = run(files, cfg, defines(defines_), targets=targets, fix=fix, jobs=jobs, options=options,
-                          on_done=lambda r: bar.step(os.path.basename(r.path)))
+                          opt_level=opt_level, on_done=lambda r: bar.step(os.path.basename(r.path)))
     results = [r for r in results if not r.skipped]
     color = not output_file and fmt == "text" and sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
     text = render(results, fmt, color, quiet=verbosity() < 0, sources=STDIN_SOURCES)
@@ -260,11 +260,13 @@ def lint(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, strict: bo
       help="targets to compile for (default: [tool.nncc] targets, else the file's `targets:`, else onnx)")
 @click.option("-O", "topts", multiple=True, metavar="KEY=VALUE",
               help="set an option of every target that has it (`nncc targets`)")
+@once("--opt-level", type=click.IntRange(0, 2), metavar="0|1|2",
+      help="0 none, 1 structural, 2 numeric (default: each target's opt_level option)")
 @_limit_options
 @guard
 def check(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, strict: bool, models_only: bool,
           select: str | None, ignore: str | None, output_file: str | None, config_path: str | None,
-          jobs: int | None, targets_opt: str | None, topts: tuple[str, ...]) -> None:
+          jobs: int | None, targets_opt: str | None, topts: tuple[str, ...], opt_level: int | None) -> None:
     """Lint model files, then compile each for each target in memory (nothing is written).
 
     \b
@@ -284,7 +286,7 @@ def check(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, strict: b
         if k not in known:
             raise click.BadParameter(suggest("target option", k, sorted(known)), param_hint="-O")
     _run_lint(paths, defines_, fmt, strict, models_only, select, ignore, output_file, config_path, jobs,
-              targets=targets, options=options)
+              targets=targets, options=options, opt_level=opt_level)
 
 
 @main.command()
@@ -311,12 +313,13 @@ def summary(file: str, target: str | None, pass_stats: bool, **flags: Any) -> No
     req = _request(target, printer=lambda s: click.echo(s, err=True), **flags)
     path, data = stdin_model(file)
     tname = target_name(target)
+    stats: list = []
     if tname:
-        click.echo(summarize(path, req.pop("defines"), tname, data, **req))
+        click.echo(summarize(path, req.pop("defines"), tname, data, stats=stats, **req))
     else:
-        click.echo(summarize(path, req["defines"], None, data, _front_passes(req)))
+        click.echo(summarize(path, req["defines"], None, data, _front_passes(req), stats=stats))
     if pass_stats:
-        click.echo("(--pass-stats: see `nncc compile --pass-stats`)", err=True)
+        _pass_stats(stats)
 
 
 def _front_passes(req: dict[str, Any]):

@@ -98,20 +98,25 @@ def train_text(cfg: TrainConfig) -> str:
 
 
 def summarize(path: str, defines: dict[str, str] | None = None, target: str | None = None,
-              data: bytes | None = None, passes: PassManager | None = None, **compile_kw: Any) -> str:
+              data: bytes | None = None, passes: PassManager | None = None, stats: list | None = None,
+              **compile_kw: Any) -> str:
     """The table and training setup; with a target, as it sees the graph (compile_kw: options,
-    opt_level and pass flags for compile_model)."""
+    opt_level and pass flags for compile_model). The passes' statistics are added to `stats`."""
     if target:
         from . import target as T
 
         t = T.get(target)
         summ = getattr(t, "summary", None) if t is not None else None
         res = compile_model(path, target, defines=defines, data=data, emit=summ is not None, **compile_kw)
+        if stats is not None:
+            stats.extend(res.stats)
         if summ is not None:
             return summ(res)
         fe = res.frontend
     else:
         fe = frontend(path, defines, data, passes)
+        if stats is not None and passes is not None:
+            stats.extend(passes.stats)
     text = table(fe.graph)
     if fe.train is not None:
         text += "\n\n" + train_text(fe.train)

@@ -227,6 +227,8 @@ def test_demo_keeps_every_job_in_its_own_directory(tmp_path, capsys):
     assert (out / "singa" / "cifar10_cnn" / "cifar10_cnn.conf").exists()
     text = capsys.readouterr().out
     assert f"singa  {out}/singa/SAMPLE/MODEL.conf + MODEL.hostfile + MODEL.sh" in text
+    # one line a sample and nine more: the twelve samples' table fits a 24-line screen
+    assert len(text.splitlines()) == 2 + 9
     assert demo.main(str(samples), str(out)) == 0  # a second run replaces its own files
 
 
@@ -414,6 +416,9 @@ def test_a_tab_is_shown_and_named(tmp_path):
 def test_ir_and_summary_take_opt_level_pass_stats_and_target_options():
     r = run("ir", LENET, "-t", "onnx", "--opt-level", "0", "--pass-stats")
     assert r.exit_code == 0 and "infer-shapes" in r.output
+    for args in ([], ["-t", "lbann"]):
+        r = run("summary", LENET, "--pass-stats", *args)
+        assert r.exit_code == 0 and "infer-shapes" in r.stderr and ("dce" in r.stderr) == bool(args)
     r = run("summary", os.path.join(ROOT, "samples", "lenet5_smaug.yaml"), "-t", "smaug", "-O", "backend=Reference")
     assert r.exit_code == 0, r.output
     r2 = run("summary", os.path.join(ROOT, "samples", "lenet5_smaug.yaml"), "-t", "smaug", "-O", "backend=SMV")
@@ -424,6 +429,8 @@ def test_check_takes_target_options(tmp_path):
     r = run("check", LENET, "--targets", "onnx", "-O", "opset=99")
     assert r.exit_code == 1 and "E502" in r.output
     assert run("check", LENET, "--targets", "onnx", "-O", "opset=18").exit_code == 0
+    assert run("check", LENET, "--targets", "onnx", "--opt-level", "2").exit_code == 0
+    assert run("check", LENET, "--opt-level", "3").exit_code == 2
 
 
 # ---------------------------------------------------------------- progress on long work
@@ -509,3 +516,19 @@ def test_compile_shows_its_phases(monkeypatch, tmp_path):
     r = run("compile", RESNET20, "-o", str(tmp_path))
     assert r.exit_code == 0
     assert seen == ["front end", "passes", "weights", "emit"]
+
+
+def test_check_passes_opt_level_and_options_to_each_target(monkeypatch):
+    import nncc.driver
+
+    seen = []
+    real = nncc.driver.compile_model
+
+    def spy(path, target, **kw):
+        seen.append((target, kw.get("opt_level"), kw.get("options")))
+        return real(path, target, **kw)
+
+    monkeypatch.setattr(nncc.driver, "compile_model", spy)
+    r = run("check", LENET, "--targets", "onnx,lbann", "--opt-level", "0", "-O", "opset=18", "-j", "1")
+    assert r.exit_code == 0, r.output
+    assert seen == [("onnx", 0, {"opset": "18"}), ("lbann", 0, {})]  # -O only where the target has it
