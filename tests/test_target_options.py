@@ -80,3 +80,13 @@ def test_negative_pad_of_a_symbolic_dim(tmp_path):
     with pytest.raises(CompileError) as e:
         compile_model(str(p), "onnx")
     assert [d.code for d in e.value.diagnostics] == ["E202"]
+
+
+def test_smaug_batch_is_costed_before_the_input_data_is_drawn(tmp_path):
+    """found by the long fuzz run: `batch: 2147483647` (in range) drew 20 GB of input data"""
+    p = tmp_path / "m.yaml"
+    p.write_text("nncc: 1\ninputs: {x: 'f32[N, 4]'}\ngraph: {y: 'linear(x, 2)'}\noutputs: [y]\n"
+                 "targets: {smaug: {batch: 2147483647}}\n")
+    with pytest.raises(CompileError) as e:
+        compile_model(str(p), "smaug")
+    assert [d.code for d in e.value.diagnostics] == ["E005"] and "batch" in e.value.diagnostics[0].help

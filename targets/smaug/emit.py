@@ -17,6 +17,7 @@ import numpy as np
 from google.protobuf import text_format
 
 from nncc import codes
+from nncc.diagnostics import CompileError, Diagnostic
 from nncc.dtypes import TABLE as DTYPE_TABLE
 from nncc.layergraph import Names, Unsupported
 from nncc.ir import Graph, Node, Value
@@ -29,6 +30,7 @@ from nncc.passes.layouts import (
     stored_array,
     to_layout,
 )
+from nncc.limits import LIMITS
 from nncc.target import EmitContext
 
 from . import BACKENDS, LOWER
@@ -191,6 +193,12 @@ class Emitter:
         if id(v) in self.inputs:
             shape = self.concrete(v.type.shape)
             dt = self.dtype(v.type.dtype)
+            nbytes = math.prod(shape) * np.dtype(NP.get(dt, np.float32)).itemsize
+            if nbytes > LIMITS["max_weight_bytes"]:  # `batch` multiplies it: checked before it is drawn
+                raise CompileError([Diagnostic(codes.TOO_LARGE, f"the data of input `{v.name}` ({list(shape)}) "
+                                               f"would take {nbytes:,} bytes, more than the limit of "
+                                               f"{LIMITS['max_weight_bytes']:,}", None,
+                                               "use a smaller targets.smaug.batch, or raise --max-weight-bytes")])
             if dt in ("Int32", "Int64"):
                 arr = np.zeros(shape, dtype=NP[dt])
             elif dt == "Bool":
