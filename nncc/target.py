@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .model import Model
     from .train import TrainConfig
 
-BUILTIN = ("onnx", "lbann", "singa", "smaug")
+BUILTIN = ("onnx", "lbann", "singa", "smaug", "pytorch")
 
 
 INT32_MAX = 2 ** 31 - 1

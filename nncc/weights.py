@@ -450,3 +450,14 @@ def _read_header(fp, version: tuple[int, int]):
     except ImportError:  # pragma: no cover
         impl = fmt
     return impl._read_array_header(fp, version)
+
+
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """An .npz of `arrays` that is byte-identical for the same arrays (no timestamps, sorted names)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
+        for name in sorted(arrays):
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with z.open(info, "w", force_zip64=True) as f:
+                np.lib.format.write_array(f, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+    return buf.getvalue()
