@@ -159,6 +159,38 @@ def _lint_warnings(path: str, data: bytes | None, found: list) -> None:
     found.extend(d for d in lint_data(path, data, cfg) if not d.is_error and (d.code, d.message) not in have)
 
 
+@main.command("train", epilog="\b\nExit codes: those of compile before the run starts; then the run's own")
+@click.argument("file")
+@once("-o", "--output", "run_dir", metavar="RUN_DIR", help="run directory [default: runs/MODEL]")
+@click.option("--resume/--no-resume", default=True, help="continue from the run directory's last checkpoint "
+              "[default: resume]")
+@click.option("-D", "defines_", multiple=True, metavar="NAME=VALUE", help="override a param")
+@click.option("-O", "topts", multiple=True, metavar="KEY=VALUE", help="set an option of the pytorch target")
+@once("--seed", type=click.IntRange(0, 2 ** 32 - 1), default=0,
+      help="seed for the initial weights (train.seed seeds the run) [default: 0]")
+@once("--weights", type=click.Path(exists=True, dir_okay=False), help="start from the weights of an .npz")
+@once("--dummy", type=click.IntRange(1), metavar="N", help="train on N random samples, not the data files")
+@once("--threads", type=click.IntRange(1), help="CPU threads of each training process")
+@guard
+def train_cmd(file: str, run_dir: str | None, resume: bool, defines_: tuple[str, ...], topts: tuple[str, ...],
+              seed: int, weights: str | None, dummy: int | None, threads: int | None) -> None:
+    """Compile FILE for PyTorch and run its training in RUN_DIR, streaming its progress.
+
+    \b
+    The project goes to RUN_DIR/project/ (nncc compile -t pytorch); train.py writes checkpoints,
+    history.csv, steps.csv and trained.npz into RUN_DIR. A run directory with a checkpoint
+    continues from it unless --no-resume is given. The exit code is the run's.
+    """
+    from .targets.pytorch.run import train
+
+    if not os.path.isfile(file):
+        raise click.UsageError(f"no such file: {file}")
+    if run_dir is None:
+        run_dir = os.path.join("runs", os.path.splitext(os.path.basename(file))[0])
+    sys.exit(train(file, run_dir, resume=resume, defines=defines(defines_), options=defines(topts, "-O"),
+                   seed=seed, weights=weights, dummy=dummy, threads=threads))
+
+
 def _lint_options(f: Callable) -> Callable:
     f = click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None,
                      help="worker processes (default: one per CPU, when there are enough files)")(f)

@@ -176,6 +176,16 @@ def check_target_ops(g: Graph, t: targets_mod.Target, bag: DiagnosticBag) -> Non
                       f"ops `{t.name}` supports: {', '.join(t.supported())}")
 
 
+def check_train_features(cfg: TrainConfig, t: targets_mod.Target, bag: DiagnosticBag) -> None:
+    """A train setting that the training target cannot carry out is E510 at its line, never dropped."""
+    from .train import OPTIONAL_FEATURES
+
+    for k in OPTIONAL_FEATURES:
+        if cfg.settings.get(k) is not None and k not in t.train_features:
+            bag.error("E510", f"target `{t.name}` cannot carry out train.{k}", cfg.spans.get(k),
+                      "remove the setting for this target, or train with `nncc train` (target pytorch)")
+
+
 @_resource_guard
 def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | None = None,
                   seed: int = 0, weights: str | None = None, options: dict[str, str] | None = None,
@@ -220,6 +230,8 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
     pm.run(g, ctx)
     bag = DiagnosticBag()
     check_target_ops(g, t, bag)
+    if t.mode == "training" and fe.train is not None:
+        check_train_features(fe.train, t, bag)
     bag.raise_if_errors()
     files: dict[str, bytes | Stream] = {}
     if emit:

@@ -133,6 +133,7 @@ class Target:
     # a target that writes one file names its suffix (ONNX: ".onnx"): `-o NAME.onnx` and `-o -` then
     # name that file (nncc/placement.py); a target that writes several files always writes a directory
     file_suffix: str = ""
+    train_features: tuple[str, ...] = ()  # the train settings of nncc.train.OPTIONAL_FEATURES it carries out
 
     def emit(self, g: "Graph", ctx: EmitContext) -> dict[str, bytes]:
         mod, _, fn = self.emitter.partition(":")

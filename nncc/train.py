@@ -78,7 +78,11 @@ CALLBACKS: dict[str, dict[str, F]] = {
 TRANSFORMS: dict[str, dict[str, F]] = {
     "normalize": {"mean": F("floats", R), "std": F("floats", R)},
     "scale": {"factor": F("float", R)},
-    "random_crop": {"size": F("ints", R)},
+    "random_crop": {"size": F("ints", R), "pad": F("int", 0)},
+    "random_resized_crop": {"size": F("ints", R), "min_scale": F("float", 0.08), "max_scale": F("float", 1.0),
+                            "min_ratio": F("float", 0.75), "max_ratio": F("float", 4 / 3)},
+    "color_jitter": {"brightness": F("float", 0.0), "contrast": F("float", 0.0), "saturation": F("float", 0.0),
+                     "hue": F("float", 0.0)},
     "center_crop": {"size": F("ints", R)},
     "horizontal_flip": {"p": F("float", 0.5)},
     "vertical_flip": {"p": F("float", 0.5)},
@@ -113,7 +117,13 @@ TRAIN_FIELDS: dict[str, F] = {
     "data": F("special"), "callbacks": F("special"), "distributed": F("special"),
     "checkpoint": F("special"), "algorithm": F("choice", None, ("bp", "cd", "bptt")),
     "dataset_size": F("int", None),
+    "clip_norm": F("float", None, doc="clip the gradients' global L2 norm to this before each update"),
+    "precision": F("choice", None, ("fp32", "bf16", "fp16"), doc="mixed precision of forward and backward"),
 }
+
+# Settings only some training targets carry out: a target lists those it has (Target.train_features);
+# the driver reports the others as E510 at their line (nncc.driver.check_train_features).
+OPTIONAL_FEATURES = ("clip_norm", "precision")
 
 
 @dataclass

@@ -23,7 +23,7 @@ def load_module(project: Path, name: str) -> ModuleType:
     key = f"nncc_project_{abs(hash(str(project)))}_{name}"
     sys.path.insert(0, str(project))
     try:
-        for dep in ("model", "data", "schedule", "config"):  # a previous project's modules must not be reused
+        for dep in ("model", "data", "schedule", "config", "heads", "evaluate", "train"):  # a previous project's modules must not be reused
             sys.modules.pop(dep, None)
         spec = importlib.util.spec_from_file_location(key, project / f"{name}.py")
         assert spec is not None and spec.loader is not None

@@ -131,6 +131,9 @@ def transforms(r: pb.Reader, src: DataSource, fmt: str, em: DataReaders) -> None
     values: list[Config] = []
     for c in src.transforms:
         if c.name in ("random_crop", "center_crop", "resize"):
+            if c.get("pad"):
+                raise Unsupported("random_crop(pad=…): LBANN's random crop does not pad (target `lbann`)", c.span,
+                                  "crop without padding, or train with `nncc train`")
             size = list(c["size"])
             if len(size) not in (1, 2) or min(size) < 1:
                 raise Unsupported(f"{c.name}(size={size}): give one size or height and width, each at least 1 "

@@ -21,5 +21,6 @@ TARGET = Target(
     mode="training",
     needs_weights=True,
     pipeline=("dce",),
+    train_features=("clip_norm", "precision"),
     emitter="nncc.targets.pytorch.emit:emit",
 )

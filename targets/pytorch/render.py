@@ -9,6 +9,8 @@ from typing import Any
 def environment() -> Any:
     from importlib import resources
 
+    import shlex
+
     import jinja2
 
     from .lower import py
@@ -19,6 +21,7 @@ def environment() -> Any:
         keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False,
         trim_blocks=True, lstrip_blocks=True)
     env.filters["py"] = py
+    env.filters["q"] = lambda s: shlex.quote(str(s))  # a word for the shell, whatever the name holds
     return env
 
 

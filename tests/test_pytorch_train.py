@@ -1,0 +1,183 @@
+"""The PyTorch project trains: ruff-clean code, losses that fall, resume, the loop back to ONNX, `nncc train`."""
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from onnx_harness import SAMPLES, SHRINK, sample_id, session
+from pytorch_harness import load_module, write_project
+
+from nncc.driver import compile_model, frontend
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAINED = [p for p in SAMPLES if (fe := frontend(p, SHRINK.get(sample_id(p)))).train is not None and fe.graph.losses]
+
+
+def steps_csv(run: Path) -> list[dict[str, str]]:
+    with open(run / "steps.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_every_sample_project_passes_ruff(tmp_path):
+    for path in SAMPLES:
+        write_project(path, tmp_path / sample_id(path), defines=SHRINK.get(sample_id(path)))
+    out = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise",
+                          str(tmp_path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("path", TRAINED, ids=sample_id)
+def test_a_few_steps_lower_the_loss(path, tmp_path):
+    """The generated optimizer on one batch of synthetic data: the train-mode loss falls in 8 steps."""
+    write_project(path, tmp_path, defines=SHRINK.get(sample_id(path)), options={"workers": "0"})
+    model_mod = load_module(tmp_path, "model")
+    train = load_module(tmp_path, "train")
+    data, heads, config = sys.modules["data"], sys.modules["heads"], sys.modules["config"]
+    torch.manual_seed(0)
+    model = model_mod.Model()
+    model_mod.load_weights(model, str(tmp_path / "init.npz"))
+    optimizer = train.make_optimizer(model)
+    for group in optimizer.param_groups:  # a tenth of the rate: batches of 4 are noisy
+        group["lr"] = config.OPTIMIZER["lr"] * group["lr_mult"] / 10
+    batch = {k: torch.from_numpy(v) for k, v in data.dummy(4, 0).items()}
+
+    def loss() -> torch.Tensor:
+        torch.manual_seed(1)  # the same dropout masks each time
+        return heads.loss({**batch, **model(*[batch[k] for k in model_mod.INPUTS])})
+
+    with torch.no_grad():
+        before = loss().item()
+    for _ in range(8):
+        optimizer.zero_grad()
+        loss().backward()
+        optimizer.step()
+    with torch.no_grad():
+        after = loss().item()
+    assert after < before, (before, after)
+
+
+MLP = """\
+nncc: 1
+model: mlp
+inputs:
+  x: f32[N, 8]
+  y: i64[N]
+graph:
+  h: linear(x, 16) |> relu |> dropout(0.2)
+  logits: linear(h, 3)
+outputs: [logits]
+train:
+  loss: cross_entropy(logits, y)
+  metrics: {accuracy: "accuracy(logits, y)"}
+  optimizer: OPT
+  SCHEDULE
+  batch_size: 8
+  LENGTH
+  seed: 7
+  data:
+    train: {format: npz, path: DATA/train.npz, shuffle: true}
+    test: {format: npz, path: DATA/test.npz}
+  CHECKPOINT
+"""
+
+
+def mlp(tmp_path: Path, opt: str = "sgd(lr=0.1, momentum=0.9)", schedule: str = "", length: str = "epochs: 3",
+        checkpoint: str = "", n: int = 64, extra: str = "") -> str:
+    """A small classifier on separable synthetic data (npz files under tmp_path/data)."""
+    d = tmp_path / "data"
+    d.mkdir(exist_ok=True)
+    rng = np.random.default_rng(0)
+    centers = rng.normal(0, 3, (3, 8))
+    for name, count in (("train", n), ("test", 48)):
+        y = rng.integers(0, 3, count)
+        x = (centers[y] + rng.normal(0, 1, (count, 8))).astype(np.float32)
+        np.savez(d / f"{name}.npz", x=x, y=y)
+    text = (MLP.replace("OPT", opt).replace("SCHEDULE", schedule).replace("LENGTH", length)
+            .replace("CHECKPOINT", checkpoint).replace("DATA", str(d)))
+    p = tmp_path / "mlp.yaml"
+    p.write_text(text + extra)
+    return str(p)
+
+
+def run_train(project: Path, run: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(project / "train.py"), "--run-dir", str(run), "--threads", "1",
+                           *args], capture_output=True, text=True, timeout=300)
+
+
+def test_cpu_run_is_bit_reproducible(tmp_path):
+    path = mlp(tmp_path)
+    write_project(path, tmp_path / "p", options={"workers": "0"})
+    a = run_train(tmp_path / "p", tmp_path / "a")
+    b = run_train(tmp_path / "p", tmp_path / "b")
+    assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
+    assert steps_csv(tmp_path / "a") == steps_csv(tmp_path / "b")
+    assert (tmp_path / "a" / "trained.npz").read_bytes() == (tmp_path / "b" / "trained.npz").read_bytes()
+    losses = [float(r["loss"]) for r in steps_csv(tmp_path / "a")]
+    assert len(losses) == 24 and np.mean(losses[-4:]) < np.mean(losses[:4])
+    with open(tmp_path / "a" / "history.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["epoch"] for r in rows] == ["0", "1", "2"] and "accuracy" in rows[0]
+
+
+def test_killed_run_resumes_with_the_same_losses(tmp_path):
+    """SIGKILL mid-epoch (after the checkpoint of step 5), start again: steps.csv equals an uninterrupted run's."""
+    path = mlp(tmp_path, n=96, length="epochs: 4", checkpoint="checkpoint: {every: 5, unit: step}")
+    project = tmp_path / "p"
+    write_project(path, project, options={"workers": "1"})
+    whole = run_train(project, tmp_path / "whole")
+    assert whole.returncode == 0, whole.stderr
+    run = tmp_path / "killed"
+    cmd = [sys.executable, str(project / "train.py"), "--run-dir", str(run), "--threads", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    marker = run / "checkpoint" / "step-00000005.npz"
+    deadline = time.monotonic() + 120
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert marker.exists()
+    again = run_train(project, run)
+    assert again.returncode == 0, again.stderr
+    assert "resuming at step" in again.stdout
+    assert steps_csv(run) == steps_csv(tmp_path / "whole")
+    assert (run / "trained.npz").read_bytes() == (tmp_path / "whole" / "trained.npz").read_bytes()
+
+
+def test_loop_closes_through_onnx(tmp_path):
+    """Train 1 epoch -> trained.npz -> nncc compile -t onnx --weights -> onnxruntime accuracy = torch's."""
+    path = mlp(tmp_path, length="epochs: 1")
+    write_project(path, tmp_path / "p", options={"workers": "0"})
+    r = run_train(tmp_path / "p", tmp_path / "run")
+    assert r.returncode == 0, r.stderr
+    ev = subprocess.run([sys.executable, str(tmp_path / "p" / "evaluate.py"), "--weights",
+                         str(tmp_path / "run" / "trained.npz")], capture_output=True, text=True, check=True)
+    torch_acc = float(eval(ev.stdout)["accuracy"])  # noqa: S307 - the project's own JSON line
+    res = compile_model(path, "onnx", weights=str(tmp_path / "run" / "trained.npz"))
+    sess = session(res.files["mlp.onnx"])
+    test = np.load(tmp_path / "data" / "test.npz")
+    logits = sess.run(None, {"x": test["x"]})[0]
+    onnx_acc = float((logits.argmax(1) == test["y"]).mean() * 100)
+    assert abs(onnx_acc - torch_acc) < 1e-9, (onnx_acc, torch_acc)
+    assert torch_acc > 50
+
+
+def test_nncc_train_streams_and_returns_the_runs_exit_code(tmp_path):
+    path = mlp(tmp_path, length="epochs: 1")
+    run = tmp_path / "run"
+    out = subprocess.run([sys.executable, "-m", "nncc.cli", "train", path, "-o", str(run), "--threads", "1"],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert "samples/s" in out.stdout and "ETA" in out.stdout and (run / "trained.npz").exists()
+    np.load(tmp_path / "data" / "train.npz")  # the data is untouched
+    os.remove(tmp_path / "data" / "train.npz")
+    out = subprocess.run([sys.executable, "-m", "nncc.cli", "train", path, "-o", str(run), "--no-resume"],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode != 0 and "train.npz" in out.stderr
