@@ -182,7 +182,7 @@ def check_train_features(cfg: TrainConfig, t: targets_mod.Target, bag: Diagnosti
 
     for k in OPTIONAL_FEATURES:
         if cfg.settings.get(k) is not None and k not in t.train_features:
-            bag.error("E510", f"target `{t.name}` cannot carry out train.{k}", cfg.spans.get(k),
+            bag.error(codes.UNSUPPORTED_SETTING, f"target `{t.name}` cannot carry out train.{k}", cfg.spans.get(k),
                       "remove the setting for this target, or train with `nncc train` (target pytorch)")
 
 

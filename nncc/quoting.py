@@ -11,6 +11,7 @@ through this module before it reaches what it writes:
   `comment` makes text safe inside a `#` comment (one line, no control characters);
   the Jinja environment of `script_env` offers both as the filters `sh` and `comment`;
 * **host names** (hostfiles): `host_problem`;
+* **Python source** (the PyTorch project): `python_literal`, and `docstring` for text inside one;
 * **prototext**: protobuf's text_format escapes string fields itself; comments above
   the message go through `comment`.
 Option values are checked against their kind (`value_problem`, called by
@@ -18,6 +19,8 @@ nncc/target.py) before any target sees them.
 """
 from __future__ import annotations
 
+import json
+import math
 import re
 import shlex
 from typing import Any
@@ -92,3 +95,44 @@ def script_env(read: Any) -> Any:
     env.filters["sh"] = shell_word
     env.filters["comment"] = comment
     return env
+
+
+def python_literal(v: Any, indent: int = -1) -> str:
+    """Generated Python source (the PyTorch project): a literal for a value of the IR or a setting.
+
+    Numbers, strings, bools, None, lists, tuples and dicts; a string becomes a literal that holds
+    exactly it, whatever it contains.
+
+    With `indent` >= 0, a literal longer than a line is written one item a line (as ruff formats it).
+    """
+    flat = _py(v)
+    if indent < 0 or len(flat) + indent <= 88 or not isinstance(v, (list, dict)) or not v:
+        return flat
+    pad = " " * (indent + 4)
+    if isinstance(v, dict):
+        items = [f"{pad}{_py(k)}: {python_literal(x, indent + 4)}," for k, x in v.items()]
+        return "{\n" + "\n".join(items) + "\n" + " " * indent + "}"
+    items = [f"{pad}{python_literal(x, indent + 4)}," for x in v]
+    return "[\n" + "\n".join(items) + "\n" + " " * indent + "]"
+
+
+def _py(v: Any) -> str:
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{_py(k)}: {_py(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, bool) or v is None:
+        return repr(v)
+    if isinstance(v, float):
+        return f'float("{v}")' if math.isinf(v) or math.isnan(v) else repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)  # a valid Python literal for any string: quotes, backslashes, newlines escaped
+    if isinstance(v, (list, tuple)):
+        items = [_py(x) for x in v]
+        if isinstance(v, tuple):
+            return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+        return "[" + ", ".join(items) + "]"
+    return repr(v)
+
+
+def docstring(s: Any) -> str:
+    """Text inside a Python docstring: one line, control characters escaped, no backslash or quote left to end it."""
+    return printable(str(s), limit=400).replace("\\", "\\\\").replace('"', "'")

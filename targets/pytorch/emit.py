@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from nncc import codes
 from nncc import schedule as core_schedule
 from nncc.diagnostics import Diagnostic
 from nncc.ir import Graph, Value
@@ -64,7 +65,7 @@ def _inputs(g: Graph, bag: Any) -> dict[str, dict[str, Any]]:
     for v in g.inputs:
         shape = v.type.shape[1:]
         if not all(isinstance(d, int) for d in shape):
-            bag.error("E510", f"input `{v.name}` {v.type}: the PyTorch project needs a fixed sample shape "
+            bag.error(codes.UNSUPPORTED_SETTING, f"input `{v.name}` {v.type}: the PyTorch project needs a fixed sample shape "
                               "(every dim after the batch)", v.span, "give the other dims as numbers or params")
         out[v.name] = {"shape": list(shape), "dtype": np.dtype(TORCH_DTYPE[v.type.dtype].replace("bfloat16",
                                                                                                "float32")).name,
@@ -76,7 +77,7 @@ def _data(t: TrainConfig, bag: Any) -> dict[str, dict[str, Any]]:
     out = {}
     for role, src in t.data.items():
         if src.format not in READABLE:
-            bag.warning("W510", f"data.{role}: the PyTorch project has no reader for format `{src.format}`; "
+            bag.warning(codes.IGNORED_SETTING, f"data.{role}: the PyTorch project has no reader for format `{src.format}`; "
                                 "train.py runs on it with --dummy N only", src.field_spans.get("format", src.span),
                         f"convert the data to one of: {', '.join(READABLE)}")
         fields = {k: v for k, v in src.fields.items() if v is not None and k not in ("backend", "random_skip",
@@ -101,7 +102,7 @@ def _callbacks(t: TrainConfig, bag: Any) -> dict[str, Any]:
         elif c.name == "print":
             out["display_every"] = out["display_every"] or c["every"]
         elif c.name in ("summary", "debug", "gpu_memory"):
-            bag.warning("W510", f"callback `{c.name}` is left out of the PyTorch project", c.span,
+            bag.warning(codes.IGNORED_SETTING, f"callback `{c.name}` is left out of the PyTorch project", c.span,
                         "history.csv and steps.csv hold the loss and metrics of the run")
     return out
 
@@ -155,12 +156,12 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     try:
         code = lower_graph(g, heads_inputs(g))
     except Unsupported as e:
-        ctx.bag.add(Diagnostic("E510", str(e), e.node.span))
+        ctx.bag.add(Diagnostic(codes.UNSUPPORTED_SETTING, str(e), e.node.span))
         return {}
     t = ctx.train
     trains = t is not None and bool(g.losses)
     if t is not None and not g.losses:
-        ctx.bag.warning("W510", f"train.algorithm {t.get('algorithm')}: the PyTorch project trains by "
+        ctx.bag.warning(codes.IGNORED_SETTING, f"train.algorithm {t.get('algorithm')}: the PyTorch project trains by "
                                 "back-propagation of a loss; it has no train.py for this model",
                         t.spans.get("algorithm"), "compile for singa to train it with contrastive divergence")
     files: dict[str, str | bytes] = {"model.py": model_source(g, code, source, doc)}
@@ -176,7 +177,7 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     files["ruff.toml"] = render("ruff.toml")
     if "hdf5" in formats and importlib.util.find_spec("h5py") is None:
         src = next(s for s in t.data.values() if s.format == "hdf5") if t is not None else None
-        ctx.bag.warning("W510", "format hdf5: data.py reads it with h5py, which is not installed here",
+        ctx.bag.warning(codes.IGNORED_SETTING, "format hdf5: data.py reads it with h5py, which is not installed here",
                         src.span if src is not None else None, "pip install h5py")
     files["init.npz"] = npz_bytes({w.name: np.asarray(w.data) for w in g.weights() if w.share is None})
     return {k: v.encode() if isinstance(v, str) else v for k, v in files.items()}

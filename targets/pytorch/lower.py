@@ -9,51 +9,18 @@ uses its parameters (registered by their own names) in a functional call.
 """
 from __future__ import annotations
 
-import json
 import keyword
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from nncc.ir import Graph, Node, Value, Weight
+from nncc.quoting import python_literal as py
 
 TORCH_DTYPE = {"f16": "float16", "bf16": "bfloat16", "f32": "float32", "f64": "float64", "i8": "int8",
                "i32": "int32", "i64": "int64", "bool": "bool"}
 BIG = 2 ** 62  # the IR's "to the end" slice bound
 RESERVED = {"self", "torch", "nn", "F", "Tensor", "math"}
-
-
-def py(v: Any, indent: int = -1) -> str:
-    """A Python literal for a value of the IR or a setting (numbers, strings, bools, lists, tuples, dicts).
-
-    With `indent` >= 0, a literal longer than a line is written one item a line (as ruff formats it).
-    """
-    flat = _py(v)
-    if indent < 0 or len(flat) + indent <= 88 or not isinstance(v, (list, dict)) or not v:
-        return flat
-    pad = " " * (indent + 4)
-    if isinstance(v, dict):
-        items = [f"{pad}{_py(k)}: {py(x, indent + 4)}," for k, x in v.items()]
-        return "{\n" + "\n".join(items) + "\n" + " " * indent + "}"
-    items = [f"{pad}{py(x, indent + 4)}," for x in v]
-    return "[\n" + "\n".join(items) + "\n" + " " * indent + "]"
-
-
-def _py(v: Any) -> str:
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{_py(k)}: {_py(x)}" for k, x in v.items()) + "}"
-    if isinstance(v, bool) or v is None:
-        return repr(v)
-    if isinstance(v, float):
-        return f'float("{v}")' if math.isinf(v) or math.isnan(v) else repr(v)
-    if isinstance(v, str):
-        return json.dumps(v)  # a valid Python literal for any string: quotes, backslashes, newlines escaped
-    if isinstance(v, (list, tuple)):
-        items = [_py(x) for x in v]
-        if isinstance(v, tuple):
-            return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-        return "[" + ", ".join(items) + "]"
-    return repr(v)
 
 
 _MACROS: Any = None

@@ -9,19 +9,19 @@ from typing import Any
 def environment() -> Any:
     from importlib import resources
 
-    import shlex
-
     import jinja2
 
-    from .lower import py
+    from nncc.quoting import comment, docstring, python_literal, shell_word
 
     root = resources.files("nncc.templates")
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(lambda name: root.joinpath(*name.split("/")).read_text("utf-8")),
         keep_trailing_newline=True, undefined=jinja2.StrictUndefined, autoescape=False,
         trim_blocks=True, lstrip_blocks=True)
-    env.filters["py"] = py
-    env.filters["q"] = lambda s: shlex.quote(str(s))  # a word for the shell, whatever the name holds
+    env.filters["py"] = python_literal
+    env.filters["sh"] = shell_word
+    env.filters["comment"] = comment
+    env.filters["doc"] = docstring
     return env
 
 
