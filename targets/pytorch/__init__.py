@@ -3,9 +3,26 @@
 The capability table is the lowering table of `lower.py` (op name -> the function
 that writes its code); generating code needs no torch, only the project's run does.
 """
-from nncc.target import Option, Target
+from nncc.target import Lowering, Option, Target, rule
 
-from .lower import LOWER
+# The lowering table, which is the capability table: nncc op -> the function of lower.py that writes its
+# code. Losses and metrics lower to expressions of heads.py.
+LOWER = Lowering("nncc.targets.pytorch.lower", {
+    "conv1d": "_conv", "conv2d": "_conv", "conv3d": "_conv", "conv_transpose2d": "_deconv",
+    "max_pool2d": "_max_pool", "avg_pool2d": "_avg_pool", "global_avg_pool": "_global_avg_pool",
+    "linear": "_linear", "matmul": rule("_macro", "matmul"), "batch_norm": "_batch_norm", "layer_norm": "_layer_norm",
+    "lrn": rule("_macro", "lrn", "size", "alpha", "beta", "k"), "dropout": rule("_macro", "dropout", "p"),
+    "relu": rule("_unary", "F.relu"), "leaky_relu": rule("_alpha", "F.leaky_relu"), "elu": rule("_alpha", "F.elu"),
+    "selu": rule("_unary", "F.selu"), "sigmoid": rule("_unary", "torch.sigmoid"), "tanh": rule("_unary", "torch.tanh"),
+    "stanh": rule("_macro", "stanh"), "gelu": rule("_unary", "F.gelu"),
+    "softmax": rule("_along", "F.softmax"), "log_softmax": rule("_along", "F.log_softmax"),
+    "add": rule("_binary", "+"), "sub": rule("_binary", "-"), "mul": rule("_binary", "*"), "div": rule("_binary", "/"),
+    "concat": "_concat", "split": "_split", "flatten": rule("_macro", "flatten", "axis"), "reshape": "_reshape",
+    "transpose": rule("_macro", "permute", "perm"), "pad": "_pad", "embedding": "_embedding",
+    "identity": rule("_macro", "identity"), "slice": "_slice", "constant": "_constant", "gru": "_gru", "rbm": "_rbm",
+    "cross_entropy": "_ce", "mse": rule("_macro", "mse"), "bce": rule("_macro", "bce"),
+    "accuracy": "_accuracy", "top_k_accuracy": "_accuracy",
+})
 
 TARGET = Target(
     name="pytorch",
@@ -17,7 +34,7 @@ TARGET = Target(
         Option("device", "choice", "auto", "where train.py runs: auto (cuda when available), cpu or cuda",
                ("auto", "cpu", "cuda")),
     ],
-    ops=LOWER,
+    lowering=LOWER,
     mode="training",
     needs_weights=True,
     pipeline=("dce",),

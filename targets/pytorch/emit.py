@@ -21,6 +21,7 @@ from nncc.target import EmitContext
 from nncc.train import Config, TrainConfig
 from nncc.weights import npz_bytes
 
+from . import LOWER
 from .lower import TORCH_DTYPE, ModelCode, Unsupported, lower_graph, lower_heads
 from .render import render
 
@@ -121,7 +122,7 @@ def processes(t: TrainConfig | None) -> tuple[int, int]:
 def train_files(g: Graph, t: TrainConfig, ctx: EmitContext, source: str) -> dict[str, str]:
     bag = ctx.bag
     nodes, ppn = processes(t)
-    losses, metrics = lower_heads(g)
+    losses, metrics = lower_heads(g, LOWER)
     has_validate = "validate" in t.data
     values: dict[str, Any] = dict(
         name=g.name, source=source, seed=t.get("seed", ctx.seed), batch_size=t.batch_size, epochs=t.epochs,
@@ -154,7 +155,7 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     source = os.path.basename(ctx.model.path)
     doc = " ".join((ctx.model.doc or "").split())
     try:
-        code = lower_graph(g, heads_inputs(g))
+        code = lower_graph(g, heads_inputs(g), LOWER)
     except Unsupported as e:
         ctx.bag.add(Diagnostic(codes.UNSUPPORTED_SETTING, str(e), e.node.span))
         return {}

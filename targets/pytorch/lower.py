@@ -1,8 +1,8 @@
 """Lowering typed IR to the code of `model.py`: one table entry per op.
 
-`LOWER` is the target's capability table: op name -> a function that writes the
-layer's module (if it has one) and its forward expression, from the macros in
-`templates/pytorch/ops.j2`. A layer whose weights are named `LAYER.ROLE` (the
+The target's lowering table (targets/pytorch/__init__.py, its capability table)
+names, for each op, a function here that writes the layer's module (if it has
+one) and its forward expression, from the macros in `templates/pytorch/ops.j2`. A layer whose weights are named `LAYER.ROLE` (the
 default) becomes an `nn.Module` registered under the layer's name, so
 `state_dict()` keys are nncc's weight names; a layer with `w_name=`/`w_share=`
 uses its parameters (registered by their own names) in a functional call.
@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from nncc.ir import Graph, Node, Value, Weight
 from nncc.quoting import python_literal as py
+from nncc.target import Lowering
 
 TORCH_DTYPE = {"f16": "float16", "bf16": "bfloat16", "f32": "float32", "f64": "float64", "i8": "int8",
                "i32": "int32", "i64": "int64", "bool": "bool"}
@@ -266,31 +267,21 @@ def _ce(L: Layer) -> Code:
     return Code(macros().cross_entropy(L.x[0], L.x[1], index))
 
 
-LOWER: dict[str, Callable[[Layer], Code]] = {
-    "conv1d": _conv, "conv2d": _conv, "conv3d": _conv, "conv_transpose2d": _deconv,
-    "max_pool2d": _max_pool, "avg_pool2d": _avg_pool, "global_avg_pool": _global_avg_pool,
-    "linear": _linear, "matmul": lambda L: Code(macros().matmul(L.x[0], L.x[1])),
-    "batch_norm": _batch_norm, "layer_norm": _layer_norm,
-    "lrn": lambda L: Code(macros().lrn(L.x[0], L.node.attrs["size"], L.node.attrs["alpha"], L.node.attrs["beta"],
-                                       L.node.attrs["k"])),
-    "dropout": lambda L: Code(macros().dropout(L.x[0], L.node.attrs["p"])),
-    "relu": _unary("F.relu"), "leaky_relu": _alpha("F.leaky_relu"), "elu": _alpha("F.elu"), "selu": _unary("F.selu"),
-    "sigmoid": _unary("torch.sigmoid"), "tanh": _unary("torch.tanh"),
-    "stanh": lambda L: Code(macros().stanh(L.x[0])), "gelu": _unary("F.gelu"),
-    "softmax": _along("F.softmax"), "log_softmax": _along("F.log_softmax"),
-    "add": _binary("+"), "sub": _binary("-"), "mul": _binary("*"), "div": _binary("/"),
-    "concat": lambda L: Code(macros().concat(L.x, L.node.attrs["axis"])),
-    "split": lambda L: Code(macros().split(L.x[0], list(L.node.attrs["sizes"]), L.node.attrs["axis"])),
-    "flatten": lambda L: Code(macros().flatten(L.x[0], L.node.attrs["axis"])),
-    "reshape": _reshape, "transpose": lambda L: Code(macros().permute(L.x[0], L.node.attrs["perm"])),
-    "pad": _pad, "embedding": _embedding, "identity": lambda L: Code(macros().identity(L.x[0])),
-    "slice": _slice, "constant": _constant, "gru": _gru, "rbm": _rbm,
-    # training heads: expressions of train.py over the model's values and the batch
-    "cross_entropy": _ce, "mse": lambda L: Code(macros().mse(L.x[0], L.x[1])),
-    "bce": lambda L: Code(macros().bce(L.x[0], L.x[1])),
-    "accuracy": lambda L: Code(macros().accuracy(L.x[0], L.x[1], 1)),
-    "top_k_accuracy": lambda L: Code(macros().accuracy(L.x[0], L.x[1], L.node.attrs["k"])),
-}
+def _macro(name: str, *attrs: str) -> Callable[[Layer], Code]:
+    """The macro `name` of ops.j2 over the inputs, then the node's attributes `attrs`."""
+    return lambda L: Code(getattr(macros(), name)(*L.x, *(L.node.attrs[a] for a in attrs)))
+
+
+def _concat(L: Layer) -> Code:
+    return Code(macros().concat(L.x, L.node.attrs["axis"]))
+
+
+def _split(L: Layer) -> Code:
+    return Code(macros().split(L.x[0], list(L.node.attrs["sizes"]), L.node.attrs["axis"]))
+
+
+def _accuracy(L: Layer) -> Code:
+    return Code(macros().accuracy(L.x[0], L.x[1], L.node.attrs.get("k", 1)))
 
 
 # ------------------------------------------------------------------ the model
@@ -329,7 +320,7 @@ def weight_ref(w: Weight) -> str:
     return ref
 
 
-def lower_graph(g: Graph, heads: list[Value]) -> ModelCode:
+def lower_graph(g: Graph, heads: list[Value], table: Lowering) -> ModelCode:
     """The parts of model.py; `heads` are the values the losses and metrics read (returned too)."""
     out = ModelCode()
     names = Names()
@@ -352,7 +343,7 @@ def lower_graph(g: Graph, heads: list[Value]) -> ModelCode:
             owner = f'self["{layer}"]' if layer else "self"
             out.params.append((owner, attr, py(tuple(int(d) for d in w.type.shape)), w.trainable))
             registered.add(w.name)
-        fn = LOWER.get(n.op)
+        fn = table.get_rule(n.op)
         if fn is None:
             raise Unsupported(f"target `pytorch` has no lowering for `{n.op}`", n)
         layer = Layer(n, [names(v) for v in n.inputs], f'self["{n.name}"]',
@@ -371,9 +362,11 @@ def lower_graph(g: Graph, heads: list[Value]) -> ModelCode:
     return out
 
 
-def lower_heads(g: Graph) -> tuple[list[str], list[tuple[str, str]]]:
+def lower_heads(g: Graph, table: Lowering) -> tuple[list[str], list[tuple[str, str]]]:
     """The loss expressions and (metric name, expression) over `values` (model outputs and batch)."""
     def code(n: Node) -> str:
-        return LOWER[n.op](Layer(n, [f"values[{py(v.name)}]" for v in n.inputs], "", {}, False)).expr
+        rule = table.get_rule(n.op)
+        assert rule is not None  # check_target_ops refused the model otherwise
+        return rule(Layer(n, [f"values[{py(v.name)}]" for v in n.inputs], "", {}, False)).expr
 
     return [code(n) for n in g.losses], [(k, code(n)) for k, n in g.metrics.items()]
