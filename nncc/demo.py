@@ -1,4 +1,6 @@
-"""`make demo`: compile every sample for every target, run each ONNX model once, print a table.
+"""`make demo`: compile every sample for every target, run each ONNX model once, print a table;
+then train samples/digits.yaml for real on scikit-learn's 8x8 digits (`nncc train`, the PyTorch
+target) and deploy the trained weights to ONNX, checking onnxruntime's accuracy on the test set.
 
 Each compile writes into its own directory, out/TARGET/SAMPLE/ (the rule of nncc/placement.py),
 so no job replaces another's files; the table ends with where each target's files are.
@@ -108,5 +110,60 @@ def _run_onnx(path: str) -> str:
     return f"ok {'x'.join(map(str, outs[0].shape))} {dt * 1e3:.1f}ms"
 
 
+DIGITS_DATA = os.path.join("data", "digits")  # samples/digits.yaml reads its npz files here
+
+
+def write_digits(folder: str = DIGITS_DATA) -> tuple[int, int]:
+    """scikit-learn's digits as train/test .npz (image [N, 1, 8, 8] in [0, 1], label), a fixed 80/20 split."""
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    from .output import write_files
+    from .weights import npz_bytes
+
+    d = load_digits()
+    x = (d.images / 16.0).astype(np.float32)[:, None]
+    y = d.target.astype(np.int64)
+    order = np.random.default_rng(0).permutation(len(y))
+    cut = int(0.8 * len(y))
+    parts = {"train": order[:cut], "test": order[cut:]}
+    write_files({os.path.join(folder, f"{k}.npz"): npz_bytes({"image": x[i], "label": y[i]})
+                 for k, i in parts.items()})
+    return cut, len(y) - cut
+
+
+def digits(samples: str = "samples", out: str = "out") -> int:
+    """Train the digits classifier, compile its trained weights to ONNX, compare the two accuracies."""
+    import numpy as np
+
+    from .driver import compile_model
+    from .targets.pytorch.run import train
+
+    n_train, n_test = write_digits()
+    print(f"\ndigits: training samples/digits.yaml on {n_train} images of scikit-learn's 8x8 digits "
+          f"({n_test} held out), with `nncc train` (PyTorch, 2 threads)", flush=True)
+    path = os.path.join(samples, "digits.yaml")
+    run = os.path.join(out, "digits-run")
+    t0 = time.perf_counter()
+    code = train(path, run, resume=False, threads=2, options={"workers": "0"})
+    if code:
+        return code
+    trained = os.path.join(run, "trained.npz")
+    print(f"trained in {time.perf_counter() - t0:.0f} s; weights in {trained}")
+    res = compile_model(path, "onnx", weights=trained)
+    onnx_path = os.path.join(out, "digits.onnx")
+    with open(onnx_path, "wb") as f:
+        f.write(res.files["digits.onnx"])
+    import onnxruntime as ort
+
+    test = np.load(os.path.join(DIGITS_DATA, "test.npz"), allow_pickle=False)
+    sess = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
+    logits = sess.run(None, {"image": test["image"]})[0]
+    acc = float((logits.argmax(1) == test["label"]).mean() * 100)
+    print(f"onnxruntime, {onnx_path} with the trained weights: test accuracy {acc:.2f}% on {n_test} images")
+    return 0 if acc >= 95.0 else 1
+
+
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]))
+    status = main(*sys.argv[1:3])
+    sys.exit(status or digits(*sys.argv[1:3]))

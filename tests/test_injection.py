@@ -44,7 +44,7 @@ train:
 targets:
   {target}: {options}
 """
-FORMAT = {"lbann": "npz", "singa": "record", "onnx": "record", "smaug": "record"}
+FORMAT = {"lbann": "npz", "singa": "record", "onnx": "record", "smaug": "record", "pytorch": "npz"}
 LAUNCHER = {"slurm": "srun", "flux": "flux", "mpirun": "mpirun"}
 
 

@@ -90,7 +90,7 @@ train:
 
 
 def mlp(tmp_path: Path, opt: str = "sgd(lr=0.1, momentum=0.9)", schedule: str = "", length: str = "epochs: 3",
-        checkpoint: str = "", n: int = 64, extra: str = "") -> str:
+        checkpoint: str = "", n: int = 64, extra: str = "", dropout: bool = True) -> str:
     """A small classifier on separable synthetic data (npz files under tmp_path/data)."""
     d = tmp_path / "data"
     d.mkdir(exist_ok=True)
@@ -100,7 +100,7 @@ def mlp(tmp_path: Path, opt: str = "sgd(lr=0.1, momentum=0.9)", schedule: str = 
         y = rng.integers(0, 3, count)
         x = (centers[y] + rng.normal(0, 1, (count, 8))).astype(np.float32)
         np.savez(d / f"{name}.npz", x=x, y=y)
-    text = (MLP.replace("OPT", opt).replace("SCHEDULE", schedule).replace("LENGTH", length)
+    text = (MLP.replace(" |> dropout(0.2)", " |> dropout(0.2)" if dropout else "").replace("OPT", opt).replace("SCHEDULE", schedule).replace("LENGTH", length)
             .replace("CHECKPOINT", checkpoint).replace("DATA", str(d)))
     p = tmp_path / "mlp.yaml"
     p.write_text(text + extra)
@@ -181,3 +181,24 @@ def test_nncc_train_streams_and_returns_the_runs_exit_code(tmp_path):
     out = subprocess.run([sys.executable, "-m", "nncc.cli", "train", path, "-o", str(run), "--no-resume"],
                          capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode != 0 and "train.npz" in out.stderr
+
+
+def test_two_gloo_processes_follow_one_process(tmp_path):
+    """torchrun, 2 CPU processes (gloo), global batch 8 = 2 x 4: the loss curve of 1 process within 1e-5."""
+    path = mlp(tmp_path, length="epochs: 2", checkpoint="checkpoint: {every: 1}", dropout=False)
+    write_project(path, tmp_path / "p", options={"workers": "0"})
+    one = run_train(tmp_path / "p", tmp_path / "one")
+    assert one.returncode == 0, one.stderr
+    two = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                          str(tmp_path / "p" / "train.py"), "--run-dir", str(tmp_path / "two"), "--threads", "1"],
+                         capture_output=True, text=True, timeout=300)
+    assert two.returncode == 0, two.stderr[-3000:]
+    a, b = steps_csv(tmp_path / "one"), steps_csv(tmp_path / "two")
+    assert len(a) == len(b) == 16
+    for x, y in zip(a, b):
+        assert x["lr"] == y["lr"] and abs(float(x["loss"]) - float(y["loss"])) <= 1e-5 * max(1.0, abs(float(x["loss"])))
+    assert sorted(os.listdir(tmp_path / "two" / "checkpoint")) == sorted(os.listdir(tmp_path / "one" / "checkpoint"))
+    assert two.stdout.count("wrote ") == 1  # rank 0 alone writes
+    wa, wb = np.load(tmp_path / "one" / "trained.npz"), np.load(tmp_path / "two" / "trained.npz")
+    for k in wa.files:
+        assert np.allclose(wa[k], wb[k], rtol=1e-5, atol=1e-6), k
