@@ -141,11 +141,11 @@ def digits(samples: str = "samples", out: str = "out") -> int:
 
     n_train, n_test = write_digits()
     print(f"\ndigits: training samples/digits.yaml on {n_train} images of scikit-learn's 8x8 digits "
-          f"({n_test} held out), with `nncc train` (PyTorch, 2 threads)", flush=True)
+          f"({n_test} held out), with `nncc train` (PyTorch: one process, one data worker)", flush=True)
     path = os.path.join(samples, "digits.yaml")
     run = os.path.join(out, "digits-run")
     t0 = time.perf_counter()
-    code = train(path, run, resume=False, threads=2, options={"workers": "0"})
+    code = train(path, run, resume=False, threads=1, options={"workers": "1"})
     if code:
         return code
     trained = os.path.join(run, "trained.npz")
