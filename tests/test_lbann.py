@@ -29,6 +29,7 @@ NOT_FOR_LBANN = {
     "autoencoder": ("E5", "lbann"),                  # SINGA energy model, record files
     "cifar10_cnn": ("E510", "format: record"),       # SINGA kvfile record files
     "mnist_mlp": ("E510", "format: record"),
+    "digits": ("E510", "does not pad"),                # random_crop(pad=…) for PyTorch; LBANN's crop has none
 }
 
 

@@ -202,3 +202,29 @@ def test_two_gloo_processes_follow_one_process(tmp_path):
     wa, wb = np.load(tmp_path / "one" / "trained.npz"), np.load(tmp_path / "two" / "trained.npz")
     for k in wa.files:
         assert np.allclose(wa[k], wb[k], rtol=1e-5, atol=1e-6), k
+
+
+def test_bf16_clipping_and_early_stopping_run(tmp_path):
+    """precision: bf16 (autocast on CPU), clip_norm and early stopping on the test accuracy."""
+    extra = ("  precision: bf16\n  clip_norm: 0.5\n  test_every: 1\n"
+             "  callbacks: ['early_stopping(metric=\"accuracy\", patience=0)']\n")
+    path = mlp(tmp_path, opt="sgd(lr=0.0)", length="epochs: 5", extra=extra)
+    write_project(path, tmp_path / "p", options={"workers": "0"})
+    r = run_train(tmp_path / "p", tmp_path / "run")
+    assert r.returncode == 0, r.stderr
+    assert "early stopping" in r.stdout  # lr 0: the accuracy cannot improve after the first epoch
+    with open(tmp_path / "run" / "history.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2 and "test_accuracy" in rows[0]
+    config = (tmp_path / "p" / "config.py").read_text()
+    assert 'PRECISION = "bf16"' in config and "CLIP_NORM = 0.5" in config
+
+
+def test_settings_other_training_targets_lack_are_e510(tmp_path):
+    from nncc.diagnostics import CompileError
+
+    path = mlp(tmp_path, extra="  clip_norm: 1.0\n")
+    for target in ("lbann", "singa"):
+        with pytest.raises(CompileError) as e:
+            compile_model(path, target)
+        assert any(d.code == "E510" and "clip_norm" in d.message for d in e.value.diagnostics), target

@@ -85,7 +85,9 @@ def train_schema() -> dict[str, Any]:
                                                    "maxItems": 2}],
                      "description": "a schedule, or [warmup(...), schedule] (a warm-up, then a schedule counted "
                                     "from its end)"},
-        "checkpoint": _calls(CALLBACKS),
+        "checkpoint": {"oneOf": [_calls({"checkpoint": CALLBACKS["checkpoint"]}),
+                                 _obj(fields(CALLBACKS["checkpoint"]))],
+                       "description": "checkpoint(every=…, …) or {every: …, dir: …, unit: …, after: …}"},
         "callbacks": {"oneOf": [_calls(CALLBACKS), {"type": "array", "items": _calls(CALLBACKS)}]},
         "data": _obj({r: data_source for r in ("train", "validate", "test")}),
         "distributed": _obj(fields(DISTRIBUTED_FIELDS)),

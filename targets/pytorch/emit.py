@@ -16,13 +16,14 @@ import numpy as np
 from nncc import codes
 from nncc import schedule as core_schedule
 from nncc.diagnostics import Diagnostic
+from nncc.dtypes import TABLE
 from nncc.ir import Graph, Value
 from nncc.target import EmitContext
 from nncc.train import Config, TrainConfig
 from nncc.weights import npz_bytes
 
 from . import LOWER
-from .lower import TORCH_DTYPE, ModelCode, Unsupported, lower_graph, lower_heads
+from .lower import ModelCode, Unsupported, lower_graph, lower_heads
 from .render import render
 
 READABLE = ("mnist", "cifar10", "npz", "hdf5", "csv", "text", "imagenet")  # formats data.py reads
@@ -43,7 +44,7 @@ def model_source(g: Graph, code: ModelCode, source: str, doc: str) -> str:
     return render("model.py", name=g.name, doc=doc, source=source, helpers=code.helpers, modules=code.modules,
                   holders=code.holders, params=code.params, lines=code.lines, inputs=code.inputs,
                   returns=code.returns, uses_f=uses_f, input_names=[name for _, name in code.inputs],
-                  dtype=TORCH_DTYPE[floats[0]] if floats else "float32")
+                  dtype=TABLE[floats[0]].torch if floats else "float32")
 
 
 def _call(c: Config | None) -> dict[str, Any] | None:
@@ -68,8 +69,7 @@ def _inputs(g: Graph, bag: Any) -> dict[str, dict[str, Any]]:
         if not all(isinstance(d, int) for d in shape):
             bag.error(codes.UNSUPPORTED_SETTING, f"input `{v.name}` {v.type}: the PyTorch project needs a fixed sample shape "
                               "(every dim after the batch)", v.span, "give the other dims as numbers or params")
-        out[v.name] = {"shape": list(shape), "dtype": np.dtype(TORCH_DTYPE[v.type.dtype].replace("bfloat16",
-                                                                                               "float32")).name,
+        out[v.name] = {"shape": list(shape), "dtype": TABLE[v.type.dtype].numpy,
                        "role": g.input_roles.get(v.name, "sample"), "high": _bound(g, v)}
     return out
 

@@ -14,12 +14,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from nncc.dtypes import TABLE
 from nncc.ir import Graph, Node, Value, Weight
 from nncc.quoting import python_literal as py
 from nncc.target import Lowering
 
-TORCH_DTYPE = {"f16": "float16", "bf16": "bfloat16", "f32": "float32", "f64": "float64", "i8": "int8",
-               "i32": "int32", "i64": "int64", "bool": "bool"}
 BIG = 2 ** 62  # the IR's "to the end" slice bound
 RESERVED = {"self", "torch", "nn", "F", "Tensor", "math"}
 
@@ -252,7 +251,7 @@ def _slice(L: Layer) -> Code:
 
 def _constant(L: Layer) -> Code:
     a = L.node.attrs
-    return Code(macros().constant(_plain(a["value"]), TORCH_DTYPE[a["dtype"]]))
+    return Code(macros().constant(_plain(a["value"]), TABLE[a["dtype"]].torch))
 
 
 def _plain(v: Any) -> Any:
