@@ -773,7 +773,7 @@ class Elaborator:
         else:
             node.outputs = [Value(self._unique(f"{name}:{i}"), None, node, i, span) for i in range(n_out)]
         self.graph.append(node)
-        return node.outputs
+        return list(node.outputs)
 
     def _call_block(self, name: str, args: list, kwargs: dict, e: A.Call) -> Any:
         blk: Block = self.m.blocks[name]

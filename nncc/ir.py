@@ -54,7 +54,7 @@ class TensorType:
             n *= d
         return n
 
-    def with_shape(self, shape: Iterable[Dim]) -> "TensorType":
+    def with_shape(self, shape: Iterable[Dim]) -> TensorType:
         return TensorType(self.dtype, tuple(shape), None)
 
     def __str__(self) -> str:
@@ -82,9 +82,9 @@ class Init:
 
 
 class Value:
-    __slots__ = ("name", "type", "producer", "index", "span", "users")
+    __slots__ = ("index", "name", "producer", "span", "type", "users")
 
-    def __init__(self, name: str, type: TensorType | None = None, producer: "Node | None" = None,
+    def __init__(self, name: str, type: TensorType | None = None, producer: Node | None = None,
                  index: int = 0, span: Span | None = None):
         self.name = name
         self.type = type
@@ -103,10 +103,10 @@ class Value:
 
 
 class Weight(Value):
-    __slots__ = ("role", "init", "lr_mult", "wd_mult", "share", "_data", "lazy", "owner", "trainable")
+    __slots__ = ("_data", "init", "lazy", "lr_mult", "owner", "role", "share", "trainable", "wd_mult")
 
     def __init__(self, name: str, type: TensorType | None, role: str, init: Init, lr_mult: float = 1.0,
-                 wd_mult: float = 1.0, share: "Weight | None" = None, span: Span | None = None,
+                 wd_mult: float = 1.0, share: Weight | None = None, span: Span | None = None,
                  trainable: bool = True):
         super().__init__(name, type, None, 0, span)
         self.role = role
@@ -150,8 +150,22 @@ class IRError(Exception):
 class Node:
     """One op application. `inputs` and `outputs` are tuples: change them through the Graph's edit API."""
 
-    __slots__ = ("op", "name", "_inputs", "attrs", "_outputs", "weights", "span", "arg_spans", "kind", "meta",
-                 "graph", "stamp", "_prev", "_next")
+    __slots__ = (
+        "_inputs",
+        "_next",
+        "_outputs",
+        "_prev",
+        "arg_spans",
+        "attrs",
+        "graph",
+        "kind",
+        "meta",
+        "name",
+        "op",
+        "span",
+        "stamp",
+        "weights",
+    )
 
     def __init__(self, op: str, name: str, inputs: Iterable[Value] = (), attrs: dict[str, Any] | None = None,
                  outputs: Iterable[Value] = (), weights: dict[str, Weight] | None = None, span: Span | None = None,
@@ -216,7 +230,7 @@ class NodeList(Sequence[Node]):
 
     __slots__ = ("_g",)
 
-    def __init__(self, g: "Graph"):
+    def __init__(self, g: Graph):
         self._g = g
 
     def __iter__(self) -> Iterator[Node]:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .ir import Graph, Node, Value
 
 
-def lint(g: "Graph") -> None:
+def lint(g: Graph) -> None:
     from .ir import IRError
 
     pos = _walk(g)
@@ -50,7 +50,7 @@ def lint(g: "Graph") -> None:
         raise IRError("the graph's output index disagrees with its outputs")
 
 
-def _walk(g: "Graph") -> dict[int, int]:
+def _walk(g: Graph) -> dict[int, int]:
     from .ir import IRError
 
     pos: dict[int, int] = {}
@@ -68,7 +68,7 @@ def _walk(g: "Graph") -> dict[int, int]:
     return pos
 
 
-def _name(v: "Value", seen: set[str]) -> None:
+def _name(v: Value, seen: set[str]) -> None:
     from .ir import IRError
 
     if v.name in seen:
@@ -76,7 +76,7 @@ def _name(v: "Value", seen: set[str]) -> None:
     seen.add(v.name)
 
 
-def _defined(g: "Graph", v: "Value", at: int, pos: dict[int, int], inputs: set[int], what: str) -> None:
+def _defined(g: Graph, v: Value, at: int, pos: dict[int, int], inputs: set[int], what: str) -> None:
     from .ir import IRError
 
     p: Node | None = v.producer
@@ -89,7 +89,7 @@ def _defined(g: "Graph", v: "Value", at: int, pos: dict[int, int], inputs: set[i
         raise IRError(f"{what} before {p.name} defines it (not in topological order)")
 
 
-def _users_exact(g: "Graph", v: "Value") -> None:
+def _users_exact(g: Graph, v: Value) -> None:
     from .ir import IRError
 
     for u in v.users:

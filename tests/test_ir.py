@@ -20,7 +20,7 @@ from nncc.ir import Graph, IRError, Node, TensorType, Value
 from nncc.limits import override
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chains import chain_model  # noqa: E402  (tests/chains.py)
+from chains import chain_model
 
 F = TensorType("f32", ("N", 4))
 
@@ -103,7 +103,7 @@ def test_nodes_in_a_graph_change_only_through_it():
 
 def test_set_outputs_moves_values_between_producers():
     """What fusion does: the first node of a chain takes over the last one's outputs (names downstream stay)."""
-    g, x, a, b = base()
+    g, _, a, b = base()
     c = g.append(node("relu", "c", b.output))
     g.set_outputs(c, c.outputs)  # no change
     with pytest.raises(IRError, match="cannot drop its output a"):

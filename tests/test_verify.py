@@ -165,11 +165,11 @@ def test_contracts_run(monkeypatch):
                                                     requires=("typed",)))
     monkeypatch.setitem(PASSES, "claims-clean", Pass("claims-clean", lambda g, ctx: PassResult(False),
                                                      ensures=("no-dead-code",)))
-    g, x, a, b = chain()
+    g, x, *_ = chain()
     x.type = None
     with pytest.raises(PreconditionError, match="needs-types requires `typed`: input x has no type"):
         PassManager(["needs-types"], verify_each=True).run(g, PassContext(bag=DiagnosticBag()))
-    g, x, a, b = chain()
+    g, x, *_ = chain()
     dead = Node("relu", "dead", [x], outputs=[Value("dead", F)])
     g.append(dead)
     with pytest.raises(PostconditionError, match="claims-clean should ensure `no-dead-code`: dead"):

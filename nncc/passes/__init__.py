@@ -110,9 +110,15 @@ class PassManager:
 
 
 def _load() -> None:
-    from . import dce, infer_shapes, legalize, validate  # noqa: F401  (registration)
-    from . import fuse, layouts  # noqa: F401  (registration)
-    from . import fold  # noqa: F401  (registration: fold-constants, cse, optimisation patterns)
+    from . import (  # noqa: F401  (registration)  # noqa: F401  (registration)
+        dce,
+        fold,
+        fuse,
+        infer_shapes,
+        layouts,
+        legalize,
+        validate,
+    )
 
 
 _load()

@@ -38,7 +38,7 @@ def condition(name: str) -> Callable[[Predicate], Predicate]:
     return deco
 
 
-def check(names: Iterable[str], g: Graph, ctx: "PassContext", *, before: str = "", after: str = "") -> None:
+def check(names: Iterable[str], g: Graph, ctx: PassContext, *, before: str = "", after: str = "") -> None:
     for name in names:
         problem = CONDITIONS[name](g, ctx)
         if problem is not None:
@@ -48,7 +48,7 @@ def check(names: Iterable[str], g: Graph, ctx: "PassContext", *, before: str = "
 
 
 @condition("typed")
-def typed(g: Graph, ctx: "PassContext") -> str | None:
+def typed(g: Graph, ctx: PassContext) -> str | None:
     return untyped(g)
 
 
@@ -90,7 +90,7 @@ def live_nodes(g: Graph, mode: str) -> set[Node]:
 
 
 @condition("no-dead-code")
-def no_dead_code(g: Graph, ctx: "PassContext") -> str | None:
+def no_dead_code(g: Graph, ctx: PassContext) -> str | None:
     """Every node is needed by a root, and every graph input is read or is itself a root."""
     live = live_nodes(g, ctx.mode)
     for n in g.nodes:
