@@ -46,6 +46,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/bench_export.py
 	$(BIN)/python bench/bench_opt.py
 	$(BIN)/python bench/bench_lint.py --write
+	$(BIN)/python bench/bench_scale.py
 
 # Refresh the locks after changing a range in pyproject.toml, or to take new releases
 # (then run `make test` and commit requirements/ with the change that needed it).

@@ -252,7 +252,7 @@ def check_passes(disable: tuple[str, ...], print_after: tuple[str, ...], pipelin
 
 def pipeline_of(target: str | None) -> list[str]:
     from . import target as T
-    from .driver import COMMON_PASSES
+    from .driver import COMMON_PASSES, target_pipeline
 
     t = T.get(target) if target else None
-    return list(COMMON_PASSES) + (list(t.pipeline) if t is not None else [])
+    return list(COMMON_PASSES) + (target_pipeline(t) if t is not None else [])

@@ -136,7 +136,6 @@ class Elaborator:
         self.graph = Graph(model.name)
         self.names_used: set[str] = set()
         self._free_from: dict[str, int] = {}  # base name → no `base_i` with a smaller i is free
-        self._position: dict[int, int] = {}  # id(node) → its index in graph.nodes
         self.steps = 0  # expressions evaluated and blocks called, against LIMITS["max_steps"]
         self._costs: dict[str, int] = {}  # block → most steps one call of it can take (_block_cost)
         self.call_stack: list[str] = []
@@ -211,7 +210,7 @@ class Elaborator:
                 self.bag.add(e.diag)
                 continue
             v = Value(name, t, None, 0, key.span)
-            self.graph.inputs.append(v)
+            self.graph.add_input(v)
             self.glob.names[name] = v
             self.glob.defs[name] = key.span
             self.names_used.add(name)
@@ -272,7 +271,7 @@ class Elaborator:
                                [Note(f"`{n}` was first defined here", first)] if first else None)
                 return
         self.prefix.append(names[0] if len(names) == 1 else "_".join(names))
-        start = len(self.graph.nodes)
+        start = self.graph.stamp
         try:
             val = self.eval(line.expr, scope)
         except EvalError as e:
@@ -301,11 +300,11 @@ class Elaborator:
             scope.defs[n] = p.span
 
     def _rename(self, val: Any, name: str, start: int, multi: bool = False) -> None:
-        """Give the node that made a line's value the line's name (nodes made by this line only)."""
+        """Give the node that made a line's value the line's name (nodes made by this line only: stamp ≥ start)."""
         if not isinstance(val, Value) or val.producer is None:
             return
         node = val.producer
-        if self._position.get(id(node), -1) < start:
+        if node.graph is not self.graph or node.stamp < start:
             return
         if multi:
             if val.name not in self.names_used or val.name.startswith(node.name):
@@ -354,7 +353,7 @@ class Elaborator:
                 continue
             seen.add(o.value)
             self.used.add(o.value)
-            self.graph.outputs.append(v)
+            self.graph.add_output(v)
 
     # ---------------------------------------------------------------- evaluation
 
@@ -773,9 +772,8 @@ class Elaborator:
             node.outputs = [Value(name, None, node, 0, span)]
         else:
             node.outputs = [Value(self._unique(f"{name}:{i}"), None, node, i, span) for i in range(n_out)]
-        self._position[id(node)] = len(self.graph.nodes)
-        self.graph.nodes.append(node)
-        return node.outputs
+        self.graph.append(node)
+        return list(node.outputs)
 
     def _call_block(self, name: str, args: list, kwargs: dict, e: A.Call) -> Any:
         blk: Block = self.m.blocks[name]
@@ -833,7 +831,7 @@ class Elaborator:
                 raise _PoisonError()
             if blk.ret is None:
                 raise EvalError(codes.MISSING_RETURN, f"block `{name}` has no `return:` line", blk.key.span)
-            start = len(self.graph.nodes)
+            start = self.graph.stamp
             val = self.eval(blk.ret, scope)
             if self.prefix:
                 self._rename(val, "/".join(self.prefix), start)
@@ -892,7 +890,7 @@ class Elaborator:
         rest = [self.eval(a, scope) for a in e.args[3:]]
         kwargs = {k.name: (self.eval(k.value, scope), k) for k in e.kwargs}
         fake = A.Call(e.pos, A.Name(e.args[2].pos, f.name), [e.args[0], *e.args[3:]], e.kwargs)
-        start, steps0 = len(self.graph.nodes), self.steps
+        start, steps0 = self.graph.stamp, self.steps
         for i in range(n):
             self.prefix.append(str(i))
             try:
@@ -905,7 +903,7 @@ class Elaborator:
             finally:
                 self.prefix.pop()
             if i == 0 and n > 1:  # one copy made: refuse now if all n would pass the node or step limit
-                per = len(self.graph.nodes) - start
+                per = self.graph.stamp - start
                 if self.steps + (self.steps - steps0) * (n - 1) > LIMITS["max_steps"]:
                     raise EvalError(codes.TOO_LARGE, f"repeat({n}, {f.name}) would take "
                                     f"{(self.steps - steps0) * n:,} evaluation steps, more than the limit of "

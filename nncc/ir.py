@@ -8,11 +8,23 @@
   attributes, outputs, and the source span of the expression that made it.
 * `Graph`  — inputs, nodes in a valid topological order, outputs, and the
   training heads (losses and metrics) that training targets keep.
+
+Every Value knows its `users` (the nodes that read it), kept up to date by the
+Graph's edit API (torch.fx's model): `append`, `insert_before`/`insert_after`,
+`move_before`, `set_input(s)`, `set_outputs`, `replace_all_uses_with`, `erase`
+(refused while an output is still used), `add_input`/`remove_input`,
+`add_output`. It is the only way to change a graph that holds a node: a node's
+`inputs` and `outputs` are tuples, and assigning them on a node that is in a
+graph raises `IRError`. Nodes are kept in a doubly linked list, so every edit is
+O(1) (or O(users) for `replace_all_uses_with`); `Graph.lint()` checks the
+invariants (topological order, use-lists, defined inputs and outputs, producers,
+unique names).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Union
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Union, overload
 
 from .diagnostics import Span
 from .dtypes import DTYPE_BYTES, DTYPES, FLOAT_DTYPES, INT_DTYPES  # noqa: F401  (views of the dtype table)
@@ -42,7 +54,7 @@ class TensorType:
             n *= d
         return n
 
-    def with_shape(self, shape: Iterable[Dim]) -> "TensorType":
+    def with_shape(self, shape: Iterable[Dim]) -> TensorType:
         return TensorType(self.dtype, tuple(shape), None)
 
     def __str__(self) -> str:
@@ -70,15 +82,17 @@ class Init:
 
 
 class Value:
-    __slots__ = ("name", "type", "producer", "index", "span")
+    __slots__ = ("index", "name", "producer", "span", "type", "users")
 
-    def __init__(self, name: str, type: TensorType | None = None, producer: "Node | None" = None,
+    def __init__(self, name: str, type: TensorType | None = None, producer: Node | None = None,
                  index: int = 0, span: Span | None = None):
         self.name = name
         self.type = type
         self.producer = producer
         self.index = index
         self.span = span
+        # the nodes that read this value, each once, in the order they started to (the Graph keeps it)
+        self.users: dict[Node, None] = {}
 
     @property
     def is_weight(self) -> bool:
@@ -89,10 +103,10 @@ class Value:
 
 
 class Weight(Value):
-    __slots__ = ("role", "init", "lr_mult", "wd_mult", "share", "_data", "lazy", "owner", "trainable")
+    __slots__ = ("_data", "init", "lazy", "lr_mult", "owner", "role", "share", "trainable", "wd_mult")
 
     def __init__(self, name: str, type: TensorType | None, role: str, init: Init, lr_mult: float = 1.0,
-                 wd_mult: float = 1.0, share: "Weight | None" = None, span: Span | None = None,
+                 wd_mult: float = 1.0, share: Weight | None = None, span: Span | None = None,
                  trainable: bool = True):
         super().__init__(name, type, None, 0, span)
         self.role = role
@@ -129,22 +143,80 @@ class Weight(Value):
         return True
 
 
-@dataclass(eq=False)
+class IRError(Exception):
+    """An edit that would break the IR's invariants, or a broken invariant found by `Graph.lint()`."""
+
+
 class Node:
-    op: str
-    name: str
-    inputs: list[Value]
-    attrs: dict[str, Any]
-    outputs: list[Value] = field(default_factory=list)
-    weights: dict[str, Weight] = field(default_factory=dict)
-    span: Span | None = None
-    arg_spans: dict[str, Span] = field(default_factory=dict)  # by input index ("0", "1") or attr name
-    kind: str = "layer"  # layer | loss | metric
-    meta: dict[str, Any] = field(default_factory=dict)
+    """One op application. `inputs` and `outputs` are tuples: change them through the Graph's edit API."""
+
+    __slots__ = (
+        "_inputs",
+        "_next",
+        "_outputs",
+        "_prev",
+        "arg_spans",
+        "attrs",
+        "graph",
+        "kind",
+        "meta",
+        "name",
+        "op",
+        "span",
+        "stamp",
+        "weights",
+    )
+
+    def __init__(self, op: str, name: str, inputs: Iterable[Value] = (), attrs: dict[str, Any] | None = None,
+                 outputs: Iterable[Value] = (), weights: dict[str, Weight] | None = None, span: Span | None = None,
+                 arg_spans: dict[str, Span] | None = None, kind: str = "layer", meta: dict[str, Any] | None = None):
+        self.op = op
+        self.name = name
+        self.attrs: dict[str, Any] = attrs if attrs is not None else {}
+        self.weights: dict[str, Weight] = weights if weights is not None else {}
+        self.span = span
+        self.arg_spans: dict[str, Span] = arg_spans if arg_spans is not None else {}  # by input index or attr
+        self.kind = kind  # layer | loss | metric
+        self.meta: dict[str, Any] = meta if meta is not None else {}
+        self.graph: Graph | None = None
+        self.stamp = -1  # the graph's count of insertions when this node went in (elaborate's "made since")
+        self._prev: Node = self
+        self._next: Node = self
+        self._inputs: tuple[Value, ...] = tuple(inputs)
+        self._outputs: tuple[Value, ...] = ()
+        self.outputs = tuple(outputs)
+
+    @property
+    def inputs(self) -> tuple[Value, ...]:
+        return self._inputs
+
+    @inputs.setter
+    def inputs(self, values: Iterable[Value]) -> None:
+        if self.graph is not None:
+            raise IRError(f"{self.name} is in a graph: change its inputs with Graph.set_inputs")
+        self._inputs = tuple(values)
+
+    @property
+    def outputs(self) -> tuple[Value, ...]:
+        return self._outputs
+
+    @outputs.setter
+    def outputs(self, values: Iterable[Value]) -> None:
+        """On a node not (yet) in a graph: its outputs, each pointing back at it."""
+        if self.graph is not None:
+            raise IRError(f"{self.name} is in a graph: change its outputs with Graph.set_outputs")
+        values = tuple(values)
+        for v in values:
+            p = v.producer
+            if p is not None and p is not self and p.graph is not None:
+                raise IRError(f"{v.name} is produced by {p.name} in a graph: move it with Graph.set_outputs")
+        self._outputs = values
+        for i, v in enumerate(values):
+            v.producer, v.index = self, i
 
     @property
     def output(self) -> Value:
-        return self.outputs[0]
+        return self._outputs[0]
 
     def span_of(self, key: str | int) -> Span | None:
         return self.arg_spans.get(str(key), self.span)
@@ -153,16 +225,103 @@ class Node:
         return f"Node({self.op} {self.name})"
 
 
-@dataclass(eq=False)
+class NodeList(Sequence[Node]):
+    """The nodes of a graph in order: a view of its linked list (iterating survives erasing the current node)."""
+
+    __slots__ = ("_g",)
+
+    def __init__(self, g: Graph):
+        self._g = g
+
+    def __iter__(self) -> Iterator[Node]:
+        g = self._g
+        root = g._root
+        n = root._next
+        while n is not root:
+            yield n
+            n = n._next
+            while n is not root and n.graph is not g:  # erased while we were on it: its links still lead on
+                n = n._next
+
+    def __reversed__(self) -> Iterator[Node]:
+        g = self._g
+        n = g._root._prev
+        while n is not g._root:
+            yield n
+            n = n._prev
+            while n is not g._root and n.graph is not g:
+                n = n._prev
+
+    def __len__(self) -> int:
+        return self._g._len
+
+    def __contains__(self, n: object) -> bool:
+        return isinstance(n, Node) and n.graph is self._g
+
+    @overload
+    def __getitem__(self, i: int) -> Node: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Node]: ...
+
+    def __getitem__(self, i: int | slice) -> Node | list[Node]:
+        return self._g._as_list()[i]
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
 class Graph:
-    name: str
-    inputs: list[Value] = field(default_factory=list)
-    nodes: list[Node] = field(default_factory=list)
-    outputs: list[Value] = field(default_factory=list)
-    losses: list[Node] = field(default_factory=list)
-    metrics: dict[str, Node] = field(default_factory=dict)
-    input_roles: dict[str, str] = field(default_factory=dict)  # input name -> "sample" | "label"
-    meta: dict[str, Any] = field(default_factory=dict)
+    """A model's graph. Change it only through the edit API below (see the module doc)."""
+
+    def __init__(self, name: str, inputs: Iterable[Value] = (), nodes: Iterable[Node] = (),
+                 outputs: Iterable[Value] = (), losses: Iterable[Node] = (), metrics: dict[str, Node] | None = None,
+                 input_roles: dict[str, str] | None = None, meta: dict[str, Any] | None = None):
+        self.name = name
+        self._root = Node("<root>", "<root>")
+        self._len = 0
+        self._stamp = 0
+        self._edits = 0  # bumped by every change of order, for the indexed view
+        self._cache: tuple[int, list[Node]] | None = None
+        self._inputs: list[Value] = []
+        self._outputs: list[Value] = []
+        self._out_count: dict[Value, int] = {}
+        self.losses: list[Node] = list(losses)
+        self.metrics: dict[str, Node] = dict(metrics or {})
+        self.input_roles: dict[str, str] = dict(input_roles or {})  # input name -> "sample" | "label"
+        self.meta: dict[str, Any] = dict(meta or {})
+        for v in inputs:
+            self.add_input(v)
+        for n in nodes:
+            self.append(n)
+        for v in outputs:
+            self.add_output(v)
+
+    # ------------------------------------------------------------ reading
+
+    @property
+    def nodes(self) -> NodeList:
+        return NodeList(self)
+
+    @property
+    def inputs(self) -> tuple[Value, ...]:
+        return tuple(self._inputs)
+
+    @property
+    def outputs(self) -> tuple[Value, ...]:
+        return tuple(self._outputs)
+
+    @property
+    def stamp(self) -> int:
+        """How many insertions the graph has seen: nodes inserted from now on get a stamp at least this."""
+        return self._stamp
+
+    def is_output(self, v: Value) -> bool:
+        return v in self._out_count
+
+    def consumers(self, v: Value) -> list[Node]:
+        """The nodes that read `v` (O(users))."""
+        return list(v.users)
 
     def weights(self) -> list[Weight]:
         seen: dict[int, Weight] = {}
@@ -171,23 +330,160 @@ class Graph:
                 seen.setdefault(id(w), w)
         return list(seen.values())
 
-    def consumers(self) -> dict[Value, list[Node]]:
-        users: dict[Value, list[Node]] = {}
-        for n in self.nodes:
-            for v in n.inputs:
-                users.setdefault(v, []).append(n)
-        return users
-
     def values(self) -> list[Value]:
-        out = list(self.inputs)
+        out = list(self._inputs)
         for n in self.nodes:
             out.extend(n.outputs)
         return out
 
-    def replace_all_uses(self, old: Value, new: Value) -> None:
-        for n in self.nodes:
-            n.inputs = [new if v is old else v for v in n.inputs]
-        self.outputs = [new if v is old else v for v in self.outputs]
+    def _as_list(self) -> list[Node]:
+        if self._cache is None or self._cache[0] != self._edits:
+            self._cache = (self._edits, list(self.nodes))
+        return self._cache[1]
+
+    # ------------------------------------------------------------ edit API
+
+    def append(self, node: Node) -> Node:
+        return self._insert(node, self._root)
+
+    def insert_before(self, anchor: Node, node: Node) -> Node:
+        self._mine(anchor)
+        return self._insert(node, anchor)
+
+    def insert_after(self, anchor: Node, node: Node) -> Node:
+        self._mine(anchor)
+        return self._insert(node, anchor._next)
+
+    def move_before(self, node: Node, anchor: Node) -> None:
+        """Put `node` (already in the graph) just before `anchor`; its uses are unchanged."""
+        self._mine(node)
+        self._mine(anchor)
+        if node is anchor:
+            return
+        self._unlink(node)
+        self._link(node, anchor)
+
+    def erase(self, node: Node) -> None:
+        """Remove `node`; refused while one of its outputs is read by a node or is a graph output."""
+        self._mine(node)
+        for v in node.outputs:
+            if v.users:
+                raise IRError(f"cannot erase {node.name}: {v.name} is still used by "
+                              f"{', '.join(u.name for u in v.users)}")
+            if v in self._out_count:
+                raise IRError(f"cannot erase {node.name}: {v.name} is a graph output")
+        for v in node._inputs:
+            v.users.pop(node, None)
+        self._unlink(node)
+        self._len -= 1
+        node.graph = None
+
+    def set_inputs(self, node: Node, values: Iterable[Value]) -> None:
+        self._mine(node)
+        old, node._inputs = node._inputs, tuple(values)
+        for v in old:
+            if v not in node._inputs:
+                v.users.pop(node, None)
+        for v in node._inputs:
+            v.users[node] = None
+
+    def set_input(self, node: Node, i: int, value: Value) -> None:
+        ins = list(node._inputs)
+        ins[i] = value
+        self.set_inputs(node, ins)
+
+    def set_outputs(self, node: Node, values: Iterable[Value]) -> None:
+        """`node` produces `values` from now on (names downstream do not change).
+
+        A value taken from another node leaves that node's outputs; an output of `node`
+        that is not among `values` must have no users and not be a graph output.
+        """
+        self._mine(node)
+        values = tuple(values)
+        keep = set(map(id, values))
+        for v in node._outputs:
+            if id(v) not in keep and (v.users or v in self._out_count):
+                raise IRError(f"{node.name} cannot drop its output {v.name}: it is still used")
+        for v in values:
+            p = v.producer
+            if p is not None and p is not node:
+                p._outputs = tuple(o for o in p._outputs if o is not v)
+                for i, o in enumerate(p._outputs):
+                    o.index = i
+        for v in node._outputs:
+            if id(v) not in keep:
+                v.producer = None
+        node._outputs = values
+        for i, v in enumerate(values):
+            v.producer, v.index = node, i
+
+    def replace_all_uses_with(self, old: Value, new: Value) -> int:
+        """Every node that reads `old` reads `new` instead, and so do the graph outputs; returns the count."""
+        count = 0
+        for u in list(old.users):
+            u._inputs = tuple(new if v is old else v for v in u._inputs)
+            del old.users[u]
+            new.users[u] = None
+            count += 1
+        k = self._out_count.pop(old, 0)
+        if k:
+            self._outputs = [new if v is old else v for v in self._outputs]
+            self._out_count[new] = self._out_count.get(new, 0) + k
+            count += k
+        return count
+
+    def add_input(self, v: Value) -> None:
+        if v.producer is not None:
+            raise IRError(f"graph input {v.name} cannot have a producer ({v.producer.name})")
+        self._inputs.append(v)
+
+    def remove_input(self, v: Value) -> None:
+        if v.users:
+            raise IRError(f"cannot remove input {v.name}: it is used by {', '.join(u.name for u in v.users)}")
+        self._inputs.remove(v)
+
+    def add_output(self, v: Value) -> None:
+        self._outputs.append(v)
+        self._out_count[v] = self._out_count.get(v, 0) + 1
+
+    def _mine(self, node: Node) -> None:
+        if node.graph is not self:
+            raise IRError(f"{node.name} is not in graph {self.name}")
+
+    def _insert(self, node: Node, before: Node) -> Node:
+        if node.graph is not None:
+            raise IRError(f"{node.name} is already in a graph")
+        for i, v in enumerate(node._outputs):
+            if v.producer is not node or v.index != i:
+                raise IRError(f"{v.name} does not point back at {node.name}")
+        node.graph = self
+        node.stamp = self._stamp
+        self._stamp += 1
+        self._len += 1
+        self._link(node, before)
+        for v in node._inputs:
+            v.users[node] = None
+        return node
+
+    def _link(self, node: Node, before: Node) -> None:
+        prev = before._prev
+        node._prev, node._next = prev, before
+        prev._next = node
+        before._prev = node
+        self._edits += 1
+
+    def _unlink(self, node: Node) -> None:
+        node._prev._next = node._next
+        node._next._prev = node._prev
+        self._edits += 1  # node keeps its links, so an iterator standing on it moves on
+
+    # ------------------------------------------------------------ invariants
+
+    def lint(self) -> None:
+        """Check the IR's invariants; raises IRError naming the first one broken."""
+        from .irlint import lint
+
+        lint(self)
 
     def __str__(self) -> str:
         from .printer import print_graph

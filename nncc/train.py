@@ -571,7 +571,7 @@ class TrainReader:
             return None
         el = self.el
         el.prefix.append(name)
-        n_before = len(el.graph.nodes)
+        n_before = el.graph.stamp
         try:
             v = el.eval(e, el.glob)
         except EvalError as err:
@@ -585,7 +585,7 @@ class TrainReader:
                            "losses: cross_entropy, mse, bce" if kind == "loss" else "metrics: accuracy, top_k_accuracy")
             return None
         n = v.producer
-        if len(el.graph.nodes) > n_before and n in el.graph.nodes[n_before:]:
+        if n.graph is el.graph and n.stamp >= n_before:
             el.names_used.discard(n.name)
             n.name = v.name = el._unique(name)
         return n

@@ -1,14 +1,19 @@
-"""Passes over the IR, and the manager that runs them (onnx-ir's PassBase shape).
+"""Passes over the IR, and the manager that runs them (onnx-ir's pass infrastructure).
 
-A pass has a name, what it `requires` of the IR and what it `ensures`, and returns
-whether it `modified` the graph. The manager can print the IR after a pass,
-disable passes by name, verify the IR after every pass, and time each pass.
+A pass has a name, the conditions it `requires` of the IR and those it `ensures`
+(names of executable predicates in `nncc/passes/contracts.py`), and returns a
+`PassResult`: whether it modified the graph and how many rewrites it made. The
+manager can print the IR after a pass, disable passes by name, time each pass,
+and under `verify_each` check every pass's contract: its requirements before it
+runs (PreconditionError), then the IR's invariants (`verify`) and what it
+ensures (PostconditionError). Passes change a graph only through the IR's edit
+API (`nncc/ir.py`).
 """
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..diagnostics import DiagnosticBag
 from ..ir import Graph
@@ -23,14 +28,21 @@ class PassContext:
     options: dict = field(default_factory=dict)
     mode: str = "inference"  # inference | training
     opt_level: int = 1
+    memo: dict = field(default_factory=dict)  # caches that hold while one pass runs (cleared before each)
+
+
+@dataclass(frozen=True)
+class PassResult:
+    modified: bool
+    rewrites: int = 0  # what --pass-stats shows: nodes removed, patterns rewritten, conversions inserted
 
 
 @dataclass
 class Pass:
     name: str
-    run: Callable[[Graph, PassContext], bool]
-    requires: tuple[str, ...] = ()
-    ensures: tuple[str, ...] = ()
+    run: Callable[[Graph, PassContext], PassResult]
+    requires: tuple[str, ...] = ()  # condition names (contracts.CONDITIONS), checked before it under verify_each
+    ensures: tuple[str, ...] = ()   # condition names, checked after it under verify_each
     doc: str = ""
     required: bool = False  # cannot be disabled
 
@@ -47,8 +59,17 @@ PASSES: dict[str, Pass] = {}
 
 
 def register(p: Pass) -> Pass:
+    from .contracts import CONDITIONS
+
+    unknown = [c for c in (*p.requires, *p.ensures) if c not in CONDITIONS]
+    if unknown:
+        raise ValueError(f"pass {p.name}: unknown condition(s) {', '.join(unknown)}")
     PASSES[p.name] = p
     return p
+
+
+def changed(rewrites: int) -> PassResult:
+    return PassResult(rewrites > 0, rewrites)
 
 
 class PassManager:
@@ -65,38 +86,39 @@ class PassManager:
 
     def run(self, g: Graph, ctx: PassContext) -> Graph:
         from ..printer import print_graph
+        from .contracts import check
         from .verify import verify
 
-        state: set[str] = set()
         for name in self.names:
             p = PASSES[name]
             if name in self.disabled and not p.required:
                 continue
+            if self.verify_each:
+                check(p.requires, g, ctx, before=name)
+            ctx.memo.clear()
             t0 = time.perf_counter()
-            fired_before = ctx.options.get("_fired", {}).get(name, 0)
-            modified = p.run(g, ctx)
+            res = p.run(g, ctx)
             dt = time.perf_counter() - t0
-            fired = ctx.options.get("_fired", {}).get(name, 0) - fired_before
-            self.stats.append(PassStat(name, bool(modified), dt, fired))
+            self.stats.append(PassStat(name, res.modified, dt, res.rewrites))
             ctx.bag.raise_if_errors()
-            state.update(p.ensures)
             if self.verify_each:
                 verify(g, after=name)
+                check(p.ensures, g, ctx, after=name)
             if self.print_after_all or name in self.print_after:
                 self.printer(f"; IR after {name}\n{print_graph(g)}")
         return g
 
 
-def fired(ctx: PassContext, name: str, n: int = 1) -> None:
-    """Count rewrites for --pass-stats."""
-    d = ctx.options.setdefault("_fired", {})
-    d[name] = d.get(name, 0) + n
-
-
 def _load() -> None:
-    from . import dce, infer_shapes, validate  # noqa: F401  (registration)
-    from . import fuse, layouts  # noqa: F401  (registration)
-    from . import fold  # noqa: F401  (registration: fold-constants, cse, optimisation patterns)
+    from . import (  # noqa: F401  (registration)  # noqa: F401  (registration)
+        dce,
+        fold,
+        fuse,
+        infer_shapes,
+        layouts,
+        legalize,
+        validate,
+    )
 
 
 _load()

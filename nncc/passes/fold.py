@@ -32,8 +32,8 @@ from ..dtypes import numpy_type
 from ..ir import Graph, Init, Node, TensorType, Value, Weight
 from ..ops import REGISTRY, has
 from ..shapes import norm_axis
-from . import Pass, PassContext, fired, register
-from .fuse import Pattern, _protected, register_rewrite
+from . import Pass, PassContext, PassResult, changed, register
+from .fuse import Pattern, register_rewrite, take_over, visible
 
 INFERENCE = ("inference",)
 # ops with a per-channel bias on their output (convolutions: dim 1; linear: the last dim)
@@ -42,19 +42,6 @@ CONVS = frozenset(n for n in BIASED if REGISTRY[n].channel_axis == 1)
 
 
 # ------------------------------------------------------------------ graph surgery helpers
-
-def _drop(g: Graph, *nodes: Node) -> None:
-    ids = {id(n) for n in nodes}
-    g.nodes = [n for n in g.nodes if id(n) not in ids]
-
-
-def _take_outputs(dst: Node, src: Node) -> None:
-    """`dst` produces what `src` produced (names downstream do not change)."""
-    dst.outputs = list(src.outputs)
-    for i, v in enumerate(dst.outputs):
-        v.producer = dst
-        v.index = i
-
 
 def bypass(g: Graph, n: Node, x: Value | None = None) -> bool:
     """Remove the one-output node `n`, whose output equals `x` (default: its input 0).
@@ -69,18 +56,16 @@ def bypass(g: Graph, n: Node, x: Value | None = None) -> bool:
     y = n.outputs[0]
     if x.type is None or y.type is None or x.type.dtype != y.type.dtype or tuple(x.type.shape) != tuple(y.type.shape):
         return False
-    keep = _protected(g)
-    if id(y) not in keep:
-        _drop(g, n)
-        g.replace_all_uses(y, x)
+    if not visible(g, y):
+        g.replace_all_uses_with(y, x)
+        g.erase(n)
         return True
     p = x.producer
-    users = [m for m in g.nodes if any(v is x for v in m.inputs)]
-    if p is None or id(x) in keep or users != [n] or any(o is x for o in g.outputs):
+    if p is None or visible(g, x) or list(x.users) != [n]:
         return False
-    p.outputs[x.index] = y
-    y.producer, y.index = p, x.index
-    _drop(g, n)
+    g.set_inputs(n, ())
+    g.set_outputs(p, [y if o is x else o for o in p.outputs])
+    g.erase(n)
     return True
 
 
@@ -104,9 +89,9 @@ def _compose_transpose(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
     t1, t2 = nodes
     p1, p2 = tuple(t1.attrs["perm"]), tuple(t2.attrs["perm"])
     t2.attrs["perm"] = tuple(p1[i] for i in p2)
-    t2.inputs[0] = t1.inputs[0]
+    g.set_input(t2, 0, t1.inputs[0])
     t2.meta.setdefault("fused", []).append(t1.name)
-    _drop(g, t1)
+    g.erase(t1)
     if t2.attrs["perm"] == tuple(range(len(p2))):
         bypass(g, t2)
     return True
@@ -136,9 +121,9 @@ def _compose_reshape(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
     if was != r2.op:
         r2.meta["was"] = was
     r2.attrs = {"shape": spec}
-    r2.inputs[0] = x
+    g.set_input(r2, 0, x)
     r2.meta.setdefault("fused", []).append(r1.name)
-    _drop(g, r1)
+    g.erase(r1)
     if tuple(x.type.shape) == tuple(r2.outputs[0].type.shape):
         bypass(g, r2)
     return True
@@ -186,12 +171,13 @@ def _fold_b(*arrays, eps, has_bias):
     return (base * s + beta).astype(scale.dtype)
 
 
-def _untied(g: Graph, ws: list[Weight]) -> bool:
+def _untied(g: Graph, ws: list[Weight], ctx: PassContext) -> bool:
     """No weight is tied to another, and nothing else is tied to them."""
     if any(w is None or w.share is not None for w in ws):
         return False
-    ids = {id(w) for w in ws}
-    return not any(w.share is not None and id(w.share) in ids for w in g.weights())
+    if "tied" not in ctx.memo:  # once per pass: folds neither tie weights nor touch tied ones
+        ctx.memo["tied"] = {id(w.share) for w in g.weights() if w.share is not None}
+    return not any(id(w) in ctx.memo["tied"] for w in ws)
 
 
 def _bn_foldable(ns: list[Node]) -> bool:
@@ -212,7 +198,7 @@ def _fold_batch_norm(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
     w, b = p.weights["weight"], p.weights.get("bias")
     roles = ("scale", "bias", "mean", "var")
     bw = [bn.weights[r] for r in roles]
-    if not _untied(g, [w, *([b] if b is not None else []), *bw]):
+    if not _untied(g, [w, *([b] if b is not None else []), *bw], ctx):
         return False
     eps = float(bn.attrs["eps"])
     scale, var = bn.weights["scale"], bn.weights["var"]
@@ -225,8 +211,7 @@ def _fold_batch_norm(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
     p.weights = {"weight": new_w, "bias": new_b}
     p.attrs["bias"] = True
     p.meta.setdefault("fused", []).append(bn.name)
-    _take_outputs(p, bn)
-    _drop(g, bn)
+    take_over(g, p, [bn])
     return True
 
 
@@ -273,7 +258,7 @@ def _fold_bias(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
     """conv|linear → add(constant): the constant becomes (part of) the bias."""
     p, add = nodes
     b = p.weights.get("bias")
-    if b is not None and not _untied(g, [b]):
+    if b is not None and not _untied(g, [b], ctx):
         return False
     const = _const_of(add.inputs[1])
     w = p.weights["weight"]
@@ -284,8 +269,7 @@ def _fold_bias(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
                                               [b] if b is not None else [], fn, p)}
     p.attrs["bias"] = True
     p.meta.setdefault("fused", []).append(add.name)
-    _take_outputs(p, add)
-    _drop(g, add)
+    take_over(g, p, [add])
     return True
 
 
@@ -302,15 +286,13 @@ def _absorb_sum(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
         return False
     if z.type.dtype != conv.outputs[0].type.dtype or z is add.inputs[0]:
         return False
-    conv.inputs = [conv.inputs[0], z]
+    g.move_before(conv, add)  # after z's producer: z is defined before the add
+    g.set_inputs(conv, [conv.inputs[0], z])
     conv.attrs["sum"] = True
     conv.attrs["activation"] = act.op
     conv.attrs["activation_attrs"] = {k: v for k, v in act.attrs.items() if not k.startswith("_")}
     conv.meta.setdefault("fused", []).extend([add.name, act.name])
-    _take_outputs(conv, act)
-    g.nodes.remove(conv)
-    g.nodes.insert(g.nodes.index(add), conv)  # after z's producer: z is defined before the add
-    _drop(g, add, act)
+    take_over(g, conv, [add, act])
     return True
 
 
@@ -388,15 +370,14 @@ def _neutral(n: Node) -> Value | None:
     return None
 
 
-def fold_constants(g: Graph, ctx: PassContext) -> bool:
+def fold_constants(g: Graph, ctx: PassContext) -> PassResult:
     if ctx.opt_level < 1:
-        return False
-    keep = {id(v) for v in g.outputs}
+        return PassResult(False)
     count = 0
     for n in list(g.nodes):
         if has(n.op, "constant") or n.weights or n.kind != "layer" or not n.inputs or not n.outputs:
             continue
-        if any(id(v) in keep for v in n.outputs) or any(v.type is None for v in n.outputs):
+        if any(g.is_output(v) for v in n.outputs) or any(v.type is None for v in n.outputs):
             continue
         if not any(v.producer is not None and has(v.producer.op, "constant") for v in n.inputs):
             continue  # (numpy is imported only where there is something to fold)
@@ -417,23 +398,20 @@ def fold_constants(g: Graph, ctx: PassContext) -> bool:
             continue
         import numpy as np
 
-        at = g.nodes.index(n)
-        made = []
-        for k, (r, v) in enumerate(zip(res, n.outputs)):
+        name = n.name  # the first constant takes the node's name
+        for k, (r, v) in enumerate(zip(res, list(n.outputs))):
             dt = v.type.dtype
-            c = Node("constant", n.name if k == 0 else f"{n.name}/{k}", [],
-                     {"value": np.ascontiguousarray(np.asarray(r, dtype=numpy_type(dt))), "dtype": dt}, [v], span=n.span)
+            c = Node("constant", name if k == 0 else f"{name}/{k}", [],
+                     {"value": np.ascontiguousarray(np.asarray(r, dtype=numpy_type(dt))), "dtype": dt}, span=n.span)
             c.meta["folded"] = n.op
-            v.producer, v.index = c, 0
-            made.append(c)
-        g.nodes[at:at + 1] = made
+            g.insert_before(n, c)
+            g.set_outputs(c, [v])
+        g.erase(n)
         count += 1
-    if count:
-        fired(ctx, "fold-constants", count)
-    return count > 0
+    return changed(count)
 
 
-register(Pass("fold-constants", fold_constants, requires=("typed",), ensures=("constants-folded",),
+register(Pass("fold-constants", fold_constants, requires=("typed",), ensures=("typed",),
               doc="evaluates nodes whose inputs are all constants; removes x·1, x+0 (level 1: exact ops; level 2, "
                   "inference: every op it can evaluate)"))
 
@@ -450,11 +428,10 @@ def _freeze(v: Any):
     return v
 
 
-def cse(g: Graph, ctx: PassContext) -> bool:
+def cse(g: Graph, ctx: PassContext) -> PassResult:
     """Nodes with the same op, the same inputs and the same attributes compute the same values: keep the first."""
     if ctx.opt_level < 1:
-        return False
-    keep = _protected(g)
+        return PassResult(False)
     seen: dict[Any, Node] = {}
     count = 0
     for n in list(g.nodes):
@@ -470,18 +447,16 @@ def cse(g: Graph, ctx: PassContext) -> bool:
         if first is None:
             seen[key] = n
             continue
-        if any(id(v) in keep for v in n.outputs):
+        if any(visible(g, v) for v in n.outputs):
             continue
         if any(not _same_as(a, b) for a, b in zip(first.outputs, n.outputs)):
             continue
         for a, b in zip(first.outputs, n.outputs):
-            g.replace_all_uses(b, a)
-        _drop(g, n)
+            g.replace_all_uses_with(b, a)
+        g.erase(n)
         count += 1
-    if count:
-        fired(ctx, "cse", count)
-    return count > 0
+    return changed(count)
 
 
-register(Pass("cse", cse, requires=("typed",), ensures=("cse",),
+register(Pass("cse", cse, requires=("typed",), ensures=("typed",),
               doc="common-subexpression elimination: one node for each (op, inputs, attributes)"))

@@ -13,9 +13,14 @@ options that returns one). The pass is target-independent:
   outputs, fold weights, …) and returns whether it did. A rewrite given as a
   string names a function in `REWRITES`; `register_rewrite` adds more.
 
-Patterns are tried in the order given, at every node in graph order, until none
-matches any more; each successful rewrite counts once for `--pass-stats`
-(`fired(ctx, "fuse")`). `--disable-pass=fuse` turns the pass off.
+The pass is a worklist rewrite driver (MLIR's greedy driver): every node starts
+on the worklist; a node taken from it is tried as the start of each pattern
+whose first op it has, in the order given; after a rewrite, the nodes around the
+rewritten chain (whose matches it may have changed) go back on the worklist.
+When the worklist is empty, one more sweep over all nodes confirms the fixed
+point (and restarts the worklist if something still matches). Each step looks
+only at use-lists, so the pass is linear in the graph's size. Each successful
+rewrite counts once for `--pass-stats`. `--disable-pass=fuse` turns the pass off.
 
 A pattern applies only at `--opt-level` ≥ its `level` (default 1; numeric
 folds such as batch norm into a convolution are level 2) and only in the target
@@ -29,7 +34,8 @@ Built-in rewrites:
   and records the folded op in `attrs["activation"]` and its attributes in
   `attrs["activation_attrs"]` (a two-node chain: producer → activation, as
   SMAUG's `act_params` or cuDNN's fused activations want). The names of folded
-  nodes are kept in `meta["fused"]`. A node that already has an activation is
+  nodes are kept in `meta["fused"]`. `take_over(g, first, rest)` is that edit,
+  for rewrites of their own. A node that already has an activation is
   left alone (the rewrite returns False).
 
 Example (what the SMAUG target declares)::
@@ -40,11 +46,12 @@ Example (what the SMAUG target declares)::
 """
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from ..ir import Graph, Node
-from . import Pass, PassContext, fired, register
+from ..ir import Graph, Node, Value
+from . import Pass, PassContext, PassResult, changed, register
 
 Rewrite = Callable[[Graph, list[Node], PassContext], bool]
 
@@ -74,6 +81,18 @@ def register_rewrite(name: str, fn: Rewrite) -> Rewrite:
     return fn
 
 
+def take_over(g: Graph, first: Node, rest: Sequence[Node]) -> None:
+    """`first` produces what the last of `rest` produced (names downstream do not change); `rest` is erased.
+
+    The values between them must be read only inside the chain (what `match` checks).
+    """
+    for n in rest:
+        g.set_inputs(n, ())
+    g.set_outputs(first, rest[-1].outputs)
+    for n in rest:
+        g.erase(n)
+
+
 def absorb(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
     """Fold the last node of the chain into the first (see the module doc)."""
     first, last = nodes[0], nodes[-1]
@@ -82,12 +101,7 @@ def absorb(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
     first.attrs["activation"] = last.op
     first.attrs["activation_attrs"] = {k: v for k, v in last.attrs.items() if not k.startswith("_")}
     first.meta.setdefault("fused", []).extend(n.name for n in nodes[1:])
-    first.outputs = list(last.outputs)
-    for i, v in enumerate(first.outputs):
-        v.producer = first
-        v.index = i
-    drop = {id(n) for n in nodes[1:]}
-    g.nodes = [n for n in g.nodes if id(n) not in drop]
+    take_over(g, first, nodes[1:])
     return True
 
 
@@ -103,15 +117,12 @@ def patterns_of(ctx: PassContext) -> list[Pattern]:
     return [p for p in ps or () if ctx.opt_level >= p.level and ctx.mode in p.modes]
 
 
-def _protected(g: Graph) -> set[int]:
-    """Values that must stay visible: graph outputs and what losses and metrics read."""
-    keep = {id(v) for v in g.outputs}
-    for n in list(g.losses) + list(g.metrics.values()):
-        keep.update(id(v) for v in n.inputs)
-    return keep
+def visible(g: Graph, v: Value) -> bool:
+    """`v` must stay visible: a graph output, or read by a loss or metric (kept even when dce dropped them)."""
+    return g.is_output(v) or any(x is v for h in (*g.losses, *g.metrics.values()) for x in h.inputs)
 
 
-def match(g: Graph, p: Pattern, start: Node, users: dict, keep: set[int]) -> list[Node] | None:
+def match(g: Graph, p: Pattern, start: Node) -> list[Node] | None:
     if start.op not in p.chain[0]:
         return None
     nodes = [start]
@@ -120,12 +131,9 @@ def match(g: Graph, p: Pattern, start: Node, users: dict, keep: set[int]) -> lis
         if len(prev.outputs) != 1:
             return None
         v = prev.outputs[0]
-        if id(v) in keep:
+        if len(v.users) != 1 or visible(g, v):
             return None
-        us = users.get(v, [])
-        if len(us) != 1:
-            return None
-        nxt = us[0]
+        nxt = next(iter(v.users))
         if nxt.op not in ops or not nxt.inputs or nxt.inputs[0] is not v or sum(x is v for x in nxt.inputs) != 1:
             return None
         nodes.append(nxt)
@@ -134,36 +142,65 @@ def match(g: Graph, p: Pattern, start: Node, users: dict, keep: set[int]) -> lis
     return nodes
 
 
+def _around(nodes: list[Node], depth: int) -> list[Node]:
+    """The nodes whose matches a rewrite of `nodes` may change: the chain, its neighbours by use, and the
+    producers up to `depth` hops above them (a pattern `depth` + 1 long may start there)."""
+    near: list[Node] = []
+    for n in nodes:
+        near.append(n)
+        for v in n.inputs:
+            if v.producer is not None:
+                near.append(v.producer)
+            near.extend(v.users)
+        for v in n.outputs:
+            near.extend(v.users)
+    frontier = near
+    for _ in range(depth):
+        frontier = [v.producer for n in frontier for v in n.inputs if v.producer is not None]
+        near.extend(frontier)
+    return near
+
+
 def fuse_with(g: Graph, ctx: PassContext, patterns: Iterable[Pattern]) -> int:
-    """Apply `patterns` until none matches; returns the number of rewrites."""
-    patterns = list(patterns)
+    """Apply `patterns` until none matches (the worklist driver); returns the number of rewrites."""
+    by_op: dict[str, list[tuple[Pattern, Rewrite]]] = {}
+    depth = 0
+    for p in patterns:
+        fn = REWRITES[p.rewrite] if isinstance(p.rewrite, str) else p.rewrite
+        depth = max(depth, len(p.chain) - 1)
+        for op in sorted(p.chain[0]):
+            by_op.setdefault(op, []).append((p, fn))
+    ctx.memo.clear()  # caches that rewrites keep while this pass runs
     total = 0
-    changed = True
-    while changed:
-        changed = False
-        keep = _protected(g)
-        for p in patterns:
-            fn = REWRITES[p.rewrite] if isinstance(p.rewrite, str) else p.rewrite
-            users = g.consumers()
-            alive = {id(m) for m in g.nodes}
-            for n in list(g.nodes):
-                if id(n) not in alive:
+    while True:
+        fired = 0
+        work = deque(g.nodes)
+        queued = set(work)
+        while work:
+            n = work.popleft()
+            queued.discard(n)
+            if n.graph is not g:
+                continue
+            for p, fn in by_op.get(n.op, ()):
+                nodes = match(g, p, n)
+                if nodes is None:
                     continue
-                nodes = match(g, p, n, users, keep)
-                if nodes is not None and fn(g, nodes, ctx):
-                    total += 1
-                    changed = True
-                    users = g.consumers()
-                    keep = _protected(g)
-                    alive = {id(m) for m in g.nodes}
-    return total
+                near = _around(nodes, depth)
+                if fn(g, nodes, ctx):
+                    fired += 1
+                    near += _around([m for m in nodes if m.graph is g], 0)
+                    for m in near:
+                        if m.graph is g and m not in queued:
+                            work.append(m)
+                            queued.add(m)
+                    break
+        total += fired
+        if not fired:  # this sweep over every node found nothing: the fixed point
+            return total
 
 
-def fuse(g: Graph, ctx: PassContext) -> bool:
-    n = fuse_with(g, ctx, patterns_of(ctx))
-    if n:
-        fired(ctx, "fuse", n)
-    return n > 0
+def fuse(g: Graph, ctx: PassContext) -> PassResult:
+    return changed(fuse_with(g, ctx, patterns_of(ctx)))
 
 
 def declared(patterns: Sequence[Pattern]) -> str:
@@ -171,5 +208,5 @@ def declared(patterns: Sequence[Pattern]) -> str:
     return "\n".join(f"{p.name}: " + " -> ".join("|".join(sorted(c)) for c in p.chain) for p in patterns)
 
 
-register(Pass("fuse", fuse, requires=("typed",), ensures=("fused",),
+register(Pass("fuse", fuse, requires=("typed",), ensures=("typed",),
               doc="rewrites the node chains the target declares (e.g. an activation into its producer)"))

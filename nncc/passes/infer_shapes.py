@@ -12,12 +12,12 @@ from ..ir import DTYPE_BYTES, FLOAT_DTYPES, Graph, Init, TensorType, Weight
 from ..limits import LIMITS
 from ..ops import REGISTRY
 from ..shapes import ShapeError
-from . import Pass, PassContext, register
+from . import Pass, PassContext, PassResult, register
 
 MAX_WEIGHT_ELEMENTS = 2 ** 34  # default of LIMITS["max_weight_elements"] (nncc/limits.py); see docs/security.md
 
 
-def infer_shapes(g: Graph, ctx: PassContext) -> bool:
+def infer_shapes(g: Graph, ctx: PassContext) -> PassResult:
     for node in g.nodes:
         if any(v.type is None for v in node.inputs):
             continue  # downstream of an error already reported
@@ -39,7 +39,7 @@ def infer_shapes(g: Graph, ctx: PassContext) -> bool:
         if opdef.weights is not None and not node.weights:
             _make_weights(node, opdef, ins, ctx)  # type: ignore[arg-type]
     _total_weight_bytes(g, ctx)
-    return True
+    return PassResult(True)
 
 
 def _sizes_ok(node, outs: list[TensorType], ctx: PassContext) -> bool:

@@ -36,7 +36,7 @@ What the pass does:
    (transposed, and with absorbed feature permutations applied), and insert a
    conversion from `stored` to `wanted` where they differ.
 
-Each inserted conversion (tensor or weight) counts as one rewrite (`fired`).
+Each inserted conversion (tensor or weight) counts as one rewrite (`PassResult.rewrites`).
 """
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ from typing import Any
 
 from .. import codes
 from ..ir import Graph, Node, TensorType, Value
-from . import Pass, PassContext, fired, register
+from . import Pass, PassContext, PassResult, changed, register
+from .contracts import condition
 
 ANY = "X"        # whatever layout the value has (the op is layout-agnostic)
 CANON = "="      # the IR's own layout for the value's rank
@@ -161,12 +162,15 @@ def stored_array(node: Node, role: str, data):
 
 
 def _table(ctx: PassContext) -> LayoutTable | None:
-    t = getattr(ctx.target, "layouts", None)
-    if t is None:
-        t = ctx.options.get("_layouts")
-    if callable(t) and not isinstance(t, LayoutTable):
-        t = t(ctx.options)
-    return t
+    """The target's table for its options (made once per pass: its contract check reads the same one)."""
+    if "layouts" not in ctx.memo:
+        t = getattr(ctx.target, "layouts", None)
+        if t is None:
+            t = ctx.options.get("_layouts")
+        if callable(t) and not isinstance(t, LayoutTable):
+            t = t(ctx.options)
+        ctx.memo["layouts"] = t
+    return ctx.memo["layouts"]
 
 
 class _Inserter:
@@ -194,7 +198,7 @@ class _Inserter:
         out = Value(name, _flat_type(v.type, layout), n, 0, v.span)
         n.outputs = [out]
         n.meta["inserted"] = "insert-layouts"
-        self.g.nodes.insert(self.g.nodes.index(before), n)
+        self.g.insert_before(before, n)
         self.cache[key] = out
         self.count += 1
         return out
@@ -202,17 +206,14 @@ class _Inserter:
     def spec(self, n: Node) -> OpLayout:
         return self.table.ops.get(n.op, self.table.default)
 
-    def can_absorb(self, v: Value, users: dict) -> bool:
-        if any(o is v for o in self.g.outputs):
+    def can_absorb(self, v: Value) -> bool:
+        if self.g.is_output(v) or not v.users:
             return False
-        us = users.get(v, [])
-        if not us:
-            return False
-        for u in us:
+        for u in v.users:
             s = self.spec(u)
             if u.inputs[0] is v and s.absorbs and all(u.inputs[i] is not v for i in range(1, len(u.inputs))):
                 continue
-            if s.elementwise and len(u.inputs) == 1 and len(u.outputs) == 1 and self.can_absorb(u.outputs[0], users):
+            if s.elementwise and len(u.inputs) == 1 and len(u.outputs) == 1 and self.can_absorb(u.outputs[0]):
                 continue
             return False
         return True
@@ -228,7 +229,7 @@ class _Inserter:
                 continue
             s = self.spec(n)
             if s.flatten and n.inputs and n.inputs[0].type.rank > 2 and n.attrs.get("axis", 1) == 1:
-                self.flatten(n, s, g.consumers())
+                self.flatten(n, s)
                 continue
             first = None
             for i, v in enumerate(n.inputs):
@@ -248,7 +249,7 @@ class _Inserter:
                                            n.span_of(i))
                         return
                     v = self.convert(v, target, n)
-                    n.inputs[i] = v
+                    g.set_input(n, i, v)
                 if i == 0:
                     first = target
             self.outputs(n, s, first)
@@ -289,14 +290,14 @@ class _Inserter:
             if wl.converts:
                 self.count += 1
 
-    def flatten(self, n: Node, s: OpLayout, users: dict) -> None:
+    def flatten(self, n: Node, s: OpLayout) -> None:
         x = n.inputs[0]
         have = layout_of(x.type)
         canon = canonical(x.type.rank)
         out = n.outputs[0]
-        if have != canon and not self.can_absorb(out, users):
+        if have != canon and not self.can_absorb(out):
             x = self.convert(x, canon, n)
-            n.inputs[0] = x
+            self.g.set_input(n, 0, x)
             have = canon
         lay = s.output if isinstance(s.output, str) and RANK.get(s.output) == 2 else "NC"
         n.meta["was"] = n.op
@@ -316,17 +317,40 @@ def _flat_type(t: TensorType, layout: str) -> TensorType:
     return TensorType(t.dtype, (t.shape[0], prod(t.shape[1:])), layout)
 
 
-def insert_layouts(g: Graph, ctx: PassContext) -> bool:
+def insert_layouts(g: Graph, ctx: PassContext) -> PassResult:
     table = _table(ctx)
     if table is None:
-        return False
+        return PassResult(False)
     ins = _Inserter(g, table, ctx)
     ins.run()
-    if ins.count:
-        fired(ctx, "insert-layouts", ins.count)
-    return ins.count > 0
+    return changed(ins.count)
 
 
-register(Pass("insert-layouts", insert_layouts, requires=("typed",), ensures=("laid-out",),
+@condition("laid-out")
+def laid_out(g: Graph, ctx: PassContext) -> str | None:
+    """Every tensor has a layout and every node reads its inputs in the layouts its op wants (when the target
+    declares layouts); every weight has its storage recorded."""
+    table = _table(ctx)
+    if table is None:
+        return None
+    for v in g.values():
+        if v.type is not None and v.type.rank in CANONICAL and v.type.layout is None:
+            return f"{v.name} {v.type} has no layout"
+    for n in g.nodes:
+        if n.op == "reorder":
+            continue  # a conversion reads whatever it converts
+        s = table.ops.get(n.op, table.default)
+        for i, v in enumerate(n.inputs):
+            want = resolve(s.want(i), v.type.rank)
+            want = canonical(v.type.rank) if want == CANON else want
+            if want not in (ANY, LIKE_FIRST) and want != layout_of(v.type):
+                return f"{n.name} ({n.op}) wants input {i} {v.name} in {want}, but it is {layout_of(v.type)}"
+        missing = set(n.weights) - set(n.meta.get("weight_layouts", {}))
+        if missing:
+            return f"{n.name} has no recorded layout for its weight(s) {', '.join(sorted(missing))}"
+    return None
+
+
+register(Pass("insert-layouts", insert_layouts, requires=("typed",), ensures=("typed", "laid-out"),
               doc="gives tensors the layouts the target's ops want, inserting reorder nodes; records weight "
                   "storage layouts"))

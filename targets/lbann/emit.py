@@ -11,12 +11,11 @@ from __future__ import annotations
 import math
 import re
 
-from google.protobuf import text_format
-
 from nncc import codes
 from nncc.ir import Graph, Value, Weight
 from nncc.quoting import comment
 from nncc.target import EmitContext
+from nncc.textproto import message_to_string
 
 from . import LOWER, rules
 from . import lbann_pb2 as pb
@@ -230,6 +229,6 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     if ctx.bag.has_errors:
         return {}
     text = f"# {comment(ctx.model.name)}: written by nncc for LBANN (lbann --prototext={comment(ctx.stem)}.prototext)\n"
-    text += text_format.MessageToString(exp)
+    text += message_to_string(exp)
     proto_name = f"{ctx.stem}.prototext"
     return {proto_name: text.encode(), f"{ctx.stem}.sh": launch_script(ctx, ctx.train, proto_name).encode()}

@@ -15,13 +15,12 @@ import math
 from importlib import resources
 from typing import Any
 
-from google.protobuf import text_format
-
 from nncc import codes
 from nncc.diagnostics import Span
 from nncc.ir import Graph, Init, Node, Weight
 from nncc.quoting import comment, script_env
 from nncc.target import EmitContext
+from nncc.textproto import message_to_string
 
 from . import LOWER
 from . import job_pb2 as pb
@@ -209,7 +208,7 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     missing = job.FindInitializationErrors()
     if missing:  # pragma: no cover - every required field is set above
         raise AssertionError(f"job.conf misses required fields: {missing}")
-    conf = f"# SINGA v0.3 job for `{comment(ctx.model.name)}`, written by nncc\n" + text_format.MessageToString(job)
+    conf = f"# SINGA v0.3 job for `{comment(ctx.model.name)}`, written by nncc\n" + message_to_string(job)
     hosts = [h.strip() for h in str(ctx.options.get("hosts") or "localhost").split(",") if h.strip()]
     d = ctx.train.distributed if ctx.train is not None else {}
     nodes = int(d.get("nodes") or 1)

@@ -32,6 +32,7 @@ from nncc.passes.layouts import (
 )
 from nncc.limits import LIMITS
 from nncc.target import EmitContext
+from nncc.textproto import message_to_string
 
 from . import BACKENDS, LOWER
 from . import graph_pb2 as pb
@@ -300,7 +301,7 @@ class Emitter:
                         except Unsupported:  # dims SMAUG cannot hold: ones, of the same rank for the consumers
                             self.refs[id(v)] = Ref(None, 0, self.tensor(v.name, self.ftype, [1] * max(1, v.type.rank),
                                                                         self.layout_of(v)))
-        topo = text_format.MessageToString(self.graph).encode()
+        topo = message_to_string(self.graph).encode()
         return topo, params_file(self.params)
 
 
