@@ -365,7 +365,7 @@ def lower_heads(g: Graph, table: Lowering) -> tuple[list[str], list[tuple[str, s
     """The loss expressions and (metric name, expression) over `values` (model outputs and batch)."""
     def code(n: Node) -> str:
         rule = table.get_rule(n.op)
-        assert rule is not None  # check_target_ops refused the model otherwise
+        assert rule is not None  # the legalize pass refused the model otherwise
         return rule(Layer(n, [f"values[{py(v.name)}]" for v in n.inputs], "", {}, False)).expr
 
     return [code(n) for n in g.losses], [(k, code(n)) for k, n in g.metrics.items()]
