@@ -117,10 +117,14 @@ class DiagnosticBag:
 
     def error(self, code: str, message: str, span: Span | None = None, help: str | None = None,
               notes: list[Note] | None = None) -> Diagnostic:
-        return self.add(Diagnostic(code, message, span, help, "error", notes or []))
+        d = Diagnostic(code, message, span, help, "error", notes or [])
+        self.add(d)
+        return d
 
     def warning(self, code: str, message: str, span: Span | None = None, help: str | None = None) -> Diagnostic:
-        return self.add(Diagnostic(code, message, span, help, "warning"))
+        d = Diagnostic(code, message, span, help, "warning")
+        self.add(d)
+        return d
 
     def extend(self, ds: Iterable[Diagnostic | None]) -> None:
         for d in ds:

@@ -140,15 +140,15 @@ def resolve_options(t: targets_mod.Target, fe: Frontend, cli: dict[str, str]) ->
                     continue
                 opts[o.name] = val
     usage = DiagnosticBag()  # -O problems are the command line's (exit 2), not the model's
-    for k, raw in cli.items():
-        o = t.option(k)
+    for name, raw in cli.items():
+        o = t.option(name)
         if o is None:
-            guess = did_you_mean(k, [x.name for x in t.options])
-            usage.error(codes.BAD_TARGET_OPTION, f"target `{t.name}` has no option `{k}` (from -O)", None,
+            guess = did_you_mean(name, [x.name for x in t.options])
+            usage.error(codes.BAD_TARGET_OPTION, f"target `{t.name}` has no option `{name}` (from -O)", None,
                         f"did you mean `{guess}`?" if guess else
                         f"options: {', '.join(x.name for x in t.options) or '(none)'}")
             continue
-        val: Any = raw
+        val = raw
         try:
             if o.kind == "int":
                 val = int(raw)
@@ -159,17 +159,17 @@ def resolve_options(t: targets_mod.Target, fe: Frontend, cli: dict[str, str]) ->
                     raise ValueError(raw)
                 val = raw.lower() in ("true", "1", "yes")
         except ValueError:
-            usage.error(codes.BAD_TARGET_OPTION, f"-O {k}={printable(raw)}: expected {o.kind}", None)
+            usage.error(codes.BAD_TARGET_OPTION, f"-O {name}={printable(raw)}: expected {o.kind}", None)
             continue
         if o.choices and val not in o.choices:
             usage.error(codes.BAD_TARGET_OPTION,
-                        f"-O {k}={printable(raw)}: choose one of {', '.join(map(str, o.choices))}", None)
+                        f"-O {name}={printable(raw)}: choose one of {', '.join(map(str, o.choices))}", None)
             continue
         problem = o.problem(val)
         if problem:
-            usage.error(codes.BAD_TARGET_OPTION, f"-O {k}={printable(raw)}: {problem}", None)
+            usage.error(codes.BAD_TARGET_OPTION, f"-O {name}={printable(raw)}: {problem}", None)
             continue
-        opts[k] = val
+        opts[name] = val
     if usage.has_errors:
         raise UsageError(usage.items)
     bag.raise_if_errors()

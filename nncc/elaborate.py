@@ -502,8 +502,9 @@ class Elaborator:
                     v = self.const_eval(x, scope, "a slice bound") if x is not None else dflt
                     if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
                         raise EvalError(codes.ARG_TYPE, f"slice bounds must be integers, got {_kind(v)}", x.span)  # type: ignore
-                    vals.append(v)
+                    vals.append(dflt if v is None else v)  # `none` is an omitted bound, as in Python
                 lo, hi, st = (None if x is None else max(-2 ** 62, min(x, 2 ** 62)) for x in vals)  # as int64
+                assert st is not None
                 if st == 0:
                     raise EvalError(codes.BAD_VALUE, "slice step cannot be zero", sub.span)
                 if lo is None and hi is None and st == 1:
@@ -512,12 +513,18 @@ class Elaborator:
                     lo = 0 if st > 0 else -1
                 if hi is None:
                     hi = 2 ** 62 if st > 0 else -(2 ** 62)
-                starts.append(lo), ends.append(hi), axes.append(ax), steps.append(st)
+                starts.append(lo)
+                ends.append(hi)
+                axes.append(ax)
+                steps.append(st)
             else:
                 i = self.const_eval(sub, scope, "an index")
                 if isinstance(i, bool) or not isinstance(i, int):
                     raise EvalError(codes.ARG_TYPE, f"a tensor index must be an integer or a slice, got {_kind(i)}", sub.span)
-                starts.append(i), ends.append(i + 1 if i != -1 else 2 ** 62), axes.append(ax), steps.append(1)
+                starts.append(i)
+                ends.append(i + 1 if i != -1 else 2 ** 62)
+                axes.append(ax)
+                steps.append(1)
                 squeeze.append(ax)
         attrs = {"starts": tuple(starts), "ends": tuple(ends), "axes": tuple(axes), "steps": tuple(steps),
                  "squeeze": tuple(squeeze)}
@@ -749,7 +756,9 @@ class Elaborator:
     def _call_op(self, opdef: OpDef, args: list, kwargs: dict, e: A.Call) -> Any:
         b = self._bind(opdef, args, kwargs, e)
         outs = self._add_node(opdef.name, b.inputs, b.attrs, b.weight_opts, e.span, b.spans)
-        outs[0].producer.meta["written"] = b.written  # for independent oracles (tests/torch_ref.py)
+        node = outs[0].producer
+        assert node is not None
+        node.meta["written"] = b.written  # for independent oracles (tests/torch_ref.py)
         return outs[0] if opdef.outputs is None else tuple(outs)
 
     def _add_node(self, op: str, inputs: list[Value], attrs: dict, wopts: dict, span: Span,
@@ -761,9 +770,9 @@ class Elaborator:
         name = self._unique(base)
         node = Node(op, name, list(inputs), attrs, span=span, arg_spans=spans)
         node.kind = REGISTRY[op].kind
-        node.meta = {"weight_opts": wopts}  # type: ignore[attr-defined]
+        node.meta = {"weight_opts": wopts}
         if like_dtype is not None:
-            node.meta["like"] = like_dtype  # type: ignore[attr-defined]
+            node.meta["like"] = like_dtype
         count = REGISTRY[op].outputs  # the attribute that says how many outputs, for multi-output ops
         n_out = 1 if count is None else len(attrs[count]) if isinstance(attrs[count], tuple) else attrs[count]
         if not isinstance(n_out, int) or n_out <= 0 or n_out > LIMITS["max_list"]:

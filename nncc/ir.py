@@ -95,6 +95,13 @@ class Value:
         self.users: dict[Node, None] = {}
 
     @property
+    def ttype(self) -> TensorType:
+        """The type, where it must be known: shape inference gives every value one."""
+        if self.type is None:
+            raise AssertionError(f"%{self.name} has no type: shape inference has not run")
+        return self.type
+
+    @property
     def is_weight(self) -> bool:
         return False
 

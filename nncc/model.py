@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TypeGuard, TypeVar
 
 from . import codes
 from . import ast as A
@@ -14,6 +15,8 @@ from .diagnostics import CompileError, DiagnosticBag, did_you_mean
 from .quoting import MAX_NAME, name_problem, printable
 from .source import SourceFile, YMap, YNode, YScalar, YSeq, decode, load_yaml, read_source
 from .syntax import parse
+
+N = TypeVar("N", YMap, YSeq, YScalar)
 
 SECTIONS = ("nncc", "model", "doc", "params", "inputs", "blocks", "graph", "outputs", "train", "targets")
 LANGUAGE_VERSIONS = (1,)
@@ -66,7 +69,7 @@ def read_model(path: str, data: bytes | None = None) -> Model:
     return parse_model(path, src, root)
 
 
-def _expect(node: YNode | None, kind: type, what: str, bag: DiagnosticBag, span_node=None) -> bool:
+def _expect(node: YNode | None, kind: type[N], what: str, bag: DiagnosticBag, span_node=None) -> TypeGuard[N]:
     if isinstance(node, kind):
         return True
     names = {YMap: "a mapping (name: value lines)", YSeq: "a list", YScalar: "a single value"}
@@ -89,9 +92,8 @@ def _parse(scalar: YScalar, start: str, bag: DiagnosticBag):
 def parse_model(path: str, src: SourceFile, root: YNode | None) -> Model:
     bag = DiagnosticBag()
     if root is None or (isinstance(root, YScalar) and root.is_null):
-        raise CompileError(bag.error(codes.MISSING_SECTION, "the model file is empty", src.span(0, 1),
-                                     "start with `nncc: 1`, `model: NAME`, `inputs:`, `graph:` and `outputs:`")
-                           and bag.items)
+        raise CompileError([bag.error(codes.MISSING_SECTION, "the model file is empty", src.span(0, 1),
+                                      "start with `nncc: 1`, `model: NAME`, `inputs:`, `graph:` and `outputs:`")])
     if not isinstance(root, YMap):
         bag.error(codes.WRONG_STRUCTURE, "a model file must be a mapping of sections (nncc, model, inputs, graph, ...)", root.span)
         raise CompileError(bag.items)
@@ -109,12 +111,11 @@ def parse_model(path: str, src: SourceFile, root: YNode | None) -> Model:
     _read_outputs(m, bag)
     tr = root.get("train")
     if tr is not None and _expect(tr, YMap, "`train`", bag):
-        m.train = tr  # type: ignore[assignment]
+        m.train = tr
     tg = root.get("targets")
     if tg is not None and _expect(tg, YMap, "`targets`", bag):
-        m.targets = tg  # type: ignore[assignment]
+        m.targets = tg
     bag.raise_if_errors()
-    m.warnings = bag.items  # type: ignore[attr-defined]
     return m
 
 
@@ -145,7 +146,7 @@ def _read_header(m: Model, bag: DiagnosticBag) -> None:
         m.name = re.sub(r"[^A-Za-z0-9_]", "_", os.path.splitext(os.path.basename(m.path))[0])[:MAX_NAME] or "model"
     doc = m.root.get("doc")
     if doc is not None and _expect(doc, YScalar, "`doc`", bag):
-        m.doc = doc.value  # type: ignore[union-attr]
+        m.doc = doc.value
 
 
 def _check_name(key: YScalar, what: str, bag: DiagnosticBag) -> bool:
@@ -162,7 +163,7 @@ def _read_params(m: Model, bag: DiagnosticBag) -> None:
         return
     if not _expect(node, YMap, "`params`", bag):
         return
-    for key, value in node.items:  # type: ignore[union-attr]
+    for key, value in node.items:
         if not _check_name(key, "param", bag):
             continue
         if isinstance(value, YSeq):
@@ -171,7 +172,7 @@ def _read_params(m: Model, bag: DiagnosticBag) -> None:
             continue
         if not _expect(value, YScalar, f"param `{key.value}`", bag):
             continue
-        e = _parse(value, "expr", bag)  # type: ignore[arg-type]
+        e = _parse(value, "expr", bag)
         if e is not None:
             m.params.append((key, e))
 
@@ -184,7 +185,7 @@ def _read_inputs(m: Model, bag: DiagnosticBag) -> None:
         return
     if not _expect(node, YMap, "`inputs`", bag):
         return
-    for key, value in node.items:  # type: ignore[union-attr]
+    for key, value in node.items:
         if not _check_name(key, "input", bag):
             continue
         if isinstance(value, YSeq):
@@ -193,7 +194,7 @@ def _read_inputs(m: Model, bag: DiagnosticBag) -> None:
             continue
         if not _expect(value, YScalar, f"input `{key.value}`", bag):
             continue
-        t = _parse(value, "tensor_type", bag)  # type: ignore[arg-type]
+        t = _parse(value, "tensor_type", bag)
         if t is not None:
             m.inputs.append((key, t))
 
@@ -216,12 +217,12 @@ def _read_lines(mapping: YMap, bag: DiagnosticBag, where: str) -> tuple[list[Lin
         t = _parse(key, "targets", bag)
         if t is None:
             continue
-        if any(n in KEYWORDS for n in t.names):  # type: ignore[attr-defined]
+        if any(n in KEYWORDS for n in t.names):
             bag.error(codes.BAD_NAME, f"`{key.value}` uses a reserved word as a name", key.span)
             continue
         e = _parse(value, "expr", bag)
         if e is not None:
-            lines.append(Line(t, e, key))  # type: ignore[arg-type]
+            lines.append(Line(t, e, key))
     return lines, ret
 
 
@@ -231,7 +232,7 @@ def _read_blocks(m: Model, bag: DiagnosticBag) -> None:
         return
     if not _expect(node, YMap, "`blocks`", bag):
         return
-    for key, body in node.items:  # type: ignore[union-attr]
+    for key, body in node.items:
         sig = _parse(key, "signature", bag)
         if sig is None:
             continue
@@ -246,7 +247,7 @@ def _read_blocks(m: Model, bag: DiagnosticBag) -> None:
             seen.add(p.name)
         if not _expect(body, YMap, f"block `{sig.name}`", bag, key):
             continue
-        lines, ret = _read_lines(body, bag, f"block `{sig.name}` line")  # type: ignore[arg-type]
+        lines, ret = _read_lines(body, bag, f"block `{sig.name}` line")
         if ret is None and not bag.has_errors:
             bag.error(codes.MISSING_RETURN, f"block `{sig.name}` has no `return:` line", key.span,
                       "end the block with `return: NAME` to say which value it produces")
@@ -261,9 +262,9 @@ def _read_graph(m: Model, bag: DiagnosticBag) -> None:
         return
     if not _expect(node, YMap, "`graph`", bag):
         return
-    lines, ret = _read_lines(node, bag, "graph line")  # type: ignore[arg-type]
+    lines, ret = _read_lines(node, bag, "graph line")
     if ret is not None:
-        key = node.key_node("return")  # type: ignore[union-attr]
+        key = node.key_node("return")
         bag.error(codes.WRONG_STRUCTURE, "`return` belongs in blocks; the graph names its results in `outputs`",
                   key.span if key else None)
     m.graph = lines

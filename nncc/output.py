@@ -170,7 +170,7 @@ def _remove_stale_temps(path: str, host: str) -> list[str]:
     """
     d = os.path.dirname(os.path.abspath(path))
     head = f".{os.path.basename(path)}.{host}."
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(d)
     except OSError:

@@ -19,7 +19,7 @@ from . import codes
 from .diagnostics import CompileError, Diagnostic, Sources, Span
 
 try:  # libyaml is much faster; fall back to the pure-Python composer
-    _Loader = yaml.CSafeLoader  # type: ignore[attr-defined]
+    _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
 

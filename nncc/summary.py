@@ -21,11 +21,11 @@ def layer_rows(g: Graph) -> list[tuple[str, str, str, int, int]]:
             if id(w) in seen or w.share is not None:
                 continue
             seen.add(id(w))
-            params += w.type.numel()
+            params += w.ttype.numel()
         fl = 0
         fn = REGISTRY[n.op].flops
         if fn is not None and all(v.type is not None for v in n.inputs + n.outputs):
-            fl = int(fn([v.type for v in n.inputs], [v.type for v in n.outputs], n.attrs))
+            fl = int(fn([v.ttype for v in n.inputs], [v.ttype for v in n.outputs], n.attrs))
         shape = ", ".join(str(v.type) for v in n.outputs)
         rows.append((n.name, n.op, shape, params, fl))
     return rows
@@ -52,9 +52,9 @@ def table(g: Graph) -> str:
         lines.append(f"{name:<{w[0]}}  {op:<{w[1]}}  {shape:<{w[2]}}  {p:>{w[3]},}  {_human(fl):>{w[4]}}")
     lines.append(sep)
     total = sum(r[3] for r in rows)
-    trainable = sum(wt.type.numel() for wt in g.weights() if wt.trainable and wt.share is None)
+    trainable = sum(wt.ttype.numel() for wt in g.weights() if wt.trainable and wt.share is None)
     flops = sum(r[4] for r in rows if REGISTRY[r[1]].kind == "layer")  # training heads are not the forward pass
-    size = sum(wt.type.numel() * 4 for wt in g.weights() if wt.share is None)
+    size = sum(wt.ttype.numel() * 4 for wt in g.weights() if wt.share is None)
     lines.append(f"inputs: {', '.join(f'{v.name}: {v.type}' for v in g.inputs)}")
     lines.append(f"outputs: {', '.join(f'{v.name}: {v.type}' for v in g.outputs)}")
     lines.append(f"total params: {total:,} ({trainable:,} trainable, {total - trainable:,} non-trainable); "

@@ -90,6 +90,7 @@ class _ToAST(Transformer):
         return A.Pos(self.scalar, meta.start_pos, meta.end_pos)
 
     def _tok(self, t: Token) -> A.Pos:
+        assert t.start_pos is not None and t.end_pos is not None, "the parser's tokens carry positions"
         return A.Pos(self.scalar, t.start_pos, t.end_pos)
 
     # atoms
@@ -121,7 +122,8 @@ class _ToAST(Transformer):
         return A.TupleExpr(self._pos(meta), [c for c in ch if c is not None])
 
     # operators
-    def _bin(op):  # type: ignore[misc]
+    @staticmethod
+    def _bin(op: str):
         def f(self, meta, ch):
             return A.BinOp(self._pos(meta), op, ch[0], ch[1])
         return f
@@ -261,6 +263,7 @@ def _syntax_diag(scalar: YScalar, e: UnexpectedInput, start: str) -> Diagnostic:
     text = scalar.value
     if isinstance(e, UnexpectedCharacters):
         pos = e.pos_in_stream
+        assert pos is not None, "the lexer reports where it stopped"
         ch = text[pos] if pos < len(text) else ""
         return Diagnostic(codes.EXPR_SYNTAX, f"unexpected character `{ch}` in expression", scalar.sub_span(pos, pos + 1),
                           _hint(ch, start))

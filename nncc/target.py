@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Union
 if TYPE_CHECKING:
     from .ir import Graph
     from .model import Model
+    from .output import Stream
     from .train import TrainConfig
 
 BUILTIN = ("onnx", "lbann", "singa", "smaug", "pytorch")
@@ -135,7 +136,7 @@ class Target:
     file_suffix: str = ""
     train_features: tuple[str, ...] = ()  # the train settings of nncc.train.OPTIONAL_FEATURES it carries out
 
-    def emit(self, g: "Graph", ctx: EmitContext) -> dict[str, bytes]:
+    def emit(self, g: "Graph", ctx: EmitContext) -> dict[str, bytes | Stream]:
         mod, _, fn = self.emitter.partition(":")
         return getattr(importlib.import_module(mod), fn)(g, ctx)
 

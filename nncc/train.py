@@ -674,7 +674,7 @@ def _check_data_shapes(el: Elaborator, cfg: TrainConfig) -> None:
     if len(samples) != 1 or samples[0].type is None:
         return  # several sample inputs share a record: nothing says which part is which
     v = samples[0]
-    dims = tuple(v.type.shape[1:])
+    dims = tuple(v.ttype.shape[1:])
     if not all(isinstance(d, int) for d in dims):
         return
     for role, src in cfg.data.items():

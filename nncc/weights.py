@@ -13,6 +13,7 @@ import stat
 import struct
 import zipfile
 import zlib
+from typing import Any
 
 import numpy as np
 
@@ -76,8 +77,8 @@ class Draw:
 
     def __init__(self, w: Weight, seed: int):
         self.name = w.name
-        self.shape = tuple(int(d) for d in w.type.shape)
-        self.dtype = np.dtype(numpy_type(w.type.dtype))
+        self.shape = tuple(int(d) for d in w.ttype.shape)
+        self.dtype = np.dtype(numpy_type(w.ttype.dtype))
         self.size = 1
         for d in self.shape:
             self.size *= d
@@ -174,7 +175,7 @@ def materialize(g: Graph, seed: int = 0, path: str | None = None, lazy: bool = F
         return _materialize_derived(g, seed, path)
     weights = [w for w in g.weights() if not w.has_values]
     if path is None:
-        tied = [w for w in weights if w.share is not None and w.share.type.shape != w.type.shape
+        tied = [w for w in weights if w.share is not None and w.share.ttype.shape != w.ttype.shape
                 and (w.share.has_values or w.share in weights)]
         own = [w for w in weights if w not in tied]
         if lazy:
@@ -183,6 +184,7 @@ def materialize(g: Graph, seed: int = 0, path: str | None = None, lazy: bool = F
         else:
             _draw_all(own, seed)
         for w in tied:
+            assert w.share is not None
             w.data = np.ascontiguousarray(w.share.data.T)
         return
     own = [w for w in weights if w.share is None]
@@ -197,23 +199,23 @@ def materialize(g: Graph, seed: int = 0, path: str | None = None, lazy: bool = F
                                     "names are LAYER.ROLE, as `nncc summary --weights` lists them"))
             continue
         a = arrays[w.name]
-        if tuple(a.shape) != tuple(w.type.shape):
+        if tuple(a.shape) != tuple(w.ttype.shape):
             diags.append(Diagnostic(codes.BAD_WEIGHTS, f"array `{w.name}` has shape {list(a.shape)}, the model needs "
-                                    f"{list(w.type.shape)}", None))
+                                    f"{list(w.ttype.shape)}", None))
             continue
         if a.dtype.kind not in "fiub":
             diags.append(Diagnostic(codes.BAD_WEIGHTS, f"array `{w.name}` has dtype {a.dtype}, not a number type", None))
             continue
-        want = "f" if w.type.dtype in FLOAT_DTYPES else "b" if w.type.dtype == "bool" else "iu"
+        want = "f" if w.ttype.dtype in FLOAT_DTYPES else "b" if w.ttype.dtype == "bool" else "iu"
         if a.dtype.kind not in want:
             diags.append(Diagnostic(codes.BAD_WEIGHTS, f"array `{w.name}` has dtype {a.dtype}, the model needs "
-                                    f"{w.type.dtype}", None, "save it with the weight's type, e.g. "
+                                    f"{w.ttype.dtype}", None, "save it with the weight's type, e.g. "
                                     "a.astype(numpy.float32)"))
             continue
         if isinstance(a, NpzArray):
-            w.lazy = a.astype(numpy_type(w.type.dtype))  # read when needed
+            w.lazy = a.astype(numpy_type(w.ttype.dtype))  # read when needed
         else:
-            w.data = np.ascontiguousarray(a.astype(numpy_type(w.type.dtype), copy=False))
+            w.data = np.ascontiguousarray(a.astype(numpy_type(w.ttype.dtype), copy=False))
     if extras:
         shown = ", ".join(f"`{e}`" for e in extras[:_SHOW_EXTRAS])
         more = f" and {len(extras) - _SHOW_EXTRAS:,} more" if len(extras) > _SHOW_EXTRAS else ""
@@ -263,7 +265,7 @@ def _materialize_derived(g: Graph, seed: int, path: str | None) -> None:
     materialize(_Weights(list(leaves.values())), seed, path)  # type: ignore[arg-type]
     for w in order:
         a = w.init.arg("fn")(*[s.data for s in w.init.arg("sources", ())])
-        w.data = np.ascontiguousarray(a.astype(numpy_type(w.type.dtype), copy=False))
+        w.data = np.ascontiguousarray(a.astype(numpy_type(w.ttype.dtype), copy=False))
 
 
 class NpzArray:
@@ -311,7 +313,7 @@ class _OpenNpz:
     def __init__(self, path: str):
         self.path = path
         self.zip = zipfile.ZipFile(path)
-        self.fd = self.zip.fp.fileno() if hasattr(os, "preadv") else -1
+        self.fd = self.zip.fp.fileno() if hasattr(os, "preadv") and self.zip.fp is not None else -1
 
     def read(self, member: str) -> np.ndarray:
         info = self.zip.getinfo(member)
@@ -331,7 +333,7 @@ class _OpenNpz:
             raise ValueError("an object array")
         off = fp.tell()
         a = np.empty(shape[::-1] if fortran else shape, dtype)
-        buf = memoryview(a.reshape(-1).view(np.uint8)) if a.size else memoryview(b"")
+        buf = a.reshape(-1).view(np.uint8).data if a.size else memoryview(b"")
         if off + buf.nbytes != info.file_size:
             raise ValueError(f"{member} holds {info.file_size - off} bytes of data, its header says {buf.nbytes}")
         done = 0
@@ -445,6 +447,7 @@ def _read_header(fp, version: tuple[int, int]):
         return fmt.read_array_header_1_0(fp)
     if version == (2, 0):
         return fmt.read_array_header_2_0(fp)
+    impl: Any  # numpy's private reader, which its stubs do not declare
     try:  # version 3.0 (UTF-8 header names): numpy's private reader
         from numpy.lib import _format_impl as impl  # numpy >= 2
     except ImportError:  # pragma: no cover

@@ -198,6 +198,7 @@ CASES: dict[str, tuple] = {
     "slice_last_index": ({"x": "f32[N, 12, 5]"}, "y: x[:, -1]", ["y"]),
     "slice_step_and_tail": ({"x": "f32[N, 12, 5]"}, "y: x[:, 1:9:3, -3:]", ["y"]),
     "slice_negative_step": ({"x": "f32[N, 12, 5]"}, "y: x[:, ::-2]", ["y"]),
+    "slice_none_bounds": ({"x": "f32[N, 12, 5]"}, "y: x[:, :8:none, none:3]", ["y"]),
     "slice_mixed": ({"x": "f32[N, 12, 5]"}, "y: x[:, 2:5, 4]", ["y"]),
     "f64_model": ({"x": "f64[N, 3, 4]"}, "y: linear(relu(x) * 2 + 1, 3) |> softmax", ["y"]),
     "identity": (X4, "y: identity(x)", ["y"]),

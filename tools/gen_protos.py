@@ -58,14 +58,16 @@ def generate() -> dict[Path, str]:
                 f"--proto_path={root}",
                 f"--proto_path={well_known}",
                 f"--python_out={root}",
+                f"--pyi_out={root}",
                 rel.as_posix(),
             ]
             if protoc.main(args) != 0:
                 raise RuntimeError(f"protoc failed on {src}")
-            generated = root / rel.with_name(rel.stem + "_pb2.py")
-            outputs[src.with_name(src.stem + "_pb2.py")] = _mark_generated(
-                generated.read_text(encoding="utf-8")
-            )
+            for suffix in ("_pb2.py", "_pb2.pyi"):
+                generated = root / rel.with_name(rel.stem + suffix)
+                outputs[src.with_name(src.stem + suffix)] = _mark_generated(
+                    generated.read_text(encoding="utf-8")
+                )
     return outputs
 
 

@@ -215,7 +215,7 @@ def _slice(ins, a):
             raise ShapeError(f"slice {s}:{e} of dimension {ax} (size {d}) is empty", 0, code=codes.BAD_VALUE)
         out[ax] = n
     for ax in a["squeeze"]:
-        out[ax] = None  # type: ignore[call-overload]
+        out[ax] = None
     return [x.with_shape(tuple(d for d in out if d is not None))]
 
 

@@ -114,7 +114,7 @@ def _compose_reshape(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
     """reshape(reshape(x, a), b) = one reshape of x (flatten counts as a reshape too)."""
     r1, r2 = nodes
     x = r1.inputs[0]
-    spec = reshape_spec(x.type, r2.outputs[0].type)
+    spec = reshape_spec(x.ttype, r2.outputs[0].ttype)
     if spec is None:
         return False
     was, r2.op = r2.op, "reshape"
@@ -124,7 +124,7 @@ def _compose_reshape(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
     g.set_input(r2, 0, x)
     r2.meta.setdefault("fused", []).append(r1.name)
     g.erase(r1)
-    if tuple(x.type.shape) == tuple(r2.outputs[0].type.shape):
+    if tuple(x.ttype.shape) == tuple(r2.outputs[0].ttype.shape):
         bypass(g, r2)
     return True
 
@@ -202,10 +202,10 @@ def _fold_batch_norm(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
         return False
     eps = float(bn.attrs["eps"])
     scale, var = bn.weights["scale"], bn.weights["var"]
-    new_w = derived(w.name, w, w.type, "weight", [w, scale, var], Derived(f"fold_bn_weight(eps={eps})", _fold_w,
+    new_w = derived(w.name, w, w.ttype, "weight", [w, scale, var], Derived(f"fold_bn_weight(eps={eps})", _fold_w,
                                                                           eps=eps), p)
-    cout = w.type.shape[0]
-    b_type = TensorType(w.type.dtype, (cout,))
+    cout = w.ttype.shape[0]
+    b_type = TensorType(w.ttype.dtype, (cout,))
     new_b = derived(f"{p.name}.bias", b, b_type, "bias", ([b] if b is not None else []) + bw,
                     Derived(f"fold_bn_bias(eps={eps})", _fold_b, eps=eps, has_bias=b is not None), p)
     p.weights = {"weight": new_w, "bias": new_b}
@@ -262,10 +262,10 @@ def _fold_bias(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
         return False
     const = _const_of(add.inputs[1])
     w = p.weights["weight"]
-    cout = w.type.shape[0]
-    fn = Derived("fold_add_into_bias", _fold_bias_fn, const=const.astype(numpy_type(w.type.dtype)), has_bias=b is not None,
+    cout = w.ttype.shape[0]
+    fn = Derived("fold_add_into_bias", _fold_bias_fn, const=const.astype(numpy_type(w.ttype.dtype)), has_bias=b is not None,
                  n=cout)
-    p.weights = {**p.weights, "bias": derived(f"{p.name}.bias", b, TensorType(w.type.dtype, (cout,)), "bias",
+    p.weights = {**p.weights, "bias": derived(f"{p.name}.bias", b, TensorType(w.ttype.dtype, (cout,)), "bias",
                                               [b] if b is not None else [], fn, p)}
     p.attrs["bias"] = True
     p.meta.setdefault("fused", []).append(add.name)
@@ -282,9 +282,9 @@ def _absorb_sum(g: Graph, nodes: list[Node], ctx: PassContext) -> bool:
     """conv → add(·, z) → act: one conv that adds z before its activation (FusedConv's input Z)."""
     conv, add, act = nodes
     z = add.inputs[1]
-    if conv.attrs.get("activation") or z.type is None or tuple(z.type.shape) != tuple(add.outputs[0].type.shape):
+    if conv.attrs.get("activation") or z.type is None or tuple(z.type.shape) != tuple(add.outputs[0].ttype.shape):
         return False
-    if z.type.dtype != conv.outputs[0].type.dtype or z is add.inputs[0]:
+    if z.type.dtype != conv.outputs[0].ttype.dtype or z is add.inputs[0]:
         return False
     g.move_before(conv, add)  # after z's producer: z is defined before the add
     g.set_inputs(conv, [conv.inputs[0], z])
@@ -394,13 +394,13 @@ def fold_constants(g: Graph, ctx: PassContext) -> PassResult:
             res = None
         if res is None or len(res) != len(n.outputs):
             continue
-        if any(tuple(r.shape) != tuple(v.type.shape) for r, v in zip(res, n.outputs)):
+        if any(tuple(r.shape) != tuple(v.ttype.shape) for r, v in zip(res, n.outputs)):
             continue
         import numpy as np
 
         name = n.name  # the first constant takes the node's name
         for k, (r, v) in enumerate(zip(res, list(n.outputs))):
-            dt = v.type.dtype
+            dt = v.ttype.dtype
             c = Node("constant", name if k == 0 else f"{name}/{k}", [],
                      {"value": np.ascontiguousarray(np.asarray(r, dtype=numpy_type(dt))), "dtype": dt}, span=n.span)
             c.meta["folded"] = n.op

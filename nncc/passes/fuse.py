@@ -59,7 +59,7 @@ Rewrite = Callable[[Graph, list[Node], PassContext], bool]
 @dataclass(frozen=True)
 class Pattern:
     name: str
-    chain: tuple[frozenset[str], ...]
+    chain: tuple[frozenset[str] | str, ...]  # a str is one op; __post_init__ makes each a frozenset
     rewrite: str | Rewrite = "absorb"
     when: Callable[[list[Node]], bool] | None = None
     doc: str = ""

@@ -66,10 +66,10 @@ def _total_weight_bytes(g: Graph, ctx: PassContext) -> None:
     limit = LIMITS["max_weight_bytes"]
     total, biggest = 0, None
     for w in g.weights():
-        if w.share is not None or any(not isinstance(d, int) for d in w.type.shape):
+        if w.share is not None or any(not isinstance(d, int) for d in w.ttype.shape):
             continue
-        n = DTYPE_BYTES.get(w.type.dtype, 4)
-        for d in w.type.shape:
+        n = DTYPE_BYTES.get(w.ttype.dtype, 4)
+        for d in w.ttype.shape:
             n *= d
         total += n
         if biggest is None or n > biggest[0]:
@@ -134,12 +134,12 @@ def _resolve_share(node, spec, w: Weight, share, ctx: PassContext) -> Weight | N
         ctx.bag.error(codes.ARG_TYPE, f"`{spec.prefix}_share`: `{value.name}` has no `{spec.role}` weight to share", span)
         return None
     src = other.weights[spec.role]
-    if src.type.shape != w.type.shape and tuple(reversed(src.type.shape)) == w.type.shape:
+    if src.ttype.shape != w.ttype.shape and tuple(reversed(src.ttype.shape)) == w.ttype.shape:
         w.share = src  # tied transposed (autoencoder decoders); kept as its own weight, marked tied
         w.init = src.init
         return w
-    if src.type.shape != w.type.shape:
-        ctx.bag.error(codes.SHAPE_MISMATCH, f"cannot share `{src.name}` {src.type} as a weight of shape {list(w.type.shape)}", span)
+    if src.ttype.shape != w.ttype.shape:
+        ctx.bag.error(codes.SHAPE_MISMATCH, f"cannot share `{src.name}` {src.type} as a weight of shape {list(w.ttype.shape)}", span)
         return None
     return src
 

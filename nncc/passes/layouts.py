@@ -90,8 +90,8 @@ class LayoutTable:
 class WeightLayout:
     """How a weight is stored and how its consumer reads it (recorded by the pass)."""
 
-    stored: str
-    wanted: str
+    stored: str | None  # None: the weight's rank has no canonical layout
+    wanted: str | None
     # features of the input arrive flattened from `feature_layout` with these canonical dims
     # (e.g. NHWC, (N, C, H, W)): the weight's axis `feature_axis` is permuted to match.
     feature_layout: str | None = None
@@ -178,7 +178,7 @@ class _Inserter:
         self.g, self.table, self.ctx = g, table, ctx
         self.cache: dict[tuple[int, str], Value] = {}
         self.names = {n.name for n in g.nodes} | {v.name for v in g.values()}
-        self.feature: dict[int, tuple[str, tuple]] = {}  # id(value) -> (layout, dims) of a permuted flatten
+        self.feature: dict[int, tuple[str | None, tuple]] = {}  # id(value) -> (layout, dims) of a permuted flatten
         self.count = 0
 
     def fresh(self, base: str) -> str:
@@ -195,7 +195,7 @@ class _Inserter:
             return self.cache[key]
         name = self.fresh(f"{v.name}/{layout.lower()}")
         n = Node("reorder", name, [v], {"layout": layout}, span=before.span)
-        out = Value(name, _flat_type(v.type, layout), n, 0, v.span)
+        out = Value(name, _flat_type(v.ttype, layout), n, 0, v.span)
         n.outputs = [out]
         n.meta["inserted"] = "insert-layouts"
         self.g.insert_before(before, n)
@@ -228,23 +228,23 @@ class _Inserter:
             if any(v.type is None for v in n.inputs):
                 continue
             s = self.spec(n)
-            if s.flatten and n.inputs and n.inputs[0].type.rank > 2 and n.attrs.get("axis", 1) == 1:
+            if s.flatten and n.inputs and n.inputs[0].ttype.rank > 2 and n.attrs.get("axis", 1) == 1:
                 self.flatten(n, s)
                 continue
             first = None
             for i, v in enumerate(n.inputs):
-                want = resolve(s.want(i), v.type.rank)
-                have = layout_of(v.type)
+                want = resolve(s.want(i), v.ttype.rank)
+                have = layout_of(v.ttype)
                 if want == ANY:
                     target = have
                 elif want == LIKE_FIRST:
-                    target = first if first is not None and RANK.get(first) == v.type.rank else have
+                    target = first if first is not None and RANK.get(first) == v.ttype.rank else have
                 elif want == CANON:
-                    target = canonical(v.type.rank)
+                    target = canonical(v.ttype.rank)
                 else:
                     target = want
                 if target is not None and target != have:
-                    if RANK.get(target) != v.type.rank:
+                    if RANK.get(target) != v.ttype.rank:
                         self.ctx.bag.error(codes.UNREACHABLE_LAYOUT, f"{n.op} wants a {target} input, but `{v.name}` is {v.type}",
                                            n.span_of(i))
                         return
@@ -276,7 +276,7 @@ class _Inserter:
             return
         rec = n.meta.setdefault("weight_layouts", {})
         for role, w in n.weights.items():
-            rank = w.type.rank
+            rank = w.ttype.rank
             stored = self.table.weights.get(f"{n.op}.{role}") or self.table.weights.get(role) or canonical(rank)
             wanted = s.weights.get(role, stored)
             wl = WeightLayout(stored, wanted)
@@ -285,17 +285,17 @@ class _Inserter:
                 wl.feature_axis = s.absorbs[role]
                 self.count += 1
             rec[role] = wl
-            if w.type is not None and RANK.get(stored) == rank:
+            if w.type is not None and stored is not None and RANK.get(stored) == rank:
                 w.type = TensorType(w.type.dtype, w.type.shape, stored)
             if wl.converts:
                 self.count += 1
 
     def flatten(self, n: Node, s: OpLayout) -> None:
         x = n.inputs[0]
-        have = layout_of(x.type)
-        canon = canonical(x.type.rank)
+        have = layout_of(x.ttype)
+        canon = canonical(x.ttype.rank)
         out = n.outputs[0]
-        if have != canon and not self.can_absorb(out):
+        if have != canon and canon is not None and not self.can_absorb(out):
             x = self.convert(x, canon, n)
             self.g.set_input(n, 0, x)
             have = canon
@@ -303,9 +303,9 @@ class _Inserter:
         n.meta["was"] = n.op
         n.op = "reorder"
         n.attrs = {"layout": lay}
-        out.type = TensorType(out.type.dtype, out.type.shape, lay)
+        out.type = TensorType(out.ttype.dtype, out.ttype.shape, lay)
         if have != canon:
-            self.feature[id(out)] = (have, tuple(x.type.shape))
+            self.feature[id(out)] = (have, tuple(x.ttype.shape))
         self.count += 1
 
 
@@ -341,10 +341,10 @@ def laid_out(g: Graph, ctx: PassContext) -> str | None:
             continue  # a conversion reads whatever it converts
         s = table.ops.get(n.op, table.default)
         for i, v in enumerate(n.inputs):
-            want = resolve(s.want(i), v.type.rank)
-            want = canonical(v.type.rank) if want == CANON else want
-            if want not in (ANY, LIKE_FIRST) and want != layout_of(v.type):
-                return f"{n.name} ({n.op}) wants input {i} {v.name} in {want}, but it is {layout_of(v.type)}"
+            want = resolve(s.want(i), v.ttype.rank)
+            want = canonical(v.ttype.rank) if want == CANON else want
+            if want not in (ANY, LIKE_FIRST) and want != layout_of(v.ttype):
+                return f"{n.name} ({n.op}) wants input {i} {v.name} in {want}, but it is {layout_of(v.ttype)}"
         missing = set(n.weights) - set(n.meta.get("weight_layouts", {}))
         if missing:
             return f"{n.name} has no recorded layout for its weight(s) {', '.join(sorted(missing))}"

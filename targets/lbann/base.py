@@ -109,7 +109,7 @@ class Base:
 
     @staticmethod
     def sample(v: Value) -> tuple:
-        return tuple(v.type.shape[1:])
+        return tuple(v.ttype.shape[1:])
 
     def axis(self, n: Node, axis: int, what: str) -> int:
         if axis == 0:

@@ -42,7 +42,7 @@ class DataReaders(Base):
     def num_classes(self) -> int:
         for n in list(self.g.losses) + list(self.g.metrics.values()):
             if n.op in ("cross_entropy", "accuracy", "top_k_accuracy"):
-                d = n.inputs[0].type.shape[-1]
+                d = n.inputs[0].ttype.shape[-1]
                 if isinstance(d, int):
                     return d
         return 0

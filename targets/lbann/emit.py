@@ -189,7 +189,7 @@ def check_options(ctx: EmitContext, em: Emitter) -> None:
     total = int(d.get("nodes") or 1) * int(d.get("procs_per_node") or 1)
     if ppt and total % ppt:
         em.fail(f"distributed.procs_per_trainer ({ppt}) does not divide the {total} processes "
-                f"(nodes × procs_per_node) (target `lbann`)", ctx.train.spans.get("distributed"))
+                f"(nodes × procs_per_node) (target `lbann`)", em.train.spans.get("distributed"))
 
 
 # -------------------------------------------------------------------- entry point
@@ -202,7 +202,9 @@ def build(g: Graph, ctx: EmitContext) -> tuple[pb.LbannPB, list[Unsupported]]:
     em.model.name = sanitize(ctx.model.name)
     if ctx.options.get("amp"):
         em.model.amp.enabled = True
-    for step in (em.emit_weights, em.objective, lambda: em.optimizer(em.exp.optimizer, ctx.train.optimizer),
+    opt = em.train.optimizer
+    assert opt is not None, "emit() compiles only a model with train.optimizer"
+    for step in (em.emit_weights, em.objective, lambda: em.optimizer(em.exp.optimizer, opt),
                  em.callbacks, em.schedule, em.trainer, em.data_reader):
         try:
             if step is not None:

@@ -74,7 +74,7 @@ def pool(em: Emitter, name: str, parent: str, mode: str, k: list, st: list, pads
 
 
 def _gap(em: Emitter, n: Node) -> None:
-    dims = em.static(n, tuple(n.inputs[0].type.shape[2:]), "spatial dims")
+    dims = em.static(n, tuple(n.inputs[0].ttype.shape[2:]), "spatial dims")
     if len(dims) != 2:
         raise Unsupported(f"`global_avg_pool` over {len(dims)} spatial dims has no LBANN equivalent "
                           f"(target `lbann`)", n.span)
@@ -83,7 +83,7 @@ def _gap(em: Emitter, n: Node) -> None:
 
 def _linear(em: Emitter, n: Node) -> None:
     x = n.inputs[0]
-    r = x.type.rank
+    r = x.ttype.rank
     ws = em.weights_of(n, "weight", "bias")
     parent = em.x(x)
     if r == 2:
@@ -96,11 +96,11 @@ def _linear(em: Emitter, n: Node) -> None:
         raise Unsupported("`linear` of a tensor without a feature dim has no LBANN equivalent (target `lbann`)",
                           n.span)
     # [N, ..., in]: the same affine map over every leading position (LBANN's channelwise_fully_connected)
-    lead = x.type.shape[1:-1]
+    lead = x.ttype.shape[1:-1]
     if r > 3:
         rows = em.static(n, tuple(lead), "leading dims")
         rl, rs = em.layer(f"{n.name}_rows", [parent], "reshape")
-        rs.dims.extend([math.prod(rows), em.static(n, (x.type.shape[-1],), "feature dim")[0]])
+        rs.dims.extend([math.prod(rows), em.static(n, (x.ttype.shape[-1],), "feature dim")[0]])
         parent = rl.name
     lay, fc = em.layer(n.name if r == 3 else f"{n.name}_fc", [parent], "channelwise_fully_connected", ws)
     fc.output_channel_dims.append(n.attrs["out_features"])
@@ -114,7 +114,7 @@ def _linear(em: Emitter, n: Node) -> None:
 
 def _matmul(em: Emitter, n: Node) -> None:
     a, b = n.inputs
-    if a.type.shape[:-2] != b.type.shape[:-2] or a.type.rank not in (3, 4):
+    if a.ttype.shape[:-2] != b.ttype.shape[:-2] or a.ttype.rank not in (3, 4):
         raise Unsupported(f"`matmul` of {a.type} and {b.type} has no LBANN equivalent: LBANN multiplies "
                           f"per-sample matrices or equal-sized batches of them (target `lbann`)", n.span)
     lay, _ = em.layer(n.name, [em.x(a), em.x(b)], "matmul")
@@ -142,8 +142,8 @@ def _ln(em: Emitter, n: Node) -> None:
     ln.epsilon.value = float(n.attrs["eps"])
     ln.scale = True
     ln.bias = True
-    if n.inputs[0].type.rank > 2:
-        ln.start_dim = n.inputs[0].type.rank - 2  # normalise over the last dim only
+    if n.inputs[0].ttype.rank > 2:
+        ln.start_dim = n.inputs[0].ttype.rank - 2  # normalise over the last dim only
     em.src[id(n.output)] = lay.name
 
 
@@ -183,7 +183,7 @@ def _softmax(kind: str) -> Callable[[Emitter, Node], None]:
         ax = n.attrs["axis"]
         if ax == 0:
             em.axis(n, 0, "axis")
-        if x.type.rank == 2:
+        if x.ttype.rank == 2:
             lay, _ = em.layer(n.name, [em.x(x)], kind)
         elif kind == "softmax":
             _float_or_double(em, n, "channelwise_softmax")
@@ -213,7 +213,7 @@ def _binary(em: Emitter, n: Node) -> None:
                "div": ("ScaleOperator", {"constant": 1.0 / c}) if c else None}[n.op]
         if ops is None:
             raise Unsupported("division by the constant 0 (target `lbann`)", n.span)
-        if a.type.shape != n.output.type.shape:
+        if a.ttype.shape != n.output.ttype.shape:
             raise Unsupported(f"`{n.op}` broadcasting {a.type} to {n.output.type} has no LBANN equivalent "
                               f"(target `lbann`)", n.span)
         em.src[id(n.output)] = em.operator(n.name, [x(a)], ops).name
@@ -225,12 +225,12 @@ def _binary(em: Emitter, n: Node) -> None:
             "sub": [("ConstantSubtractOperator", {"constant": c})],
             "mul": [("ScaleOperator", {"constant": c})],
             "div": [("ReciprocalOperator", {}), ("ScaleOperator", {"constant": c})]}[n.op]
-        if b.type.shape != n.output.type.shape:
+        if b.ttype.shape != n.output.ttype.shape:
             raise Unsupported(f"`{n.op}` broadcasting {b.type} to {n.output.type} has no LBANN equivalent "
                               f"(target `lbann`)", n.span)
         em.src[id(n.output)] = em.operator(n.name, [x(b)], *chain).name
         return
-    if a.type.shape != b.type.shape:
+    if a.ttype.shape != b.ttype.shape:
         raise Unsupported(f"`{n.op}` of {a.type} and {b.type} broadcasts, which LBANN's entry-wise layers do not "
                           f"(target `lbann`)", n.span, "give both operands the same shape")
     em.src[id(n.output)] = em.operator(n.name, [x(a), x(b)], (BINARY[n.op], {})).name
@@ -241,11 +241,11 @@ def _constant(em: Emitter, n: Node) -> None:
     if users and all(m.op in BINARY for m in users) and em.const_value(n.output) is not None:
         return  # folded into the users' *ConstantOperator
     c = em.const_value(n.output)
-    if c is None or not n.output.type.shape:
+    if c is None or not n.output.ttype.shape:
         raise Unsupported("a constant tensor with different values has no LBANN layer (target `lbann`)", n.span)
     lay, p = em.layer(n.name, [], "constant")
     p.value = c
-    p.num_neurons.extend(int(d) for d in n.output.type.shape)
+    p.num_neurons.extend(int(d) for d in n.output.ttype.shape)
     em.src[id(n.output)] = lay.name
 
 
@@ -272,7 +272,7 @@ def _slice(em: Emitter, n: Node) -> None:
     a = n.attrs
     x = n.inputs[0]
     parent = em.x(x)
-    shape = list(x.type.shape)
+    shape = list(x.ttype.shape)
     items = list(zip(a["starts"], a["ends"], a["axes"], a["steps"]))
     last = None
     for i, (s, e, ax, st) in enumerate(items):
@@ -294,7 +294,7 @@ def _slice(em: Emitter, n: Node) -> None:
     if a["squeeze"] or last is None or em.readers(n.output) > 1:
         lay, p = em.layer(n.name, [parent], "reshape" if a["squeeze"] else "identity")
         if a["squeeze"]:
-            p.dims.extend(em.static(n, tuple(n.output.type.shape[1:]), "dims"))
+            p.dims.extend(em.static(n, tuple(n.output.ttype.shape[1:]), "dims"))
         last = lay.name
     em.src[id(n.output)] = last
 
@@ -302,15 +302,15 @@ def _slice(em: Emitter, n: Node) -> None:
 def _reshape(em: Emitter, n: Node) -> None:
     x, out = n.inputs[0], n.output
     users = [m for m in em.g.nodes if out in m.inputs]
-    if n.op == "flatten" and out.type.rank == 2 and users and all(
+    if n.op == "flatten" and out.ttype.rank == 2 and users and all(
             m.op == "linear" and m.inputs[0] is out for m in users) and out not in em.g.outputs:
         em.src[id(out)] = em.x(x)  # LBANN's fully_connected flattens its input itself
         return
-    if out.type.rank == 0 or out.type.shape[0] != x.type.shape[0]:
+    if out.ttype.rank == 0 or out.ttype.shape[0] != x.ttype.shape[0]:
         raise Unsupported(f"`{n.op}` from {x.type} to {out.type} moves the mini-batch dimension, which LBANN "
                           f"cannot (target `lbann`)", n.span, "keep dim 0 and reshape the rest")
     lay, p = em.layer(n.name, [em.x(x)], "reshape")
-    dims = list(out.type.shape[1:])
+    dims = list(out.ttype.shape[1:])
     sym = [i for i, d in enumerate(dims) if not isinstance(d, int)]
     if len(sym) > 1:
         raise Unsupported(f"`{n.op}` to {out.type}: LBANN infers at most one dim (target `lbann`)", n.span)
@@ -350,7 +350,7 @@ def _embedding(em: Emitter, n: Node) -> None:
 #   bias=false: LBANN still needs the two bias weights; they are zero constants without an optimizer (frozen).
 def _gru(em: Emitter, n: Node) -> None:
     x, out, h = n.inputs[0], n.output, n.attrs["hidden"]
-    t, f = em.static(n, tuple(x.type.shape[1:]), "sequence length and features")
+    t, f = em.static(n, tuple(x.ttype.shape[1:]), "sequence length and features")
     for w in n.weights.values():
         src = w.share if w.share is not None else w
         tied = [(m, v) for m in em.g.nodes for v in m.weights.values()
@@ -361,7 +361,7 @@ def _gru(em: Emitter, n: Node) -> None:
     ws = em.weights_of(n, "weight", "recurrent_weight", "bias", "recurrent_bias")
     if not n.attrs["bias"]:
         for role in ("bias", "recurrent_bias"):
-            zero = Weight(f"{n.name}.{role}", TensorType(x.type.dtype, (3 * h,)), role,
+            zero = Weight(f"{n.name}.{role}", TensorType(x.ttype.dtype, (3 * h,)), role,
                           Init("constant", (("value", 0.0),)), trainable=False)
             ws.append(em.weight(zero))
     h0, c = em.layer(f"{n.name}_h0", [], "constant")

@@ -140,6 +140,7 @@ class Training(Base):
     def warmup_chain(self) -> None:
         """`[warmup(...), s]`: linear warm-up from start_lr to the optimizer's lr, then `s` from the warm-up's end."""
         w, s, t = self.train.warmup, self.train.schedule, self.train
+        assert w is not None and s is not None, "train.py sets a warm-up together with the schedule after it"
         cbs = self.model.callback
         base_lr = float(t.optimizer.get("lr", 0.0)) if t.optimizer else 0.0
         start = float(w.get("start_lr", 0.0))

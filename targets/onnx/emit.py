@@ -11,7 +11,7 @@ from onnx import TensorProto, helper, numpy_helper
 from nncc import __version__
 from nncc.protowire import length_delimited
 from nncc.dtypes import TABLE as DTYPE_TABLE
-from nncc.ir import Graph, Node, TensorType, Value
+from nncc.ir import Graph, Node, TensorType, Value, Weight
 from nncc.output import Stream
 from nncc.target import EmitContext
 
@@ -58,9 +58,9 @@ class Lowering:
 
     def weight(self, n: Node, role: str) -> str:
         w = n.weights[role]
-        src = w if w.share is None or w.share.type.shape != w.type.shape else w.share
+        src = w if w.share is None or w.share.ttype.shape != w.ttype.shape else w.share
         d = src.lazy
-        if src._data is None and d is not None and d.dtype == np.dtype(NP[src.type.dtype]):
+        if src._data is None and d is not None and d.dtype == np.dtype(NP[src.ttype.dtype]):
             if src.name not in self.init_names:
                 self.inits.append((src.name, d))
                 self.init_names.add(src.name)
@@ -78,9 +78,9 @@ class Lowering:
             fn(self, n)
 
 
-def _data(w: Value) -> np.ndarray:
+def _data(w: Weight) -> np.ndarray:
     """A weight's values in its IR dtype (weights.py keeps bf16 as float32)."""
-    want = NP[w.type.dtype]
+    want = NP[w.ttype.dtype]
     return w.data if w.data.dtype == want else w.data.astype(want)
 
 
@@ -134,7 +134,7 @@ def _pool(op: str) -> Callable[[Lowering, Node], None]:
 
 def _linear(L: Lowering, n: Node) -> None:
     x = n.inputs[0]
-    if x.type.rank == 2:
+    if x.ttype.rank == 2:
         ins = [x.name, L.weight(n, "weight")]
         if "bias" in n.weights:
             ins.append(L.weight(n, "bias"))
@@ -168,7 +168,7 @@ def _simple(op: str, **fixed) -> Callable[[Lowering, Node], None]:
 
 
 def _scalar(L: Lowering, n: Node, tag: str, value: float) -> str:
-    dt = n.inputs[0].type.dtype
+    dt = n.inputs[0].ttype.dtype
     return L.const(L.fresh(f"{n.name}/{tag}"), np.array(value, dtype=NP[dt]))
 
 
@@ -280,8 +280,8 @@ def build_skeleton(g: Graph, opset: int = 17, doc: str = "") -> tuple[onnx.Model
     """The model without initializer data, and the initializers as (name, array) in graph order."""
     L = Lowering(g, opset)
     L.lower()
-    inputs = [value_info(v.name, v.type) for v in g.inputs]
-    outputs = [value_info(v.name, v.type) for v in g.outputs]
+    inputs = [value_info(v.name, v.ttype) for v in g.inputs]
+    outputs = [value_info(v.name, v.ttype) for v in g.outputs]
     graph = helper.make_graph(L.nodes, g.name, inputs, outputs, doc_string=doc or None)
     domains = [helper.make_opsetid("", opset)]
     if any(p.domain == "com.microsoft" for p in L.nodes):
@@ -318,7 +318,7 @@ def serialize(model: onnx.ModelProto, inits: list[tuple[str, Any]]) -> Stream:
     for name, arr in inits:
         head = _header(name, arr).SerializeToString()
         if isinstance(arr, np.ndarray):
-            raw: Any = memoryview(np.ascontiguousarray(arr).reshape(-1).view(np.uint8)) if arr.size else b""
+            raw: Any = np.ascontiguousarray(arr).reshape(-1).view(np.uint8).data if arr.size else b""
         else:
             raw = arr  # a Draw: nbytes known, values drawn when written
         nbytes = len(raw) if isinstance(raw, bytes) else raw.nbytes
@@ -345,7 +345,7 @@ def _externalize(model: onnx.ModelProto, inits: list[tuple[str, Any]], data_name
             t.CopyFrom(numpy_helper.from_array(_array(arr), name))
             continue
         t.CopyFrom(_header(name, arr))
-        raw = memoryview(np.ascontiguousarray(arr).reshape(-1).view(np.uint8)) if isinstance(arr, np.ndarray) else arr
+        raw = np.ascontiguousarray(arr).reshape(-1).view(np.uint8).data if isinstance(arr, np.ndarray) else arr
         pad = (-offset) % 64
         if pad:
             chunks.append(b"\0" * pad)
@@ -360,7 +360,7 @@ def _externalize(model: onnx.ModelProto, inits: list[tuple[str, Any]], data_name
     return Stream(chunks)
 
 
-def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
+def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes | Stream]:
     opset = int(ctx.options["opset"])  # 17..21, checked with the options (targets/onnx/__init__.py)
     model, inits = build_skeleton(g, opset, ctx.model.doc)
     name = f"{ctx.stem}.onnx"

@@ -39,7 +39,7 @@ def heads_inputs(g: Graph) -> list[Value]:
 
 
 def model_source(g: Graph, code: ModelCode, source: str, doc: str) -> str:
-    floats = [v.type.dtype for v in g.inputs if v.type.dtype in ("f16", "bf16", "f64")]
+    floats = [v.ttype.dtype for v in g.inputs if v.ttype.dtype in ("f16", "bf16", "f64")]
     uses_f = any("F." in expr for _, expr in code.lines) or bool(code.helpers - {"GRU", "RBM"})
     return render("model.py", name=g.name, doc=doc, source=source, helpers=code.helpers, modules=code.modules,
                   holders=code.holders, params=code.params, lines=code.lines, inputs=code.inputs,
@@ -57,19 +57,19 @@ def _bound(g: Graph, v: Value) -> int:
         if v in n.inputs:
             if n.op == "embedding":
                 return int(n.attrs["num_embeddings"])
-            if n.kind in ("loss", "metric") and n.inputs[1] is v and isinstance(n.inputs[0].type.shape[-1], int):
-                return int(n.inputs[0].type.shape[-1])
+            if n.kind in ("loss", "metric") and n.inputs[1] is v and isinstance(n.inputs[0].ttype.shape[-1], int):
+                return int(n.inputs[0].ttype.shape[-1])
     return 2
 
 
 def _inputs(g: Graph, bag: Any) -> dict[str, dict[str, Any]]:
     out = {}
     for v in g.inputs:
-        shape = v.type.shape[1:]
+        shape = v.ttype.shape[1:]
         if not all(isinstance(d, int) for d in shape):
             bag.error(codes.UNSUPPORTED_SETTING, f"input `{v.name}` {v.type}: the PyTorch project needs a fixed sample shape "
                               "(every dim after the batch)", v.span, "give the other dims as numbers or params")
-        out[v.name] = {"shape": list(shape), "dtype": TABLE[v.type.dtype].numpy,
+        out[v.name] = {"shape": list(shape), "dtype": TABLE[v.ttype.dtype].numpy,
                        "role": g.input_roles.get(v.name, "sample"), "high": _bound(g, v)}
     return out
 

@@ -102,7 +102,7 @@ def _conv(L: Layer) -> Code:
     x = L.x[0] if _sym(pads) else M.pad_call(L.x[0], _torch_pads(pads))
     args = dict(stride=_one(a["stride"]), padding=padding, dilation=_one(a["dilation"]), groups=a["groups"])
     if L.std:
-        cin = n.inputs[0].type.shape[1]
+        cin = n.inputs[0].ttype.shape[1]
         return Code(M.module_call(L.module, x), M.conv_module(s, cin, a["out_channels"], _one(a["kernel"]),
                                                              bias=a["bias"], **args))
     return Code(M.conv_call(s, x, L.w, **args))
@@ -112,7 +112,7 @@ def _deconv(L: Layer) -> Code:
     n, a, M = L.node, L.node.attrs, macros()
     pads = tuple(a["pads"])
     st, op_, dl = tuple(a["stride"]), tuple(a["output_pad"]), tuple(a["dilation"])
-    cin = n.inputs[0].type.shape[1]
+    cin = n.inputs[0].ttype.shape[1]
     if not _sym(pads):  # the module holds the weights; a helper pads and crops around its convolution
         module = M.deconv_module(cin, a["out_channels"], _one(a["kernel"]), stride=_one(st), padding=0,
                                  output_padding=0, groups=a["groups"], bias=a["bias"], dilation=_one(dl))
@@ -148,7 +148,7 @@ def _avg_pool(L: Layer) -> Code:
 
 
 def _global_avg_pool(L: Layer) -> Code:
-    rank = L.node.inputs[0].type.rank
+    rank = L.node.inputs[0].ttype.rank
     return Code(macros().global_avg_pool(L.x[0], tuple(range(2, rank))))
 
 
@@ -156,7 +156,7 @@ def _linear(L: Layer) -> Code:
     n, M = L.node, macros()
     if L.std:
         return Code(M.module_call(L.module, L.x[0]),
-                    M.linear_module(n.inputs[0].type.shape[-1], n.attrs["out_features"], n.attrs["bias"]))
+                    M.linear_module(n.inputs[0].ttype.shape[-1], n.attrs["out_features"], n.attrs["bias"]))
     return Code(M.linear_call(L.x[0], L.w))
 
 
@@ -171,14 +171,14 @@ def _batch_norm(L: Layer) -> Code:
     n, M = L.node, macros()
     eps, mom = n.attrs["eps"], round(1.0 - n.attrs["momentum"], 12)  # nncc keeps `momentum` of the old value
     if L.std:
-        return Code(M.module_call(L.module, L.x[0]), M.batch_norm_module(n.inputs[0].type.shape[1], eps, mom),
+        return Code(M.module_call(L.module, L.x[0]), M.batch_norm_module(n.inputs[0].ttype.shape[1], eps, mom),
                     helpers=("BatchNorm",))
     return Code(M.batch_norm_call(L.x[0], L.w, eps, mom))
 
 
 def _layer_norm(L: Layer) -> Code:
     n, M = L.node, macros()
-    d = n.inputs[0].type.shape[-1]
+    d = n.inputs[0].ttype.shape[-1]
     if L.std:
         return Code(M.module_call(L.module, L.x[0]), M.layer_norm_module(d, n.attrs["eps"]), helpers=("LayerNorm",))
     return Code(M.layer_norm_call(L.x[0], d, L.w, n.attrs["eps"]))
@@ -188,7 +188,7 @@ def _gru(L: Layer) -> Code:
     n, a, M = L.node, L.node.attrs, macros()
     if L.std:
         return Code(M.module_call(L.module, L.x[0]),
-                    M.gru_module(n.inputs[0].type.shape[-1], a["hidden"], a["bias"], a["return_sequences"]),
+                    M.gru_module(n.inputs[0].ttype.shape[-1], a["hidden"], a["bias"], a["return_sequences"]),
                     helpers=("gru", "GRU"))
     return Code(M.gru_call(L.x[0], L.w, a["return_sequences"]), helpers=("gru",))
 
@@ -197,7 +197,7 @@ def _rbm(L: Layer) -> Code:
     n, a, M = L.node, L.node.attrs, macros()
     if L.std:
         return Code(M.module_call(L.module, L.x[0]),
-                    M.rbm_module(n.inputs[0].type.shape[-1], a["hidden"], a["gaussian"], a["bias"]),
+                    M.rbm_module(n.inputs[0].ttype.shape[-1], a["hidden"], a["gaussian"], a["bias"]),
                     helpers=("rbm_hidden", "RBM"))
     return Code(M.rbm_call(L.x[0], L.w, a["gaussian"]), helpers=("rbm_hidden",))
 
@@ -262,7 +262,7 @@ def _plain(v: Any) -> Any:
 
 
 def _ce(L: Layer) -> Code:
-    index = L.node.inputs[1].type.dtype in ("i8", "i32", "i64")
+    index = L.node.inputs[1].ttype.dtype in ("i8", "i32", "i64")
     return Code(macros().cross_entropy(L.x[0], L.x[1], index))
 
 
@@ -314,7 +314,7 @@ def weight_ref(w: Weight) -> str:
     src = w.share if w.share is not None else w
     layer, _, attr = src.name.rpartition(".")
     ref = f'self["{layer}"].{attr}' if layer else f"self.{attr}"
-    if w.share is not None and tuple(w.share.type.shape) != tuple(w.type.shape):
+    if w.share is not None and tuple(w.share.ttype.shape) != tuple(w.ttype.shape):
         ref += ".T"
     return ref
 
@@ -340,7 +340,7 @@ def lower_graph(g: Graph, heads: list[Value], table: Lowering) -> ModelCode:
             if layer and layer not in out.holders:
                 out.holders.append(layer)
             owner = f'self["{layer}"]' if layer else "self"
-            out.params.append((owner, attr, py(tuple(int(d) for d in w.type.shape)), w.trainable))
+            out.params.append((owner, attr, py(tuple(int(d) for d in w.ttype.shape)), w.trainable))
             registered.add(w.name)
         fn = table.get_rule(n.op)
         if fn is None:

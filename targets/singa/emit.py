@@ -67,7 +67,7 @@ class Emitter(JobSettings, DataLayers):
                 gen.type, gen.low, gen.high = pb.kUniformSqrtFanIn, -1.0, 1.0
             else:
                 if rank > 2:
-                    self.warn(f"SINGA's xavier form counts fan-out as the {w.type.shape[0]} filters of "
+                    self.warn(f"SINGA's xavier form counts fan-out as the {w.ttype.shape[0]} filters of "
                               f"`{w.name}`, not filters × kernel size", span)
                 gen.type, gen.low, gen.high = pb.kUniformSqrtFanInOut, -math.sqrt(6.0), math.sqrt(6.0)
         else:
@@ -140,7 +140,7 @@ class Emitter(JobSettings, DataLayers):
         if opdef is None or opdef.weights is None:
             return None
         try:
-            specs = opdef.weights([v.type for v in n.inputs], n.attrs)
+            specs = opdef.weights([v.ttype for v in n.inputs], n.attrs)
         except Exception:  # pragma: no cover - shapes were checked already
             return None
         return next((s.prefix for s in specs if s.role == role), None)

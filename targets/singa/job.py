@@ -150,6 +150,7 @@ class JobSettings(Base):
     def schedule(self, lr: Any, base: float) -> None:
         s = self.cfg.schedule
         if self.cfg.warmup is not None:
+            assert s is not None, "train.py sets a warm-up together with the schedule after it"
             self.err(f"SINGA v0.3 cannot chain a warm-up and `{s.name}`: an updater has one learning-rate "
                      "change method (updater.learning_rate.type) and no warm-up", self.tspan("schedule"),
                      f"for SINGA write `schedule: {s.name}(…)` without the warm-up, or compile for lbann")

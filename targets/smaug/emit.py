@@ -146,10 +146,10 @@ class Emitter:
         return out
 
     def dims_of(self, v: Value) -> list[int]:
-        return list(physical(tuple(self.concrete(v.type.shape)), v.type.layout))
+        return list(physical(tuple(self.concrete(v.ttype.shape)), v.ttype.layout))
 
     def layout_of(self, v: Value) -> str:
-        return v.type.layout or canonical(v.type.rank) or "X"
+        return v.ttype.layout or canonical(v.ttype.rank) or "X"
 
     def add_node(self, base: str, op: str, inputs: list[Ref], outs: list[tuple[list[int], str]],
                  params: pb.Params | None = None, dtype: str | None = None) -> list[Ref]:
@@ -192,8 +192,8 @@ class Emitter:
         if r is not None:
             return r
         if id(v) in self.inputs:
-            shape = self.concrete(v.type.shape)
-            dt = self.dtype(v.type.dtype)
+            shape = self.concrete(v.ttype.shape)
+            dt = self.dtype(v.ttype.dtype)
             nbytes = math.prod(shape) * np.dtype(NP.get(dt, np.float32)).itemsize
             if nbytes > LIMITS["max_weight_bytes"]:  # `batch` multiplies it: checked before it is drawn
                 raise CompileError([Diagnostic(codes.TOO_LARGE, f"the data of input `{v.name}` ({list(shape)}) "
@@ -201,7 +201,7 @@ class Emitter:
                                                f"{LIMITS['max_weight_bytes']:,}", None,
                                                "use a smaller targets.smaug.batch, or raise --max-weight-bytes")])
             if dt in ("Int32", "Int64"):
-                arr = np.zeros(shape, dtype=NP[dt])
+                arr: np.ndarray = np.zeros(shape, dtype=NP[dt])
             elif dt == "Bool":
                 arr = np.zeros(shape, dtype=np.bool_)
             else:
@@ -215,8 +215,8 @@ class Emitter:
         """Data node (and Reorder, where stored and wanted layouts differ) for a weight."""
         w = n.weights[role]
         wl = n.meta.get("weight_layouts", {}).get(role)
-        stored = layout or (wl.stored if wl else canonical(w.type.rank))
-        wanted = layout or (wl.wanted if wl else stored)
+        stored = layout or (wl.stored if wl else canonical(w.ttype.rank)) or "X"
+        wanted = layout or (wl.wanted if wl else stored) or "X"
         key = (id(w), stored, wanted, arr is None)
         if key in self.weight_refs and arr is None:
             return self.weight_refs[key]
@@ -245,7 +245,7 @@ class Emitter:
         """SMAUG's convolution and inner product have no bias: add it, broadcast as its frontend does."""
         b = n.weights["bias"].data
         c = b.shape[0]
-        logical = b.reshape((1, c) + (1,) * (n.outputs[0].type.rank - 2))
+        logical = b.reshape((1, c) + (1,) * (n.outputs[0].ttype.rank - 2))
         bref = self.weight(n, "bias", to_layout(logical, r.layout), r.layout)
         return self.eltwise("EltwiseAdd", "add", r, bref, n)
 
@@ -312,7 +312,7 @@ def _conv(E: Emitter, n: Node) -> None:
     if any(d != 1 for d in a["dilation"]):
         raise Unsupported("SMAUG convolutions have no dilation", help="use dilation=1")
     x = E.ref(n.inputs[0])
-    c_in = n.inputs[0].type.shape[1]
+    c_in = n.inputs[0].ttype.shape[1]
     if a["groups"] == 1:
         op, base = "Convolution3d", "conv"
     elif a["groups"] == c_in == a["out_channels"]:
@@ -364,7 +364,7 @@ def _pool(E: Emitter, n: Node) -> None:
     x = E.ref(n.inputs[0])
     avg = n.op != "max_pool2d"
     if n.op == "global_avg_pool":
-        k = tuple(E.concrete(n.inputs[0].type.shape[2:]))
+        k = tuple(E.concrete(n.inputs[0].ttype.shape[2:]))
         st, pads = k, (0,) * 4
     else:
         k, st, pads = a["kernel"], a["stride"], a["pads"]
@@ -392,7 +392,7 @@ def _pool(E: Emitter, n: Node) -> None:
 
 
 def _linear(E: Emitter, n: Node) -> None:
-    if n.inputs[0].type.rank != 2:
+    if n.inputs[0].ttype.rank != 2:
         raise Unsupported(f"SMAUG's InnerProduct takes a 2-D input, got {n.inputs[0].type}",
                           help="flatten the input first")
     x = E.ref(n.inputs[0])
@@ -405,7 +405,7 @@ def _linear(E: Emitter, n: Node) -> None:
 
 
 def _batch_norm(E: Emitter, n: Node) -> None:
-    if n.inputs[0].type.rank not in (2, 4):
+    if n.inputs[0].ttype.rank not in (2, 4):
         raise Unsupported(f"SMAUG's BatchNorm takes a 2-D or 4-D input, got {n.inputs[0].type}")
     x = E.ref(n.inputs[0])
     eps = float(n.attrs.get("eps", 1e-5))
@@ -425,7 +425,7 @@ def _batch_norm(E: Emitter, n: Node) -> None:
 def _activation(E: Emitter, n: Node) -> None:
     x = E.ref(n.inputs[0])
     op = ACT[n.op]
-    if n.op == "softmax" and (n.inputs[0].type.rank != 2 or n.attrs.get("axis", -1) not in (1, -1)):
+    if n.op == "softmax" and (n.inputs[0].ttype.rank != 2 or n.attrs.get("axis", -1) not in (1, -1)):
         raise Unsupported("SMAUG's Softmax works on a 2-D [N, C] input along C", help="flatten first")
     params = None
     if n.op in ("leaky_relu", "elu", "selu"):
@@ -444,7 +444,7 @@ def _concat(E: Emitter, n: Node) -> None:
     xs = [E.ref(v) for v in n.inputs]
     v0 = n.inputs[0]
     params = pb.Params()
-    params.concat_params.concat_axis = physical_axis(n.attrs["axis"], E.layout_of(v0), v0.type.rank)
+    params.concat_params.concat_axis = physical_axis(n.attrs["axis"], E.layout_of(v0), v0.ttype.rank)
     E.bind(n, E.add_node("concat", "Concat", xs, [E.out(n)], params))
 
 
@@ -455,7 +455,7 @@ def _split(E: Emitter, n: Node) -> None:
         E.bind(n, [x])
         return
     params = pb.Params()
-    params.split_params.split_axis = physical_axis(n.attrs["axis"], E.layout_of(v0), v0.type.rank)
+    params.split_params.split_axis = physical_axis(n.attrs["axis"], E.layout_of(v0), v0.ttype.rank)
     E.bind(n, E.add_node("split", "Split", [x], [E.out(n, i) for i in range(len(n.outputs))], params))
 
 
@@ -463,13 +463,13 @@ def _reshape(E: Emitter, n: Node) -> None:
     x = E.ref(n.inputs[0])
     out = E.out(n)
     if out[1] not in PERMS:
-        raise Unsupported(f"SMAUG has no layout for a {n.outputs[0].type.rank}-D tensor")
+        raise Unsupported(f"SMAUG has no layout for a {n.outputs[0].ttype.rank}-D tensor")
     E.bind(n, E.add_node("reshape", "Reshape", [x], [out]))
 
 
 def _flatten(E: Emitter, n: Node) -> None:
     x = E.ref(n.inputs[0])
-    if n.inputs[0].type.rank <= 2 and n.outputs[0].type.shape == n.inputs[0].type.shape:
+    if n.inputs[0].ttype.rank <= 2 and n.outputs[0].ttype.shape == n.inputs[0].ttype.shape:
         E.bind(n, [x])
         return
     raise Unsupported(f"flatten(axis={n.attrs.get('axis')}) of {n.inputs[0].type}: SMAUG flattens [N, rest] only")
@@ -490,7 +490,7 @@ def _pad(E: Emitter, n: Node) -> None:
     if a.get("mode", "constant") != "constant" or float(a.get("value", 0.0)) != 0.0:
         raise Unsupported("SMAUG's Padding pads with zeros only", help='use mode="constant", value=0')
     x = E.ref(n.inputs[0])
-    r = n.inputs[0].type.rank
+    r = n.inputs[0].ttype.rank
     p = a["pads"]
     E.bind(n, [E.padding(x, [(p[d], p[r + d]) for d in range(r)])])
 
@@ -501,8 +501,8 @@ def _alias(E: Emitter, n: Node) -> None:
 
 def _constant(E: Emitter, n: Node) -> None:
     v = n.outputs[0]
-    dt = E.dtype(v.type.dtype)
-    arr = np.broadcast_to(np.asarray(n.attrs["value"], dtype=NP[dt]), E.concrete(v.type.shape))
+    dt = E.dtype(v.ttype.dtype)
+    arr: np.ndarray = np.broadcast_to(np.asarray(n.attrs["value"], dtype=NP[dt]), E.concrete(v.ttype.shape))
     lay = E.layout_of(v)
     if lay not in PERMS:
         raise Unsupported("SMAUG has no layout for a 0-D tensor")
