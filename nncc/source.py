@@ -120,8 +120,8 @@ class YMap:
             self._index = {}
             for i, (k, _) in enumerate(self.items):
                 self._index.setdefault(k.value, i)
-        i = self._index.get(key)
-        return i if i is not None and i < len(self.items) and self.items[i][0].value == key else None
+        at = self._index.get(key)
+        return at if at is not None and at < len(self.items) and self.items[at][0].value == key else None
 
     def get(self, key: str) -> "YNode | None":
         i = self._find(key)

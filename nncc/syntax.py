@@ -158,7 +158,8 @@ class _ToAST(Transformer):
         func = ch[0]
         if isinstance(func, Token):
             func = A.Name(self._tok(func), str(func))
-        args, kwargs = [], []
+        args: list[A.Expr] = []
+        kwargs: list[A.Kwarg] = []
         for a in ch[1] or []:
             (kwargs if isinstance(a, A.Kwarg) else args).append(a)
         return A.Call(self._pos(meta), func, args, kwargs)

@@ -16,7 +16,7 @@ from . import ast as A
 from .diagnostics import CompileError, DiagnosticBag, Note, Span, did_you_mean
 from .elaborate import Elaborator, EvalError, _kind, _outside_int64
 from .ir import Node, Value
-from .source import YMap, YScalar, YSeq
+from .source import YMap, YNode, YScalar, YSeq
 from .syntax import parse
 
 R = object()  # required
@@ -374,9 +374,9 @@ class TrainReader:
                 continue
             out[k.value] = val
             spans[k.value] = v.span
-        for k, f in schema.items():
-            if f.default is R and k not in seen_keys and f.kind != "special":
-                self.bag.error(codes.MISSING_SETTING, f"{what} needs `{k}`", node.span)
+        for key, f in schema.items():
+            if f.default is R and key not in seen_keys and f.kind != "special":
+                self.bag.error(codes.MISSING_SETTING, f"{what} needs `{key}`", node.span)
         return out, spans
 
     # -------------------------------------------------------------- sections
@@ -467,14 +467,14 @@ class TrainReader:
                            f"put the warm-up first: [warmup(…), {first.name}(…)]" if warm_at else
                            f"write [warmup(epochs=…), {first.name}(…)], or `schedule: {first.name}(…)` alone")
             ok = False
-        elif second is not None and second.name == "warmup":
+        elif first is not None and second is not None and second.name == "warmup":
             self.bag.error(codes.BAD_SCHEDULE_LIST, "warmup is given twice in the schedule list", second.span,
                            "one warm-up, then one other schedule: [warmup(…), cosine(…)]",
                            [Note("the first warm-up is here", first.span)])
             ok = False
         if first is not None and first.name == "warmup" and not self._warmup_length(items[0], first, chain=True):
             ok = False
-        if ok and second is not None and second.name != "warmup":
+        if ok and first is not None and second is not None and second.name != "warmup":
             ok = self._chain_units(items[0], first, items[1], second)
         if ok:
             c.warmup, c.schedule = first, second
@@ -602,7 +602,7 @@ class TrainReader:
 
     def _metrics(self, node) -> None:
         if isinstance(node, YMap):
-            pairs = [(k.value, v) for k, v in node.items]
+            pairs: list[tuple[str | None, YNode]] = [(k.value, v) for k, v in node.items]
         elif isinstance(node, YSeq):
             pairs = [(None, v) for v in node.items]
         else:

@@ -51,7 +51,7 @@ LAUNCHER = {"slurm": "srun", "flux": "flux", "mpirun": "mpirun"}
 def hostile(marker: Path) -> list[str]:
     m = str(marker)
     return [f"a\ntouch {m}", f"x'; touch {m}; '", f'x"; touch {m}; "', f"$(touch {m})", f"`touch {m}`",
-            f"a;touch {m}", "\x1b[31mred\x1b[0m", f"a b|touch {m}", f"tiny\n", f"${{IFS}}touch${{IFS}}{m}",
+            f"a;touch {m}", "\x1b[31mred\x1b[0m", f"a b|touch {m}", "tiny\n", f"${{IFS}}touch${{IFS}}{m}",
             f"x\r\ntouch {m}", "-rf", f"a\\\ntouch {m}", f"a}}}}$(touch {m})"]
 
 

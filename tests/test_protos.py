@@ -4,8 +4,8 @@
   parse into our message types. ``text_format.Parse`` rejects unknown fields
   and enum values, so this checks that our schemas cover what the back ends
   really write.
-* The committed ``*_pb2.py`` must be what tools/gen_protos.py produces from
-  the committed ``.proto`` files.
+* The committed ``*_pb2.py`` and ``*_pb2.pyi`` must be what tools/gen_protos.py
+  produces from the committed ``.proto`` files.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def test_lbann_lenet_contents() -> None:
     assert kinds.count("input") == 2
     assert {"softmax", "cross_entropy", "categorical_accuracy"} <= set(kinds)
 
-    conv = next(l.convolution for l in model.layer if l.HasField("convolution"))
+    conv = next(lay.convolution for lay in model.layer if lay.HasField("convolution"))
     assert conv.out_channels == 6
     assert list(conv.kernel_size) == [5, 5]
     assert conv.HasField("has_bias") and conv.has_bias.value is True
@@ -146,13 +146,13 @@ def test_singa_reference_contents() -> None:
     lr = job.updater.learning_rate
     assert lr.type == job_pb2.kFixedStep
     assert list(lr.fixedstep_conf.step) == [0, 60000, 65000]
-    pools = [l.pooling_conf.pool for l in job.neuralnet.layer if l.type == job_pb2.kCPooling]
+    pools = [lay.pooling_conf.pool for lay in job.neuralnet.layer if lay.type == job_pb2.kCPooling]
     assert pools == [
         job_pb2.PoolingProto.MAX,
         job_pb2.PoolingProto.AVG,
         job_pb2.PoolingProto.AVG,
     ]
-    ip1 = next(l for l in job.neuralnet.layer if l.name == "ip1")
+    ip1 = next(lay for lay in job.neuralnet.layer if lay.name == "ip1")
     assert ip1.param[0].wd_scale == 250
     assert ip1.param[1].lr_scale == 2.0
     assert job.cluster.workspace == "examples/cifar10"

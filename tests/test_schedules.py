@@ -103,6 +103,7 @@ def test_block_list_and_plain_schedules(tmp_path):
     ("[warmup(epochs=1), warmup(epochs=2)]", "E405", 0, 32, ["warmup is given twice"]),
     ("[warmup(epochs=1), cosin(min_lr=0)]", "E401", 0, 32, ["unknown schedule `cosin`"]),
     ("[wramup(epochs=1), cosine()]", "E401", 0, 14, ["unknown schedule `wramup`"]),
+    ("[wramup(epochs=1), warmup(epochs=2)]", "E401", 0, 14, ["unknown schedule `wramup`"]),
     ("[]", "E405", 0, 13, ["empty"]),
     ("[warmup(), cosine()]", "E403", 0, 14, ["`epochs` or `steps`"]),
     ('["warmup(epochs=1, steps=600)", cosine()]', "E402", 0, 32, ["not both"]),

@@ -3,7 +3,8 @@
 
 Each ``targets/<target>/<name>.proto`` is compiled with grpcio-tools'
 bundled protoc into ``targets/<target>/<name>_pb2.py``, which is committed so
-that the runtime only needs the ``protobuf`` package.
+that the runtime only needs the ``protobuf`` package, and its type stub
+``<name>_pb2.pyi``, through which mypy checks the emitters' use of the messages.
 
 The installed package maps ``targets/`` to ``nncc.targets``, so the schemas
 are compiled as ``nncc/targets/<target>/<name>.proto``: that is the name they
@@ -39,7 +40,7 @@ def proto_files() -> list[Path]:
 
 
 def generate() -> dict[Path, str]:
-    """Compile every schema; return {committed path of the _pb2.py: text}."""
+    """Compile every schema; return {committed path of the _pb2.py and _pb2.pyi: text}."""
     from grpc_tools import protoc
 
     well_known = str(resources.files("grpc_tools") / "_proto")
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="do not write; exit 1 if a committed _pb2.py differs",
+        help="do not write; exit 1 if a committed _pb2.py or _pb2.pyi differs",
     )
     args = parser.parse_args(argv)
 

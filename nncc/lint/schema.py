@@ -15,7 +15,7 @@ SCHEMA_ID = "https://nncc.dev/schema/model-v1.json"
 
 _EXPR = {"type": ["string", "number", "boolean"], "description": "an nncc expression"}
 _NAME = {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"}
-_KIND = {
+_KIND: dict[str, dict[str, Any]] = {
     "int": {"type": ["integer", "string"]},
     "float": {"type": ["number", "string"]},
     "bool": {"type": ["boolean", "string"]},

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from .. import codes
-from ..ir import INT_DTYPES, Init, TensorType
+from ..ir import INT_DTYPES, Dim, Init, TensorType
 from ..ops import Param, T, WeightSpec, check_float, check_positive, check_rank, no_flops, op
 from ..shapes import ShapeError, broadcast, per_sample
 
 SECTION = "dense and recurrent"
 
 
-def _zeros(role: str, prefix: str, n: int) -> WeightSpec:
+def _zeros(role: str, prefix: str, n: Dim) -> WeightSpec:
     return WeightSpec(role, prefix, (n,), Init("constant", (("value", 0.0),)))
 
 

@@ -109,7 +109,7 @@ def _flatten(ins, a):
 
 @op("reshape", [T(), Param("shape", "ints")], traits=("pure", "data-movement", "exact"), eval=_reshape_eval, flops=no_flops,
     noop=lambda x, y, a: tuple(x.shape) == tuple(y.shape), section=SECTION, doc="new shape; 0 copies the input dim, -1 is inferred")
-def _reshape(ins, a):
+def _reshape(ins: list[TensorType], a: dict) -> list[TensorType]:
     x = ins[0]
     target = list(a["shape"])
     if target.count(-1) > 1:

@@ -66,11 +66,9 @@ def _total_weight_bytes(g: Graph, ctx: PassContext) -> None:
     limit = LIMITS["max_weight_bytes"]
     total, biggest = 0, None
     for w in g.weights():
-        if w.share is not None or any(not isinstance(d, int) for d in w.ttype.shape):
+        if w.share is not None or not w.ttype.is_static:
             continue
-        n = DTYPE_BYTES.get(w.ttype.dtype, 4)
-        for d in w.ttype.shape:
-            n *= d
+        n = DTYPE_BYTES.get(w.ttype.dtype, 4) * w.ttype.numel()
         total += n
         if biggest is None or n > biggest[0]:
             biggest = (n, w)

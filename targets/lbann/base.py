@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from nncc import codes
@@ -61,7 +62,7 @@ class Base:
     def unique(self, base: str) -> str:
         return self.names.fresh(base)
 
-    def layer(self, name: str, parents: list[str], kind: str, weights: list[str] = ()) -> tuple[pb.Layer, Any]:
+    def layer(self, name: str, parents: list[str], kind: str, weights: Sequence[str] = ()) -> tuple[pb.Layer, Any]:
         lay = pb.Layer(name=self.unique(name))
         lay.parents.extend(parents)
         lay.weights.extend(weights)

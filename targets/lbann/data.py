@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 
+from nncc.ir import Value
 from nncc.train import Config, DataSource
 
 from . import lbann_pb2 as pb
@@ -20,6 +22,8 @@ IMAGE_READERS = ("cifar10", "imagenet")  # decode to 8-bit images; spatial trans
 
 
 class DataReaders(Base):
+    static_input: Callable[[Value], list[int]]  # the Emitter's (emit.py): an input's static sample dims
+
     # ---------------------------------------------------------------- data reader
 
     def data_reader(self) -> None:

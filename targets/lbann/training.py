@@ -120,7 +120,7 @@ class Training(Base):
         elif s.name == "poly":
             c = pb.Callback.CallbackPolyLearningRate(power=float(s.get("power", 1.0)))
             if s.get("steps") or (not s.get("epochs") and self.train.steps):
-                c.max_iter = int(s.get("steps") or self.train.steps)
+                c.max_iter = int(s.get("steps") or self.train.steps or 0)
             else:
                 c.num_epochs = int(s.get("epochs") or self.train.epochs or 0)
             cbs.add().poly_learning_rate.CopyFrom(c)
@@ -224,18 +224,18 @@ class Training(Base):
         if s.name in ("step", "exponential"):
             every = int(s.get("every", 1))
             if unit == "epoch":
-                total = t.epochs if t.epochs is not None else (
+                end = t.epochs if t.epochs is not None else (
                     t.steps / need_spe(f"{s.name}() after a warm-up runs to the end of training, which", s.span)
                     if t.steps is not None else None)
             else:
-                total = t.steps if t.steps is not None else (
+                end = t.steps if t.steps is not None else (
                     need_spe(f"{s.name}() after a warm-up runs to the end of training, which", s.span) * t.epochs
                     if t.epochs is not None else None)
-            if total is None:
+            if end is None:
                 raise Unsupported(f"{s.name}() after a warm-up: LBANN needs its drops listed up to the end of "
                                   "training, whose length is not given (target `lbann`)", s.span,
                                   "give train.epochs or train.steps")
-            pos = list(range(wlen + every, math.ceil(total), every))
+            pos = list(range(wlen + every, math.ceil(end), every))
             if pos:
                 cbs.add().drop_fixed_learning_rate.CopyFrom(pb.Callback.CallbackDropFixedLearningRate(
                     drop_epoch=epochs_of(pos, f"schedule {s.name}(every={every})", s.span), amt=float(s["gamma"])))

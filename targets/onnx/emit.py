@@ -11,7 +11,7 @@ from onnx import TensorProto, helper, numpy_helper
 from nncc import __version__
 from nncc.protowire import length_delimited
 from nncc.dtypes import TABLE as DTYPE_TABLE
-from nncc.ir import Graph, Node, TensorType, Value, Weight
+from nncc.ir import Graph, Node, TensorType, Weight
 from nncc.output import Stream
 from nncc.target import EmitContext
 

@@ -44,6 +44,7 @@ class Base:
         self.steps_per_epoch: int | None = None
         self.gpu = False
         self.folded_metrics: set[int] = set()
+        self.gru_nodes: list[Node] = []  # the GRUs lowered, which unroll() unrolls over time
         self.in_graph = False  # lowering graph nodes: what SINGA lacks there is an op (E501)
         self.span_root = ctx.model.root.span if getattr(ctx.model, "root", None) is not None else None
 

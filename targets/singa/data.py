@@ -68,7 +68,7 @@ class DataLayers(Base):
             else:
                 self.err(f"the sample shape {sample.type} is not fixed; SINGA needs store_conf.shape",
                          ds.span, "give data.<role>.shape", code=codes.MISSING_TARGET_SETTING)
-        st.shape.extend(self.i32(d, sp.get("shape") or sample and sample.span, "a sample dim") for d in shape or [])
+        st.shape.extend(self.i32(d, sp.get("shape") or (sample.span if sample is not None else None), "a sample dim") for d in shape or [])
         if f.get("has_label") is False:
             st.has_label = False
         for key, why in (("fraction", "reads the whole file"), ("validation_fraction", "holds nothing out"),

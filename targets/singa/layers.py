@@ -242,16 +242,16 @@ def _gru(E: Emitter, n: Node) -> None:
             E.param_names[name] = n.span
             p.name = name
             E.fill_param(p, w, n.span)
-    E.gru_nodes = [*getattr(E, "gru_nodes", []), n]
+    E.gru_nodes.append(n)
 
 
 def unroll(E: Emitter) -> None:
     """Unroll the net over the GRUs' time steps: net unroll_len T, per-step layers (the grus and what feeds
     them) read the input layer's step blob (kUnrollOneToAll); the rest runs once, on the last step."""
-    grus = getattr(E, "gru_nodes", [])
+    grus = E.gru_nodes
     if not grus:
         return
-    steps = {n.inputs[0].type.shape[1] for n in grus}
+    steps = {n.inputs[0].ttype.shape[1] for n in grus}
     T = next(iter(steps))
     if len(steps) != 1 or not isinstance(T, int):
         E.err(f"SINGA unrolls the whole net over one fixed number of steps; the grus read {sorted(map(str, steps))}",
