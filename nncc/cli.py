@@ -106,7 +106,7 @@ def compile_cmd(file: str, target: str, output: str | None, force: bool, seed: i
     t = T.get(tname)
     assert t is not None
     inputs = [p for p in (file, weights) if p and p != "-"]
-    if output not in (None, "-"):
+    if output is not None and output != "-":
         placement.not_an_input([output], inputs)
     dest = placement.destination(output, tname, t.file_suffix)
     path, data = stdin_model(file)
