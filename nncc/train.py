@@ -684,5 +684,5 @@ def _check_data_shapes(el: Elaborator, cfg: TrainConfig) -> None:
                          f"`{v.name}` is {v.type}, samples of shape {list(dims)}",
                          src.field_spans.get("shape", src.span),
                          f"write shape: {list(dims)}, or declare the input as the data comes "
-                         f"({v.type.dtype}[N, {', '.join(map(str, shape))}]) and reshape it in the graph")
+                         f"({v.ttype.dtype}[N, {', '.join(map(str, shape))}]) and reshape it in the graph")
 
