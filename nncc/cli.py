@@ -417,7 +417,7 @@ def graph(file: str, target: str | None, pass_stats: bool, picture: str | None, 
     fmt = picture or suffixes.get(os.path.splitext(output or "")[1].lower(), "dot")
     req = _request(target, printer=lambda s: click.echo(s, err=True), **flags)
     path, data = stdin_model(file)
-    if output not in (None, "-"):
+    if output is not None and output != "-":
         placement.not_an_input([output], [file])
     tname = target_name(target)
     if tname:
@@ -425,7 +425,7 @@ def graph(file: str, target: str | None, pass_stats: bool, picture: str | None, 
     else:
         g = frontend(path, req["defines"], data, _front_passes(req)).graph
     text = {"dot": to_dot, "mermaid": to_mermaid, "svg": to_svg, "html": to_html}[fmt](draw(g))
-    if output in (None, "-"):
+    if output is None or output == "-":
         click.echo(text, nl=False)
         return
     from .output import write_files

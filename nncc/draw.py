@@ -56,7 +56,7 @@ def picture(g: Graph) -> Picture:
         for w in n.weights.values():
             if id(w) not in seen_w and w.share is None:
                 seen_w.add(id(w))
-                params += w.type.numel()
+                params += w.ttype.numel()
         attrs = {k: str(v) for k, v in n.attrs.items()}
         attrs.update({f"@{k}": str(w.type) for k, w in n.weights.items()})
         boxes.append(Box(bid, n.name, n.op, ", ".join(str(v.type) for v in n.outputs), params, n.kind,

@@ -24,8 +24,8 @@ def _size(b: Box) -> tuple[float, float]:
 def layout(p: Picture) -> dict[str, tuple[float, float, float, float]]:
     """x, y (top left), width, height of each box."""
     ins: dict[str, list[str]] = {b.id: [] for b in p.boxes}
-    for a, b in p.edges:
-        ins[b].append(a)
+    for src, dst in p.edges:
+        ins[dst].append(src)
     layer: dict[str, int] = {}
     for b in p.boxes:  # boxes are in program order: inputs before their users
         layer[b.id] = 1 + max((layer[a] for a in ins[b.id]), default=-1)
@@ -54,7 +54,6 @@ def layout(p: Picture) -> dict[str, tuple[float, float, float, float]]:
 
 def to_svg(p: Picture) -> str:
     pos = layout(p)
-    by_id = {b.id: b for b in p.boxes}
     out = []
     # clusters: each around all boxes below it, deeper ones inside (drawn after)
     members: dict[str, list[str]] = {c: list(ids) for c, ids in p.clusters.items()}
@@ -72,9 +71,9 @@ def to_svg(p: Picture) -> str:
         out.append(f'<g class="cluster"><title>{html.escape(c)}</title>'
                    f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" rx="8"/>'
                    f'<text x="{x0 + 6:.1f}" y="{y0 + 11:.1f}">{html.escape(c.split("/")[-1])}</text></g>')
-    for a, b in p.edges:
-        xa, ya, wa, ha = pos[a]
-        xb, yb, wb, _ = pos[b]
+    for src, dst in p.edges:
+        xa, ya, wa, ha = pos[src]
+        xb, yb, wb, _ = pos[dst]
         x1, y1, x2, y2 = xa + wa / 2, ya + ha, xb + wb / 2, yb
         my = (y1 + y2) / 2
         out.append(f'<path class="edge" d="M{x1:.1f},{y1:.1f} C{x1:.1f},{my:.1f} {x2:.1f},{my:.1f} '
