@@ -10,7 +10,6 @@ uses its parameters (registered by their own names) in a functional call.
 from __future__ import annotations
 
 import keyword
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -334,12 +333,12 @@ def lower_graph(g: Graph, heads: list[Value], table: Lowering) -> ModelCode:
         for w in n.weights.values():
             if n.name in std_layers or w.share is not None or w.name in registered:
                 continue
-            layer, _, attr = w.name.rpartition(".")
-            if not attr.isidentifier() or "." in layer or layer in std_layers:
+            holder, _, attr = w.name.rpartition(".")
+            if not attr.isidentifier() or "." in holder or holder in std_layers:
                 raise Unsupported(f"weight name `{w.name}` cannot be a PyTorch parameter name", n)
-            if layer and layer not in out.holders:
-                out.holders.append(layer)
-            owner = f'self["{layer}"]' if layer else "self"
+            if holder and holder not in out.holders:
+                out.holders.append(holder)
+            owner = f'self["{holder}"]' if holder else "self"
             out.params.append((owner, attr, py(tuple(int(d) for d in w.ttype.shape)), w.trainable))
             registered.add(w.name)
         fn = table.get_rule(n.op)
