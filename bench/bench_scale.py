@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from chains import HEAD, PER_BLOCK, SHAPES, blocks_for, chain_model
+from chains import HEAD, PER_BLOCK, SHAPES, blocks_for, chain_model  # noqa: E402 (tests/ on the path first)
 
 TARGETS = ("onnx", "lbann", "singa", "smaug")
 LEVELS = (0, 1, 2)

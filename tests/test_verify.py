@@ -36,7 +36,9 @@ def _missing_use(g, x, a, b): del a.output.users[b]
 def _stale_user(g, x, a, b): x.users[b] = None
 def _backpointer(g, x, a, b): a.output.index = 3
 def _input_producer(g, x, a, b): x.producer = b
-def _output_undefined(g, x, a, b): g._outputs.append(Value("nowhere", F)); g._out_count[g._outputs[-1]] = 1
+def _output_undefined(g, x, a, b):
+    g._outputs.append(Value("nowhere", F))
+    g._out_count[g._outputs[-1]] = 1
 def _output_index(g, x, a, b): g._out_count.clear()
 def _count(g, x, a, b): g._len += 1
 def _broken_link(g, x, a, b): b._prev = b

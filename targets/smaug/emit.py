@@ -14,7 +14,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from google.protobuf import text_format
 
 from nncc import codes
 from nncc.diagnostics import CompileError, Diagnostic
