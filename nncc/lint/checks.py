@@ -207,7 +207,7 @@ def unused_blocks(ctx: Context) -> Iterator[Finding]:
 # ---------------------------------------------------------------- W105 shadowing
 
 def _builtin_names() -> dict[str, str]:
-    from ..elaborate import _BUILTINS, INIT_ALIASES, INITIALIZERS
+    from ..evalcore import _BUILTINS, INIT_ALIASES, INITIALIZERS
     from ..ops import public
 
     out = {n: "built-in function" for n in _BUILTINS}
