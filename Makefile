@@ -57,8 +57,8 @@ lock:
 	$(PY) -m venv $(LOCKENV)
 	$(LOCKENV)/bin/python -m pip install -q 'pip-tools>=7.4,<8'
 	$(call COMPILE,--extra demo -o $(LOCKS)/demo.lock)
-	$(call COMPILE,--extra test -o $(LOCKS)/test.lock)
-	$(call COMPILE,--extra test --extra bench -o $(LOCKS)/bench.lock)
+	$(call COMPILE,--extra demo --extra test -o $(LOCKS)/test.lock)
+	$(call COMPILE,--extra demo --extra test --extra bench -o $(LOCKS)/bench.lock)
 
 # CI-like check against the newest releases within pyproject.toml's ranges (not the lock):
 # a fresh venv, `pip install --upgrade '.[test]'`, the whole suite. Run it before `make lock`.
