@@ -459,7 +459,7 @@ def test_progress_is_plain_lines_off_a_terminal_and_only_after_a_second():
     assert out.getvalue() == "checking: 2/12 files b.yaml (1 s)\n"
     clock.t = DELAY + EVERY / 2
     p.tick()
-    assert out.getvalue().count("\n") == 1  # at most a line every EVERY seconds
+    assert out.getvalue().count("\n") == 1  # at most one line per EVERY on the fake clock
     clock.t = DELAY + EVERY
     p.label_as("c.yaml")
     p.tick()
