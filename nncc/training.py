@@ -66,14 +66,6 @@ class UnknownEpochLength(ValueError):
     """A count in epochs was asked for in steps (or back) but the steps per epoch are unknown."""
 
 
-def in_steps(value: int, unit: str, spe: int | None) -> int:
-    if unit == "step":
-        return value
-    if spe is None:
-        raise UnknownEpochLength(unit)
-    return value * spe
-
-
 def _counts_epochs(c: Config | None) -> bool:
     return c is not None and (c.get("unit") == "epoch" or c.get("epochs") is not None)
 
