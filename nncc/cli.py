@@ -216,7 +216,8 @@ def _lint_options(f: Callable) -> Callable:
 def _run_lint(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, strict: bool, models_only: bool,
               select: str | None, ignore: str | None, output_file: str | None, config_path: str | None,
               jobs: int | None, fix: bool = False, targets: tuple[str, ...] | None = None,
-              options: dict[str, str] | None = None, opt_level: int | None = None) -> None:
+              options: dict[str, str] | None = None, opt_level: int | None = None,
+              disable: frozenset[str] = frozenset()) -> None:
     from .lint import config as C
     from .lint.report import render
     from .lint.runner import discover, run
@@ -236,7 +237,7 @@ def _run_lint(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, stric
             raise click.UsageError("- (standard input) is the only path, and cannot be --fix'ed")
         name, data = stdin_model("-")
         results = run([(name, True)], cfg, defines(defines_), targets=targets, jobs=1, data={name: data or b""},
-                      options=options, opt_level=opt_level)
+                      options=options, opt_level=opt_level, disable=disable)
     else:
         try:
             files = discover(paths or (".",), cfg)
@@ -251,7 +252,7 @@ def _run_lint(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, stric
         verb = "fixing" if fix else "checking" if targets is not None else "linting"
         with progress(verb, total=len(files), unit="file") as bar:
             results = run(files, cfg, defines(defines_), targets=targets, fix=fix, jobs=jobs, options=options,
-                          opt_level=opt_level, on_done=lambda r: bar.step(os.path.basename(r.path)))
+                          opt_level=opt_level, disable=disable, on_done=lambda r: bar.step(os.path.basename(r.path)))
     results = [r for r in results if not r.skipped]
     color = not output_file and fmt == "text" and sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
     text = render(results, fmt, color, quiet=verbosity() < 0, sources=STDIN_SOURCES)
@@ -294,11 +295,14 @@ def lint(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, strict: bo
               help="set an option of every target that has it (`nncc targets`)")
 @once("--opt-level", type=click.IntRange(0, 2), metavar="0|1|2",
       help="0 none, 1 structural, 2 numeric (default: each target's opt_level option)")
+@click.option("--disable-pass", "disable", multiple=True, metavar="PASS",
+              help="skip an optional pass (in every target whose pipeline has it)")
 @_limit_options
 @guard
 def check(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, strict: bool, models_only: bool,
           select: str | None, ignore: str | None, output_file: str | None, config_path: str | None,
-          jobs: int | None, targets_opt: str | None, topts: tuple[str, ...], opt_level: int | None) -> None:
+          jobs: int | None, targets_opt: str | None, topts: tuple[str, ...], opt_level: int | None,
+          disable: tuple[str, ...]) -> None:
     """Lint model files, then compile each for each target in memory (nothing is written).
 
     \b
@@ -317,8 +321,9 @@ def check(paths: tuple[str, ...], defines_: tuple[str, ...], fmt: str, strict: b
     for k in options:
         if k not in known:
             raise click.BadParameter(suggest("target option", k, sorted(known)), param_hint="-O")
+    check_passes(disable, (), sorted({p for n in T.available() for p in pipeline_of(n)}), None)
     _run_lint(paths, defines_, fmt, strict, models_only, select, ignore, output_file, config_path, jobs,
-              targets=targets, options=options, opt_level=opt_level)
+              targets=targets, options=options, opt_level=opt_level, disable=frozenset(disable))
 
 
 @main.command()

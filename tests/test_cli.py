@@ -532,3 +532,16 @@ def test_check_passes_opt_level_and_options_to_each_target(monkeypatch):
     r = run("check", LENET, "--targets", "onnx,lbann", "--opt-level", "0", "-O", "opset=18", "-j", "1")
     assert r.exit_code == 0, r.output
     assert seen == [("onnx", 0, {"opset": "18"}), ("lbann", 0, {})]  # -O only where the target has it
+
+
+def test_check_takes_pass_flags_like_every_command_that_compiles():
+    # SMAUG needs its layout pass: without it the flatten is refused, so the flag reaches the compile
+    assert run("check", LENET, "--targets", "smaug").exit_code == 0
+    r = run("check", LENET, "--targets", "smaug", "--disable-pass", "insert-layouts")
+    assert r.exit_code == 1 and "E501" in r.output
+    # a pass no other checked target runs is skipped there, not an error for them
+    assert run("check", LENET, "--targets", "onnx,lbann", "--disable-pass", "fuse").exit_code == 0
+    r = run("check", LENET, "--disable-pass", "legalize")
+    assert r.exit_code == 2 and "required" in r.output
+    r = run("check", LENET, "--disable-pass", "fusee")
+    assert r.exit_code == 2 and "did you mean 'fuse'" in r.output

@@ -135,9 +135,11 @@ def lint_data(path: str, data: bytes, cfg: LintConfig, defines: dict[str, str] |
 
 def lint_file(path: str, cfg: LintConfig, defines: dict[str, str] | None = None, explicit: bool = True,
               targets: tuple[str, ...] | None = None, data: bytes | None = None,
-              options: dict[str, str] | None = None, opt_level: int | None = None) -> FileResult:
+              options: dict[str, str] | None = None, opt_level: int | None = None,
+              disable: frozenset[str] = frozenset()) -> FileResult:
     """Lint one file (or `data`, read from standard input); with `targets`, also compile it for
-    each (what `nncc check` does), with the `options` each target has, at `opt_level`."""
+    each (what `nncc check` does), with the `options` each target has, at `opt_level`, without the
+    optional passes in `disable` (those a target's pipeline has)."""
     if data is None:
         try:
             data = read_source(path)  # regular files only, never past max_file_bytes: E006/E007 otherwise
@@ -154,7 +156,7 @@ def lint_file(path: str, cfg: LintConfig, defines: dict[str, str] | None = None,
             more, stopped = ok.more, ok.stopped
         elif ok is True and targets is not None:
             findings += _compile_all(path, data, _targets_for(path, text, cfg, targets), defines, options or {},
-                                     opt_level)
+                                     opt_level, disable)
     except Exception as e:  # an internal error on one file must not hide the others
         findings = [_internal(path, e)]
     return FileResult(path, _filter(findings, path, text, cfg), more=more, stopped=stopped)
@@ -181,17 +183,20 @@ def _targets_for(path: str, text: str, cfg: LintConfig, asked: tuple[str, ...]) 
 
 
 def _compile_all(path: str, data: bytes, targets: list[str], defines: dict[str, str] | None,
-                 options: dict[str, str], opt_level: int | None = None) -> list[Finding]:
+                 options: dict[str, str], opt_level: int | None = None,
+                 disable: frozenset[str] = frozenset()) -> list[Finding]:
     from .. import target as T
+    from ..cliutil import pipeline_of
     from ..driver import compile_model
 
     out: list[Finding] = []
     for t in targets:
         target = T.get(t)
         mine = {k: v for k, v in options.items() if target is not None and target.option(k) is not None}
+        skip = set(disable & set(pipeline_of(t))) if disable else set()
         try:
             compile_model(path, t, defines=defines, data=data, options=mine, opt_level=opt_level,
-                          emit=True)  # in memory, unwritten
+                          disable=skip, emit=True)  # in memory, unwritten
         except CompileError as e:
             for d in e.diagnostics:
                 out.append(Finding(Diagnostic(d.code, f"[{t}] {d.message}", d.span or Span(path, 1, 1, 1, 2),
@@ -206,10 +211,10 @@ def _compile_all(path: str, data: bytes, targets: list[str], defines: dict[str, 
 # ---------------------------------------------------------------- many files
 
 def _work(args: tuple) -> FileResult:
-    path, explicit, cfg, defines, targets, fix, data, options, opt_level = args
+    path, explicit, cfg, defines, targets, fix, data, options, opt_level, disable = args
     if fix:
         return fix_file(path, cfg, defines, explicit)
-    return lint_file(path, cfg, defines, explicit, targets, data, options, opt_level)
+    return lint_file(path, cfg, defines, explicit, targets, data, options, opt_level, disable)
 
 
 def _warm() -> None:
@@ -223,14 +228,14 @@ def _warm() -> None:
 def run(files: list[tuple[str, bool]], cfg: LintConfig, defines: dict[str, str] | None = None,
         targets: tuple[str, ...] | None = None, fix: bool = False, jobs: int | None = None,
         data: dict[str, bytes] | None = None, options: dict[str, str] | None = None, opt_level: int | None = None,
-        on_done: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+        disable: frozenset[str] = frozenset(), on_done: Callable[[FileResult], None] | None = None) -> list[FileResult]:
     """Lint (or check, or fix) files; in worker processes when there are enough of them.
 
-    data: the bytes of files not on disk (standard input), by name; options, opt_level: -O and
-    --opt-level for `check`;
+    data: the bytes of files not on disk (standard input), by name; options, opt_level, disable: -O,
+    --opt-level and --disable-pass for `check`;
     on_done: called with each file's result as it is finished (for progress)."""
     done = on_done or (lambda r: None)
-    work = [(p, explicit, cfg, defines, targets, fix, (data or {}).get(p), options, opt_level)
+    work = [(p, explicit, cfg, defines, targets, fix, (data or {}).get(p), options, opt_level, disable)
             for p, explicit in files]
     n_cpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     jobs = n_cpu if jobs is None else max(1, jobs)
