@@ -4,7 +4,7 @@ A ```console block in README.md or docs/ holds `$ command` lines, each followed 
 output it prints (stdout and stderr together). Each block runs in a fresh directory holding
 a copy of samples/ and of tests/doc_files/ (files a block refers to, such as bad.yaml), with
 this interpreter's `nncc` first on PATH. In the shown output, a line `...` stands for any
-number of lines and `<ms>` for a timing (a number); progress lines (nncc/progress.py: `what: ... (N s)`, timing-dependent) are
+number of lines and `<ms>` for a timing (a number, with any spaces before it); progress lines (nncc/progress.py: `what: ... (N s)`, timing-dependent) are
 left out of what is compared.
 """
 from __future__ import annotations
@@ -46,8 +46,10 @@ def blocks() -> list[tuple[str, list[tuple[str, list[str]]]]]:
 
 
 def matches(expected: list[str], actual: list[str]) -> bool:
+    # `<ms>` is a timing, right-aligned in its column: the spaces before it vary with its width
     parts = ["(?:.*\n)*?" if line == "..." else
-             re.escape(line.rstrip()).replace(re.escape("<ms>"), r"\d+(?:\.\d+)?") + "\n" for line in expected]
+             re.escape(re.sub(" *<ms>", "MSTIMING", line.rstrip())).replace("MSTIMING", r" *\d+(?:\.\d+)?") + "\n"
+             for line in expected]
     return re.fullmatch("".join(parts), "".join(line.rstrip() + "\n" for line in actual)) is not None
 
 
