@@ -44,8 +44,9 @@ def check_in_onnxruntime(res, batch: int) -> None:
     # a symbolic dim unifies with any number (as in ONNX shape inference): `matmul` of f32[N, 2] with
     # itself is valid for N = 2 only. A run that fails for N = batch is retried with N = each dim of
     # the inputs; the shapes must match nncc's for the N that runs.
-    # (reflect padding of the batch dim needs N >= 2: 1, 2 and 3 are tried too)
-    tries = [batch] + sorted({1, 2, 3} | {d for v in g.inputs for d in v.type.shape if isinstance(d, int)} - {batch})
+    # (reflect padding of a symbolic dim by p needs it larger than p, as onnxruntime checks when it runs:
+    # a symbolic dim stands for any size the model's ops accept, so 1, 2, 3 and 8 are tried too)
+    tries = [batch] + sorted({1, 2, 3, 8} | {d for v in g.inputs for d in v.type.shape if isinstance(d, int)} - {batch})
     for i, n in enumerate(tries):
         try:
             _run_and_compare(sess, g, n)

@@ -108,3 +108,13 @@ def test_found_by_fuzzing_targets(target, text, code):
         assert code in [d.code for d in e.diagnostics], e.diagnostics
     else:
         assert code is None
+
+
+def test_reflect_pad_of_a_symbolic_dim_runs_for_the_sizes_it_accepts():
+    """Open finding of the hostile-options run: `pad(x, [0, 3], mode="reflect")` of f32[N] compiles (N
+    stands for any size the model accepts) and onnxruntime refused it for N = 3 only: the harness now
+    also tries a size large enough for the pads it draws, and the model runs with nncc's shapes."""
+    from .test_registry import check_in_onnxruntime
+
+    res = compile_model("r.yaml", "onnx", data=model('"pad(x, [0, 3], mode=\\"reflect\\")"', inputs="f32[N]").encode())
+    check_in_onnxruntime(res, 3)
