@@ -7,10 +7,14 @@ with a diagnostic at the span it came from.
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable
+import re
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from . import codes
 from .diagnostics import Span
+
+if TYPE_CHECKING:
+    from .ir import Node
 
 
 class Unsupported(Exception):
@@ -24,6 +28,35 @@ class Unsupported(Exception):
                  code: str = codes.UNSUPPORTED_SETTING):
         super().__init__(msg)
         self.msg, self.span, self.help, self.code = msg, span, help, code
+
+
+_AUTO = re.compile(r"([a-z][a-z0-9_.]*?)(?:_[0-9]+)?")
+
+
+def line_name(n: Node) -> str | None:
+    """The name the model's line gave to what `n` makes, or None where nncc named the node.
+
+    The elaborator names the node that makes a line's value after the line (scoped by the block
+    calls it is in: `s1/0/a`) and every other node of the line `<line>/<op>`; a fusion moves the
+    line's value onto the fused node, and a node a pass inserts is marked `inserted`. So a node
+    carries a line name when its one output's name does not end in an op's own name. Targets whose
+    formats name layers or nodes name them with this (made unique and legal by `Names`).
+    """
+    from .ops import REGISTRY
+
+    if len(n.outputs) != 1 or n.meta.get("inserted"):
+        return None
+    name = n.outputs[0].name
+    scope, _, last = name.rpartition("/")
+    auto = _AUTO.fullmatch(last)
+    if scope and auto is not None and auto.group(1) in REGISTRY:
+        return None
+    return name
+
+
+def layer_name(n: Node) -> str:
+    """`n`'s name in a target's file: its line's name (see `line_name`), else the IR's `<line>/<op>`."""
+    return line_name(n) or n.name
 
 
 class Names:

@@ -3,7 +3,8 @@
 Acceptance items:
 1. test_reference_structure — LeNet-5 and Minerva match SMAUG's own frontend's
    topologies node by node (ops, parents, tensor indices, shapes, layouts, data
-   types, alignment, params); names may differ.
+   types, alignment, params); names may differ. tests/test_smaug_collection.py compares the whole
+   collection, names included.
 2. test_params_* — the params file parses, each Data tensor's values have the
    topology's shape; with --weights the values are exactly the given weights,
    transposed for NHWC (value by value). test_numerics_* runs the emitted graph in
@@ -108,18 +109,6 @@ def test_reference_structure(sample, ref, backend):
             assert t.name == f"{p}/output{idx}"
 
 
-@needs_reference
-def test_reference_names_follow_smaug_frontend():
-    # beyond the acceptance item: with the same model the names come out as SMAUG's frontend makes them
-    for sample, ref in (("lenet5_smaug", "lenet5"), ("minerva", "minerva")):
-        for backend in BACKENDS:
-            _, got, _ = compile_smaug(SAMPLES / f"{sample}.yaml", backend)
-            want = text_format.Parse((REFERENCE / f"{ref}_{SHORT[backend]}_topo.pbtxt").read_text(),
-                                     pb.GraphProto())
-            got.name = want.name
-            assert got == want
-
-
 # ---------------------------------------------------------------- 2. params
 
 def _weights_npz(path, tmp_path, seed=3) -> tuple[str, dict[str, np.ndarray]]:
@@ -165,25 +154,25 @@ def test_params_are_the_given_weights(backend, tmp_path):
     _, graph, params = compile_smaug(path, backend, weights=npz)
     vals = data_values(graph, params)
     dt = np.float16 if backend == "SMV" else np.float32
-    # Data nodes in order: input, conv1, conv2, fc1, logits
-    assert list(vals) == ["data", "data_1", "data_2", "data_3", "data_4"]
+    # Data nodes in order: the input (named after it), conv1, conv2, fc1, logits
+    assert list(vals) == ["image", "data", "data_1", "data_2", "data_3"]
     conv1, conv2 = w["conv1/conv2d.weight"], w["conv2/conv2d.weight"]
     fc1, logits = w["fc1/linear.weight"], w["logits.weight"]
     # convolution kernels are stored NHWC: [out, kh, kw, in]
-    np.testing.assert_array_equal(vals["data_1"], conv1.transpose(0, 2, 3, 1).astype(dt))
-    np.testing.assert_array_equal(vals["data_2"], conv2.transpose(0, 2, 3, 1).astype(dt))
+    np.testing.assert_array_equal(vals["data"], conv1.transpose(0, 2, 3, 1).astype(dt))
+    np.testing.assert_array_equal(vals["data_1"], conv2.transpose(0, 2, 3, 1).astype(dt))
     for o in range(32):
         for i in range(32):
-            assert vals["data_2"][o, 1, 2, i] == dt(conv2[o, i, 1, 2])
+            assert vals["data_1"][o, 1, 2, i] == dt(conv2[o, i, 1, 2])
     if backend == "SMV":
         # the NHWC pool output is flattened as (h, w, c): fc1's columns follow that order
         expect = fc1.reshape(128, 32, 12, 12).transpose(0, 2, 3, 1).reshape(128, -1).astype(dt)
         c, h, x = 5, 7, 3
-        assert vals["data_3"][9, (h * 12 + x) * 32 + c] == dt(fc1[9, c * 144 + h * 12 + x])
+        assert vals["data_2"][9, (h * 12 + x) * 32 + c] == dt(fc1[9, c * 144 + h * 12 + x])
     else:
         expect = fc1.astype(dt)  # NCHW flatten is the model's own order
-    np.testing.assert_array_equal(vals["data_3"], expect)
-    np.testing.assert_array_equal(vals["data_4"], logits.astype(dt))  # stored NC = [out, in]
+    np.testing.assert_array_equal(vals["data_2"], expect)
+    np.testing.assert_array_equal(vals["data_3"], logits.astype(dt))  # stored NC = [out, in]
 
 
 def test_weights_flag_on_the_command_line(tmp_path):
@@ -197,8 +186,8 @@ def test_weights_flag_on_the_command_line(tmp_path):
     params = pb.TensorDataArray.FromString((out / "minerva_params.pb").read_bytes())
     assert graph.mem_policy == pb.AllAcpWithDmaForWeights and graph.backend == "SMV"
     vals = data_values(graph, params)
-    np.testing.assert_array_equal(vals["data_1"], w["h/0/linear.weight"].astype(np.float16))
-    np.testing.assert_array_equal(vals["data_4"], w["logits.weight"].astype(np.float16))
+    np.testing.assert_array_equal(vals["data"], w["h/0/linear.weight"].astype(np.float16))
+    np.testing.assert_array_equal(vals["data_3"], w["logits.weight"].astype(np.float16))
 
 
 def test_batch_option_and_input_data():
@@ -206,7 +195,7 @@ def test_batch_option_and_input_data():
     assert list(graph.nodes[0].output_tensors[0].shape.dims) == [4, 28, 28, 1]
     assert list(graph.nodes[-1].output_tensors[0].shape.dims) == [4, 10]
     vals = data_values(graph, params)
-    assert vals["data"].shape == (4, 28, 28, 1) and np.all((vals["data"] >= 0) & (vals["data"] < 1))
+    assert vals["image"].shape == (4, 28, 28, 1) and np.all((vals["image"] >= 0) & (vals["image"] < 1))
 
 
 def test_encode_is_protobufs_own_encoding():
@@ -342,7 +331,7 @@ def _canonical(x, layout):
     return _nchw(x, layout) if x.ndim == 4 else x
 
 
-def numerics(path: str, backend: str, tmp_path: Path, defines=None, input_node: str = "data", disable=None):
+def numerics(path: str, backend: str, tmp_path: Path, defines=None, disable=None):
     torch_ref = pytest.importorskip("torch_ref")
     fe = frontend(path, defines)
     arrays = torch_ref.random_weights(fe.graph, seed=5)
@@ -350,7 +339,7 @@ def numerics(path: str, backend: str, tmp_path: Path, defines=None, input_node: 
     np.savez(npz, **arrays)
     _res, graph, params = compile_smaug(path, backend, weights=str(npz), defines=defines, disable=disable)
     env = interpret(graph, params)
-    x = _canonical(env[input_node][0], graph.nodes[0].output_tensors[0].shape.layout)
+    x = _canonical(env[graph.nodes[0].name][0], graph.nodes[0].output_tensors[0].shape.layout)  # the input
     if backend == "SMV":  # the model's own weights, rounded as SMV stores them
         arrays = {k: v.astype(np.float16).astype(np.float64) for k, v in arrays.items()}
     feeds = {v.name: np.zeros([1 if isinstance(d, str) else d for d in v.type.shape], np.int64)
@@ -508,11 +497,11 @@ def test_summary_shows_the_smaug_graph():
     text = summarize(str(SAMPLES / "lenet5_smaug.yaml"), target="smaug")
     assert "Summary of the network: lenet5_smaug (SMV)" in text
     assert "Host memory access policy: AllDma." in text
-    assert "Name: conv (Convolution3d)\nParents:data data_1\nChildren:conv_1" in text
+    assert "Name: conv1 (Convolution3d)\nParents:image data\nChildren:conv2" in text
     assert "  reorder/output0 Float16 [1, 4608] NC alignment(8)" in text
     assert "act_params { activation: ReLU }" in text
     r = CliRunner().invoke(main, ["summary", str(SAMPLES / "minerva.yaml"), "-t", "smaug"])
-    assert r.exit_code == 0 and "Name: mat_mul_3 (InnerProduct)" in r.output
+    assert r.exit_code == 0 and "Name: logits (InnerProduct)" in r.output
 
 
 def test_target_declaration():

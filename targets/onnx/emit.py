@@ -12,6 +12,7 @@ from nncc import __version__
 from nncc.protowire import length_delimited
 from nncc.dtypes import TABLE as DTYPE_TABLE
 from nncc.ir import Graph, Node, TensorType, Weight
+from nncc.layergraph import layer_name
 from nncc.output import Stream
 from nncc.target import EmitContext
 
@@ -32,6 +33,7 @@ class Lowering:
     def __init__(self, g: Graph, opset: int):
         self.g = g
         self.opset = opset
+        self.node: Node | None = None  # the IR node being lowered
         self.nodes: list[onnx.NodeProto] = []
         # (name, array), or (name, Draw) for a weight still lazy (nncc/weights.py): serialize streams it
         self.inits: list[tuple[str, Any]] = []
@@ -68,6 +70,8 @@ class Lowering:
         return self.const(src.name, _data(src))
 
     def add(self, op: str, ins: list[str], outs: list[str], name: str, **attrs) -> None:
+        if self.node is not None and name == self.node.name:
+            name = layer_name(self.node)  # a fused node is named for the line whose value it makes
         self.nodes.append(helper.make_node(op, ins, outs, name=name, **attrs))
 
     def lower(self) -> None:
@@ -75,6 +79,7 @@ class Lowering:
             fn = LOWER.get_rule(n.op)
             if fn is None:
                 raise KeyError(n.op)
+            self.node = n
             fn(self, n)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from nncc import codes
 from nncc.diagnostics import CompileError, Diagnostic
 from nncc.dtypes import TABLE as DTYPE_TABLE
-from nncc.layergraph import Names, Unsupported
+from nncc.layergraph import Names, Unsupported, line_name
 from nncc.ir import Graph, Node, Value
 from nncc.passes.layouts import (
     PERMS,
@@ -52,6 +52,11 @@ SELU_ALPHA, SELU_LAMBDA = 1.6732632423543772, 1.0507009873554805
 
 
 INT32_MAX = 2 ** 31 - 1  # SMAUG's tensor dims and op params are int32 fields
+
+
+def _clean(name: str) -> str:
+    """A line's name as a SMAUG node name: block scopes joined with `_` (`/` separates a node from its tensors)."""
+    return name.replace("/", "_")
 
 
 def _int32(xs, what: str) -> list[int]:
@@ -110,7 +115,15 @@ class Emitter:
         self.graph = pb.GraphProto(name=ctx.stem, backend=self.backend,
                                    mem_policy=pb.HostMemoryAccessPolicy.Value(opts.get("mem_policy", "AllDma")))
         self.params: list[bytes] = []  # serialised TensorData, in order
-        self.names = Names()
+        self.labels: dict[int, str] = {}  # id(input Value or Node) -> the node name its line gives
+        given = Names(_clean)
+        for v in g.inputs:
+            self.labels[id(v)] = given.fresh(v.name)
+        for n in g.nodes:
+            ln = line_name(n)
+            if ln is not None:
+                self.labels[id(n)] = given.fresh(ln)
+        self.names = Names(reserved=given.taken)  # SMAUG's base names (conv, data, ...) for the rest
         self.refs: dict[int, Ref] = {}
         self.weight_refs: dict[tuple, Ref] = {}
         self.rng = np.random.default_rng([ctx.seed & 0xFFFFFFFF, 0x5A4A])
@@ -119,6 +132,10 @@ class Emitter:
     # ------------------------------------------------------------ naming and tensors
     def unique(self, name: str) -> str:
         return self.names.fresh(name)
+
+    def label(self, n: Node) -> str | None:
+        """The name of the SMAUG node that makes `n`'s value: its line's name, if a line named it."""
+        return self.labels.get(id(n))
 
     def dtype(self, nncc_dtype: str) -> str:
         return INT_TYPES.get(nncc_dtype, self.ftype)
@@ -151,8 +168,9 @@ class Emitter:
         return v.ttype.layout or canonical(v.ttype.rank) or "X"
 
     def add_node(self, base: str, op: str, inputs: list[Ref], outs: list[tuple[list[int], str]],
-                 params: pb.Params | None = None, dtype: str | None = None) -> list[Ref]:
-        name = self.unique(base)
+                 params: pb.Params | None = None, dtype: str | None = None, name: str | None = None) -> list[Ref]:
+        """A node named `name` (a line's name, reserved) or else after its op's `base` name."""
+        name = name or self.unique(base)
         node = self.graph.nodes.add(name=name, op=pb.OpType.Value(op))
         for r in inputs:
             if r.node is not None:
@@ -170,9 +188,9 @@ class Emitter:
             node.params.MergeFrom(params)
         return refs
 
-    def data(self, arr: np.ndarray, layout: str, dtype: str) -> Ref:
+    def data(self, arr: np.ndarray, layout: str, dtype: str, name: str | None = None) -> Ref:
         """A Data node holding `arr` (already in `layout`'s dim order); its values go to the params file."""
-        name = self.unique("data")
+        name = name or self.unique("data")
         t = self.tensor(f"{name}/input0", dtype, arr.shape, layout)
         node = self.graph.nodes.add(name=name, op=pb.Data)
         node.input_tensors.add().CopyFrom(t)
@@ -181,9 +199,9 @@ class Emitter:
         self.params.append(encode(t.name, arr, dtype, self.align))
         return Ref(name, 0, out)
 
-    def reorder(self, r: Ref, layout: str, base: str = "reorder") -> Ref:
+    def reorder(self, r: Ref, layout: str, name: str | None = None) -> Ref:
         dims = _reorder_dims(r.dims, r.layout, layout)
-        return self.add_node(base, "Reorder", [r], [(dims, layout)])[0]
+        return self.add_node("reorder", "Reorder", [r], [(dims, layout)], name=name)[0]
 
     # ------------------------------------------------------------ values and weights
     def ref(self, v: Value) -> Ref:
@@ -205,7 +223,7 @@ class Emitter:
                 arr = np.zeros(shape, dtype=np.bool_)
             else:
                 arr = self.rng.random(shape, dtype=np.float32)
-            r = self.data(to_layout(arr, self.layout_of(v)), self.layout_of(v), dt)
+            r = self.data(to_layout(arr, self.layout_of(v)), self.layout_of(v), dt, self.labels[id(v)])
             self.refs[id(v)] = r
             return r
         raise KeyError(v.name)  # pragma: no cover - the IR is in topological order
@@ -249,6 +267,7 @@ class Emitter:
         return self.eltwise("EltwiseAdd", "add", r, bref, n)
 
     def eltwise(self, op: str, base: str, a: Ref, b: Ref, n: Node) -> Ref:
+        """`a <op> b`, broadcast as SMAUG's frontend does (Repeat nodes); the last node named for `n`."""
         da, db = a.dims, b.dims
         if len(da) != len(db):
             raise Unsupported(f"`{n.op}` of tensors of rank {len(da)} and {len(db)}: SMAUG broadcasts only "
@@ -267,9 +286,9 @@ class Emitter:
             a = self.add_node(f"{base}:repeat_a", "Repeat", [a], [([x * m for x, m in zip(da, ma)], a.layout)])[0]
         if any(m != 1 for m in mb):
             b = self.add_node(f"{base}:repeat_b", "Repeat", [b], [([y * m for y, m in zip(db, mb)], b.layout)])[0]
-        return self.add_node(base, op, [a, b], [(a.dims, a.layout)])[0]
+        return self.add_node(base, op, [a, b], [(a.dims, a.layout)], name=self.label(n))[0]
 
-    def padding(self, r: Ref, pads_logical: list[tuple[int, int]], base: str = "padding") -> Ref:
+    def padding(self, r: Ref, pads_logical: list[tuple[int, int]], name: str | None = None) -> Ref:
         """A Padding node; `pads_logical[d]` = (begin, end) of canonical dim d."""
         rank = len(r.dims)
         size: list[int] = []
@@ -279,7 +298,7 @@ class Emitter:
         dims = [x + size[2 * i] + size[2 * i + 1] for i, x in enumerate(r.dims)]
         params = pb.Params()
         params.padding_params.padding_size.extend(size)
-        return self.add_node(base, "Padding", [r], [(dims, r.layout)], params)[0]
+        return self.add_node("padding", "Padding", [r], [(dims, r.layout)], params, name=name)[0]
 
     # ------------------------------------------------------------ driver
     def run(self) -> tuple[bytes, bytes]:
@@ -343,8 +362,9 @@ def _conv(E: Emitter, n: Node) -> None:
             wref = E.reorder(wref, wl.wanted)
     else:
         wref = E.weight(n, "weight")
-    r = E.add_node(base, op, [x, wref], [E.out(n)], params)[0]
-    if "bias" in n.weights:
+    biased = "bias" in n.weights
+    r = E.add_node(base, op, [x, wref], [E.out(n)], params, name=None if biased else E.label(n))[0]
+    if biased:
         r = E.add_bias(n, r)
     E.bind(n, [r])
 
@@ -386,7 +406,8 @@ def _pool(E: Emitter, n: Node) -> None:
     if want != got:
         raise Unsupported(f"SMAUG computes a {want[0]}x{want[1]} output here, the model {got[0]}x{got[1]} "
                           "(ceil_mode?)", help="use ceil_mode=false")
-    r = E.add_node("avg_pool" if avg else "max_pool", "AveragePooling" if avg else "MaxPooling", [x], [out], params)
+    r = E.add_node("avg_pool" if avg else "max_pool", "AveragePooling" if avg else "MaxPooling", [x], [out], params,
+                   name=E.label(n))
     E.bind(n, r)
 
 
@@ -397,8 +418,10 @@ def _linear(E: Emitter, n: Node) -> None:
     x = E.ref(n.inputs[0])
     params = pb.Params()
     E.fused(n, params)
-    r = E.add_node("mat_mul", "InnerProduct", [x, E.weight(n, "weight")], [E.out(n)], params)[0]
-    if "bias" in n.weights:
+    biased = "bias" in n.weights
+    r = E.add_node("mat_mul", "InnerProduct", [x, E.weight(n, "weight")], [E.out(n)], params,
+                   name=None if biased else E.label(n))[0]
+    if biased:
         r = E.add_bias(n, r)
     E.bind(n, [r])
 
@@ -417,7 +440,7 @@ def _batch_norm(E: Emitter, n: Node) -> None:
     params = pb.Params()
     E.fused(n, params)
     r = E.add_node("batch_norm", "BatchNorm", [x, ws["mean"], ws["var"], ws["scale"], ws["bias"]], [E.out(n)],
-                   params)
+                   params, name=E.label(n))
     E.bind(n, r)
 
 
@@ -430,7 +453,7 @@ def _activation(E: Emitter, n: Node) -> None:
     if n.op in ("leaky_relu", "elu", "selu"):
         params = pb.Params()
         params.act_params.CopyFrom(act_params(n.op, n.attrs, fused=False))
-    E.bind(n, E.add_node(BASE[op], op, [x], [E.out(n)], params))
+    E.bind(n, E.add_node(BASE[op], op, [x], [E.out(n)], params, name=E.label(n)))
 
 
 def _binary(E: Emitter, n: Node) -> None:
@@ -444,7 +467,7 @@ def _concat(E: Emitter, n: Node) -> None:
     v0 = n.inputs[0]
     params = pb.Params()
     params.concat_params.concat_axis = physical_axis(n.attrs["axis"], E.layout_of(v0), v0.ttype.rank)
-    E.bind(n, E.add_node("concat", "Concat", xs, [E.out(n)], params))
+    E.bind(n, E.add_node("concat", "Concat", xs, [E.out(n)], params, name=E.label(n)))
 
 
 def _split(E: Emitter, n: Node) -> None:
@@ -463,7 +486,7 @@ def _reshape(E: Emitter, n: Node) -> None:
     out = E.out(n)
     if out[1] not in PERMS:
         raise Unsupported(f"SMAUG has no layout for a {n.outputs[0].ttype.rank}-D tensor")
-    E.bind(n, E.add_node("reshape", "Reshape", [x], [out]))
+    E.bind(n, E.add_node("reshape", "Reshape", [x], [out], name=E.label(n)))
 
 
 def _flatten(E: Emitter, n: Node) -> None:
@@ -477,11 +500,10 @@ def _flatten(E: Emitter, n: Node) -> None:
 def _reorder(E: Emitter, n: Node) -> None:
     x = E.ref(n.inputs[0])
     lay = n.attrs["layout"]
-    base = "reorder"
     if len(x.dims) == 3 and RANK[lay] == 2:  # SMAUG flattens 4-D only; a 3-D tensor is reshaped
-        E.bind(n, E.add_node("reshape", "Reshape", [x], [E.out(n)]))
+        E.bind(n, E.add_node("reshape", "Reshape", [x], [E.out(n)], name=E.label(n)))
         return
-    E.bind(n, [E.reorder(x, lay, base)])
+    E.bind(n, [E.reorder(x, lay, E.label(n))])
 
 
 def _pad(E: Emitter, n: Node) -> None:
@@ -491,7 +513,7 @@ def _pad(E: Emitter, n: Node) -> None:
     x = E.ref(n.inputs[0])
     r = n.inputs[0].ttype.rank
     p = a["pads"]
-    E.bind(n, [E.padding(x, [(p[d], p[r + d]) for d in range(r)])])
+    E.bind(n, [E.padding(x, [(p[d], p[r + d]) for d in range(r)], E.label(n))])
 
 
 def _alias(E: Emitter, n: Node) -> None:
@@ -505,7 +527,7 @@ def _constant(E: Emitter, n: Node) -> None:
     lay = E.layout_of(v)
     if lay not in PERMS:
         raise Unsupported("SMAUG has no layout for a 0-D tensor")
-    E.bind(n, [E.data(to_layout(arr, lay), lay, dt)])
+    E.bind(n, [E.data(to_layout(arr, lay), lay, dt, E.label(n))])
 
 
 def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:

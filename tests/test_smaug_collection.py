@@ -1,0 +1,110 @@
+"""SMAUG's own model collection (issue 18): nncc's topology equals what SMAUG's frontend wrote.
+
+The goldens are the `*_topo.pbtxt` files of yaoyuannnn/experiments `models/`, written by SMAUG's Python
+frontend (../shared/reference/smaug/). tests/data/smaug/ holds each network written in nncc's language,
+with the node names its script gave (or SMAUG's frontend gave where the script gave none): the line
+names. The comparison is of the whole GraphProto but the graph's name (the scripts call every graph
+`<model>_ref` or `<model>_smv`): node names and order, parents and tensor indices, every tensor's name,
+shape, layout, type and alignment, and every node's params (padding type, strides, act_params).
+"""
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+from google.protobuf import text_format
+from nncc.targets.smaug import graph_pb2 as pb
+
+from nncc.driver import compile_model
+
+REPO = Path(__file__).resolve().parents[1]
+MODELS = REPO / "tests" / "data" / "smaug"
+REFERENCE = REPO.parent / "shared" / "reference" / "smaug"
+needs_reference = pytest.mark.skipif(not REFERENCE.is_dir(), reason=f"no reference files at {REFERENCE}")
+
+COLLECTION = ("lenet5", "minerva", "cnn", "vgg", "elu", "resnet")
+
+
+def topology(path: Path | str, backend: str, **options) -> pb.GraphProto:
+    res = compile_model(str(path), "smaug", options={"backend": backend, **options})
+    name = next(k for k in res.files if k.endswith("_topo.pbtxt"))
+    return text_format.Parse(res.files[name].decode(), pb.GraphProto())
+
+
+def first_difference(got: pb.GraphProto, want: pb.GraphProto) -> str:
+    """The first node that differs, as a diff of the two nodes' text (the whole graphs are long)."""
+    if [n.name for n in got.nodes] != [n.name for n in want.nodes]:
+        names = difflib.unified_diff([n.name for n in want.nodes], [n.name for n in got.nodes], "want", "got",
+                                     lineterm="", n=2)
+        return "node names differ:\n" + "\n".join(list(names)[:40])
+    for g, w in zip(got.nodes, want.nodes):
+        if g != w:
+            lines = difflib.unified_diff(text_format.MessageToString(w).splitlines(),
+                                         text_format.MessageToString(g).splitlines(), "want", "got", lineterm="")
+            return f"node {g.name}:\n" + "\n".join(lines)
+    return "graph fields differ"
+
+
+@needs_reference
+@pytest.mark.parametrize("backend,short", [("Reference", "ref"), ("SMV", "smv")])
+@pytest.mark.parametrize("model", COLLECTION)
+def test_collection_topology(model, backend, short):
+    got = topology(MODELS / f"{model}.yaml", backend)
+    want = text_format.Parse((REFERENCE / f"{model}_{short}_topo.pbtxt").read_text(), pb.GraphProto())
+    assert got.name == model
+    got.name = want.name
+    assert got == want, first_difference(got, want)
+
+
+# ---------------------------------------------------------------- node names from the model's lines
+
+NAMED = """nncc: 1
+model: named
+inputs:
+  image: f32[N, 3, 8, 8]
+blocks:
+  unit(x, ch):
+    a: conv2d(x, ch, 3, pad=1, bias=false) |> relu
+    return: a |> max_pool2d(2, stride=2)
+graph:
+  conv: conv2d(image, 4, 3, pad=1, bias=false) |> batch_norm |> relu
+  s1: conv |> unit(4)
+  x2: conv2d(s1, 4, 1)
+  head: x2 |> flatten |> linear(10)
+outputs: [head]
+"""
+
+
+@pytest.mark.parametrize("backend", ["Reference", "SMV"])
+def test_node_names_are_line_names(tmp_path, backend):
+    """The node that makes a line's value is named after the line (a block's lines scoped by the call,
+    `s1_a`); the other nodes take SMAUG's base names, kept apart from every line's name (the line `conv`
+    keeps its name though an earlier node is a convolution too)."""
+    p = tmp_path / "named.yaml"
+    p.write_text(NAMED)
+    g = topology(p, backend)
+    ops = {n.name: pb.OpType.Name(n.op) for n in g.nodes}
+    assert ops["image"] == "Data"
+    assert ops["conv"] == "BatchNorm" and ops["conv_1"] == "Convolution3d"  # the line's value is the batch norm
+    assert ops["s1_a"] == "Convolution3d" and ops["s1"] == "MaxPooling"
+    assert ops["x2"] == "EltwiseAdd" and ops["head"] == "EltwiseAdd"  # the bias add makes the line's value
+    assert len(ops) == len(g.nodes)
+    # stable: a line added elsewhere leaves the other names as they were
+    p.write_text(NAMED.replace("outputs: [head]", "  extra: relu(head)\noutputs: [extra]"))
+    g2 = topology(p, backend)
+    assert [n.name for n in g2.nodes][:len(g.nodes)] == [n.name for n in g.nodes]
+    assert g2.nodes[-1].name == "extra"
+
+
+def test_onnx_fused_node_takes_its_lines_name(tmp_path):
+    import onnx
+
+    p = tmp_path / "named.yaml"
+    p.write_text(NAMED)
+    res = compile_model(str(p), "onnx", options={"ort_fusions": "true"})
+    m = onnx.load_from_string(res.files["named.onnx"])
+    names = {n.name: n.op_type for n in m.graph.node}
+    # the convolution with the ReLU of block line `a` folded in makes that line's value
+    assert names.get("s1/a") == "FusedConv", names
+    assert names["head"] == "Gemm" and names["s1"] == "MaxPool"
