@@ -198,22 +198,72 @@ def test_batch_option_and_input_data():
     assert vals["image"].shape == (4, 28, 28, 1) and np.all((vals["image"] >= 0) & (vals["image"] < 1))
 
 
-def test_encode_is_protobufs_own_encoding():
+def test_encode_reads_back_as_protobufs_own_encoding():
+    """Each params entry parses to the message protobuf itself would write; the integer and float fields are
+    protobuf's own bytes, half_data's int32s are 5-byte varints (see targets/smaug/params.py), which protobuf's
+    C parser (upb, here) and C++ parser (protoc --decode) read as the same values."""
     rng = np.random.default_rng(0)
     for dt in ("Float16", "Float32", "Float64", "Int32", "Int64", "Bool"):
         for shape in ((3, 5), (7,), (2, 3, 3, 1), (0,)):
             a = rng.standard_normal(shape) * 1000
             a = a > 0 if dt == "Bool" else a
             for align in (0, 8):
-                ref = pb.TensorData(name="x/input0")
+                ref = pb.TensorDataArray()
+                td = ref.data_array.add(name="x/input0")
                 flat = E.padded(a, dt, align).reshape(-1)
                 if dt == "Float16":
                     flat = np.append(flat, np.float16(0)) if flat.size % 2 else flat
-                    ref.half_data.extend(flat.view(np.int32).tolist())
+                    td.half_data.extend(flat.view(np.int32).tolist())
                 else:
-                    getattr(ref, {"Float32": "float_data", "Float64": "double_data", "Int32": "int_data",
-                                  "Int64": "int64_data", "Bool": "bool_data"}[dt]).extend(flat.tolist())
-                assert E.encode("x/input0", a, dt, align) == ref.SerializeToString()
+                    getattr(td, {"Float32": "float_data", "Float64": "double_data", "Int32": "int_data",
+                                 "Int64": "int64_data", "Bool": "bool_data"}[dt]).extend(flat.tolist())
+                got = E.encode("x/input0", a, dt, align)
+                if dt == "Float16":
+                    assert pb.TensorDataArray.FromString(got) == ref
+                else:
+                    assert got == ref.SerializeToString()
+
+
+def test_half_data_read_by_protobufs_cpp_parser(tmp_path):
+    protoc = pytest.importorskip("grpc_tools.protoc")
+    import subprocess
+    import sys
+
+    h = np.array([0.5, -0.5, -1e-3, 3e-5, 0, -0.0, 65504, -65504, np.inf, -np.inf], np.float16)
+    (tmp_path / "e.bin").write_bytes(E.encode("x/input0", h, "Float16", 0))
+    proto_dir = Path(protoc.__file__).parent
+    r = subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{REPO / 'targets' / 'smaug'}",
+                        f"-I{proto_dir / '_proto'}", "--decode=smaug.TensorDataArray", "graph.proto"],
+                       stdin=(tmp_path / "e.bin").open("rb"), capture_output=True, text=True, check=True)
+    back = text_format.Parse(r.stdout, pb.TensorDataArray())
+    assert np.array_equal(np.array(back.data_array[0].half_data, np.int32).view(np.float16), h)
+
+
+STREAMED = """nncc: 1
+model: streamed
+inputs:
+  x: f32[N, 16, 10, 10]
+graph:
+  c: conv2d(x, 96, 3, pad=1, bias=false) |> relu
+  f: c |> flatten |> linear(333, bias=false)
+  g: linear(f, 777, w_init=uniform(low=-1, high=1), bias=false)
+outputs: [g]
+"""
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_streamed_weights_are_the_drawn_weights(backend, tmp_path):
+    """Drawn weights are written block by block while the file is written (rows of 9600 and 333 values cut
+    across the random blocks of 2**18): the file is the one written from the same values held whole."""
+    from nncc.weights import Draw
+
+    path = write(tmp_path, STREAMED)
+    streamed = compile_model(path, "smaug", options={"backend": backend}, seed=11)
+    assert any(not isinstance(p, bytes) for p in streamed.outputs["streamed_params.pb"].parts)
+    fe = frontend(path)
+    np.savez(tmp_path / "w.npz", **{w.name: Draw(w, 11).array() for w in fe.graph.weights()})
+    whole = compile_model(path, "smaug", options={"backend": backend}, seed=11, weights=str(tmp_path / "w.npz"))
+    assert streamed.files["streamed_params.pb"] == whole.files["streamed_params.pb"]
 
 
 # ---------------------------------------------------------------- numerics: run what SMAUG would run

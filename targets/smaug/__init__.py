@@ -105,6 +105,7 @@ TARGET = Target(
     lowering=LOWER,
     mode="inference",
     needs_weights=True,
+    streams_weights=True,
     pipeline=("dce", "fuse", "insert-layouts"),
     emitter="nncc.targets.smaug.emit:emit",
     layouts=layouts,

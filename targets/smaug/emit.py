@@ -10,6 +10,7 @@ also the name of its values in the params file.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from nncc import codes
 from nncc.diagnostics import CompileError, Diagnostic
 from nncc.dtypes import TABLE as DTYPE_TABLE
 from nncc.layergraph import Names, Unsupported, line_name
-from nncc.ir import Graph, Node, Value
+from nncc.ir import Graph, Node, Value, Weight
 from nncc.passes.layouts import (
     PERMS,
     RANK,
@@ -30,12 +31,14 @@ from nncc.passes.layouts import (
     to_layout,
 )
 from nncc.limits import LIMITS
+from nncc.weights import Draw
+from nncc.output import Stream
 from nncc.target import EmitContext
 from nncc.textproto import message_to_string
 
 from . import BACKENDS, LOWER
 from . import graph_pb2 as pb
-from .params import NP, encode, params_file
+from .params import NP, Payload, Rows, encode, entry, params_file, streamable
 
 # nncc's integer and bool dtypes -> SMAUG DataType (SMAUG has no Int8: i8 widens to Int32); float
 # tensors take the back end's type
@@ -114,7 +117,7 @@ class Emitter:
         self.batch = int(opts.get("batch", 1))
         self.graph = pb.GraphProto(name=ctx.stem, backend=self.backend,
                                    mem_policy=pb.HostMemoryAccessPolicy.Value(opts.get("mem_policy", "AllDma")))
-        self.params: list[bytes] = []  # serialised TensorData, in order
+        self.params: list[bytes | Payload] = []  # the params file's parts, in order
         self.labels: dict[int, str] = {}  # id(input Value or Node) -> the node name its line gives
         given = Names(_clean)
         for v in g.inputs:
@@ -188,16 +191,37 @@ class Emitter:
             node.params.MergeFrom(params)
         return refs
 
-    def data(self, arr: np.ndarray, layout: str, dtype: str, name: str | None = None) -> Ref:
-        """A Data node holding `arr` (already in `layout`'s dim order); its values go to the params file."""
+    def data_node(self, dims, layout: str, dtype: str, name: str | None = None) -> tuple[Ref, str]:
+        """A Data node and the name of its tensor, under which its values go to the params file."""
         name = name or self.unique("data")
-        t = self.tensor(f"{name}/input0", dtype, arr.shape, layout)
+        t = self.tensor(f"{name}/input0", dtype, dims, layout)
         node = self.graph.nodes.add(name=name, op=pb.Data)
         node.input_tensors.add().CopyFrom(t)
-        out = self.tensor(f"{name}/output0", dtype, arr.shape, layout)
+        out = self.tensor(f"{name}/output0", dtype, dims, layout)
         node.output_tensors.add().CopyFrom(out)
-        self.params.append(encode(t.name, arr, dtype, self.align))
-        return Ref(name, 0, out)
+        return Ref(name, 0, out), t.name
+
+    def data(self, arr: np.ndarray, layout: str, dtype: str, name: str | None = None) -> Ref:
+        """A Data node holding `arr` (already in `layout`'s dim order)."""
+        r, tname = self.data_node(arr.shape, layout, dtype, name)
+        self.params.append(encode(tname, arr, dtype, self.align))
+        return r
+
+    def stored_weight(self, n: Node, role: str, w: Weight, stored: str) -> Ref:
+        """A Data node for weight `w` of `n` in its stored layout, its values made block by block as the
+        file is written where they can be (drawn weights stay lazy until then), else all at once."""
+        wl = n.meta.get("weight_layouts", {}).get(role)
+        dims = list(physical(tuple(int(d) for d in w.ttype.shape), stored))
+        keeps_rows = stored not in PERMS or PERMS[stored][0] == 0
+        if not (keeps_rows and (wl is None or wl.feature_layout is None or wl.feature_axis != 0)
+                and streamable(dims, self.ftype, self.align)):
+            return self.data(stored_array(n, role, w.data), stored, self.ftype)
+        store = functools.partial(stored_array, n, role)
+        draw = w.lazy if w._data is None and isinstance(w.lazy, Draw) else None
+        rows = Rows(draw=draw) if draw is not None else Rows(array=np.asarray(w.data))
+        r, tname = self.data_node(dims, stored, self.ftype)
+        self.params.extend(entry(tname, Payload(rows, store, dims, self.ftype, self.align)))
+        return r
 
     def reorder(self, r: Ref, layout: str, name: str | None = None) -> Ref:
         dims = _reorder_dims(r.dims, r.layout, layout)
@@ -234,15 +258,15 @@ class Emitter:
         wl = n.meta.get("weight_layouts", {}).get(role)
         stored = layout or (wl.stored if wl else canonical(w.ttype.rank)) or "X"
         wanted = layout or (wl.wanted if wl else stored) or "X"
-        key = (id(w), stored, wanted, arr is None)
-        if key in self.weight_refs and arr is None:
-            return self.weight_refs[key]
-        data = arr if arr is not None else stored_array(n, role, w.data)
-        r = self.data(data, stored, self.ftype)
-        if wanted != stored:
-            r = self.reorder(r, wanted)
-        if arr is None:
+        if arr is not None:
+            r = self.data(arr, stored, self.ftype)
+        else:  # one Data node per weight, shared by its uses (w_share), as SMAUG's frontend has one per tensor
+            src = w.share if w.share is not None and w.share.ttype.shape == w.ttype.shape else w
+            key = (id(src), stored)
+            r = self.weight_refs.get(key) or self.stored_weight(n, role, src, stored)
             self.weight_refs[key] = r
+        if wanted != stored:  # a Reorder per use, as SMAUG's frontend reorders each op's inputs
+            r = self.reorder(r, wanted)
         return r
 
     def bind(self, n: Node, refs: list[Ref]) -> None:
@@ -301,7 +325,7 @@ class Emitter:
         return self.add_node("padding", "Padding", [r], [(dims, r.layout)], params, name=name)[0]
 
     # ------------------------------------------------------------ driver
-    def run(self) -> tuple[bytes, bytes]:
+    def run(self) -> tuple[bytes, Stream]:
         for n in self.g.nodes:
             fn = LOWER.get_rule(n.op)
             try:
@@ -530,6 +554,6 @@ def _constant(E: Emitter, n: Node) -> None:
     E.bind(n, [E.data(to_layout(arr, lay), lay, dt, E.label(n))])
 
 
-def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
+def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes | Stream]:
     topo, params = Emitter(g, ctx).run()
     return {f"{ctx.stem}_topo.pbtxt": topo, f"{ctx.stem}_params.pb": params}
