@@ -108,3 +108,46 @@ def test_onnx_fused_node_takes_its_lines_name(tmp_path):
     # the convolution with the ReLU of block line `a` folded in makes that line's value
     assert names.get("s1/a") == "FusedConv", names
     assert names["head"] == "Gemm" and names["s1"] == "MaxPool"
+
+
+SHARED = """nncc: 1
+model: shared
+inputs:
+  x: f32[N, 16]
+graph:
+  fc: linear(x, 16, bias=false)
+  a: tanh(fc)
+  b: linear(a, 16, w_share=fc, bias=false)
+outputs: [b]
+"""
+
+
+@pytest.mark.parametrize("backend,reorders", [("Reference", 2), ("SMV", 0)])
+def test_shared_weight_one_data_node_a_reorder_per_use(tmp_path, backend, reorders):
+    """A weight two nodes use is one Data node; on Reference, where inner products read it as CN, each use
+    reorders it itself, as SMAUG's frontend reorders every op's inputs (its LSTM golden: reorder_2 of `data`
+    for step 1's kernel)."""
+    p = tmp_path / "shared.yaml"
+    p.write_text(SHARED)
+    g = topology(p, backend)
+    ops = [pb.OpType.Name(n.op) for n in g.nodes]
+    assert ops.count("Data") == 2  # the input and the one weight
+    assert ops.count("Reorder") == reorders
+    weight = next(n.name for n in g.nodes if n.op == pb.Data and n.name != "x")
+    users = [n for n in g.nodes if weight in n.parents]
+    assert len(users) == (reorders or 2)
+
+
+def test_ir_and_summary_take_target_options():
+    """`-O` reaches the target's pipeline in `nncc ir` and `nncc summary` (and `check`, tests/test_cli.py)."""
+    from click.testing import CliRunner
+
+    from nncc.cli import main
+
+    lenet = str(MODELS / "lenet5.yaml")
+    ref = CliRunner().invoke(main, ["ir", lenet, "-t", "smaug", "-O", "backend=Reference"])
+    smv = CliRunner().invoke(main, ["ir", lenet, "-t", "smaug", "-O", "backend=SMV"])
+    assert ref.exit_code == 0 and smv.exit_code == 0, ref.output + smv.output
+    assert "NCHW" in ref.output and "NCHW" not in smv.output and "NHWC" in smv.output
+    s = CliRunner().invoke(main, ["summary", lenet, "-t", "smaug", "-O", "backend=SMV", "-O", "mem_policy=AllAcp"])
+    assert s.exit_code == 0 and "(SMV)" in s.output and "policy: AllAcp." in s.output
