@@ -151,3 +151,38 @@ def test_ir_and_summary_take_target_options():
     assert "NCHW" in ref.output and "NCHW" not in smv.output and "NHWC" in smv.output
     s = CliRunner().invoke(main, ["summary", lenet, "-t", "smaug", "-O", "backend=SMV", "-O", "mem_policy=AllAcp"])
     assert s.exit_code == 0 and "(SMV)" in s.output and "policy: AllAcp." in s.output
+
+
+CONSTANTS = """nncc: 1
+model: consts
+inputs:
+  x: f32[N, 4, 8]
+graph:
+  z: x * 0
+  h: 1.5 + z
+  o: h |> flatten |> linear(3, bias=false)
+outputs: [o]
+"""
+
+
+@pytest.mark.parametrize("backend", ["Reference", "SMV"])
+def test_numbers_become_data_nodes_and_sequences_are_ntc(tmp_path, backend):
+    """A number in tensor arithmetic is a constant Data node with the dims and layout of the tensor it meets
+    (SMAUG has no 0-D tensor; it was E501); a 3-D tensor is a batch-first sequence, labelled NTC as SMAUG's
+    frontend labels its LSTM inputs."""
+    from nncc.targets.smaug import params as P
+
+    p = tmp_path / "consts.yaml"
+    p.write_text(CONSTANTS)
+    res = compile_model(str(p), "smaug", options={"backend": backend})
+    g = text_format.Parse(res.files["consts_topo.pbtxt"].decode(), pb.GraphProto())
+    by = {n.name: n for n in g.nodes}
+    assert [n.name for n in g.nodes][:5] == ["x", "data", "z", "data_1", "h"]
+    assert list(by["z"].parents) == ["x", "data"] and list(by["h"].parents) == ["data_1", "z"]
+    assert all(pb.DataLayout.Name(t.shape.layout) == "NTC" for n in ("x", "data", "z", "h")
+               for t in by[n].output_tensors)
+    tensors = {td.name: td for td in pb.TensorDataArray.FromString(res.files["consts_params.pb"]).data_array}
+    zero = P.decode(tensors["data/input0"], by["data"].input_tensors[0])
+    three_halves = P.decode(tensors["data_1/input0"], by["data_1"].input_tensors[0])
+    assert zero.shape == three_halves.shape == (1, 4, 8)
+    assert not zero.any() and (three_halves == 1.5).all()

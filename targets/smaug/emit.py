@@ -54,6 +54,11 @@ BASE = {"ReLU": "relu", "LReLU": "lrelu", "ELU": "elu", "SELU": "selu", "Tanh": 
 SELU_ALPHA, SELU_LAMBDA = 1.6732632423543772, 1.0507009873554805
 
 
+# SMAUG has no 1-D convolution: its 3-D tensors are batch-first sequences [N, T, C], which its frontend
+# labels NTC. nncc's rank-3 tensors are in that order (canonical NCT, nothing transposes them), so a 3-D
+# tensor is labelled NTC in the files and stays canonical inside the emitter.
+SEQUENCE = "NCT"
+
 INT32_MAX = 2 ** 31 - 1  # SMAUG's tensor dims and op params are int32 fields
 
 
@@ -82,7 +87,8 @@ class Ref:
 
     @property
     def layout(self) -> str:
-        return pb.DataLayout.Name(self.proto.shape.layout)
+        name = pb.DataLayout.Name(self.proto.shape.layout)
+        return SEQUENCE if name == "NTC" else name
 
 
 def act_params(op: str, attrs: dict, fused: bool = True) -> pb.ActivationParams:
@@ -129,6 +135,7 @@ class Emitter:
         self.names = Names(reserved=given.taken)  # SMAUG's base names (conv, data, ...) for the rest
         self.refs: dict[int, Ref] = {}
         self.weight_refs: dict[tuple, Ref] = {}
+        self.scalars: dict[int, tuple[np.ndarray, str]] = {}  # id(0-D constant Value) -> its value and SMAUG type
         self.rng = np.random.default_rng([ctx.seed & 0xFFFFFFFF, 0x5A4A])
         self.inputs = {id(v) for v in g.inputs}
 
@@ -146,7 +153,7 @@ class Emitter:
     def tensor(self, name: str, dtype: str, dims, layout: str) -> pb.TensorProto:
         t = pb.TensorProto(name=name, data_type=pb.DataType.Value(dtype), data_format=pb.Uncompressed)
         t.shape.dims.extend(int(d) for d in dims)
-        t.shape.layout = pb.DataLayout.Value(layout)
+        t.shape.layout = pb.DataLayout.Value("NTC" if layout == SEQUENCE else layout)
         t.shape.alignment = self.align
         return t
 
@@ -228,10 +235,17 @@ class Emitter:
         return self.add_node("reorder", "Reorder", [r], [(dims, layout)], name=name)[0]
 
     # ------------------------------------------------------------ values and weights
+    def scalar(self, v: Value, like: Ref) -> Ref:
+        """A number's Data node, with the dims and layout of the tensor it meets (SMAUG has no 0-D tensor)."""
+        value, dt = self.scalars[id(v)]
+        return self.data(np.full(like.dims, value, NP[dt]), like.layout, dt)
+
     def ref(self, v: Value) -> Ref:
         r = self.refs.get(id(v))
         if r is not None:
             return r
+        if id(v) in self.scalars:
+            raise Unsupported("SMAUG has no layout for a 0-D tensor: a number meets a tensor only in add and mul")
         if id(v) in self.inputs:
             shape = self.concrete(v.ttype.shape)
             dt = self.dtype(v.ttype.dtype)
@@ -481,7 +495,13 @@ def _activation(E: Emitter, n: Node) -> None:
 
 
 def _binary(E: Emitter, n: Node) -> None:
-    a, b = E.ref(n.inputs[0]), E.ref(n.inputs[1])
+    x, y = n.inputs
+    if id(x) in E.scalars and id(y) not in E.scalars:
+        a = E.scalar(x, E.ref(y))
+        b = E.ref(y)
+    else:
+        a = E.ref(x)
+        b = E.scalar(y, a) if id(y) in E.scalars else E.ref(y)
     op, base = ("EltwiseAdd", "add") if n.op == "add" else ("EltwiseMul", "mul")
     E.bind(n, [E.eltwise(op, base, a, b, n)])
 
@@ -547,10 +567,12 @@ def _alias(E: Emitter, n: Node) -> None:
 def _constant(E: Emitter, n: Node) -> None:
     v = n.outputs[0]
     dt = E.dtype(v.ttype.dtype)
-    arr: np.ndarray = np.broadcast_to(np.asarray(n.attrs["value"], dtype=NP[dt]), E.concrete(v.ttype.shape))
+    value = np.asarray(n.attrs["value"], dtype=NP[dt])
     lay = E.layout_of(v)
-    if lay not in PERMS:
-        raise Unsupported("SMAUG has no layout for a 0-D tensor")
+    if lay not in PERMS:  # a number in tensor arithmetic (x * 0): a Data node shaped as the other operand's
+        E.scalars[id(v)] = (value, dt)
+        return
+    arr: np.ndarray = np.broadcast_to(value, E.concrete(v.ttype.shape))
     E.bind(n, [E.data(to_layout(arr, lay), lay, dt, E.label(n))])
 
 
