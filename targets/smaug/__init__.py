@@ -18,9 +18,9 @@ for _base, _name in FUSED.items():
                           Param("activation_attrs", "any", {}, doc="its attributes")],
            origin="smaug", doc=f"`{_base}` followed by a fused activation (SMAUG act_params)")
 
-# The lowering table, which is the capability table: nncc op -> the rule in emit.py that writes its
+# The lowering table, which is the capability table: nncc op -> the rule in layers.py that writes its
 # SMAUG node(s). Training heads (losses, metrics) are not part of an inference model; dce removes them.
-LOWER = Lowering("nncc.targets.smaug.emit", {
+LOWER = Lowering("nncc.targets.smaug.layers", {
     "conv2d": "_conv", FUSED["conv2d"]: "_conv", "max_pool2d": "_pool", "avg_pool2d": "_pool",
     "global_avg_pool": "_pool", "linear": "_linear", FUSED["linear"]: "_linear", "batch_norm": "_batch_norm",
     FUSED["batch_norm"]: "_batch_norm", "relu": "_activation", "leaky_relu": "_activation", "elu": "_activation",
