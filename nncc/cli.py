@@ -442,6 +442,40 @@ def graph(file: str, target: str | None, pass_stats: bool, picture: str | None, 
     note(f"wrote {output}")
 
 
+@main.command("import", epilog="\b\nExit codes:\n" + _EXITS)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False), metavar="MODEL.onnx")
+@once("-o", "--output", required=True, metavar="FILE", help="the model file to write (model.yaml)")
+@once("--weights-out", metavar="FILE",
+      help="also write the ONNX model's weights (.npz), under the names `nncc compile --weights` reads")
+@click.option("--fsync", is_flag=True, default=None,
+              help="flush the files to disk before renaming them into place (also NNCC_FSYNC=1)")
+@guard
+def import_cmd(file: str, output: str, weights_out: str | None, fsync: bool | None) -> None:
+    """Turn an ONNX model (opset 13 or later) into a model file.
+
+    \b
+    One line per layer, pipes for chains, params for repeated sizes. The model file is
+    compiled again and its shapes compared with ONNX's before anything is written. Ops the
+    language lacks are errors (E520), each with its count and the nodes that use it.
+    See docs/weights.md, "Import".
+    """
+    from . import placement
+    from .importer import import_onnx
+    from .output import Stream, write_files
+    from .weights import npz_bytes
+
+    outs = [p for p in (output, weights_out) if p]
+    placement.not_an_input(outs, [file])
+    if weights_out is not None and os.path.abspath(weights_out) == os.path.abspath(output):
+        raise click.BadParameter("must differ from -o", param_hint="--weights-out")
+    r = import_onnx(file, output)
+    files: dict[str, bytes | Stream] = {output: r.text.encode()}
+    if weights_out is not None:
+        files[weights_out] = npz_bytes(r.weights)
+    write_files(files, fsync=fsync or None)
+    note(f"wrote {output} ({r.lines} lines)" + (f" and {weights_out} ({len(r.weights)} arrays)" if weights_out else ""))
+
+
 @main.command()
 @click.argument("names", nargs=-1, metavar="[TARGET]...")
 def targets(names: tuple[str, ...]) -> None:

@@ -261,6 +261,21 @@ MISSING_TARGET_SETTING = define("E511", "missing-target-setting", "the target ne
     The target needs something the model does not say, such as the dataset size to turn epochs
     into SINGA's steps.""",
     "`epochs` for `-t singa` without a dataset size", "`dataset_size: 60000`")
+IMPORT_UNSUPPORTED_OP = define("E520", "import-unsupported-op", "`nncc import`: an ONNX op the language lacks", """
+    The ONNX model uses an op (or a form of it: an attribute, a constant where a tensor is
+    computed) that no op of the language expresses. Each op is reported once with how many
+    nodes use it and where (node index and name); nothing is dropped, so no model file is
+    written. Ops added to the registry later are picked up by the importer.""",
+    "`NonMaxSuppression` in the ONNX graph", "a graph of the ops in `nncc ops`")
+BAD_IMPORT = define("E521", "bad-import", "`nncc import`: the ONNX file cannot be read", """
+    The file is not an ONNX model, its opset is older than 13, ONNX's shape inference fails on
+    it, or an input has no shape or an element type the language lacks.""",
+    "an opset-9 model", "re-export with `opset_version=17`")
+IMPORT_MISMATCH = define("E522", "import-mismatch", "`nncc import`: the model file does not check as the ONNX model", """
+    The importer compiles the model file it wrote and compares every line's shape, and the
+    weights, with the ONNX model's. A difference is a bug in the importer; please report it
+    with the ONNX file.""",
+    "a line whose shape differs from ONNX's", "report it")
 # ---------------------------------------------------------------- E6xx outputs
 
 BAD_OUTPUT_PATH = define("E601", "bad-output-path", "-o names a file where the target writes a directory", """

@@ -1,0 +1,109 @@
+"""Lay the lowered calls out as a model file: names, lines, params, blocks; and what the check needs."""
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .. import codes
+from .. import ops as ops_mod
+from ..diagnostics import CompileError, Diagnostic, Note
+from .emit import Namer, chain_text, chains, ident, line_name, model_text, value_uses, yaml_value
+from .graph import OGraph, ONode
+from .lower import Call, Lowering
+
+
+@dataclass
+class Written:
+    text: str
+    weighted: list[Call]                 # the calls that own weights, in the order nncc elaborates them
+    line_values: dict[str, str] = field(default_factory=dict)  # top-level line name -> its ONNX value
+    outputs: dict[str, str] = field(default_factory=dict)      # output name -> ONNX output
+    nlines: int = 0
+    nblocks: int = 0
+
+
+def unsupported(path: str, found: list[tuple[ONode, str]]) -> None:
+    """Every node the language cannot express, one diagnostic per op (and form), with count and places."""
+    groups: dict[tuple[str, str], list[ONode]] = {}
+    for n, what in found:
+        groups.setdefault((n.op, what), []).append(n)
+    diags = []
+    for (op, what), nodes in groups.items():
+        form = f" {what}" if what else ""
+        count = f"{len(nodes)} node{'s' if len(nodes) > 1 else ''}"
+        diags.append(Diagnostic(
+            codes.IMPORT_UNSUPPORTED_OP,
+            f"{os.path.basename(path)}: ONNX op `{op}`{form} has no equivalent in the language ({count}: "
+            f"first at {nodes[0].where})", None,
+            "`nncc ops` lists the language's ops; rewrite this part of the model with them, or add an op "
+            "(docs/adding-an-op.md)", notes=[Note(f"{op} at {n.where}") for n in nodes]))
+    raise CompileError(diags)
+
+
+def _dtype_text(dtype: str, shape: tuple) -> str:
+    return f"{dtype}[{', '.join(str(d) for d in shape)}]"
+
+
+def write(og: OGraph, lo: Lowering, path: str) -> Written:
+    namer = Namer(set(ops_mod.REGISTRY) | set(ops_mod.ALIASES))
+    name_of: dict[str, str] = {}
+    inputs: dict[str, str] = {}
+    for k, (dtype, shape) in og.inputs.items():
+        name_of[k] = namer.new(ident(k, "input"))
+        inputs[name_of[k]] = _dtype_text(dtype, shape)
+    outs = {lo.real(o) for o in og.outputs}
+    calls = lo.calls
+    uses = value_uses(calls)
+    params = size_params(calls, outs, namer)
+    body: list[str] = []
+    w = Written("", [])
+    for chain in chains(calls, uses, outs):
+        tail = chain[-1]
+        base = line_name(chain, chain[0].op)
+        names = [namer.new(base)] if len(tail.outputs) == 1 else \
+            [namer.new(f"{base}_{i}") for i in range(len(tail.outputs))]
+        text = chain_text(chain, name_of)
+        for o, nm in zip(tail.outputs, names):
+            name_of[o] = nm
+        body.append(f"  {', '.join(names)}: {yaml_value(text)}")
+        w.weighted += [c for c in chain if c.weights]
+        w.line_values.update(zip(names, tail.outputs))
+    missing = [o for o in og.outputs if lo.real(o) not in name_of]
+    if missing:
+        raise CompileError([Diagnostic(codes.IMPORT_UNSUPPORTED_OP, f"{os.path.basename(path)}: output `{m}` is "
+                                       "not computed by any layer (an input or a constant)", None)
+                            for m in missing])
+    out_names = [name_of[lo.real(o)] for o in og.outputs]
+    w.outputs = dict(zip(out_names, og.outputs))
+    w.text = model_text(og, os.path.splitext(os.path.basename(path))[0], inputs, body, out_names,
+                        params, [])
+    w.nlines = len(body)
+    return w
+
+
+SIZED = {"conv1d": "c", "conv2d": "c", "conv3d": "c", "linear": "d"}  # ops whose first attribute is a width
+
+
+def size_params(calls: list[Call], outs: set[str], namer: Namer) -> dict[str, int]:
+    """Params for sizes: `classes` for a classifier's width, and a param per width used three times or more.
+
+    The calls' arguments are replaced by the param (`$name`, written as the bare name).
+    """
+    params: dict[str, int] = {}
+    sized = [c for c in calls if c.op in SIZED and c.args and isinstance(c.args[0], int)]
+    heads = [c for c in sized if c.op == "linear" and c.outputs[0] in outs]
+    if len(heads) == 1:
+        name = namer.new("classes")
+        params[name] = heads[0].args[0]
+        heads[0].args[0] = f"${name}"
+    counts = Counter((SIZED[c.op], c.args[0]) for c in sized if isinstance(c.args[0], int))
+    for (prefix, v), k in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        if k < 3:
+            continue
+        name = namer.new(f"{prefix}{v}")
+        params[name] = v
+        for c in sized:
+            if SIZED[c.op] == prefix and c.args[0] == v:
+                c.args[0] = f"${name}"
+    return params
