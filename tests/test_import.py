@@ -23,6 +23,7 @@ from nncc.cli import main
 from nncc.diagnostics import CompileError
 from nncc.driver import compile_model, frontend
 from nncc.importer import import_onnx
+from nncc.weights import npz_bytes
 
 IMAGE = (2, 3, 32, 32)
 
@@ -80,6 +81,11 @@ def test_model_file_reads_as_written(imported):
         layers = [op for op in ("conv2d(", "linear(", "embedding(", "layer_norm(") if op in body]
         assert body.count("conv2d(") + body.count("linear(") <= 1, f"two layers on one line: {line}"
         assert len(layers) <= 1, line
+    if imported["name"] != "vgg11":  # repeated sub-graphs (residual blocks, encoder layers) are blocks
+        calls = [ln.split(": ", 1)[1] for ln in graph.splitlines()]
+        blocks = [b.split("(")[0].strip() for b in text.split("\nblocks:\n")[1].split("\ngraph:")[0].splitlines()
+                  if b.startswith("  ") and not b.startswith("    ")]
+        assert blocks and all(sum(c.startswith(f"{b}(") for c in calls) >= 2 for b in blocks), text
 
 
 def _with_train(text: str) -> str:
@@ -176,3 +182,23 @@ def test_gemm_without_transb_and_matmul_add_are_linear(tmp_path):
     got = {a.shape: a for a in r.weights.values()}
     want = {a.shape: a for a in (w1.T, b1, w2.T, b2)}
     assert got.keys() == want.keys() and all(np.array_equal(got[k], want[k]) for k in want)
+
+
+def test_batch_norm_kept_when_not_folded(tmp_path):
+    """Exported without constant folding, Conv + BatchNormalization import as conv2d and batch_norm; same output."""
+    torch.manual_seed(3)
+    m = M.randomize(torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1, bias=False), torch.nn.BatchNorm2d(8),
+                                        torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(8 * 6 * 6, 4)), seed=3)
+    x = torch.randn(2, 3, 6, 6)
+    torch.onnx.export(m, (x,), str(tmp_path / "bn.onnx"), input_names=["image"], output_names=["logits"],
+                      dynamic_axes={"image": {0: "batch"}}, opset_version=17, dynamo=False, do_constant_folding=False)
+    r = import_onnx(str(tmp_path / "bn.onnx"), str(tmp_path / "bn.yaml"))
+    assert "batch_norm" in r.text and "conv2d(image, 8, 3, pad=1, bias=false) |> batch_norm |> relu" in r.text
+    (tmp_path / "bn.yaml").write_text(r.text)
+    (tmp_path / "bn.npz").write_bytes(npz_bytes(r.weights))
+    res = compile_model(str(tmp_path / "bn.yaml"), "onnx", weights=str(tmp_path / "bn.npz"))
+    (content,) = res.files.values()
+    (out,) = ort.InferenceSession(content, providers=["CPUExecutionProvider"]).run(None, {"image": x.numpy()})
+    with torch.no_grad():
+        ref = m(x).numpy()
+    assert float(np.max(np.abs(out - ref))) <= 1e-4 * float(np.max(np.abs(ref)))

@@ -39,8 +39,8 @@ def literal(v: Any) -> str:
     raise TypeError(f"no literal for {v!r}")
 
 
-def module_name(onnx_name: str) -> str:
-    """`/layer1/layer1.0/conv1/Conv` → `layer1_0_conv1` (torch's module path); "" when there is none."""
+def module_path(onnx_name: str) -> str:
+    """`/layer1/layer1.0/conv1/Conv` → `layer1.0.conv1`, torch's module path; "" when there is none."""
     parts = [p for p in onnx_name.split("/") if p][:-1] if "/" in onnx_name else []
     path: list[str] = []
     for p in parts:
@@ -48,7 +48,7 @@ def module_name(onnx_name: str) -> str:
             path[-1] = p
         else:
             path.append(p)
-    return re.sub(r"[^A-Za-z0-9_]", "_", ".".join(path)).strip("_")
+    return ".".join(path)
 
 
 def ident(raw: str, fallback: str) -> str:
@@ -122,8 +122,8 @@ def chains(calls: list[Call], uses: dict[str, int], outputs: set[str]) -> list[l
         p = by_out.get(c.inputs[0])
         if p is None or uses.get(c.inputs[0], 0) != 1 or c.inputs[0] in outputs or c.inputs.count(c.inputs[0]) > 1:
             continue
-        if c.weights:
-            continue  # one layer per line: a layer with weights starts a line
+        if c.weights and not (c.op == "batch_norm" and p.weights and p.op != "batch_norm"):
+            continue  # one layer per line: a layer with weights starts a line (its batch norm stays with it)
         follows[id(c)] = p
     piped_into = {id(p) for p in follows.values()}
     out: list[list[Call]] = []
@@ -145,10 +145,15 @@ def value_uses(calls: list[Call]) -> dict[str, int]:
     return uses
 
 
-def line_name(chain: list[Call], fallback_op: str) -> str:
+def line_name(chain: list[Call], fallback_op: str, within: str = "") -> str:
+    """The module that made the chain (relative to `within`, a block's module), else its op and node index."""
     for c in chain:
         for n in c.nodes:
-            m = module_name(n.name)
+            m = module_path(n.name)
+            if within and m.startswith(within + "."):
+                m = m[len(within) + 1:]
+            elif within and m == within:
+                m = ""
             if m:
                 return ident(m, "layer")
     c = chain[0]

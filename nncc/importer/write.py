@@ -4,10 +4,12 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import codes
 from .. import ops as ops_mod
 from ..diagnostics import CompileError, Diagnostic, Note
+from . import blocks as blocks_mod
 from .emit import Namer, chain_text, chains, ident, line_name, model_text, value_uses, yaml_value
 from .graph import OGraph, ONode
 from .lower import Call, Lowering
@@ -56,19 +58,34 @@ def write(og: OGraph, lo: Lowering, path: str) -> Written:
     calls = lo.calls
     uses = value_uses(calls)
     params = size_params(calls, outs, namer)
+    found = blocks_mod.find(calls, outs, namer)
+    in_block = {id(c) for b in found for r in b.members for c in r.calls}
+    # the lines in order: a chain where its last call is, a block's member where its last call is
+    at = {id(c): i for i, c in enumerate(calls)}
+    items: list[tuple[int, Any]] = [(at[id(ch[-1])], ch) for ch in chains([c for c in calls if id(c) not in in_block],
+                                                                        uses, outs)]
+    items += [(r.start + len(r.calls) - 1, (b, k)) for b in found for k, r in enumerate(b.members)]
     body: list[str] = []
     w = Written("", [])
-    for chain in chains(calls, uses, outs):
-        tail = chain[-1]
-        base = line_name(chain, chain[0].op)
-        names = [namer.new(base)] if len(tail.outputs) == 1 else \
-            [namer.new(f"{base}_{i}") for i in range(len(tail.outputs))]
-        text = chain_text(chain, name_of)
-        for o, nm in zip(tail.outputs, names):
+    for _, item in sorted(items, key=lambda t: t[0]):
+        if isinstance(item, tuple):
+            b, k = item
+            run = b.members[k]
+            names = [namer.new(ident(run.prefix, b.name))]
+            text = blocks_mod.call_text(b, k, name_of[run.input])
+            outputs = [run.output]
+            w.weighted += [run.calls[i] for chain_pos in b.layout for i in chain_pos if run.calls[i].weights]
+        else:
+            chain = item
+            base = line_name(chain, chain[0].op)
+            outputs = chain[-1].outputs
+            names = [namer.new(base)] if len(outputs) == 1 else [namer.new(f"{base}_{i}") for i in range(len(outputs))]
+            text = chain_text(chain, name_of)
+            w.weighted += [c for c in chain if c.weights]
+        for o, nm in zip(outputs, names):
             name_of[o] = nm
         body.append(f"  {', '.join(names)}: {yaml_value(text)}")
-        w.weighted += [c for c in chain if c.weights]
-        w.line_values.update(zip(names, tail.outputs))
+        w.line_values.update(zip(names, outputs))
     missing = [o for o in og.outputs if lo.real(o) not in name_of]
     if missing:
         raise CompileError([Diagnostic(codes.IMPORT_UNSUPPORTED_OP, f"{os.path.basename(path)}: output `{m}` is "
@@ -77,8 +94,9 @@ def write(og: OGraph, lo: Lowering, path: str) -> Written:
     out_names = [name_of[lo.real(o)] for o in og.outputs]
     w.outputs = dict(zip(out_names, og.outputs))
     w.text = model_text(og, os.path.splitext(os.path.basename(path))[0], inputs, body, out_names,
-                        params, [])
-    w.nlines = len(body)
+                        params, [line for b in found for line in b.lines])
+    w.nlines = len(body) + sum(len(b.lines) - 1 for b in found)
+    w.nblocks = len(found)
     return w
 
 
