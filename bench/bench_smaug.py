@@ -135,6 +135,11 @@ def render(results: list[dict], repeat: int) -> str:
               "while the file is written; the floor is numpy's single thread).",
               "* Each run is a fresh process timed from after its imports; peak RSS is the highest VmHWM of nncc's "
               "processes (imports included).",
+              "* SMAUG's own frontend (harvard-acc/smaug smaug/python, Python 3.8, protobuf 3.12.4), measured once "
+              "on this machine with /usr/bin/time (interpreter and imports included): ResNet-50 (the collection's "
+              "models/imagenet-resnet/resnet_network.py, SMV, 225x225, 23.5 M values) 2.61 s CPU, 275 MB peak RSS; "
+              "VGG-16 (config D, ImageNet 224x224, SMV, float16 data, as samples/vgg16.yaml) 15.1 s CPU, 5.7 GB peak "
+              "RSS. Its params file holds protobuf's own varints; nncc's holds the 5-byte form (docs/targets/smaug.md).",
               END]
     return "\n".join(lines) + "\n"
 

@@ -156,8 +156,14 @@ def stored_array(node: Node, role: str, data):
     if wl is None:
         return np.ascontiguousarray(data)
     if wl.feature_layout is not None:
-        perm = feature_permutation(wl.feature_layout, wl.feature_dims)
-        data = np.take(data, perm, axis=wl.feature_axis)
+        lay, dims, axis = wl.feature_layout, wl.feature_dims, wl.feature_axis
+        if axis == data.ndim - 1 and lay in PERMS and RANK[lay] == len(dims):
+            # the features' own dims transposed into the layout's order: a strided copy rather than a gather
+            lead = data.shape[:-1]
+            order = tuple(range(len(lead))) + tuple(len(lead) + p - 1 for p in PERMS[lay][1:])
+            data = data.reshape(*lead, *dims[1:]).transpose(order).reshape(data.shape)
+        else:
+            data = np.take(data, feature_permutation(lay, dims), axis=axis)
     return to_layout(data, wl.stored)
 
 

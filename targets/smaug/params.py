@@ -48,21 +48,31 @@ def _varints(a: np.ndarray) -> bytes:
     return m[cols < length[:, None]].tobytes()
 
 
+# one encoded int32 of half_data: bytes 0-3 (each 7 bits and a continuation bit) as one little-endian
+# word, then byte 4 (the top 4 bits)
+_HALF = np.dtype([("low", "<u4"), ("top", "u1")])
+
+
 def encode_half(h: np.ndarray) -> np.ndarray:
     """float16 values (an even number) -> the 5-byte varints of their int32 pairs, as uint8[n/2, 5].
 
-    Each byte is computed on the uint16 halves and truncated into uint8 (the assignment keeps the
-    low 8 bits), so this is five vector operations and no 64-bit arithmetic.
+    The first four bytes are computed together in uint32 arithmetic (7-bit groups spread to the byte
+    boundaries, continuation bits set) and stored as one field of a packed 5-byte record, the fifth as
+    the other: two stores per value instead of five byte-strided ones.
     """
-    p = h.view(np.uint16).reshape(-1, 2)
-    lo, hi = p[:, 0], p[:, 1]
-    out = np.empty((p.shape[0], HALF_BYTES), np.uint8)
-    out[:, 0] = lo | 0x80                      # bits 0-6
-    out[:, 1] = (lo >> 7) | 0x80               # bits 7-13
-    out[:, 2] = (lo >> 14) | (hi << 2) | 0x80  # bits 14-20: two of lo, five of hi
-    out[:, 3] = (hi >> 5) | 0x80               # bits 21-27
-    out[:, 4] = hi >> 12                       # bits 28-31, the last byte
-    return out
+    u = h.view(np.uint32)
+    t = np.empty_like(u)
+    low = np.bitwise_and(u, 0x7F)
+    for shift, mask in ((1, 0x7F00), (2, 0x7F0000), (3, 0x7F000000)):  # bits 7-13, 14-20, 21-27
+        np.left_shift(u, shift, out=t)
+        np.bitwise_and(t, mask, out=t)
+        np.bitwise_or(low, t, out=low)
+    np.bitwise_or(low, 0x80808080, out=low)
+    out = np.empty(u.size, _HALF)
+    out["low"] = low
+    np.right_shift(u, 28, out=t)  # bits 28-31
+    out["top"] = t
+    return out.view(np.uint8).reshape(-1, HALF_BYTES)
 
 
 def padded(arr: np.ndarray, dtype: str, alignment: int) -> np.ndarray:
