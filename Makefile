@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/bench_opt.py
 	$(BIN)/python bench/bench_lint.py --write
 	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/bench_smaug.py --write
 
 # Refresh the locks after changing a range in pyproject.toml, or to take new releases
 # (then run `make test` and commit requirements/ with the change that needed it).
