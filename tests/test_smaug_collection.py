@@ -186,3 +186,26 @@ def test_numbers_become_data_nodes_and_sequences_are_ntc(tmp_path, backend):
     three_halves = P.decode(tensors["data_1/input0"], by["data_1"].input_tensors[0])
     assert zero.shape == three_halves.shape == (1, 4, 8)
     assert not zero.any() and (three_halves == 1.5).all()
+
+
+def test_every_named_format_names_the_lines_value(tmp_path):
+    """LBANN layers, SINGA layers and ONNX nodes carry the line's name on the node that makes the line's
+    value, like SMAUG's nodes; the other nodes of a line are `<line>_<op>` (`<line>/<op>` in ONNX)."""
+    import re
+
+    import onnx
+
+    mlp = (REPO / "samples" / "mnist_mlp.yaml").read_text()
+    flat = mlp[:mlp.index("blocks:")] + ("graph:\n  h1: linear(image, 100) |> stanh\n  h2: h1 |> linear(50) |> stanh\n"
+                                          "  logits: linear(h2, classes)\n\n") + mlp[mlp.index("outputs: [logits]"):]
+    p = tmp_path / "mlp.yaml"
+    p.write_text(flat)
+    conf = next(v for k, v in compile_model(str(p), "singa").files.items() if k.endswith(".conf")).decode()
+    assert re.findall(r'^    name: "([^"]+)"', conf, re.M)[2:7] == ["h1_linear", "h1", "h2_linear", "h2", "logits"]
+    model = onnx.load_from_string(next(iter(compile_model(str(p), "onnx").files.values())))
+    names = [n.name for n in model.graph.node]
+    assert names[0] == "h1/linear" and "h1" in names and "h2" in names and names[-1] == "logits"
+    proto = next(v for k, v in compile_model(str(REPO / "tests" / "data" / "lbann_lenet5.yaml"), "lbann").files.items()
+                 if k.endswith(".prototext")).decode()
+    layers = re.findall(r'^    name: "([^"]+)"', proto, re.M)
+    assert layers[4:11] == ["conv1_conv2d", "conv1", "pool1", "conv2_conv2d", "conv2", "pool2", "fc1_linear"]
