@@ -107,8 +107,8 @@ def candidates(calls: list[Call], outputs: set[str]) -> list[Run]:
 
 def _run(calls: list[Call], i: int, j: int, prefix: str, made: dict[str, int], readers: dict[str, list[int]],
          outputs: set[str]) -> Run | None:
-    if j - i < 2:
-        return None
+    if j - i < 2 or not any(c.weights for c in calls[i:j]):
+        return None  # a block is a group of layers
     inside = range(i, j)
     ext = {v for c in calls[i:j] for v in c.inputs if made.get(v, -1) not in inside}
     outs = {o for c in calls[i:j] for o in c.outputs
@@ -118,7 +118,7 @@ def _run(calls: list[Call], i: int, j: int, prefix: str, made: dict[str, int], r
     return Run(i, calls[i:j], prefix, next(iter(ext)), next(iter(outs)))
 
 
-def find(calls: list[Call], outputs: set[str], namer: Namer) -> list[Block]:
+def find(calls: list[Call], outputs: set[str], namer: Namer, sizes: dict[str, int]) -> list[Block]:
     """The blocks worth writing, each with its members (non-overlapping runs)."""
     families: dict[tuple, list[Run]] = {}
     for r in candidates(calls, outputs):
@@ -133,7 +133,7 @@ def find(calls: list[Call], outputs: set[str], namer: Namer) -> list[Block]:
             continue
         for r in free:
             taken.update(range(r.start, r.start + len(r.calls)))
-        blocks.append(_block(free, namer))
+        blocks.append(_block(free, namer, sizes))
     return blocks
 
 
@@ -151,10 +151,10 @@ PARAM_NAMES = {("conv1d", "a0"): "ch", ("conv2d", "a0"): "ch", ("conv3d", "a0"):
                ("reshape", "a0"): "shape", ("transpose", "a0"): "perm", ("split", "a0"): "parts"}
 
 
-def _block(runs: list[Run], namer: Namer) -> Block:
+def _block(runs: list[Run], namer: Namer, sizes: dict[str, int]) -> Block:
     first = runs[0]
     named = [p for p in first.prefix.split(".") if not p.isdigit()]
-    name = namer.new(ident(re.sub(r"\d+$", "", named[-1]) if named else "block", "block"))
+    name = namer.new(ident(re.sub(r"\d+$", "", named[-1]) + "_block" if named else "block", "block"))
     # the block's params: slots whose values differ between members; equal vectors share one param
     params: list[str] = []
     vectors: dict[str, str] = {}
@@ -165,7 +165,7 @@ def _block(runs: list[Run], namer: Namer) -> Block:
             vec = [_slot_value(r.calls[ci], slot) for r in runs]
             if all(v == vec[0] for v in vec):
                 continue
-            key = repr(vec)
+            key = repr([sizes.get(v[1:], v) if isinstance(v, str) else v for v in vec])  # `c64` is 64
             if key not in vectors:
                 vectors[key] = local.new(PARAM_NAMES.get((c.op, slot), slot if not slot.startswith("a") else "p"))
                 params.append(vectors[key])
@@ -214,7 +214,9 @@ def _body(run: Run, subst: dict[tuple[int, str], str], local: Namer) -> tuple[li
     return lines, layout
 
 
-def call_text(b: Block, member: int, input_name: str) -> str:
-    """A member's call: `layer(layer1_1, ch=c128, stride=2)`."""
-    args = [input_name] + [f"{p}={literal(v)}" for p, v in zip(b.params, b.args[member])]
-    return f"{b.name}({', '.join(args)})"
+def call_text(b: Block, member: int, input_name: str, times: int = 1) -> str:
+    """A member's call, `layer(layer1_1, ch=c128)`; or `times` calls in a row, `x |> repeat(2, layer, ch=c64)`."""
+    args = [f"{p}={literal(v)}" for p, v in zip(b.params, b.args[member])]
+    if times > 1:
+        return f"{input_name} |> repeat({', '.join([str(times), b.name, *args])})"
+    return f"{b.name}({', '.join([input_name, *args])})"

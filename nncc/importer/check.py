@@ -35,6 +35,7 @@ def check(og: OGraph, w: Written, yaml_path: str) -> dict[str, np.ndarray]:
     g = fe.graph
     values = {v.name: v for n in g.nodes for v in n.outputs}
     values.update({v.name: v for v in g.inputs})
+    values.update({name: v for name, v in zip(w.outputs, g.outputs)})
     wrong = []
     for line, onnx_value in list(w.line_values.items()) + list(w.outputs.items()):
         want = og.shapes.get(onnx_value)

@@ -22,11 +22,49 @@ MIN_OPSET = 13
 
 @dataclass(frozen=True)
 class Sym:
-    """A symbolic dimension (the dynamic batch) inside a folded shape."""
+    """A symbolic dimension (the dynamic batch) inside a folded shape, or arithmetic on one (`N*4`).
+
+    numpy's object arrays apply these operators element by element, so shape arithmetic such as
+    torch's `bsz * num_heads` folds too; what it computes is only ever written as reshape's -1.
+    """
     name: str
 
     def __repr__(self) -> str:
         return self.name
+
+    def _op(self, sym: str, other: object, left: bool = False) -> "Sym":
+        o = other.name if isinstance(other, Sym) else str(other)
+        return Sym(f"({o}{sym}{self.name})" if left else f"({self.name}{sym}{o})")
+
+    def __add__(self, o: object) -> "Sym":
+        return self._op("+", o)
+
+    def __radd__(self, o: object) -> "Sym":
+        return self._op("+", o, True)
+
+    def __sub__(self, o: object) -> "Sym":
+        return self._op("-", o)
+
+    def __rsub__(self, o: object) -> "Sym":
+        return self._op("-", o, True)
+
+    def __mul__(self, o: object) -> "Sym":
+        return self._op("*", o)
+
+    def __rmul__(self, o: object) -> "Sym":
+        return self._op("*", o, True)
+
+    def __floordiv__(self, o: object) -> "Sym":
+        return self._op("//", o)
+
+    def __rfloordiv__(self, o: object) -> "Sym":
+        return self._op("//", o, True)
+
+    def __mod__(self, o: object) -> "Sym":
+        return self._op("%", o)
+
+    def __rmod__(self, o: object) -> "Sym":
+        return self._op("%", o, True)
 
 
 Dim = int | str  # an int, or a symbolic dim's name as the model file writes it
@@ -103,6 +141,12 @@ def load(path: str) -> OGraph:
         model = onnx.shape_inference.infer_shapes(model)
     except Exception as e:
         raise bad_file(path, f"ONNX shape inference failed: {e}") from None
+    og = _read(path, model, opset)
+    fold(og)
+    return og
+
+
+def _read(path: str, model: onnx.ModelProto, opset: int) -> OGraph:
     g = model.graph
     batch: dict[str, str] = {}
     consts = {t.name: numpy_helper.to_array(t) for t in g.initializer}
@@ -131,10 +175,19 @@ def load(path: str) -> OGraph:
         if "value" in attrs and isinstance(attrs["value"], onnx.TensorProto):
             attrs["value"] = numpy_helper.to_array(attrs["value"])
         nodes.append(ONode(i, n.name, n.op_type, list(n.input), list(n.output), attrs))
-    og = OGraph(g.name or "model", opset, inputs, [o.name for o in g.output], nodes, consts, shapes,
-                set(consts))
-    fold(og)
-    return og
+    return OGraph(g.name or "model", opset, inputs, [o.name for o in g.output], nodes, consts, shapes,
+                  set(consts))
+
+
+def pin_shape(have: tuple[Dim, ...] | None, want: list) -> list[int] | None:
+    """A folded shape (ints and symbols) as Reshape's ints: a symbol is the input's dim there (0), or -1."""
+    out: list[int] = []
+    for i, d in enumerate(want):
+        if isinstance(d, Sym):
+            out.append(0 if have is not None and i < len(have) and have[i] == d.name else -1)
+        else:
+            out.append(int(d))
+    return out if out.count(-1) <= 1 else None
 
 
 # ---------------------------------------------------------------- folding
@@ -217,14 +270,20 @@ def _eval(og: OGraph, n: ONode, xs: list[Any]) -> list[Any] | None:
         for lo_, hi_, dim, st in zip(starts, ends, axes, steps):
             idx[dim] = slice(lo_, hi_, st)
         return [x[tuple(idx)]]
-    binary = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide, "Equal": np.equal}
+    binary = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide, "Mod": np.mod}
     if op in binary:
         x, y = xs[0], xs[1]
-        if x is None or y is None or x.dtype == object or y.dtype == object:
-            return None
-        if op == "Div" and np.issubdtype(x.dtype, np.integer):
-            return [x // y]
-        return [binary[op](x, y).astype(np.result_type(x, y)) if op != "Equal" else np.equal(x, y)]
+        if x.dtype == object or y.dtype == object:  # shape arithmetic with a symbolic dim
+            if op == "Div":
+                return [_plain(np.floor_divide(x, y))]
+            return [_plain(binary[op](x, y))]
+        if op in ("Div", "Mod") and np.issubdtype(x.dtype, np.integer):
+            return [x // y if op == "Div" else x % y]
+        return [binary[op](x, y).astype(np.result_type(x, y))]
+    if op == "Equal" and x_plain(xs):
+        return [np.equal(xs[0], xs[1])]
+    if op == "Sqrt" and x_plain(xs):
+        return [np.sqrt(xs[0])]
     if op == "Transpose":
         return [np.transpose(xs[0], a.get("perm"))]
     if op == "Where":
@@ -234,6 +293,11 @@ def _eval(og: OGraph, n: ONode, xs: list[Any]) -> list[Any] | None:
         assert x is not None
         return [x * np.ones(_ints(xs[1]), dtype=x.dtype)]
     return None
+
+
+def x_plain(xs: list[Any]) -> bool:
+    """Every input is a constant without symbols."""
+    return all(x is not None and x.dtype != object for x in xs)
 
 
 def fold(og: OGraph) -> None:

@@ -68,6 +68,7 @@ class Lowering:
         self.alias: dict[str, str] = {}
         self.calls: list[Call] = []
         self.unsupported: list[tuple[ONode, str]] = []
+        self.helpers: dict[str, list[str]] = {}  # blocks the calls use in place of ops the registry lacks
 
     # ---------------------------------------------------------------- helpers
     def const(self, name: str) -> np.ndarray | None:
@@ -96,7 +97,7 @@ class Lowering:
                     found[g.nodes[0].index] = g
                     self.done.update(x.index for x in g.nodes)
         for n in self.g.nodes:
-            c: Call | list[Call] | None
+            c: Call | None
             if n.index in found:
                 c = found[n.index]
             elif n.index in self.done:
@@ -110,13 +111,14 @@ class Lowering:
                 except Unsupported as e:
                     self.unsupported.append((n, e.what))
                     continue
-            for one in ([] if c is None else c if isinstance(c, list) else [c]):
-                one.inputs = [self.real(i) for i in one.inputs]
-                self.done.update(x.index for x in one.nodes)
-                self.calls.append(one)
+            if c is None:
+                continue
+            c.inputs = [self.real(i) for i in c.inputs]
+            self.done.update(x.index for x in c.nodes)
+            self.calls.append(c)
 
 
-Rule = Callable[[Lowering, ONode], Call | list[Call] | None]
+Rule = Callable[[Lowering, ONode], Call | None]
 TABLE: dict[str, Rule] = {}
 # idioms found before the walk, by the op of the node they are anchored on: they may start before it
 IDIOMS: dict[str, Callable[[Lowering, ONode], Call | None]] = {}

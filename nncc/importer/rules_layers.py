@@ -174,7 +174,7 @@ def _softmax(lo: Lowering, n: ONode) -> Call:
 
 
 @rule("Clip")
-def _clip(lo: Lowering, n: ONode) -> Call | list[Call]:
+def _clip(lo: Lowering, n: ONode) -> Call:
     lo_v = lo.const(n.inputs[1]) if len(n.inputs) > 1 and n.inputs[1] else n.attrs.get("min")
     hi_v = lo.const(n.inputs[2]) if len(n.inputs) > 2 and n.inputs[2] else n.attrs.get("max")
     x = runtime(lo, n)
@@ -185,14 +185,18 @@ def _clip(lo: Lowering, n: ONode) -> Call | list[Call]:
     if lo_f == 0.0 and hi_f is None:
         return Call("relu", [x], n.outputs, [n])
     name = registered("clip")
-    if name is not None and takes(name, "min", "max"):
-        kw = {k: v for k, v in (("min", lo_f), ("max", hi_f)) if v is not None}
+    if name is not None and takes(name, "low", "high"):
+        kw = {k: v for k, v in (("low", lo_f), ("high", hi_f)) if v is not None}
         return Call(name, [x], n.outputs, [n], [], kw)
     if lo_f == 0.0 and hi_f is not None and hi_f > 0:
-        # relu(x) − relu(x − max): min(max(x, 0), max) from the ops every target has (exact for |x| ≤ 2·max)
-        t = n.outputs[0]
-        return [Call("relu", [x], [f"{t}#lo"], [n]), Call("-", [x], [f"{t}#shift"], [n], scalar=hi_f),
-                Call("relu", [f"{t}#shift"], [f"{t}#hi"], [n]), Call("-", [f"{t}#lo", f"{t}#hi"], n.outputs, [n])]
+        # min(max(x, 0), hi) as a block of ops every target has: relu(x) − relu(x − hi), exact for |x| ≤ 2·hi
+        if hi_f == 6.0:
+            lo.helpers["relu6"] = ["  relu6(x):  # ReLU6 (ONNX Clip(0, 6)); the op registry has no relu6",
+                                   "    return: relu(x) - relu(x - 6.0)"]
+            return Call("relu6", [x], n.outputs, [n])
+        lo.helpers["clamp"] = ["  clamp(x, hi):  # ONNX Clip(0, hi); the op registry has no clip",
+                               "    return: relu(x) - relu(x - hi)"]
+        return Call("clamp", [x], n.outputs, [n], [hi_f])
     raise Unsupported(f"(min {lo_f}, max {hi_f})")
 
 

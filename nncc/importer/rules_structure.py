@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .graph import ONode, Sym
+from .graph import ONode, Sym, pin_shape
 from .lower import Call, Lowering, Unsupported, rule, runtime
 
 
@@ -29,20 +29,10 @@ def _flatten(lo: Lowering, n: ONode) -> Call:
 
 
 def _target_shape(lo: Lowering, x: str, want: list) -> list[int]:
-    """A folded shape (ints and symbols) as reshape's ints: a symbol copies the input's dim (0) or is -1."""
-    sh = lo.shape(x) or ()
-    out: list[int] = []
-    for i, d in enumerate(want):
-        if isinstance(d, Sym):
-            if i < len(sh) and sh[i] == d.name:
-                out.append(0)
-            else:
-                out.append(-1)
-        else:
-            out.append(int(d))
-    if out.count(-1) > 1:
+    ints = pin_shape(lo.shape(x), want)
+    if ints is None:
         raise Unsupported("to a shape with more than one dim computed at run time")
-    return out
+    return ints
 
 
 @rule("Reshape")

@@ -19,7 +19,7 @@ from .lower import Call, Lowering
 class Written:
     text: str
     weighted: list[Call]                 # the calls that own weights, in the order nncc elaborates them
-    line_values: dict[str, str] = field(default_factory=dict)  # top-level line name -> its ONNX value
+    line_values: dict[str, str] = field(default_factory=dict)  # line name -> its ONNX value (lines of ops)
     outputs: dict[str, str] = field(default_factory=dict)      # output name -> ONNX output
     nlines: int = 0
     nblocks: int = 0
@@ -48,7 +48,7 @@ def _dtype_text(dtype: str, shape: tuple) -> str:
 
 
 def write(og: OGraph, lo: Lowering, path: str) -> Written:
-    namer = Namer(set(ops_mod.REGISTRY) | set(ops_mod.ALIASES))
+    namer = Namer(set(ops_mod.REGISTRY) | set(ops_mod.ALIASES) | set(lo.helpers))
     name_of: dict[str, str] = {}
     inputs: dict[str, str] = {}
     for k, (dtype, shape) in og.inputs.items():
@@ -58,23 +58,25 @@ def write(og: OGraph, lo: Lowering, path: str) -> Written:
     calls = lo.calls
     uses = value_uses(calls)
     params = size_params(calls, outs, namer)
-    found = blocks_mod.find(calls, outs, namer)
+    found = blocks_mod.find(calls, outs, namer, params)
     in_block = {id(c) for b in found for r in b.members for c in r.calls}
     # the lines in order: a chain where its last call is, a block's member where its last call is
     at = {id(c): i for i, c in enumerate(calls)}
     items: list[tuple[int, Any]] = [(at[id(ch[-1])], ch) for ch in chains([c for c in calls if id(c) not in in_block],
                                                                         uses, outs)]
-    items += [(r.start + len(r.calls) - 1, (b, k)) for b in found for k, r in enumerate(b.members)]
+    items += [(r.start + len(r.calls) - 1, (b, [k])) for b in found for k, r in enumerate(b.members)]
     body: list[str] = []
     w = Written("", [])
-    for _, item in sorted(items, key=lambda t: t[0]):
+    for item in _repeats(sorted(items, key=lambda t: t[0]), uses, outs):
         if isinstance(item, tuple):
-            b, k = item
-            run = b.members[k]
-            names = [namer.new(ident(run.prefix, b.name))]
-            text = blocks_mod.call_text(b, k, name_of[run.input])
-            outputs = [run.output]
-            w.weighted += [run.calls[i] for chain_pos in b.layout for i in chain_pos if run.calls[i].weights]
+            b, ks = item
+            runs = [b.members[k] for k in ks]
+            parts = [p.split(".") for p in (r.prefix for r in runs)]
+            common = [a for a, *rest in zip(*parts) if all(x == a for x in rest)] if len(runs) > 1 else parts[0]
+            names = [namer.new(ident(".".join(common), b.name))]
+            text = blocks_mod.call_text(b, ks[0], name_of[runs[0].input], len(ks))
+            outputs = [runs[-1].output]
+            w.weighted += [r.calls[i] for r in runs for chain_pos in b.layout for i in chain_pos if r.calls[i].weights]
         else:
             chain = item
             base = line_name(chain, chain[0].op)
@@ -85,7 +87,8 @@ def write(og: OGraph, lo: Lowering, path: str) -> Written:
         for o, nm in zip(outputs, names):
             name_of[o] = nm
         body.append(f"  {', '.join(names)}: {yaml_value(text)}")
-        w.line_values.update(zip(names, outputs))
+        if not isinstance(item, tuple) and not any(c.op in lo.helpers for c in item):
+            w.line_values.update(zip(names, outputs))  # a line that calls a block is checked by what follows it
     missing = [o for o in og.outputs if lo.real(o) not in name_of]
     if missing:
         raise CompileError([Diagnostic(codes.IMPORT_UNSUPPORTED_OP, f"{os.path.basename(path)}: output `{m}` is "
@@ -94,10 +97,29 @@ def write(og: OGraph, lo: Lowering, path: str) -> Written:
     out_names = [name_of[lo.real(o)] for o in og.outputs]
     w.outputs = dict(zip(out_names, og.outputs))
     w.text = model_text(og, os.path.splitext(os.path.basename(path))[0], inputs, body, out_names,
-                        params, [line for b in found for line in b.lines])
+                        params, [line for h in lo.helpers.values() for line in h] +
+                        [line for b in found for line in b.lines])
     w.nlines = len(body) + sum(len(b.lines) - 1 for b in found)
     w.nblocks = len(found)
     return w
+
+
+def _repeats(items: list[tuple[int, Any]], uses: dict[str, int], outs: set[str]) -> list[Any]:
+    """Consecutive calls of one block with the same arguments, each reading only the one before: one `repeat`."""
+    out: list[Any] = []
+    for _, item in items:
+        prev = out[-1] if out else None
+        if isinstance(item, tuple) and isinstance(prev, tuple) and prev[0] is item[0]:
+            b, (k,) = item
+            last = b.members[prev[1][-1]]
+            run = b.members[k]
+            v = last.output
+            if b.args[k] == b.args[prev[1][-1]] and run.input == v and v not in outs and \
+                    uses.get(v, 0) == sum(c.inputs.count(v) for c in run.calls):
+                prev[1].append(k)
+                continue
+        out.append(item)
+    return out
 
 
 SIZED = {"conv1d": "c", "conv2d": "c", "conv3d": "c", "linear": "d"}  # ops whose first attribute is a width
