@@ -4,7 +4,8 @@ ResNet-18, MobileNetV2 and VGG-11 follow torchvision's definitions (layer for la
 1x1 projection shortcut, inverted residuals with ReLU6 and a linear bottleneck, configuration "A" of
 VGG with batch norm left out); the classifier heads are sized for 32x32 inputs so the tests stay
 small. The Transformer encoder is a post-LN BERT-style encoder with attention written out of linear,
-view, transpose, matmul and softmax, and an exact (erf) GELU. `export` writes each to ONNX as a user
+view, transpose, matmul and softmax, and an exact (erf) GELU; the GRU classifier is a sequence model
+of the kind the issue names. `export` writes each to ONNX as a user
 would: eval mode, dynamic batch, opset 17, through torch's TorchScript exporter.
 """
 from __future__ import annotations
@@ -160,6 +161,20 @@ class TransformerEncoder(nn.Module):
     def forward(self, tokens: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
         x = self.layers(self.tok(tokens) + self.pos(positions))
         return self.head(x[:, 0])
+
+
+class GRUClassifier(nn.Module):
+    """Embedding, a batch-first GRU, the last step's state to a linear classifier."""
+
+    def __init__(self, vocab: int = 50, dim: int = 16, hidden: int = 24, classes: int = 4):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, dim)
+        self.gru = nn.GRU(dim, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, classes)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        out, _ = self.gru(self.emb(tokens))
+        return self.fc(out[:, -1])
 
 
 def randomize(m: nn.Module, seed: int) -> nn.Module:

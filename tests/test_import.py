@@ -1,6 +1,6 @@
 """`nncc import`: torch models exported to ONNX come back as model files that compute what torch does.
 
-For ResNet-18, MobileNetV2, VGG-11 and a Transformer encoder (tests/import_models.py, random weights
+For ResNet-18, MobileNetV2, VGG-11, a Transformer encoder and a GRU classifier (tests/import_models.py, random weights
 with a fixed seed): torch.onnx.export → `nncc import -o m.yaml --weights-out m.npz` → `nncc compile -t onnx
 --weights m.npz` → onnxruntime equals torch within 1e-4 of the output's scale; the imported model
 compiles for SMAUG and LBANN, or each op they lack is named in an E501.
@@ -35,7 +35,8 @@ def _models() -> dict:
     tokens = (torch.randint(0, 100, (2, 16), generator=g), torch.arange(16).repeat(2, 1))
     return {"resnet18": (M.ResNet18, image, ["image"]), "mobilenet_v2": (M.MobileNetV2, image, ["image"]),
             "vgg11": (M.VGG11, image, ["image"]),
-            "transformer": (M.TransformerEncoder, tokens, ["tokens", "positions"])}
+            "transformer": (M.TransformerEncoder, tokens, ["tokens", "positions"]),
+            "gru": (M.GRUClassifier, (torch.randint(0, 50, (2, 10), generator=g),), ["tokens"])}
 
 
 MODELS = _models()
@@ -82,7 +83,7 @@ def test_model_file_reads_as_written(imported):
         layers = [op for op in ("conv2d(", "linear(", "embedding(", "layer_norm(") if op in body]
         assert body.count("conv2d(") + body.count("linear(") <= 1, f"two layers on one line: {line}"
         assert len(layers) <= 1, line
-    if imported["name"] != "vgg11":  # repeated sub-graphs (residual blocks, encoder layers) are blocks
+    if imported["name"] not in ("vgg11", "gru"):  # repeated sub-graphs (residual blocks, encoder layers) are blocks
         blocks = [b.split("(")[0].strip() for b in text.split("\nblocks:\n")[1].split("\ngraph:")[0].splitlines()
                   if b.startswith("  ") and not b.startswith("    ")]
         uses = {b: len(re.findall(rf"\b{b}\(|\|> {b}\b|repeat\((\d+), {b}\b", text)) for b in blocks}

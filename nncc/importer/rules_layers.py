@@ -300,3 +300,49 @@ def _mean(lo: Lowering, n: ONode) -> Call:
 
 
 IDIOMS["Erf"] = _erf_gelu
+
+
+def _gru(lo: Lowering, g: ONode) -> Call | None:
+    """torch's batch-first nn.GRU: Transpose → GRU (zero initial state) → Squeeze → Transpose is one gru.
+
+    ONNX's gate order (z, r, h) and linear_before_reset=1 are the language's, so the weights are the
+    GRU's own: W[0], R[0], and B[0] split into the input and the recurrent bias.
+    """
+    a = g.attrs
+    direction = a.get("direction", b"forward")
+    if a.get("linear_before_reset", 0) != 1 or direction not in (b"forward", "forward") or \
+            any(k in a for k in ("activations", "clip")):
+        return None
+    ins = g.inputs + [""] * (6 - len(g.inputs))
+    w, r = lo.const(ins[1]), lo.const(ins[2])
+    b = lo.const(ins[3]) if ins[3] else None
+    if w is None or r is None or (ins[3] and b is None) or ins[4]:
+        return None
+    pre = lo.producer.get(ins[0])
+    if pre is None or pre.op != "Transpose" or list(pre.attrs.get("perm", [])) != [1, 0, 2] or \
+            lo.only_user(pre.outputs[0]) is not g:
+        return None
+    nodes = [pre, g]
+    if ins[5]:
+        zero = lo.producer.get(ins[5])
+        fill = zero.attrs.get("value") if zero is not None else None
+        if zero is None or zero.op != "ConstantOfShape" or lo.only_user(ins[5]) is not g or \
+                (fill is not None and np.any(np.asarray(fill) != 0)):
+            return None
+        nodes.insert(0, zero)
+    if len(g.outputs) > 1 and g.outputs[1] and lo.users.get(g.outputs[1]):
+        return None
+    sq = lo.only_user(g.outputs[0])
+    axes = lo.const(sq.inputs[1]) if sq is not None and len(sq.inputs) > 1 else None
+    if sq is None or sq.op != "Squeeze" or axes is None or [int(v) for v in axes.reshape(-1)] != [1]:
+        return None
+    post = lo.only_user(sq.outputs[0])
+    if post is None or post.op != "Transpose" or list(post.attrs.get("perm", [])) != [1, 0, 2]:
+        return None
+    hidden = int(a["hidden_size"])
+    ws = [w[0], r[0]] + ([b[0, :3 * hidden], b[0, 3 * hidden:]] if b is not None else [])
+    return Call("gru", [pre.inputs[0]], post.outputs, nodes + [sq, post], [hidden],
+                {} if b is not None else {"bias": False}, ws)
+
+
+IDIOMS["GRU"] = _gru
