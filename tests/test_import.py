@@ -232,3 +232,18 @@ def test_symbolic_shape_arithmetic_and_clip_round_trip(tmp_path):
     with torch.no_grad():
         ref = m(x).numpy()
     assert float(ref.max()) == 3.0 and float(np.max(np.abs(out - ref))) <= 1e-5
+
+
+def test_cli_refuses_to_write_over_its_input(tmp_path):
+    """`-o` naming the ONNX file is E602 and `--weights-out` equal to `-o` a usage error; nothing is written."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 4])
+    p = _onnx(tmp_path, [helper.make_node("Relu", ["x"], ["y"])], [], [x], [y])
+    before = Path(p).read_bytes()
+    r = CliRunner().invoke(main, ["import", p, "-o", p])
+    assert r.exit_code == 2 and "E602" in r.output and Path(p).read_bytes() == before
+    out = str(tmp_path / "m.yaml")
+    r = CliRunner().invoke(main, ["import", p, "-o", out, "--weights-out", out])
+    assert r.exit_code == 2 and "must differ from -o" in r.output and not Path(out).exists()
+    r = CliRunner().invoke(main, ["import", p, "-o", out])
+    assert r.exit_code == 0 and "relu(x)" in Path(out).read_text()
