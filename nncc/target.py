@@ -63,8 +63,16 @@ class Rule:
     kwargs: tuple[tuple[str, Any], ...] = ()
 
     def resolve(self, module: Any) -> Callable:
-        fn = getattr(module, self.name)
+        fn = _function(module, self.name)
         return fn(*self.args, **dict(self.kwargs)) if self.args or self.kwargs else fn
+
+
+def _function(module: Any, name: str) -> Callable:
+    """`name` in `module`, or `sub.name` in the module `sub` beside it (a target's rules split by concern)."""
+    if "." in name:
+        sub, _, name = name.rpartition(".")
+        module = importlib.import_module(f"{module.__name__.rpartition('.')[0]}.{sub}")
+    return getattr(module, name)
 
 
 def rule(name: str, *args: Any, **kwargs: Any) -> Rule:
@@ -78,7 +86,8 @@ RuleRef = Union[str, Rule, Callable]
 class Lowering(dict):
     """op -> rule: what a target writes for each op it supports (its capability table).
 
-    A rule is the name of a function in `module` (str), a `rule(...)`, or a callable
+    A rule is the name of a function in `module` (str; `sub.name` for one in the module `sub`
+    beside it), a `rule(...)`, or a callable
     taking (emitter, node). Names resolve when the emitter first asks, so building
     the table imports nothing heavy.
     """
@@ -99,7 +108,7 @@ class Lowering(dict):
         if op not in self._resolved:
             r = self[op]
             mod = importlib.import_module(self.module)
-            self._resolved[op] = (getattr(mod, r) if isinstance(r, str) else
+            self._resolved[op] = (_function(mod, r) if isinstance(r, str) else
                                   r.resolve(mod) if isinstance(r, Rule) else r)
         return self._resolved[op]
 

@@ -1,6 +1,6 @@
 """Adding an op from outside the package takes one registry entry and one lowering entry per target.
 
-tests/plugin_clip.py registers `clip` with public API only (docs/adding-an-op.md);
+tests/plugin_shrink.py registers `hardshrink` with public API only (docs/adding-an-op.md);
 here a model using it compiles for ONNX (and runs in onnxruntime) and for LBANN, a
 target without a rule for it says E501, and the committed docs do not change.
 """
@@ -25,7 +25,7 @@ model: m
 inputs:
   x: f32[N, 3, 5]
 graph:
-  y: clip(x, low=-0.25, high=0.5) |> relu
+  y: hardshrink(x, lambd=0.25) |> relu
 outputs: [y]
 """
 
@@ -36,7 +36,7 @@ inputs:
   image: f32[N, 1, 28, 28]
   label: i64[N]
 graph:
-  c: conv2d(image, 4, 3, pad=1) |> clip(low=0.0, high=6.0)
+  c: conv2d(image, 4, 3, pad=1) |> hardshrink(lambd=0.75)
   logits: c |> flatten |> linear(10)
 outputs: [logits]
 train:
@@ -53,11 +53,11 @@ train:
 
 @pytest.fixture
 def plugin():
-    sys.modules.pop("plugin_clip", None)
-    mod = importlib.import_module("plugin_clip")
+    sys.modules.pop("plugin_shrink", None)
+    mod = importlib.import_module("plugin_shrink")
     yield mod
     mod.uninstall()
-    sys.modules.pop("plugin_clip", None)
+    sys.modules.pop("plugin_shrink", None)
 
 
 def _write(tmp_path, text: str) -> str:
@@ -73,25 +73,29 @@ def test_plugin_op_compiles_for_onnx_and_runs_in_onnxruntime(plugin, tmp_path):
     model = bytes(data) if isinstance(data, (bytes, bytearray)) else b"".join(bytes(c) for c in data.chunks())
     import onnx
 
-    assert [n.op_type for n in onnx.load_from_string(model).graph.node] == ["Clip", "Relu"]
+    assert [n.op_type for n in onnx.load_from_string(model).graph.node] == ["Shrink", "Relu"]
     x = np.random.default_rng(0).standard_normal((2, 3, 5)).astype(np.float32)
     (y,) = ort.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, {"x": x})
-    assert np.array_equal(y, np.maximum(np.clip(x, -0.25, 0.5), 0))
+    assert np.array_equal(y, np.maximum(np.where(np.abs(x) > 0.25, x, 0), 0))
 
 
 def test_plugin_op_compiles_for_lbann(plugin, tmp_path):
     res = compile_model(_write(tmp_path, LBANN_MODEL), "lbann")
     exp = text_format.Parse(res.files["m.prototext"].decode(), lbann_pb2.LbannPB())
-    clamp = [lay for lay in exp.model.layer if lay.HasField("operator_layer")
-             and lay.operator_layer.ops[0].parameters.Is(lbann_pb2.ClampOperator.DESCRIPTOR)]
-    assert len(clamp) == 1
-    params = lbann_pb2.ClampOperator()
-    clamp[0].operator_layer.ops[0].parameters.Unpack(params)
-    assert (params.min, params.max) == (0.0, 6.0)
+    def of(kind):
+        return [lay for lay in exp.model.layer if lay.HasField("operator_layer")
+                and lay.operator_layer.ops[0].parameters.Is(getattr(lbann_pb2, kind).DESCRIPTOR)]
+
+    (above,), (times,) = of("GreaterConstantOperator"), of("MultiplyOperator")
+    params = lbann_pb2.GreaterConstantOperator()
+    above.operator_layer.ops[0].parameters.Unpack(params)
+    assert params.constant == 0.75
     conv = next(lay for lay in exp.model.layer if lay.HasField("convolution"))
-    assert list(clamp[0].parents) == [conv.name]
+    (absolute,) = of("AbsOperator")
+    assert list(absolute.parents) == [conv.name] and list(above.parents) == [absolute.name]
+    assert list(times.parents) == [conv.name, above.name]  # x times the mask |x| > lambd
     fc = next(lay for lay in exp.model.layer if lay.HasField("fully_connected"))
-    assert clamp[0].name in fc.parents  # the linear layer reads the clamp (flatten is folded)
+    assert times.name in fc.parents  # the linear layer reads the product (flatten is folded)
 
 
 @pytest.mark.parametrize("target", ["smaug", "singa"])
@@ -99,23 +103,23 @@ def test_a_target_without_a_rule_says_e501(plugin, tmp_path, target):
     text = MODEL if target == "smaug" else LBANN_MODEL
     with pytest.raises(CompileError) as e:
         compile_model(_write(tmp_path, text), target)
-    assert any(d.code == "E501" and "`clip`" in d.message for d in e.value.diagnostics)
+    assert any(d.code == "E501" and "`hardshrink`" in d.message for d in e.value.diagnostics)
 
 
 def test_plugin_checks_its_attributes(plugin, tmp_path):
     with pytest.raises(CompileError) as e:
-        compile_model(_write(tmp_path, MODEL.replace("low=-0.25", "low=2.0")), "onnx")
+        compile_model(_write(tmp_path, MODEL.replace("lambd=0.25", "lambd=-2.0")), "onnx")
     (d,) = e.value.diagnostics
-    assert d.code == "E202" and "low (2.0) is above high (0.5)" in d.message
+    assert d.code == "E202" and "lambd must not be negative, got -2.0" in d.message
 
 
 def test_plugin_ops_stay_out_of_the_committed_docs(plugin):
-    assert lookup("clip") is not None
+    assert lookup("hardshrink") is not None
     assert gendocs.stale() == []
 
 
 def test_without_the_plugin_the_op_is_unknown(tmp_path):
-    assert lookup("clip") is None
+    assert lookup("hardshrink") is None
     with pytest.raises(CompileError) as e:
         compile_model(_write(tmp_path, MODEL), "onnx")
     assert e.value.diagnostics[0].code == "E303"

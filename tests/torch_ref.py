@@ -340,9 +340,16 @@ def _one(n: Node, ins: list, W: dict[str, Any]) -> list:
     if op in ("dropout", "identity"):
         return [x]
     simple = {"relu": F.relu, "selu": F.selu, "sigmoid": torch.sigmoid, "tanh": torch.tanh,
-              "gelu": lambda t: F.gelu(t, approximate="none")}
+              "relu6": F.relu6, "hardsigmoid": F.hardsigmoid, "hardswish": F.hardswish, "silu": F.silu,
+              "mish": F.mish, "softplus": F.softplus}
     if op in simple:
         return [simple[op](x)]
+    if op == "gelu":
+        return [F.gelu(x, approximate=a["approximate"])]
+    if op == "clip":
+        return [torch.clamp(x, min=a["low"], max=a["high"])]
+    if op == "hardtanh":
+        return [F.hardtanh(x, a["low"], a["high"])]
     if op == "leaky_relu":
         return [F.leaky_relu(x, a["alpha"])]
     if op == "elu":

@@ -119,8 +119,30 @@ def _gelu(xs: list, a: dict) -> list:
     import numpy as np
 
     x = xs[0]
+    x64 = x.astype(np.float64)
+    if a.get("approximate") == "tanh":
+        return [(0.5 * x64 * (1 + np.tanh(math.sqrt(2 / math.pi) * (x64 + 0.044715 * x64 ** 3)))).astype(x.dtype)]
     erf = np.vectorize(math.erf)
-    return [(0.5 * x * (1 + erf(x.astype(np.float64) / math.sqrt(2)))).astype(x.dtype)]
+    return [(0.5 * x * (1 + erf(x64 / math.sqrt(2)))).astype(x.dtype)]
+
+
+def _f64(f: Callable) -> EvalFn:
+    """An eval computing `f` in float64, the result in the input's dtype."""
+    def ev(xs: list, a: dict) -> list:
+        import numpy as np
+
+        x = xs[0]
+        return [np.asarray(f(np, x.astype(np.float64), a)).astype(x.dtype)]
+    return ev
+
+
+def _clip_eval(np: Any, x: Any, a: dict) -> Any:
+    lo, hi = a["low"], a["high"]
+    return np.clip(x, -np.inf if lo is None else lo, np.inf if hi is None else hi)
+
+
+def _softplus(np: Any, x: Any) -> Any:
+    return np.logaddexp(0.0, x)
 
 
 def _softmax(xs: list, a: dict) -> list:
@@ -154,9 +176,48 @@ _act("selu", k=3, doc="scaled ELU (Klambauer et al.)")
 _act("sigmoid", k=4, doc="1 / (1 + exp(−x))", eval=_sigmoid)
 _act("tanh", k=4, doc="hyperbolic tangent", eval=_tanh)
 _act("stanh", k=5, doc="scaled tanh: 1.7159·tanh(2x/3) (LeCun)")
-_act("gelu", k=8, doc="Gaussian error linear unit (exact, erf form)", eval=_gelu)
+_act("gelu", [Param("approximate", "str", "none", ("none", "tanh"))], k=8, eval=_gelu,
+     doc='Gaussian error linear unit: x·Φ(x) (erf form), or with approximate="tanh" '
+         "0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))")
 _act("softmax", [Param("axis", "int", -1)], 5, doc="softmax along an axis", eval=_softmax)
 _act("log_softmax", [Param("axis", "int", -1)], 6, doc="log of softmax along an axis")
+
+
+
+
+def _bounds(name: str, fixed: tuple[float, float] | None = None, doc: str = "") -> None:
+    """clip, hardtanh and relu6: x limited to [low, high]; the IR always holds `low` and `high`
+    (relu6's are fixed at 0 and 6; clip's may be none: unbounded on that side)."""
+    optional = fixed is None and name == "clip"
+    params = [] if fixed else [Param("low", "float", None if optional else -1.0),
+                               Param("high", "float", None if optional else 1.0)]
+
+    def shape(ins: list[TensorType], a: dict) -> list[TensorType]:
+        check_float(ins[0], name)
+        if fixed:
+            a["low"], a["high"] = fixed
+        lo, hi = a["low"], a["high"]
+        if lo is None and hi is None:
+            raise ShapeError(f"{name} needs a bound: give low=, high= or both", None, "clip(x, low=0.0, high=6.0)",
+                             code=codes.BAD_VALUE)
+        if lo is not None and hi is not None and lo > hi:
+            raise ShapeError(f"{name}: low ({lo}) is above high ({hi})", "high", code=codes.BAD_VALUE)
+        return same_type(ins, a)
+
+    op(name, [T(), *params], traits=("pure", "activation", "elementwise", "exact"), flops=elementwise_flops(2),
+       eval=_f64(_clip_eval), doc=doc, section=ACT)(shape)
+
+
+_bounds("clip", doc="x limited to [low, high]; a bound left out (none) does not limit")
+_bounds("hardtanh", doc="x limited to [low, high], by default [−1, 1]")
+_bounds("relu6", (0.0, 6.0), doc="min(max(x, 0), 6) (MobileNet's activation)")
+_act("hardsigmoid", k=3, doc="min(max(x/6 + 1/2, 0), 1), as PyTorch's Hardsigmoid",
+     eval=_f64(lambda np, x, a: np.clip(x / 6 + 0.5, 0.0, 1.0)))
+_act("hardswish", k=4, doc="x·hardsigmoid(x) (MobileNetV3)",
+     eval=_f64(lambda np, x, a: x * np.clip(x / 6 + 0.5, 0.0, 1.0)))
+_act("silu", k=5, doc="x·sigmoid(x); also called `swish`", eval=_f64(lambda np, x, a: x / (1 + np.exp(-x))))
+_act("mish", k=8, doc="x·tanh(softplus(x))", eval=_f64(lambda np, x, a: x * np.tanh(_softplus(np, x))))
+_act("softplus", k=4, doc="log(1 + exp(x))", eval=_f64(lambda np, x, a: _softplus(np, x)))
 
 
 @op("identity", [T()], traits=("pure", "elementwise", "data-movement", "exact"), eval=_passthrough,

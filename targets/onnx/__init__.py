@@ -31,6 +31,9 @@ LOWER = Lowering("nncc.targets.onnx.emit", {
     "div": rule("_simple", "Div"), "concat": rule("_simple", "Concat", axis="axis"), "split": "_split",
     "flatten": rule("_simple", "Flatten", axis="axis"), "reshape": "_reshape",
     "transpose": rule("_simple", "Transpose", perm="perm"), "pad": "_pad", "embedding": "_embedding",
+    "clip": "elementwise._clip", "hardtanh": "elementwise._clip", "relu6": "elementwise._clip",
+    "hardsigmoid": "elementwise._hardsigmoid", "hardswish": rule("_simple", "HardSwish"),
+    "silu": "elementwise._silu", "mish": "elementwise._mish", "softplus": rule("_simple", "Softplus"),
     "identity": rule("_simple", "Identity"), "slice": "_slice", "constant": "_constant", "gru": "_gru",
 })
 

@@ -186,14 +186,33 @@ def _stanh(L: Lowering, n: Node) -> None:
 
 
 def _gelu(L: Lowering, n: Node) -> None:
+    tanh = n.attrs.get("approximate") == "tanh"
     if L.opset >= 20:
-        L.add("Gelu", _x(n), _out(n), n.name)
+        L.add("Gelu", _x(n), _out(n), n.name, **({"approximate": "tanh"} if tanh else {}))
         return
     x = n.inputs[0].name
+    if tanh:
+        _gelu_tanh(L, n, x)
+        return
     d, e, p, h = (L.fresh(f"{n.name}/{s}") for s in ("div", "erf", "add", "x_times"))
     L.add("Div", [x, _scalar(L, n, "sqrt2", math.sqrt(2.0))], [d], d)
     L.add("Erf", [d], [e], e)
     L.add("Add", [e, _scalar(L, n, "one", 1.0)], [p], p)
+    L.add("Mul", [x, p], [h], h)
+    L.add("Mul", [h, _scalar(L, n, "half", 0.5)], _out(n), n.name)
+
+
+def _gelu_tanh(L: Lowering, n: Node, x: str) -> None:
+    """0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), before opset 20's Gelu(approximate="tanh")."""
+    sq, cube, k, inner, s, t, p, h = (L.fresh(f"{n.name}/{tag}") for tag in (
+        "square", "cube", "cube_scaled", "inner", "scaled", "tanh", "add", "x_times"))
+    L.add("Mul", [x, x], [sq], sq)
+    L.add("Mul", [sq, x], [cube], cube)
+    L.add("Mul", [cube, _scalar(L, n, "coeff", 0.044715)], [k], k)
+    L.add("Add", [x, k], [inner], inner)
+    L.add("Mul", [inner, _scalar(L, n, "sqrt_2_over_pi", math.sqrt(2.0 / math.pi))], [s], s)
+    L.add("Tanh", [s], [t], t)
+    L.add("Add", [t, _scalar(L, n, "one", 1.0)], [p], p)
     L.add("Mul", [x, p], [h], h)
     L.add("Mul", [h, _scalar(L, n, "half", 0.5)], _out(n), n.name)
 

@@ -25,6 +25,7 @@ LOWER = Lowering("nncc.targets.smaug.layers", {
     "global_avg_pool": "_pool", "linear": "_linear", FUSED["linear"]: "_linear", "batch_norm": "_batch_norm",
     FUSED["batch_norm"]: "_batch_norm", "relu": "_activation", "leaky_relu": "_activation", "elu": "_activation",
     "selu": "_activation", "tanh": "_activation", "sigmoid": "_activation", "softmax": "_activation",
+    "clip": "_activation", "hardtanh": "_activation", "relu6": "_activation",
     "add": "_binary", "mul": "_binary", "concat": "_concat", "split": "_split", "reshape": "_reshape",
     "flatten": "_flatten", "reorder": "_reorder", "pad": "_pad", "dropout": "_alias", "identity": "_alias",
     "constant": "_constant",

@@ -45,10 +45,11 @@ INT_TYPES = {n: d.smaug or "Int32" for n, d in DTYPE_TABLE.items() if d.kind != 
 
 # fused or standalone activation: nncc op -> SMAUG OpType name
 ACT = {"relu": "ReLU", "leaky_relu": "LReLU", "elu": "ELU", "selu": "SELU", "tanh": "Tanh",
-       "sigmoid": "Sigmoid", "softmax": "Softmax"}
+       "sigmoid": "Sigmoid", "softmax": "Softmax", "clip": "HardTanh", "hardtanh": "HardTanh", "relu6": "HardTanh"}
 # the base name SMAUG's frontend gives each op
 BASE = {"ReLU": "relu", "LReLU": "lrelu", "ELU": "elu", "SELU": "selu", "Tanh": "tanh", "Sigmoid": "sigmoid",
-        "Softmax": "softmax"}
+        "Softmax": "softmax", "HardTanh": "hard_tanh"}
+FLOAT_MAX = 3.4028234663852886e38  # an absent clip bound: HardTanhParams always has both
 # nncc's selu is Klambauer et al.'s; SMAUG's frontend defaults (1.6733, 1.0507) round these
 SELU_ALPHA, SELU_LAMBDA = 1.6732632423543772, 1.0507009873554805
 
@@ -101,6 +102,10 @@ def act_params(op: str, attrs: dict, fused: bool = True) -> pb.ActivationParams:
     elif op == "selu":
         p.elu_params.alpha = SELU_ALPHA
         p.elu_params.lambda_param = SELU_LAMBDA
+    elif ACT[op] == "HardTanh":
+        lo, hi = attrs["low"], attrs["high"]
+        p.hard_tanh_params.min = -FLOAT_MAX if lo is None else lo
+        p.hard_tanh_params.max = FLOAT_MAX if hi is None else hi
     return p
 
 

@@ -143,7 +143,7 @@ def _activation(E: Emitter, n: Node) -> None:
     if n.op == "softmax" and (n.inputs[0].ttype.rank != 2 or n.attrs.get("axis", -1) not in (1, -1)):
         raise Unsupported("SMAUG's Softmax works on a 2-D [N, C] input along C", help="flatten first")
     params = None
-    if n.op in ("leaky_relu", "elu", "selu"):
+    if n.op in ("leaky_relu", "elu", "selu") or op == "HardTanh":
         params = pb.Params()
         params.act_params.CopyFrom(act_params(n.op, n.attrs, fused=False))
     E.bind(n, E.add_node(BASE[op], op, [x], [E.out(n)], params, name=E.label(n)))

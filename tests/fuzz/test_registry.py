@@ -90,7 +90,8 @@ def model(inputs: dict[str, str], lines: list[tuple[str, str]], outputs: list[st
 # ------------------------------------------------------------------ valid chains
 
 ACTS = ["relu", "sigmoid", "tanh", "gelu", "selu", "elu", "leaky_relu(alpha=0.2)", "stanh", "identity",
-        "dropout(p=0.3)"]
+        "dropout(p=0.3)", "relu6", "clip(low=-0.5, high=0.5)", "clip(high=0.25)", "hardtanh", "hardsigmoid",
+        "hardswish", "silu", "swish", "mish", "softplus"]
 
 
 # the nncc op each menu entry of `chains` makes (an entry not listed makes the op of its name)

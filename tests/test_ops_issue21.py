@@ -1,0 +1,166 @@
+"""The ops of issue 21 ("the ops real models need"): diagnostics at the character that causes them,
+and what the targets beside ONNX and PyTorch write for them (LBANN operator layers, SMAUG nodes,
+E501 at the op's line where a target has no form). Numbers against torch are in
+tests/test_onnx_numerics.py (ONNX) and tests/test_pytorch_model.py (PyTorch), cases marked there.
+"""
+from __future__ import annotations
+
+import pytest
+from google.protobuf import text_format
+
+from nncc.diagnostics import CompileError
+from nncc.driver import compile_model, frontend
+from nncc.targets.lbann import lbann_pb2
+
+INPUTS = {"x": "f32[N, 4, 6, 6]", "v": "f32[N, 6]", "i": "i64[N, 6]"}
+
+
+def model(line: str) -> str:
+    ins = "\n".join(f"  {k}: {t}" for k, t in INPUTS.items())
+    return f"nncc: 1\nmodel: m\ninputs:\n{ins}\ngraph:\n  {line}\noutputs: [y]\n"
+
+
+def where(text: str, needle: str) -> tuple[int, int]:
+    idx = text.index(needle)
+    return text.count("\n", 0, idx) + 1, idx - (text.rfind("\n", 0, idx) + 1) + 1
+
+
+# graph line -> (code, the text the caret must point at)
+ERRORS: dict[str, tuple[str, str]] = {
+    "y: clip(i, low=0.0)": ("E203", "i, low"),
+    "y: clip(x, low=2.0, high=1.0)": ("E202", "1.0"),
+    "y: clip(x)": ("E202", "clip(x)"),
+    "y: x |> hardtanh(low=1.5)": ("E202", "x |> hardtanh"),  # high is the default: the call
+    "y: relu6(i)": ("E203", "i)"),
+    "y: relu6(x, 2.0)": ("E304", "2.0"),
+    "y: hardswish(i)": ("E203", "i)"),
+    "y: silu(i)": ("E203", "i)"),
+    "y: swish(x, low=1.0)": ("E306", "low"),
+    "y: mish(i)": ("E203", "i)"),
+    "y: softplus(i)": ("E203", "i)"),
+    "y: hardsigmoid(i)": ("E203", "i)"),
+    'y: gelu(x, approximate="fast")': ("E305", '"fast"'),
+}
+
+
+@pytest.mark.parametrize("line", list(ERRORS), ids=list(ERRORS))
+def test_diagnostic_at_the_character(tmp_path, line):
+    code, caret = ERRORS[line]
+    text = model(line)
+    p = tmp_path / "m.yaml"
+    p.write_text(text)
+    with pytest.raises(CompileError) as e:
+        frontend(str(p))
+    d = e.value.diagnostics[0]
+    assert d.code == code, d.message
+    assert (d.span.line, d.span.col) == where(text, caret), (d.message, d.span)
+
+
+LBANN_MODEL = """\
+nncc: 1
+model: m
+inputs:
+  image: f32[N, 1, 28, 28]
+  label: i64[N]
+graph:
+  c: conv2d(image, 4, 3, pad=1)
+  a: c |> {act}
+  logits: a |> flatten |> linear(10)
+outputs: [logits]
+train:
+  loss: cross_entropy(logits, label)
+  optimizer: sgd(lr=0.1)
+  batch_size: 64
+  epochs: 1
+  data:
+    train: {{format: mnist, path: data/mnist}}
+"""
+
+# activation -> the operators LBANN layers hold, in order from the convolution to the activation's value
+LBANN_OPS = {
+    "relu6": ["ClampOperator"],
+    "clip(low=-1.0)": ["ClampOperator"],
+    "hardtanh": ["ClampOperator"],
+    "hardsigmoid": ["ScaleOperator", "AddConstantOperator", "ClampOperator"],
+    "hardswish": ["ScaleOperator", "AddConstantOperator", "ClampOperator", "MultiplyOperator"],
+    "silu": ["SigmoidOperator", "MultiplyOperator"],
+    "mish": ["SoftplusOperator", "TanhOperator", "MultiplyOperator"],
+    "softplus": ["SoftplusOperator"],
+    "gelu": ["GeluOperator"],
+}
+
+
+def _lbann(tmp_path, act: str) -> lbann_pb2.LbannPB:
+    p = tmp_path / "m.yaml"
+    p.write_text(LBANN_MODEL.format(act=act))
+    res = compile_model(str(p), "lbann")
+    return text_format.Parse(res.files["m.prototext"].decode(), lbann_pb2.LbannPB())
+
+
+def _operator(lay) -> str:
+    return lay.operator_layer.ops[0].parameters.type_url.rpartition(".")[2]
+
+
+@pytest.mark.parametrize("act", list(LBANN_OPS))
+def test_lbann_operator_layers(tmp_path, act):
+    exp = _lbann(tmp_path, act)
+    ops = [lay for lay in exp.model.layer if lay.HasField("operator_layer")]
+    assert [_operator(lay) for lay in ops] == LBANN_OPS[act]
+    fc = next(lay for lay in exp.model.layer if lay.HasField("fully_connected"))
+    assert ops[-1].name in fc.parents
+    if act == "relu6":
+        clamp = lbann_pb2.ClampOperator()
+        ops[0].operator_layer.ops[0].parameters.Unpack(clamp)
+        assert (clamp.min, clamp.max) == (0.0, 6.0)
+    if ops[-1].operator_layer.ops[0].parameters.Is(lbann_pb2.MultiplyOperator.DESCRIPTOR):
+        conv = next(lay for lay in exp.model.layer if lay.HasField("convolution"))
+        assert list(ops[-1].parents) == [conv.name, ops[-2].name]  # x times f(x)
+
+
+def test_lbann_gelu_tanh_is_e501_at_the_setting(tmp_path):
+    p = tmp_path / "m.yaml"
+    text = LBANN_MODEL.format(act='gelu(approximate="tanh")')
+    p.write_text(text)
+    with pytest.raises(CompileError) as e:
+        compile_model(str(p), "lbann")
+    (d,) = e.value.diagnostics
+    assert d.code == "E501" and (d.span.line, d.span.col) == where(text, '"tanh"')
+
+
+SMAUG_MODEL = """\
+nncc: 1
+model: m
+inputs:
+  x: f32[N, 3, 8, 8]
+graph:
+  y: conv2d(x, 4, 3, pad=1, bias=false) |> {act}
+outputs: [y]
+"""
+
+
+@pytest.mark.parametrize("act, bounds", [("relu6", (0.0, 6.0)), ("hardtanh(low=-2.0, high=0.5)", (-2.0, 0.5)),
+                                         ("clip(high=3.0)", (-3.4028234663852886e38, 3.0))])
+def test_smaug_hard_tanh_fused_into_the_convolution(tmp_path, act, bounds):
+    from nncc.targets.smaug import graph_pb2
+
+    p = tmp_path / "m.yaml"
+    p.write_text(SMAUG_MODEL.format(act=act))
+    res = compile_model(str(p), "smaug")
+    g = text_format.Parse(res.files["m_topo.pbtxt"].decode(), graph_pb2.GraphProto())
+    (conv,) = [n for n in g.nodes if n.op == graph_pb2.Convolution3d]
+    act_p = conv.params.act_params
+    assert act_p.activation == graph_pb2.HardTanh
+    assert (act_p.hard_tanh_params.min, act_p.hard_tanh_params.max) == pytest.approx(bounds)
+    assert not [n for n in g.nodes if n.op == graph_pb2.HardTanh]
+
+
+@pytest.mark.parametrize("target, act", [("smaug", "silu"), ("smaug", "mish"), ("smaug", "hardswish"),
+                                         ("singa", "relu6"), ("singa", "silu"), ("singa", "softplus")])
+def test_targets_without_the_op_say_e501_at_its_line(tmp_path, target, act):
+    text = SMAUG_MODEL.format(act=act) if target == "smaug" else LBANN_MODEL.format(act=act)
+    p = tmp_path / "m.yaml"
+    p.write_text(text)
+    with pytest.raises(CompileError) as e:
+        compile_model(str(p), target)
+    d = next(d for d in e.value.diagnostics if d.code == "E501")
+    assert f"`{act}`" in d.message and d.span.line == where(text, act)[0]
