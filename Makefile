@@ -45,6 +45,7 @@ fuzz: $(VENV)/.installed-test
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/bench_export.py
 	$(BIN)/python bench/bench_opt.py
+	$(BIN)/python bench/bench_mobilenet.py
 	$(BIN)/python bench/bench_lint.py --write
 	$(BIN)/python bench/bench_scale.py
 	$(BIN)/python bench/bench_smaug.py --write

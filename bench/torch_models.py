@@ -1,10 +1,13 @@
-"""ResNet-50 and ResNet-152 (v1.5, torchvision's layout) in plain torch.nn.
+"""ResNet-50 and ResNet-152 (v1.5, torchvision's layout) and MobileNetV2 in plain torch.nn.
 
 torchvision is not a dependency, so the architecture is written out here: the
 same modules, order and shapes as torchvision.models.resnet50/152 (Bottleneck,
 expansion 4, stride on the 3x3 convolution, 1x1 conv + batch-norm projection on
 each stage's first block), which is also what samples/resnet50.yaml describes.
-Parameter counts: 25,557,032 (ResNet-50) and 60,192,808 (ResNet-152).
+Parameter counts: 25,557,032 (ResNet-50) and 60,192,808 (ResNet-152). MobileNetV2 is
+torchvision.models.mobilenet_v2 (width 1.0) the same way: features of Conv-BN-ReLU6 and
+InvertedResidual modules, then dropout and a linear classifier; 3,504,872 parameters, as
+samples/mobilenet_v2.yaml.
 """
 from __future__ import annotations
 
@@ -69,6 +72,48 @@ class ResNet(nn.Module):
 
 def resnet(name: str, classes: int = 1000) -> ResNet:
     return ResNet(STAGES[name], classes)
+
+
+def conv_bn(cin: int, cout: int, k: int, stride: int = 1, groups: int = 1, act: bool = True) -> nn.Sequential:
+    layers: list[nn.Module] = [nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False),
+                               nn.BatchNorm2d(cout)]
+    return nn.Sequential(*layers, *([nn.ReLU6(inplace=True)] if act else []))
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, cin: int, cout: int, stride: int, t: int):
+        super().__init__()
+        hidden = cin * t
+        self.use_res = stride == 1 and cin == cout
+        layers = [conv_bn(cin, hidden, 1)] if t != 1 else []
+        layers += [conv_bn(hidden, hidden, 3, stride, groups=hidden), conv_bn(hidden, cout, 1, act=False)]
+        self.conv = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv(x) if self.use_res else self.conv(x)
+
+
+# (t, c, n, s) per stage: expansion, output channels, blocks, first block's stride
+MOBILENET_V2 = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
+                (6, 320, 1, 1))
+
+
+class MobileNetV2(nn.Module):
+    def __init__(self, classes: int = 1000):
+        super().__init__()
+        layers: list[nn.Module] = [conv_bn(3, 32, 3, 2)]
+        cin = 32
+        for t, c, n, s in MOBILENET_V2:
+            for i in range(n):
+                layers.append(InvertedResidual(cin, c, s if i == 0 else 1, t))
+                cin = c
+        layers.append(conv_bn(cin, 1280, 1))
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(1280, classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = nn.functional.adaptive_avg_pool2d(self.features(x), (1, 1))
+        return self.classifier(torch.flatten(x, 1))
 
 
 def param_count(m: nn.Module) -> int:
