@@ -13,6 +13,7 @@ from .diagnostics import (
 )
 from .evalcore import (
     _BUILTINS,
+    _TENSOR_BUILTINS,
     INIT_ALIASES,
     INITIALIZERS,
     Bound,
@@ -53,7 +54,9 @@ def _e_Call(self: Elaborator, e: A.Call, scope: Scope) -> Any:
         kwargs = {k.name: (self.eval(k.value, scope), k) for k in e.kwargs}
         return self._call_block(fname, args, kwargs, e)
     opdef = lookup(fname)
-    if opdef is not None and not opdef.hidden:
+    if opdef is not None and opdef.hidden:
+        opdef = None
+    if opdef is not None and fname not in _BUILTINS:
         args = [self.eval(a, scope) for a in e.args]
         kwargs = {k.name: (self.eval(k.value, scope), k) for k in e.kwargs}
         return self._call_op(opdef, args, kwargs, e)
@@ -62,6 +65,14 @@ def _e_Call(self: Elaborator, e: A.Call, scope: Scope) -> Any:
                                [(k.name, self.eval(k.value, scope), k) for k in e.kwargs], e)
     if fname in _BUILTINS:
         args = [self.eval(a, scope) for a in e.args]
+        kwargs = {k.name: (self.eval(k.value, scope), k) for k in e.kwargs}
+        if kwargs or any(isinstance(a, Value) for a in args):
+            # a built-in function of a tensor is the op of its name (`exp(x)`, `sum(x, axes=1)`); `max`
+            # and `min` of two values are the element-wise maximum and minimum
+            pair = _TENSOR_BUILTINS.get(fname) if len(args) == 2 and not kwargs else None
+            on_tensors = REGISTRY[pair] if pair else opdef
+            if on_tensors is not None:
+                return self._call_op(on_tensors, args, kwargs, e)
         if e.kwargs:
             raise EvalError(codes.UNKNOWN_ARGUMENT, f"`{fname}` takes no keyword arguments", e.kwargs[0].pos.span)
         if any(isinstance(a, Value) for a in args):
@@ -151,6 +162,9 @@ def _bind(self: Elaborator, opdef: OpDef, args: list, kwargs: dict, e: A.Call) -
         v = given[p.name]
         span = spans.get(p.name, e.span)
         if p.kind == "tensor":
+            like = _like(opdef, given, p.name)
+            if not isinstance(v, Value) and like is not None and isinstance(v, (int, float)) and not isinstance(v, bool):
+                v = self._constant(float(v), span, like)  # a number in an element-wise op: a constant of the other's dtype
             if not isinstance(v, Value):
                 raise EvalError(codes.ARG_TYPE, f"{opdef.name}: `{p.name}` must be a tensor, got {_kind(v)}", span)
             spans[str(len(inputs))] = span
@@ -184,6 +198,18 @@ def _bind(self: Elaborator, opdef: OpDef, args: list, kwargs: dict, e: A.Call) -
         wopts[k] = (v, span)
     tensors = {p.name for p in opdef.tensor_params}
     return Bound(inputs, attrs, wopts, spans, {k: v for k, v in given.items() if k not in tensors})
+
+def _like(opdef: OpDef, given: dict[str, Any], name: str) -> Value | None:
+    """The tensor whose dtype a number given for `name` takes: another value operand of an element-wise op
+    (the nearest after it, else before it; never a condition)."""
+    if "elementwise" not in opdef.traits:
+        return None
+    names = [p.name for p in opdef.tensor_params if p.kind == "tensor"]
+    i = names.index(name)
+    for other in names[i + 1:] + names[:i][::-1]:
+        if other != "cond" and isinstance(given.get(other), Value):
+            return given[other]
+    return None
 
 def _check_attr(self: Elaborator, opdef: OpDef, p, v: Any, span: Span) -> Any:
     def bad(expect: str) -> EvalError:

@@ -353,7 +353,7 @@ class Elaborator:
         if isinstance(left, Value) or isinstance(right, Value):
             if e.op not in _TENSOR_OPS:
                 raise EvalError(codes.NOT_CONSTANT, f"`{e.op}` is not defined on tensors", e.span,
-                                "tensors support + - * /; comparisons and ** work on constants only")
+                                "tensors support + - * / ** and comparisons; // % and `not` work on constants only")
             return self._tensor_binop(e.op, left, right, e, e.left, e.right)
         try:
             if e.op in ("+", "-", "*", "/", "//", "%", "**"):

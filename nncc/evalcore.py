@@ -67,7 +67,10 @@ _BINOPS: dict[str, Callable[[Any, Any], Any]] = {
     "//": operator.floordiv, "%": operator.mod, "**": operator.pow, "==": operator.eq,
     "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 }
-_TENSOR_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
+# operators and built-in functions on tensors: the op each becomes (on numbers they evaluate while compiling)
+_TENSOR_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "<": "less", "<=": "less_equal",
+               ">": "greater", ">=": "greater_equal", "==": "equal", "!=": "not_equal"}
+_TENSOR_BUILTINS = {"max": "maximum", "min": "minimum"}  # of two values; with one tensor, the reductions
 
 
 def _kind(v: Any) -> str:

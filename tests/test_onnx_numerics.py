@@ -225,6 +225,17 @@ OPS_21: dict[str, tuple] = {
     "mish_opset17": (X4, "y: mish(x * 3.0)", ["y"], {"opset": "17"}),
     "mish_opset18": (X4, "y: mish(x * 3.0)", ["y"], {"opset": "18"}),
     "softplus": (X4, "y: softplus(x * 3.0)", ["y"]),
+    # element-wise math
+    "exp_log_sqrt_abs": (X4, "a: exp(x)\nb: log(abs(x) + 0.5)\nc: sqrt(abs(x))\nd: x |> abs", ["a", "b", "c", "d"]),
+    "abs_int": ({"i": "i64[N, 5]"}, "y: abs(i - 1)", ["y"]),
+    "pow_operator": ({"a": "f32[N, 3, 4]", "b": "f32[4]"}, "y: abs(a) ** b\nz: a ** 2\nw: 2.0 ** a", ["y", "z", "w"]),
+    "maximum_minimum": ({"a": "f32[N, 3, 4]", "b": "f32[N, 1, 4]"},
+                        "y: max(a, b)\nz: min(a, 0.25)\nw: maximum(-1.0, b)\nv: minimum(a, b)", ["y", "z", "w", "v"]),
+    "comparisons": ({"a": "f32[N, 3, 4]", "b": "f32[N, 1, 4]"},
+                    "p: a < b\nq: a <= 0\nr: a > b\ns: 0.5 >= a\nt: a == a\nu: a != b", ["p", "q", "r", "s", "t", "u"]),
+    "where": ({"a": "f32[N, 3, 4]", "b": "f32[N, 1, 4]"},
+              "y: where(a > b, a, b * 2.0)\nz: where(a > 0, a, 0.0)\nw: where(b < 0, -1.0, a)", ["y", "z", "w"]),
+    "equal_ints": ({"i": "i64[N, 5]", "j": "i64[N, 5]"}, "y: i == j\nz: where(i != j, i, j)", ["y", "z"]),
 }
 CASES.update(OPS_21)
 

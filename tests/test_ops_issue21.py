@@ -40,6 +40,19 @@ ERRORS: dict[str, tuple[str, str]] = {
     "y: softplus(i)": ("E203", "i)"),
     "y: hardsigmoid(i)": ("E203", "i)"),
     'y: gelu(x, approximate="fast")': ("E305", '"fast"'),
+    # element-wise math
+    "y: exp(i)": ("E203", "i)"),
+    "y: i |> log": ("E203", "i |> log"),
+    "y: sqrt(x, 2)": ("E304", "2)"),
+    "y: abs(x > 0)": ("E203", "x > 0"),
+    "y: pow(x, i)": ("E203", "i)"),
+    "y: max(x, v)": ("E201", "v)"),
+    "y: minimum(x, i)": ("E203", "i)"),
+    "y: where(x, x, x)": ("E203", "x, x, x"),
+    "y: where(x > 0, x, i)": ("E203", "i)"),
+    "y: where(v > 0, x, x)": ("E201", "x, x)"),
+    "y: where(x > 0, 1.0, 0.0)": ("E305", "1.0"),
+    "y: x // 2": ("E315", "x // 2"),
 }
 
 
@@ -164,3 +177,39 @@ def test_targets_without_the_op_say_e501_at_its_line(tmp_path, target, act):
         compile_model(str(p), target)
     d = next(d for d in e.value.diagnostics if d.code == "E501")
     assert f"`{act}`" in d.message and d.span.line == where(text, act)[0]
+
+
+MATH = """\
+  e: exp(c) + log(abs(c) + 1.0) + sqrt(abs(c))
+  b: max(c, 0.0) + min(e, c) + c ** e
+  m: where(c > 0, e, b) + where(0.5 < c, c, e)
+  logits: m |> flatten |> linear(10)
+"""
+
+
+def test_lbann_element_wise_math(tmp_path):
+    p = tmp_path / "m.yaml"
+    p.write_text(LBANN_MODEL.format(act="relu").replace("  logits: a |> flatten |> linear(10)\n", MATH))
+    res = compile_model(str(p), "lbann")
+    exp = text_format.Parse(res.files["m.prototext"].decode(), lbann_pb2.LbannPB())
+    ops = [_operator(lay) for lay in exp.model.layer if lay.HasField("operator_layer")]
+    for name, count in (("ExpOperator", 1), ("LogOperator", 1), ("SqrtOperator", 1), ("AbsOperator", 2),
+                        ("MaxConstantOperator", 1), ("MinOperator", 1), ("PowOperator", 1),
+                        ("GreaterConstantOperator", 2), ("SelectOperator", 2)):
+        assert ops.count(name) == count, (name, ops)
+    select = lbann_pb2.SelectOperator()
+    sel = next(lay for lay in exp.model.layer if lay.HasField("operator_layer") and _operator(lay) == "SelectOperator")
+    sel.operator_layer.ops[0].parameters.Unpack(select)
+    assert (select.value, select.epsilon) == (1.0, 0.5) and len(sel.parents) == 3
+
+
+@pytest.mark.parametrize("target, act", [("smaug", "exp"), ("smaug", "minimum(1.0)"), ("singa", "pow(2.0)"),
+                                         ("singa", "maximum(0.0)")])
+def test_math_without_a_form_is_e501(tmp_path, target, act):
+    text = LBANN_MODEL.format(act=act)
+    p = tmp_path / "m.yaml"
+    p.write_text(text)
+    with pytest.raises(CompileError) as e:
+        compile_model(str(p), target)
+    line = where(text, "a: c")[0]
+    assert any(d.code == "E501" and d.span.line == line for d in e.value.diagnostics), e.value.diagnostics

@@ -360,6 +360,12 @@ def _one(n: Node, ins: list, W: dict[str, Any]) -> list:
         return [F.softmax(x, dim=a["axis"])]
     if op == "log_softmax":
         return [F.log_softmax(x, dim=a["axis"])]
+    math = {"exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "abs": torch.abs, "pow": torch.pow,
+            "maximum": torch.maximum, "minimum": torch.minimum, "less": torch.lt, "less_equal": torch.le,
+            "greater": torch.gt, "greater_equal": torch.ge, "equal": torch.eq, "not_equal": torch.ne,
+            "where": torch.where}
+    if op in math:
+        return [math[op](*ins)]
     if op in ("add", "sub", "mul", "div"):
         f = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div}[op]
         return [f(ins[0], ins[1])]

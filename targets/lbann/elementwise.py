@@ -45,3 +45,44 @@ def _gelu(em: Emitter, n: Node) -> None:
         raise Unsupported('`gelu(approximate="tanh")` has no LBANN equivalent: its GeluOperator is the erf form '
                           "(target `lbann`)", n.span_of("approximate"), 'drop approximate="tanh"')
     em.bind(n, em.operator(n.name, [em.x(n.inputs[0])], ("GeluOperator", {})))
+
+
+# element-wise math of two tensors of one shape (LBANN's entry-wise operators do not broadcast)
+PAIR = {"pow": "PowOperator", "maximum": "MaxOperator", "minimum": "MinOperator", "less": "LessOperator",
+        "less_equal": "LessEqualOperator", "greater": "GreaterOperator", "greater_equal": "GreaterEqualOperator",
+        "equal": "EqualOperator", "not_equal": "NotEqualOperator"}
+# ... and of a tensor and a constant (on the right; a constant on the left takes the mirrored op)
+WITH_CONSTANT = {"maximum": "MaxConstantOperator", "minimum": "MinConstantOperator",
+                 "less": "LessConstantOperator", "less_equal": "LessEqualConstantOperator",
+                 "greater": "GreaterConstantOperator", "greater_equal": "GreaterEqualConstantOperator",
+                 "equal": "EqualConstantOperator", "not_equal": "NotEqualConstantOperator"}
+MIRROR = {"less": "greater", "less_equal": "greater_equal", "greater": "less", "greater_equal": "less_equal"}
+
+
+def _pair(em: Emitter, n: Node) -> None:
+    a, b = n.inputs
+    ca, cb = em.const_value(a), em.const_value(b)
+    if cb is None and ca is not None and n.op in WITH_CONSTANT:
+        a, b, cb = b, a, ca
+        op = MIRROR.get(n.op, n.op)
+    else:
+        op = n.op
+    if cb is not None and op in WITH_CONSTANT:
+        if a.ttype.shape != n.output.ttype.shape:
+            raise Unsupported(f"`{n.op}` broadcasting {a.type} to {n.output.type} has no LBANN equivalent "
+                              "(target `lbann`)", n.span)
+        em.bind(n, em.operator(n.name, [em.x(a)], (WITH_CONSTANT[op], {"constant": cb})))
+        return
+    if a.ttype.shape != b.ttype.shape:
+        raise Unsupported(f"`{n.op}` of {a.type} and {b.type} broadcasts, which LBANN's entry-wise layers do not "
+                          "(target `lbann`)", n.span, "give both operands the same shape")
+    em.bind(n, em.operator(n.name, [em.x(a), em.x(b)], (PAIR[n.op], {})))
+
+
+def _where(em: Emitter, n: Node) -> None:
+    """LBANN's SelectOperator: a where the condition (0 or 1, LBANN has no bool tensors) is 1, else b."""
+    shapes = {v.ttype.shape for v in n.inputs}
+    if len(shapes) != 1:
+        raise Unsupported(f"`where` of {', '.join(str(v.type) for v in n.inputs)} broadcasts, which LBANN's "
+                          "entry-wise layers do not (target `lbann`)", n.span, "give all three the same shape")
+    em.bind(n, em.operator(n.name, [em.x(v) for v in n.inputs], ("SelectOperator", {"value": 1.0, "epsilon": 0.5})))

@@ -34,6 +34,11 @@ LOWER = Lowering("nncc.targets.onnx.emit", {
     "clip": "elementwise._clip", "hardtanh": "elementwise._clip", "relu6": "elementwise._clip",
     "hardsigmoid": "elementwise._hardsigmoid", "hardswish": rule("_simple", "HardSwish"),
     "silu": "elementwise._silu", "mish": "elementwise._mish", "softplus": rule("_simple", "Softplus"),
+    "exp": rule("_simple", "Exp"), "log": rule("_simple", "Log"), "sqrt": rule("_simple", "Sqrt"),
+    "abs": rule("_simple", "Abs"), "pow": rule("_simple", "Pow"), "maximum": rule("_simple", "Max"),
+    "minimum": rule("_simple", "Min"), "less": rule("_simple", "Less"), "less_equal": rule("_simple", "LessOrEqual"),
+    "greater": rule("_simple", "Greater"), "greater_equal": rule("_simple", "GreaterOrEqual"),
+    "equal": rule("_simple", "Equal"), "not_equal": "elementwise._not_equal", "where": rule("_simple", "Where"),
     "identity": rule("_simple", "Identity"), "slice": "_slice", "constant": "_constant", "gru": "_gru",
 })
 

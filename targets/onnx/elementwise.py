@@ -43,3 +43,9 @@ def _mish(L: Lowering, n: Node) -> None:
         L.add("Mish", _x(n), _out(n), n.name)
         return
     _times(L, n, "Mish")
+
+
+def _not_equal(L: Lowering, n: Node) -> None:
+    eq = L.fresh(f"{n.name}/equal")
+    L.add("Equal", _x(n), [eq], eq)
+    L.add("Not", [eq], _out(n), n.name)

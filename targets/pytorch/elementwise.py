@@ -1,6 +1,8 @@
-"""PyTorch rules for activations with settings (clip, hardtanh, gelu), named from the lowering table
-as `elementwise.<rule>`."""
+"""PyTorch rules for activations with settings (clip, hardtanh, gelu) and for element-wise math, named
+from the lowering table as `elementwise.<rule>`."""
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from .lower import Code, Layer, macros
 
@@ -19,3 +21,8 @@ def _hardtanh(L: Layer) -> Code:
 def _gelu(L: Layer) -> Code:
     tanh = L.node.attrs.get("approximate") == "tanh"
     return Code(macros().with_kwargs("F.gelu", L.x[0], {"approximate": "tanh"} if tanh else {}))
+
+
+def _call(fn: str) -> Callable[[Layer], Code]:
+    """`fn(inputs...)`: torch.pow, torch.maximum, torch.where, ..."""
+    return lambda L: Code(macros().call(fn, L.x))
