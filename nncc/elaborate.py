@@ -406,6 +406,10 @@ class Elaborator:
 
     def _tensor_index(self, base: Value, e: A.Index, scope: Scope) -> Value:
         starts, ends, axes, steps, squeeze = [], [], [], [], []
+        index = {ax: self.eval(sub, scope) for ax, sub in enumerate(e.subs) if not isinstance(sub, A.Slice)}
+        by_tensor = [ax for ax, v in index.items() if isinstance(v, Value)]
+        if by_tensor:
+            return self._gather_index(base, e, by_tensor[0], index[by_tensor[0]])
         for ax, sub in enumerate(e.subs):
             if isinstance(sub, A.Slice):
                 vals = []
@@ -429,7 +433,7 @@ class Elaborator:
                 axes.append(ax)
                 steps.append(st)
             else:
-                i = self.const_eval(sub, scope, "an index")
+                i = index[ax]
                 if isinstance(i, bool) or not isinstance(i, int):
                     raise EvalError(codes.ARG_TYPE, f"a tensor index must be an integer or a slice, got {_kind(i)}", sub.span)
                 starts.append(i)
@@ -442,6 +446,17 @@ class Elaborator:
         if not axes:
             return base
         return self._add_node("slice", [base], attrs, {}, e.span, {"0": e.value.span})[0]
+
+    def _gather_index(self, base: Value, e: A.Index, ax: int, idx: Value) -> Value:
+        """`x[:, i]` with a tensor i: the gather op along that axis (the other subscripts must be `:`)."""
+        sub = e.subs[ax]
+        for other in e.subs:
+            if other is not sub and not (isinstance(other, A.Slice) and other.lower is None and other.upper is None
+                                         and other.step is None):
+                raise EvalError(codes.ARG_TYPE, "indexing by a tensor takes `:` for every other dim", other.span,
+                                f"slice first, then index: y: x[...] then y[{', '.join([':'] * ax + ['i'])}]")
+        node = self._add_node("gather", [base, idx], {"axis": ax}, {}, e.span, {"0": e.value.span, "1": sub.span})
+        return node[0]
 
     def _tensor_binop(self, op: str, left: Any, right: Any, e: A.Expr, le: A.Expr, re_: A.Expr) -> Value:
         ins: list[Value] = []

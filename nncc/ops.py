@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import codes
-from .ir import FLOAT_DTYPES, Dim, Init, TensorType
+from .ir import FLOAT_DTYPES, INT_DTYPES, Dim, Init, TensorType
 from .shapes import ShapeError, per_sample, same_pads
 
 REQUIRED = object()
@@ -188,6 +188,11 @@ def check_float(t: TensorType, what: str, where: int | str = 0) -> None:
     if t.dtype not in FLOAT_DTYPES:
         raise ShapeError(f"{what} expects a floating-point tensor, got {t}", where,
                          "cast the input, or feed it through embedding() if these are indices", code=codes.DTYPE_MISMATCH)
+
+
+def check_numeric(t: TensorType, what: str, where: int | str = 0) -> None:
+    if t.dtype not in FLOAT_DTYPES + INT_DTYPES:
+        raise ShapeError(f"{what} expects a numeric tensor, got {t}", where, code=codes.DTYPE_MISMATCH)
 
 
 def check_rank(t: TensorType, rank: int, what: str, layout: str, where: int | str = 0,

@@ -235,6 +235,30 @@ OPS_21: dict[str, tuple] = {
                     "p: a < b\nq: a <= 0\nr: a > b\ns: 0.5 >= a\nt: a == a\nu: a != b", ["p", "q", "r", "s", "t", "u"]),
     "where": ({"a": "f32[N, 3, 4]", "b": "f32[N, 1, 4]"},
               "y: where(a > b, a, b * 2.0)\nz: where(a > 0, a, 0.0)\nw: where(b < 0, -1.0, a)", ["y", "z", "w"]),
+    # reductions
+    "reduce_axes": (X4, "a: mean(x, axes=[2, 3])\nb: sum(x, axes=1, keepdims=true)\nc: max(x, axes=-1)\n"
+                        "d: min(x, axes=[1, 3], keepdims=true)", ["a", "b", "c", "d"]),
+    "reduce_opset17": (X4, "a: mean(x, axes=[2, 3], keepdims=true)\nc: x |> max(axes=2)\nd: min(x, axes=1)",
+                       ["a", "c", "d"], {"opset": "17"}),
+    "reduce_all_and_ints": ({"x": "f32[N, 3, 4]", "i": "i64[N, 5]"}, "a: mean(x)\nb: sum(i, axes=1)\nc: max(i)",
+                            ["a", "b", "c"]),
+    "argmax": (X4, "a: argmax(x, axis=1)\nb: argmax(x, keepdims=true)", ["a", "b"]),
+    # dims and indexing
+    "squeeze_unsqueeze": ({"x": "f32[N, 1, 4, 1]"}, "a: squeeze(x)\nb: squeeze(x, axes=-1)\nc: unsqueeze(x, [0, 3])\n"
+                          "d: x |> squeeze(axes=[1, 3]) |> unsqueeze(1)", ["a", "b", "c", "d"]),
+    "expand": ({"x": "f32[N, 1, 4]"}, "a: expand(x, [-1, 3, 4])\nb: expand(x, [2, -1, 5, 4])", ["a", "b"]),
+    "stack": ({"a": "f32[N, 3]", "b": "f32[N, 3]"}, "s: stack([a, b])\nt: stack([a, b, a], axis=-1)", ["s", "t"]),
+    "gather": ({"x": "f32[N, 5, 4]", "i": "i64[2, 3]"}, "a: gather(x, i, axis=1)\nb: gather(x, i, axis=2)", ["a", "b"]),
+    "one_hot": ({"i": "i64[N, 3]"}, "y: one_hot(i, 4)", ["y"]),
+    "index_by_tensor": ({"x": "f32[N, 5, 4]", "i": "i64[3]"}, "a: x[:, i]\nb: x[:, :, i] |> relu", ["a", "b"]),
+    # matmul's transposes, learned and constant tensors
+    "matmul_transpose_b": ({"a": "f32[N, 3, 4, 5]", "b": "f32[N, 3, 6, 5]"}, "y: matmul(a, b, transpose_b=true)", ["y"]),
+    "matmul_transpose_both": ({"a": "f32[N, 5, 4]", "b": "f32[6, 5]"},
+                              "y: matmul(a, b, transpose_a=true, transpose_b=true)", ["y"]),
+    "param_positions": ({"x": "f32[N, 6, 8]"}, "pos: param([1, 6, 8], init=gaussian(std=0.02))\ny: x + pos", ["y"]),
+    "param_2d": ({"x": "f32[N, 6, 8]"}, "w: param([8, 3])\ny: matmul(x, w)", ["y"]),
+    "const_tensor": ({"x": "f32[N, 2, 3]"}, "c: const([[1.0, 2.0, 3.0], [4.0, 5.0, 6.5]])\ny: x * c + const(0.5)",
+                     ["y"]),
     "equal_ints": ({"i": "i64[N, 5]", "j": "i64[N, 5]"}, "y: i == j\nz: where(i != j, i, j)", ["y", "z"]),
 }
 CASES.update(OPS_21)

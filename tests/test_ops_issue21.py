@@ -12,7 +12,7 @@ from nncc.diagnostics import CompileError
 from nncc.driver import compile_model, frontend
 from nncc.targets.lbann import lbann_pb2
 
-INPUTS = {"x": "f32[N, 4, 6, 6]", "v": "f32[N, 6]", "i": "i64[N, 6]"}
+INPUTS = {"x": "f32[N, 4, 6, 6]", "v": "f32[N, 6]", "i": "i64[N, 6]", "m": "f32[5, 3]"}
 
 
 def model(line: str) -> str:
@@ -53,6 +53,28 @@ ERRORS: dict[str, tuple[str, str]] = {
     "y: where(v > 0, x, x)": ("E201", "x, x)"),
     "y: where(x > 0, 1.0, 0.0)": ("E305", "1.0"),
     "y: x // 2": ("E315", "x // 2"),
+    # reductions, dims and indexing
+    "y: mean(i, axes=1)": ("E203", "i, axes"),
+    "y: sum(x, axes=[1, 5])": ("E201", "[1, 5]"),
+    "y: max(x, axes=[1, -3])": ("E202", "[1, -3]"),
+    "y: min(x, axes=[])": ("E305", "[]"),
+    "y: mean(x, axes=1.5)": ("E305", "1.5"),
+    "y: argmax(x, axis=4)": ("E201", "4)"),
+    "y: squeeze(x, axes=1)": ("E202", "1)"),
+    "y: unsqueeze(x, 5)": ("E201", "5)"),
+    "y: expand(x, [-1, 3, 6, 6])": ("E201", "[-1, 3, 6, 6]"),
+    "y: expand(x, [-1, 4])": ("E202", "[-1, 4]"),
+    "y: stack([x, v])": ("E201", "v]"),
+    "y: gather(x, v)": ("E203", "v)"),
+    "y: one_hot(x, 3)": ("E203", "x, 3"),
+    "y: one_hot(i, 0)": ("E202", "0)"),
+    "y: matmul(x, m)": ("E201", "m)"),
+    "y: matmul(x, m, transpose_b=true)": ("E201", "m, transpose_b"),
+    "y: param([2, 0])": ("E202", "[2, 0]"),
+    "y: param([2, 3], init=2)": ("E305", "2)"),
+    "y: const([[1, 2], [3]])": ("E202", "[[1, 2], [3]]"),
+    "y: x[0:2, i]": ("E305", "0:2"),
+    "y: x[:, v]": ("E203", "v]"),
 }
 
 
@@ -204,7 +226,8 @@ def test_lbann_element_wise_math(tmp_path):
 
 
 @pytest.mark.parametrize("target, act", [("smaug", "exp"), ("smaug", "minimum(1.0)"), ("singa", "pow(2.0)"),
-                                         ("singa", "maximum(0.0)")])
+                                         ("singa", "maximum(0.0)"), ("smaug", "unsqueeze(1) |> squeeze(1)"),
+                                         ("singa", "mean(axes=1, keepdims=true)")])
 def test_math_without_a_form_is_e501(tmp_path, target, act):
     text = LBANN_MODEL.format(act=act)
     p = tmp_path / "m.yaml"
@@ -213,3 +236,29 @@ def test_math_without_a_form_is_e501(tmp_path, target, act):
         compile_model(str(p), target)
     line = where(text, "a: c")[0]
     assert any(d.code == "E501" and d.span.line == line for d in e.value.diagnostics), e.value.diagnostics
+
+
+REDUCE = """\
+  r: mean(c, axes=[2, 3]) + sum(c, axes=[2, 3]) + max(c, axes=[2, 3]) + min(c, axes=[2, 3])
+  s: mean(c, axes=[1, 2, 3]) + sum(c, axes=[1, 2, 3])
+  pos: param([1, 4], init=gaussian(std=0.02))
+  st: stack([r, pos + r], axis=1) |> flatten
+  logits: concat([st, unsqueeze(s, 1)], axis=1) |> linear(10)
+"""
+
+
+def test_lbann_reductions_stack_and_weights_layer(tmp_path):
+    p = tmp_path / "m.yaml"
+    p.write_text(LBANN_MODEL.format(act="relu").replace("  logits: a |> flatten |> linear(10)\n", REDUCE))
+    try:
+        res = compile_model(str(p), "lbann")
+    except CompileError as e:
+        raise AssertionError(e.diagnostics) from None
+    exp = text_format.Parse(res.files["m.prototext"].decode(), lbann_pb2.LbannPB())
+    kinds = [lay.WhichOneof("layer_type") for lay in exp.model.layer]
+    assert kinds.count("multidim_reduction") == 4 and kinds.count("reduction") == 2, kinds
+    modes = sorted(lay.multidim_reduction.mode for lay in exp.model.layer if lay.HasField("multidim_reduction"))
+    assert modes == ["max", "min", "sum", "sum"]
+    assert sorted(lay.reduction.mode for lay in exp.model.layer if lay.HasField("reduction")) == ["average", "sum"]
+    (w,) = [lay for lay in exp.model.layer if lay.HasField("weights_layer")]
+    assert list(w.weights_layer.dims) == [4] and len(w.weights) == 1

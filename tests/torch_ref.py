@@ -330,7 +330,31 @@ def _one(n: Node, ins: list, W: dict[str, Any]) -> list:
     if op == "linear":
         return [F.linear(x, W["weight"], W.get("bias"))]
     if op == "matmul":
-        return [torch.matmul(ins[0], ins[1])]
+        a0, b0 = (t.transpose(-2, -1) if a.get(f) else t for t, f in zip(ins, ("transpose_a", "transpose_b")))
+        return [torch.matmul(a0, b0)]
+    if op in ("mean", "sum", "max", "min"):
+        dims = tuple(range(x.dim())) if a["axes"] is None else _per_dim(a["axes"], 1)
+        fn = {"mean": torch.mean, "sum": torch.sum, "max": torch.amax, "min": torch.amin}[op]
+        return [fn(x, dim=dims, keepdim=a["keepdims"])]
+    if op == "argmax":
+        return [torch.argmax(x, dim=a["axis"], keepdim=a["keepdims"])]
+    if op == "squeeze":
+        return [x.squeeze() if a["axes"] is None else x.squeeze(_per_dim(a["axes"], 1))]
+    if op == "unsqueeze":
+        for ax in sorted(d % (x.dim() + len(_per_dim(a["axes"], 1))) for d in _per_dim(a["axes"], 1)):
+            x = x.unsqueeze(ax)
+        return [x]
+    if op == "expand":
+        return [x.expand(*a["shape"])]
+    if op == "stack":
+        return [torch.stack(ins, dim=a["axis"])]
+    if op == "gather":
+        return [torch.index_select(x, a["axis"], ins[1].reshape(-1).long()).reshape(
+            *x.shape[:a["axis"] % x.dim()], *ins[1].shape, *x.shape[a["axis"] % x.dim() + 1:])]
+    if op == "one_hot":
+        return [F.one_hot(x.long(), a["classes"]).to(torch.float64)]
+    if op == "param":
+        return [W["weight"]]
     if op == "batch_norm":
         return [F.batch_norm(x, W["mean"], W["var"], W["scale"], W["bias"], training=False, eps=a["eps"])]
     if op == "layer_norm":
@@ -411,7 +435,7 @@ def run(g: Graph, feeds: dict[str, np.ndarray], arrays: dict[str, np.ndarray] | 
         for n in g.nodes:
             if n.kind != "layer":
                 continue
-            if n.op == "constant":
+            if n.op in ("constant", "const"):
                 dt = n.attrs["dtype"]
                 env[n.output.name] = to_t(np.asarray(n.attrs["value"], dtype=NP_DTYPE[dt]), dt)
                 continue

@@ -39,21 +39,30 @@ def _linear(ins, a):
 def _matmul_eval(xs: list, a: dict) -> list:
     import numpy as np
 
-    return [np.matmul(xs[0], xs[1])]
+    x, y = (np.swapaxes(t, -1, -2) if a.get(flag) else t for t, flag in zip(xs, ("transpose_a", "transpose_b")))
+    return [np.matmul(x, y)]
 
 
-@op("matmul", [T("a"), T("b")], eval=_matmul_eval, section=SECTION,
+def _t(t: TensorType, flag: bool) -> TensorType:
+    """`t` with its last two dims swapped when `flag`."""
+    return t.with_shape((*t.shape[:-2], t.shape[-1], t.shape[-2])) if flag else t
+
+
+@op("matmul", [T("a"), T("b"), Param("transpose_a", "bool", False), Param("transpose_b", "bool", False)],
+    eval=_matmul_eval, section=SECTION,
     flops=lambda ins, outs, a: 2 * per_sample(outs[0].shape) * (
-        ins[0].shape[-1] if isinstance(ins[0].shape[-1], int) else 1),
-    doc="matrix product with NumPy batching rules")
+        _t(ins[0], a["transpose_a"]).shape[-1] if isinstance(_t(ins[0], a["transpose_a"]).shape[-1], int) else 1),
+    doc="matrix product with NumPy batching rules; transpose_a / transpose_b swap the last two dims of an operand "
+        "first (`matmul(q, k, transpose_b=true)` is q·kᵀ)")
 def _matmul(ins, a):
-    x, y = ins
     for i, t in enumerate(ins):
         if t.rank < 2:
             raise ShapeError(f"matmul expects tensors of rank ≥ 2, got {t}", i)
         check_float(t, "matmul", i)
+    x, y = _t(ins[0], a["transpose_a"]), _t(ins[1], a["transpose_b"])
     if x.shape[-1] != y.shape[-2] and isinstance(x.shape[-1], int) and isinstance(y.shape[-2], int):
-        raise ShapeError(f"matmul inner dims differ: {x} · {y} ({x.shape[-1]} vs {y.shape[-2]})", 1)
+        flags = "".join(f", {f}=true" for f in ("transpose_a", "transpose_b") if a[f])
+        raise ShapeError(f"matmul inner dims differ: {ins[0]} · {ins[1]}{flags} ({x.shape[-1]} vs {y.shape[-2]})", 1)
     batch = broadcast(x.shape[:-2], y.shape[:-2])
     return [x.with_shape((*batch, x.shape[-2], y.shape[-1]))]
 

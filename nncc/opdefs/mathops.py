@@ -6,8 +6,8 @@ while compiling, nncc/evalcore.py); on a tensor they become these ops.
 from __future__ import annotations
 
 from .. import codes
-from ..ir import FLOAT_DTYPES, INT_DTYPES, TensorType
-from ..ops import EvalFn, T, check_float, elementwise_flops, op, same_type
+from ..ir import TensorType
+from ..ops import EvalFn, T, check_float, check_numeric, elementwise_flops, op, same_type
 from ..shapes import ShapeError, broadcast
 
 SECTION = "element-wise math"
@@ -24,10 +24,7 @@ def _numpy(ufunc: str) -> EvalFn:
 def _unary(name: str, ufunc: str, doc: str, floats: bool = True, exact: bool = False) -> None:
     def shape(ins: list[TensorType], a: dict) -> list[TensorType]:
         x = ins[0]
-        if floats:
-            check_float(x, name)
-        elif x.dtype not in INT_DTYPES + FLOAT_DTYPES:
-            raise ShapeError(f"{name} expects a numeric tensor, got {x}", 0, code=codes.DTYPE_MISMATCH)
+        (check_float if floats else check_numeric)(x, name)
         return same_type(ins, a)
 
     op(name, [T()], traits=("pure", "elementwise") + (("exact",) if exact else ()), eval=_numpy(ufunc),

@@ -9,6 +9,7 @@ from nncc import codes
 from nncc.diagnostics import Span
 from nncc.ir import Graph, Node, Value, Weight
 from nncc.layergraph import Names, Unsupported
+from nncc.ops import has
 from nncc.target import EmitContext
 from nncc.train import TrainConfig
 
@@ -141,10 +142,20 @@ class Base:
     def weights_of(self, n: Node, *roles: str) -> list[str]:
         return [self.weight(n.weights[r]) for r in roles if r in n.weights]
 
+    @staticmethod
+    def same_shape(a: Value, b: Value) -> bool:
+        """Whether LBANN sees one shape: equal, or equal per sample where a learned tensor (`param`, LBANN's
+        weights layer, repeated for every sample) has a leading 1 in place of the mini-batch."""
+        sa, sb = tuple(a.ttype.shape), tuple(b.ttype.shape)
+        if sa == sb:
+            return True
+        learned = [v.producer is not None and v.producer.op == "param" for v in (a, b)]
+        return len(sa) == len(sb) and sa[1:] == sb[1:] and any(learned) and 1 in (sa[0], sb[0])
+
     def const_value(self, v: Value) -> float | None:
         """The single value of a constant operand (scalar or all-equal), or None."""
         p = v.producer
-        if p is None or p.op != "constant":
+        if p is None or not has(p.op, "constant"):
             return None
         import numpy as np
 

@@ -68,12 +68,12 @@ def _pair(em: Emitter, n: Node) -> None:
     else:
         op = n.op
     if cb is not None and op in WITH_CONSTANT:
-        if a.ttype.shape != n.output.ttype.shape:
+        if not em.same_shape(a, n.output):
             raise Unsupported(f"`{n.op}` broadcasting {a.type} to {n.output.type} has no LBANN equivalent "
                               "(target `lbann`)", n.span)
         em.bind(n, em.operator(n.name, [em.x(a)], (WITH_CONSTANT[op], {"constant": cb})))
         return
-    if a.ttype.shape != b.ttype.shape:
+    if not em.same_shape(a, b):
         raise Unsupported(f"`{n.op}` of {a.type} and {b.type} broadcasts, which LBANN's entry-wise layers do not "
                           "(target `lbann`)", n.span, "give both operands the same shape")
     em.bind(n, em.operator(n.name, [em.x(a), em.x(b)], (PAIR[n.op], {})))

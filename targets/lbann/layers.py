@@ -117,7 +117,8 @@ def _matmul(em: Emitter, n: Node) -> None:
     if a.ttype.shape[:-2] != b.ttype.shape[:-2] or a.ttype.rank not in (3, 4):
         raise Unsupported(f"`matmul` of {a.type} and {b.type} has no LBANN equivalent: LBANN multiplies "
                           f"per-sample matrices or equal-sized batches of them (target `lbann`)", n.span)
-    lay, _ = em.layer(n.name, [em.x(a), em.x(b)], "matmul")
+    lay, mm = em.layer(n.name, [em.x(a), em.x(b)], "matmul")
+    mm.transpose_a, mm.transpose_b = bool(n.attrs.get("transpose_a")), bool(n.attrs.get("transpose_b"))
     em.src[id(n.output)] = lay.name
 
 
@@ -213,7 +214,7 @@ def _binary(em: Emitter, n: Node) -> None:
                "div": ("ScaleOperator", {"constant": 1.0 / c}) if c else None}[n.op]
         if ops is None:
             raise Unsupported("division by the constant 0 (target `lbann`)", n.span)
-        if a.ttype.shape != n.output.ttype.shape:
+        if not em.same_shape(a, n.output):
             raise Unsupported(f"`{n.op}` broadcasting {a.type} to {n.output.type} has no LBANN equivalent "
                               f"(target `lbann`)", n.span)
         em.src[id(n.output)] = em.operator(n.name, [x(a)], ops).name
@@ -225,12 +226,12 @@ def _binary(em: Emitter, n: Node) -> None:
             "sub": [("ConstantSubtractOperator", {"constant": c})],
             "mul": [("ScaleOperator", {"constant": c})],
             "div": [("ReciprocalOperator", {}), ("ScaleOperator", {"constant": c})]}[n.op]
-        if b.ttype.shape != n.output.ttype.shape:
+        if not em.same_shape(b, n.output):
             raise Unsupported(f"`{n.op}` broadcasting {b.type} to {n.output.type} has no LBANN equivalent "
                               f"(target `lbann`)", n.span)
         em.src[id(n.output)] = em.operator(n.name, [x(b)], *chain).name
         return
-    if a.ttype.shape != b.ttype.shape:
+    if not em.same_shape(a, b):
         raise Unsupported(f"`{n.op}` of {a.type} and {b.type} broadcasts, which LBANN's entry-wise layers do not "
                           f"(target `lbann`)", n.span, "give both operands the same shape")
     em.src[id(n.output)] = em.operator(n.name, [x(a), x(b)], (BINARY[n.op], {})).name

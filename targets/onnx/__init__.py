@@ -20,7 +20,7 @@ LOWER = Lowering("nncc.targets.onnx.emit", {
     "conv1d": "_conv", "conv2d": "_conv", "conv3d": "_conv", **{fused: "_conv" for fused in FUSED_CONV.values()},
     "conv_transpose2d": "_deconv",
     "max_pool2d": rule("_pool", "MaxPool"), "avg_pool2d": rule("_pool", "AveragePool"),
-    "global_avg_pool": rule("_simple", "GlobalAveragePool"), "linear": "_linear", "matmul": rule("_simple", "MatMul"),
+    "global_avg_pool": rule("_simple", "GlobalAveragePool"), "linear": "_linear", "matmul": "tensors._matmul",
     "batch_norm": "_bn", "layer_norm": "_ln",
     "lrn": rule("_simple", "LRN", size="size", alpha="alpha", beta="beta", bias="k"),
     "dropout": "_dropout", "relu": rule("_simple", "Relu"), "leaky_relu": rule("_simple", "LeakyRelu", alpha="alpha"),
@@ -39,6 +39,11 @@ LOWER = Lowering("nncc.targets.onnx.emit", {
     "minimum": rule("_simple", "Min"), "less": rule("_simple", "Less"), "less_equal": rule("_simple", "LessOrEqual"),
     "greater": rule("_simple", "Greater"), "greater_equal": rule("_simple", "GreaterOrEqual"),
     "equal": rule("_simple", "Equal"), "not_equal": "elementwise._not_equal", "where": rule("_simple", "Where"),
+    "mean": rule("tensors._reduce", "ReduceMean"), "sum": rule("tensors._reduce", "ReduceSum"),
+    "max": rule("tensors._reduce", "ReduceMax"), "min": rule("tensors._reduce", "ReduceMin"),
+    "argmax": "tensors._argmax", "squeeze": "tensors._squeeze", "unsqueeze": "tensors._unsqueeze",
+    "expand": "tensors._expand", "stack": "tensors._stack", "gather": "tensors._gather",
+    "one_hot": "tensors._one_hot", "param": "tensors._param", "const": "_constant",
     "identity": rule("_simple", "Identity"), "slice": "_slice", "constant": "_constant", "gru": "_gru",
 })
 

@@ -28,7 +28,7 @@ LOWER = Lowering("nncc.targets.smaug.layers", {
     "clip": "_activation", "hardtanh": "_activation", "relu6": "_activation",
     "add": "_binary", "mul": "_binary", "concat": "_concat", "split": "_split", "reshape": "_reshape",
     "flatten": "_flatten", "reorder": "_reorder", "pad": "_pad", "dropout": "_alias", "identity": "_alias",
-    "constant": "_constant",
+    "constant": "_constant", "const": "_constant",
 })
 
 BACKENDS = {  # name -> (4-D activation layout, inner-product weight layout, dtype, alignment)
