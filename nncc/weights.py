@@ -11,6 +11,7 @@ import math
 import os
 import stat
 import struct
+import threading
 import zipfile
 import zlib
 from typing import Any
@@ -440,19 +441,26 @@ def load_npz(path: str, lazy: bool = False, names: set[str] | None = None) -> tu
         raise bad(f"cannot read weights file `{path}`: {type(e).__name__}: {e}") from None
 
 
+# numpy parses a .npy header with ast.literal_eval, and CPython 3.11's parser is not safe to run in several
+# threads at once ("SystemError: AST constructor recursion depth mismatch", seen when weights drawn for an
+# ONNX file are read by the writer's threads): one header at a time
+_HEADER_LOCK = threading.Lock()
+
+
 def _read_header(fp, version: tuple[int, int]):
     """(shape, fortran_order, dtype) of a .npy member, without reading its data."""
     fmt = np.lib.format
-    if version == (1, 0):
-        return fmt.read_array_header_1_0(fp)
-    if version == (2, 0):
-        return fmt.read_array_header_2_0(fp)
-    impl: Any  # numpy's private reader, which its stubs do not declare
-    try:  # version 3.0 (UTF-8 header names): numpy's private reader
-        from numpy.lib import _format_impl as impl  # numpy >= 2
-    except ImportError:  # pragma: no cover
-        impl = fmt
-    return impl._read_array_header(fp, version)
+    with _HEADER_LOCK:
+        if version == (1, 0):
+            return fmt.read_array_header_1_0(fp)
+        if version == (2, 0):
+            return fmt.read_array_header_2_0(fp)
+        impl: Any  # numpy's private reader, which its stubs do not declare
+        try:  # version 3.0 (UTF-8 header names): numpy's private reader
+            from numpy.lib import _format_impl as impl  # numpy >= 2
+        except ImportError:  # pragma: no cover
+            impl = fmt
+        return impl._read_array_header(fp, version)
 
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
