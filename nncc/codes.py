@@ -201,7 +201,8 @@ UNKNOWN_DEFINE = define("E314", "unknown-define", "-D names a param the model do
     "`-D clases=5`", "`-D classes=5`")
 NOT_CONSTANT = define("E315", "not-constant", "a compile-time constant is needed but a tensor is given", """
     A tensor where a compile-time value is needed: the condition of `if`, an operand of
-    `not`, a param, an op attribute.""",
+    `not`, `and`, `or`, `//` or `%`, a param, an op attribute, a built-in function with
+    no op of its name (`len`, `round`, …).""",
     "`y: a if h else b` (`h` a tensor)", "`y: a if deep else b` (`deep` a param)")
 MISSING_RETURN = define("E316", "missing-return", "a block has no `return:` line", """
     A block says what it gives with a `return:` line.""",

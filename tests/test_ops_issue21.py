@@ -48,6 +48,11 @@ ERRORS: dict[str, tuple[str, str]] = {
     "y: pow(x, i)": ("E203", "i)"),
     "y: max(x, v)": ("E201", "v)"),
     "y: minimum(x, i)": ("E203", "i)"),
+    "y: x < i": ("E203", "i\n"),
+    "y: x >= v": ("E201", "v\n"),
+    "y: not_equal(x, v)": ("E201", "v)"),
+    "y: greater_equal(i > 0, i > 1)": ("E203", "i > 0"),
+    "y: less(x, x, x)": ("E304", "x)"),
     "y: where(x, x, x)": ("E203", "x, x, x"),
     "y: where(x > 0, x, i)": ("E203", "i)"),
     "y: where(v > 0, x, x)": ("E201", "x, x)"),
@@ -262,3 +267,16 @@ def test_lbann_reductions_stack_and_weights_layer(tmp_path):
     assert sorted(lay.reduction.mode for lay in exp.model.layer if lay.HasField("reduction")) == ["average", "sum"]
     (w,) = [lay for lay in exp.model.layer if lay.HasField("weights_layer")]
     assert list(w.weights_layer.dims) == [4] and len(w.weights) == 1
+
+
+def test_smaug_comparisons_give_bool_tensors(tmp_path):
+    from nncc.targets.smaug import graph_pb2
+
+    p = tmp_path / "m.yaml"
+    p.write_text("nncc: 1\nmodel: m\ninputs:\n  x: f32[N, 3, 8, 8]\n  y: f32[N, 3, 8, 8]\ngraph:\n"
+                 "  a: conv2d(x, 3, 3, pad=1)\n  p: a < y\n  q: y >= a\noutputs: [p, q]\n")
+    g = text_format.Parse(compile_model(str(p), "smaug").files["m_topo.pbtxt"].decode(), graph_pb2.GraphProto())
+    ops = {n.op: n for n in g.nodes}
+    for op in (graph_pb2.Less, graph_pb2.GreaterEqual):
+        (out,) = ops[op].output_tensors
+        assert out.data_type == graph_pb2.Bool and len(ops[op].parents) == 2

@@ -28,7 +28,8 @@ LOWER = Lowering("nncc.targets.smaug.layers", {
     "clip": "_activation", "hardtanh": "_activation", "relu6": "_activation",
     "add": "_binary", "mul": "_binary", "concat": "_concat", "split": "_split", "reshape": "_reshape",
     "flatten": "_flatten", "reorder": "_reorder", "pad": "_pad", "dropout": "_alias", "identity": "_alias",
-    "constant": "_constant", "const": "_constant",
+    "constant": "_constant", "const": "_constant", "less": "_compare", "less_equal": "_compare",
+    "greater": "_compare", "greater_equal": "_compare",
 })
 
 BACKENDS = {  # name -> (4-D activation layout, inner-product weight layout, dtype, alignment)
@@ -53,6 +54,7 @@ def layouts(options: dict) -> LayoutTable:
         "softmax": OpLayout(inputs=({2: "NC"},), output="NC"),
         "add": OpLayout(inputs=(ANY, LIKE_FIRST), output=ANY),
         "mul": OpLayout(inputs=(ANY, LIKE_FIRST), output=ANY),
+        **{c: OpLayout(inputs=(ANY, LIKE_FIRST), output=ANY) for c in ("less", "less_equal", "greater", "greater_equal")},
         "concat": OpLayout(inputs=(ANY, LIKE_FIRST), output=ANY),
         "split": OpLayout(inputs=(ANY,), output=ANY),
         "pad": OpLayout(inputs=(ANY,), output=ANY),

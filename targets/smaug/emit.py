@@ -249,7 +249,7 @@ class Emitter:
         if r is not None:
             return r
         if id(v) in self.scalars:
-            raise Unsupported("SMAUG has no layout for a 0-D tensor: a number meets a tensor only in add and mul")
+            raise Unsupported("SMAUG has no layout for a 0-D tensor: a number meets a tensor only in add, mul and comparisons")
         if id(v) in self.inputs:
             shape = self.concrete(v.ttype.shape)
             dt = self.dtype(v.ttype.dtype)
@@ -308,7 +308,7 @@ class Emitter:
         bref = self.weight(n, "bias", to_layout(logical, r.layout), r.layout)
         return self.eltwise("EltwiseAdd", "add", r, bref, n)
 
-    def eltwise(self, op: str, base: str, a: Ref, b: Ref, n: Node) -> Ref:
+    def eltwise(self, op: str, base: str, a: Ref, b: Ref, n: Node, dtype: str | None = None) -> Ref:
         """`a <op> b`, broadcast as SMAUG's frontend does (Repeat nodes); the last node named for `n`."""
         da, db = a.dims, b.dims
         if len(da) != len(db):
@@ -328,7 +328,7 @@ class Emitter:
             a = self.add_node(f"{base}:repeat_a", "Repeat", [a], [([x * m for x, m in zip(da, ma)], a.layout)])[0]
         if any(m != 1 for m in mb):
             b = self.add_node(f"{base}:repeat_b", "Repeat", [b], [([y * m for y, m in zip(db, mb)], b.layout)])[0]
-        return self.add_node(base, op, [a, b], [(a.dims, a.layout)], name=self.label(n))[0]
+        return self.add_node(base, op, [a, b], [(a.dims, a.layout)], dtype=dtype, name=self.label(n))[0]
 
     def padding(self, r: Ref, pads_logical: list[tuple[int, int]], name: str | None = None) -> Ref:
         """A Padding node; `pads_logical[d]` = (begin, end) of canonical dim d."""

@@ -14,7 +14,7 @@ from nncc.layergraph import Unsupported
 from nncc.passes.layouts import PERMS, RANK, physical_axis, to_layout
 
 from . import graph_pb2 as pb
-from .emit import ACT, BASE, Emitter, _int32, act_params
+from .emit import ACT, BASE, Emitter, Ref, _int32, act_params
 from .params import NP
 
 
@@ -149,16 +149,27 @@ def _activation(E: Emitter, n: Node) -> None:
     E.bind(n, E.add_node(BASE[op], op, [x], [E.out(n)], params, name=E.label(n)))
 
 
-def _binary(E: Emitter, n: Node) -> None:
+def _operands(E: Emitter, n: Node) -> tuple[Ref, Ref]:
+    """The two operands' refs; a number in tensor arithmetic as a Data node shaped as the other."""
     x, y = n.inputs
     if id(x) in E.scalars and id(y) not in E.scalars:
-        a = E.scalar(x, E.ref(y))
         b = E.ref(y)
-    else:
-        a = E.ref(x)
-        b = E.scalar(y, a) if id(y) in E.scalars else E.ref(y)
+        return E.scalar(x, b), b
+    a = E.ref(x)
+    return a, E.scalar(y, a) if id(y) in E.scalars else E.ref(y)
+
+
+def _binary(E: Emitter, n: Node) -> None:
     op, base = ("EltwiseAdd", "add") if n.op == "add" else ("EltwiseMul", "mul")
-    E.bind(n, [E.eltwise(op, base, a, b, n)])
+    E.bind(n, [E.eltwise(op, base, *_operands(E, n), n)])
+
+
+COMPARE = {"less": "Less", "less_equal": "LessEqual", "greater": "Greater", "greater_equal": "GreaterEqual"}
+
+
+def _compare(E: Emitter, n: Node) -> None:
+    """SMAUG's comparison ops: a Bool tensor, the operands broadcast as its element-wise ops'."""
+    E.bind(n, [E.eltwise(COMPARE[n.op], n.op, *_operands(E, n), n, dtype="Bool")])
 
 
 def _concat(E: Emitter, n: Node) -> None:

@@ -277,3 +277,7 @@ def test_registry_calls(m):
 
 def test_every_layer_op_is_generated():
     assert {"conv2d", "linear", "pad", "split", "reshape", "embedding"} <= set(OPS)
+    # the ops of issue 21
+    assert {"clip", "relu6", "hardtanh", "hardsigmoid", "hardswish", "silu", "mish", "softplus", "exp", "log", "sqrt",
+            "abs", "pow", "maximum", "minimum", "less", "not_equal", "where", "mean", "sum", "max", "min", "argmax",
+            "squeeze", "unsqueeze", "expand", "stack", "gather", "one_hot", "param", "const"} <= set(OPS)
