@@ -1,7 +1,8 @@
 """The ops of issue 21 ("the ops real models need"): diagnostics at the character that causes them,
 and what the targets beside ONNX and PyTorch write for them (LBANN operator layers, SMAUG nodes,
 E501 at the op's line where a target has no form). Numbers against torch are in
-tests/test_onnx_numerics.py (ONNX) and tests/test_pytorch_model.py (PyTorch), cases marked there.
+tests/test_onnx_numerics.py (ONNX, OPS_21) and tests/test_pytorch_model.py (PyTorch, against both onnxruntime and
+the torch reference).
 """
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from onnx_harness import (
     write_model,
 )
 from pytorch_harness import load_module, write_project
-from test_onnx_numerics import CASES
+from test_onnx_numerics import CASES, OPS_21
 
 from nncc.diagnostics import CompileError
 from nncc.driver import frontend
@@ -74,6 +74,28 @@ def test_op_forward_matches_onnx(case, tmp_path):
     inputs, graph, outputs, *opts = CASES[case]
     path = write_model(tmp_path, model_text(inputs, graph, outputs))
     forward_matches_onnx(path, tmp_path, options=opts[0] if opts else None)
+
+
+@pytest.mark.parametrize("case", list(OPS_21), ids=list(OPS_21))
+def test_issue21_op_forward_matches_torch_reference(case, tmp_path):
+    """The ops of issue 21 in model.py against the torch reference itself (tests/torch_ref.py), within 1e-5."""
+    inputs, graph, outputs, *_ = OPS_21[case]
+    path = write_model(tmp_path, model_text(inputs, graph, outputs))
+    g = frontend(path).graph
+    arrays = torch_ref.random_weights(g)
+    npz = str(tmp_path / "w.npz")
+    torch_ref.save_npz(npz, arrays)
+    write_project(path, tmp_path / "pt", weights=npz if arrays else None)
+    mod = load_module(tmp_path / "pt", "model")
+    model = mod.Model()
+    mod.load_weights(model, str(tmp_path / "pt" / "init.npz"))
+    model.eval()
+    feeds = torch_ref.random_inputs(g, 2)
+    ref = torch_ref.run(g, feeds, arrays or None)
+    with torch.no_grad():
+        out = model(*[torch.from_numpy(feeds[name]) for name in mod.INPUTS])
+    bad = [f"{k}: {msg}" for k in ref for ok, msg in [torch_ref.close(out[k].numpy(), ref[k], RTOL, ATOL)] if not ok]
+    assert not bad, "PyTorch differs from the torch reference:\n  " + "\n  ".join(bad)
 
 
 def test_every_op_of_the_language_lowers():
