@@ -209,7 +209,7 @@ def test_targets_without_the_op_say_e501_at_its_line(tmp_path, target, act):
 
 MATH = """\
   e: exp(c) + log(abs(c) + 1.0) + sqrt(abs(c))
-  b: max(c, 0.0) + min(e, c) + c ** e
+  b: max(c, 0.0) + min(e, c) + c ** e + c ** 2
   m: where(c > 0, e, b) + where(0.5 < c, c, e)
   logits: m |> flatten |> linear(10)
 """
@@ -222,13 +222,15 @@ def test_lbann_element_wise_math(tmp_path):
     exp = text_format.Parse(res.files["m.prototext"].decode(), lbann_pb2.LbannPB())
     ops = [_operator(lay) for lay in exp.model.layer if lay.HasField("operator_layer")]
     for name, count in (("ExpOperator", 1), ("LogOperator", 1), ("SqrtOperator", 1), ("AbsOperator", 2),
-                        ("MaxConstantOperator", 1), ("MinOperator", 1), ("PowOperator", 1),
+                        ("MaxConstantOperator", 1), ("MinOperator", 1), ("PowOperator", 2),
                         ("GreaterConstantOperator", 2), ("SelectOperator", 2)):
         assert ops.count(name) == count, (name, ops)
     select = lbann_pb2.SelectOperator()
     sel = next(lay for lay in exp.model.layer if lay.HasField("operator_layer") and _operator(lay) == "SelectOperator")
     sel.operator_layer.ops[0].parameters.Unpack(select)
     assert (select.value, select.epsilon) == (1.0, 0.5) and len(sel.parents) == 3
+    (two,) = [lay for lay in exp.model.layer if lay.HasField("constant")]  # c ** 2: the exponent as a layer
+    assert two.constant.value == 2.0 and list(two.constant.num_neurons) == [4, 28, 28]
 
 
 @pytest.mark.parametrize("target, act", [("smaug", "exp"), ("smaug", "minimum(1.0)"), ("singa", "pow(2.0)"),

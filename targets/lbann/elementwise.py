@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nncc.ir import Node
+from nncc.ir import Node, Value
 
 from .base import Unsupported
 
@@ -57,6 +57,8 @@ WITH_CONSTANT = {"maximum": "MaxConstantOperator", "minimum": "MinConstantOperat
                  "greater": "GreaterConstantOperator", "greater_equal": "GreaterEqualConstantOperator",
                  "equal": "EqualConstantOperator", "not_equal": "NotEqualConstantOperator"}
 MIRROR = {"less": "greater", "less_equal": "greater_equal", "greater": "less", "greater_equal": "less_equal"}
+# the ops whose rule takes a scalar constant operand itself (no constant layer of its own)
+TAKES_SCALAR = frozenset(WITH_CONSTANT) | {"pow"}
 
 
 def _pair(em: Emitter, n: Node) -> None:
@@ -73,10 +75,20 @@ def _pair(em: Emitter, n: Node) -> None:
                               "(target `lbann`)", n.span)
         em.bind(n, em.operator(n.name, [em.x(a)], (WITH_CONSTANT[op], {"constant": cb})))
         return
-    if not em.same_shape(a, b):
+    scalar = [not v.ttype.shape and em.const_value(v) is not None for v in n.inputs]
+    if not (em.same_shape(a, b) or any(scalar)):
         raise Unsupported(f"`{n.op}` of {a.type} and {b.type} broadcasts, which LBANN's entry-wise layers do not "
                           "(target `lbann`)", n.span, "give both operands the same shape")
-    em.bind(n, em.operator(n.name, [em.x(a), em.x(b)], (PAIR[n.op], {})))
+    parents = [_filled(em, n, v) if s else em.x(v) for v, s in zip(n.inputs, scalar)]
+    em.bind(n, em.operator(n.name, parents, (PAIR[n.op], {})))
+
+
+def _filled(em: Emitter, n: Node, c: Value) -> str:
+    """A scalar constant operand as a constant layer of the result's shape per sample (`x ** 2`)."""
+    lay, p = em.layer(f"{n.name}_constant", [], "constant")
+    p.value = em.const_value(c)
+    p.num_neurons.extend(em.static(n, tuple(n.output.ttype.shape[1:]), "dims"))
+    return lay.name
 
 
 def _where(em: Emitter, n: Node) -> None:

@@ -239,9 +239,9 @@ def _binary(em: Emitter, n: Node) -> None:
 
 def _constant(em: Emitter, n: Node) -> None:
     users = [m for m in em.g.nodes if n.output in m.inputs]
-    from .elementwise import WITH_CONSTANT
+    from .elementwise import TAKES_SCALAR
 
-    if users and all(m.op in BINARY or m.op in WITH_CONSTANT for m in users) and em.const_value(n.output) is not None:
+    if users and all(m.op in BINARY or m.op in TAKES_SCALAR for m in users) and em.const_value(n.output) is not None:
         return  # folded into the users' *ConstantOperator
     c = em.const_value(n.output)
     if c is None or not n.output.ttype.shape:

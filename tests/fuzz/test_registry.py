@@ -96,7 +96,7 @@ ACTS = ["relu", "sigmoid", "tanh", "gelu", "selu", "elu", "leaky_relu(alpha=0.2)
 
 # the nncc op each menu entry of `chains` makes (an entry not listed makes the op of its name)
 CHAIN_OPS = {"conv": "conv2d", "pool": "max_pool2d", "act": "relu", "bn": "batch_norm", "gap": "global_avg_pool",
-             "convT": "conv_transpose2d"}
+             "convT": "conv_transpose2d", "reduce": "mean", "math": "where", "dims": "unsqueeze"}
 
 
 @st.composite
@@ -116,7 +116,8 @@ def chains(draw, ops: set[str] | None = None):
         name = f"l{i}"
         if rank4:
             op = draw(st.sampled_from(allowed(["conv", "pool", "act", "bn", "lrn", "gap", "add", "concat", "flatten",
-                                               "slice", "pad", "convT", "transpose", "softmax", "layer_norm"],
+                                               "slice", "pad", "convT", "transpose", "softmax", "layer_norm",
+                                               "reduce", "math", "dims"],
                                               lambda k: CHAIN_OPS.get(k, k))))
             if op == "conv":
                 k = draw(st.integers(1, 3))
@@ -178,6 +179,15 @@ def chains(draw, ops: set[str] | None = None):
                 expr = f"softmax({prev}, axis={draw(st.sampled_from([1, -1, 2]))})"
             elif op == "layer_norm":
                 expr = f"layer_norm({prev})"
+            elif op == "reduce":
+                kind = draw(st.sampled_from(allowed(["mean", "sum", "max", "min"])))
+                expr = f"{kind}({prev}, axes=[2, 3], keepdims=true)"
+                h = w = 1
+            elif op == "math":
+                expr = draw(st.sampled_from([f"where({prev} > 0, {prev}, exp({prev}) - 1)",
+                                             f"max({prev}, 0.5) ** 2 + sqrt(abs({prev}))"]))
+            elif op == "dims":
+                expr = f"{prev} |> unsqueeze(2) |> squeeze(axes=2)"
             else:  # flatten
                 expr = f"flatten({prev})"
                 rank4, f = False, c * h * w
