@@ -41,6 +41,7 @@ from nncc.cli import main
 from nncc.diagnostics import CompileError
 from nncc.driver import compile_model
 from nncc.ir import Graph
+from nncc.ops import has
 
 ELEM = {"f16": TensorProto.FLOAT16, "bf16": TensorProto.BFLOAT16, "f32": TensorProto.FLOAT,
         "f64": TensorProto.DOUBLE, "i8": TensorProto.INT8, "i32": TensorProto.INT32, "i64": TensorProto.INT64,
@@ -72,7 +73,7 @@ def shape_mismatches(model: onnx.ModelProto, g: Graph) -> list[str]:
     inits = {t.name for t in inferred.graph.initializer}
     bad = []
     for v in g.values():
-        if v.producer is not None and v.producer.op == "constant":
+        if v.producer is not None and has(v.producer.op, "constant"):
             assert v.name in inits, f"constant {v.name} is not an initializer"
             continue
         vi = infos.get(v.name)
