@@ -224,7 +224,7 @@ def test_symbolic_shape_arithmetic_and_clip_round_trip(tmp_path):
     torch.onnx.export(m, (x,), str(tmp_path / "t.onnx"), input_names=["x"], dynamic_axes={"x": {0: "batch"}},
                       opset_version=17, dynamo=False)
     r = import_onnx(str(tmp_path / "t.onnx"), str(tmp_path / "t.yaml"))
-    assert "reshape(x, [-1, 8])" in r.text and "|> clamp(3.0)" in r.text
+    assert "reshape(x, [-1, 8])" in r.text and "|> clip(low=0.0, high=3.0)" in r.text  # the language's clip
     (tmp_path / "t.yaml").write_text(r.text)
     (tmp_path / "t.npz").write_bytes(npz_bytes(r.weights))
     (content,) = compile_model(str(tmp_path / "t.yaml"), "onnx", weights=str(tmp_path / "t.npz")).files.values()
@@ -247,3 +247,14 @@ def test_cli_refuses_to_write_over_its_input(tmp_path):
     assert r.exit_code == 2 and "must differ from -o" in r.output and not Path(out).exists()
     r = CliRunner().invoke(main, ["import", p, "-o", out])
     assert r.exit_code == 0 and "relu(x)" in Path(out).read_text()
+
+
+def test_clip_becomes_relu6_or_clip(tmp_path):
+    """Clip(0, 6) is the language's relu6 and any other Clip its clip(low=, high=) (issue 21's ops)."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 4])
+    consts = [_t(k, np.array(v, np.float32)) for k, v in (("zero", 0.0), ("six", 6.0), ("lo", -0.5), ("hi", 2.0))]
+    nodes = [helper.make_node("Clip", ["x", "zero", "six"], ["a"]), helper.make_node("Clip", ["a", "lo", "hi"], ["b"]),
+             helper.make_node("Clip", ["b", "", "hi"], ["y"])]
+    r = import_onnx(_onnx(tmp_path, nodes, consts, [x], [y]))
+    assert "relu6" in r.text and "clip(low=-0.5, high=2.0)" in r.text and "clip(high=2.0)" in r.text, r.text
