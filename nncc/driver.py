@@ -18,6 +18,7 @@ from .ir import Graph
 from .model import Model, read_model
 from .output import Stream, as_bytes
 from .passes import PassContext, PassManager, PassStat
+from .stages import resolve_freeze
 from .train import TrainConfig, read_train
 
 COMMON_PASSES = ["infer-shapes", "validate"]
@@ -94,6 +95,9 @@ def frontend(path: str, defines: dict[str, str] | None = None, data: bytes | Non
     pm = passes or PassManager(list(COMMON_PASSES))
     ctx = PassContext(bag=DiagnosticBag())
     pm.run(g, ctx)
+    if cfg is not None and cfg.stages:  # freeze globs name weights, which shape inference has now made
+        resolve_freeze(cfg.stages, g, ctx.bag)
+        ctx.bag.raise_if_errors()
     return Frontend(m, g, cfg, [d for d in el.bag.items if not d.is_error], el)
 
 
@@ -186,7 +190,8 @@ def check_train_features(cfg: TrainConfig, t: targets_mod.Target, bag: Diagnosti
     from .train import OPTIONAL_FEATURES
 
     for k in OPTIONAL_FEATURES:
-        if cfg.settings.get(k) is not None and k not in t.train_features:
+        given = bool(cfg.stages) if k == "stages" else cfg.settings.get(k) is not None
+        if given and k not in t.train_features:
             bag.error(codes.UNSUPPORTED_SETTING, f"target `{t.name}` cannot carry out train.{k}", cfg.spans.get(k),
                       "remove the setting for this target, or train with `nncc train` (target pytorch)")
 

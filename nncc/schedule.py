@@ -10,11 +10,16 @@ a dict `{"name": "step", "every": 30, "gamma": 0.1, "unit": "epoch"}` as
 Positions count from 0: `learning_rate(s, ...)` is the rate of the update made
 at optimizer step `s` (0-based), and epoch `e` holds steps
 `e * steps_per_epoch ... (e + 1) * steps_per_epoch - 1`.
+
+Stages (`train.stages`) follow one another; a stage is trained as a train section of
+its own would be, so its schedule counts from the stage's first step and lasts its
+length: the rate at step `s` is `learning_rate(s - start, stage's lr, stage's
+schedule, stage's warm-up, per_epoch, stage's length)`.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 Schedule = Mapping[str, Any]
@@ -106,3 +111,21 @@ def learning_rate(step: int, lr: float, schedule: Schedule | None, warmup: Sched
             return _warm(warmup, lr, step, per_epoch)
         return _rate(schedule, lr, step - w, per_epoch, total - w)
     return _rate(schedule, lr, step, per_epoch, total)
+
+
+def stage_lengths(lengths: Sequence[int | None], unit: str, per_epoch: int, total: int) -> list[int]:
+    """Each stage's length in steps (`unit` "epoch" or "step"); a stage without one lasts to the end of training."""
+    out: list[int] = []
+    for n in lengths:
+        out.append(max(0, total - sum(out)) if n is None else n * per_epoch if unit == "epoch" else n)
+    return out
+
+
+def stage_at(step: int, lengths: Sequence[int]) -> tuple[int, int]:
+    """(index, first step) of the stage that holds `step`; past the last stage's end, the last stage."""
+    start = 0
+    for i, n in enumerate(lengths[:-1]):
+        if step < start + n:
+            return i, start
+        start += n
+    return len(lengths) - 1, start

@@ -83,6 +83,12 @@ def train_text(cfg: TrainConfig) -> str:
         out.append(f"  schedule:   {cfg_str(cfg.schedule)}")
     length = f"{cfg.epochs} epochs" if cfg.epochs else f"{cfg.steps} steps" if cfg.steps else "(unset)"
     out.append(f"  batch size: {cfg.batch_size}; length: {length}")
+    for st in cfg.stages:
+        unit = "epochs" if st.epochs is not None else "steps"
+        sched = (f"{cfg_str(st.warmup)}, then " if st.warmup else "") + (cfg_str(st.schedule) if st.schedule else "fixed()")
+        frozen = f"; frozen: {len(st.frozen)} weights ({', '.join(g for g, _ in st.freeze)})" if st.freeze else ""
+        opt = cfg_str(st.optimizer) if st.optimizer else "(none)"
+        out.append(f"  stage {st.name}: {st.length} {unit}; {opt}; {sched}{frozen}")
     for k, v in cfg.settings.items():
         if k not in ("batch_size", "epochs", "steps"):
             out.append(f"  {k + ':':<11} {v}")

@@ -17,10 +17,12 @@ from .elaborate import Elaborator
 from .evalcore import EvalError, _kind, _outside_int64
 from .ir import Node, Value
 from .source import YMap, YNode, YScalar, YSeq
+from .stages import read_stages
 from .syntax import parse
 from .train_schema import (  # noqa: F401 - the schema, re-exported for the modules that read it here
     CALLBACKS, DATA_FIELDS, DATA_FORMATS, DATA_ROLES, DISTRIBUTED_FIELDS, OPTIMIZERS, OPTIONAL_FEATURES, R,
-    SCHEDULES, TRAIN_FIELDS, TRANSFORMS, Config, DataSource, F, TrainConfig, _is_num, check_value,
+    SCHEDULES, STAGE_FIELDS, TRAIN_FIELDS, TRANSFORMS, Config, DataSource, F, Stage, TrainConfig, _is_num,
+    check_value,
 )
 
 
@@ -212,10 +214,12 @@ class TrainReader:
             self._metrics(vals["metrics"])
         if "optimizer" in vals:
             c.optimizer = self._config(vals["optimizer"], OPTIMIZERS, "optimizer")
-        else:
+        elif "stages" not in vals:  # else each stage that gives none is told so
             self.bag.error(codes.MISSING_SETTING, "train needs an `optimizer`", node.span, "e.g. `optimizer: sgd(lr=0.1)`")
         if "schedule" in vals:
-            self._schedule(vals["schedule"])
+            c.warmup, c.schedule = self._schedule(vals["schedule"], c.epochs, c.steps)
+        if "stages" in vals:
+            read_stages(self, vals["stages"], vals.get("schedule"))
         if "checkpoint" in vals:
             ck = vals["checkpoint"]
             if isinstance(ck, YMap):  # checkpoint: {every: 1, dir: ckpt}
@@ -243,27 +247,30 @@ class TrainReader:
                                d.span)
         return c
 
-    def _schedule(self, node) -> None:
-        """`schedule: name(...)`, or `[warmup(...), name(...)]`: a warm-up, then a schedule counted from its end."""
-        c = self.cfg
+    def _schedule(self, node, epochs: int | None, steps: int | None,
+                  what: str = "training") -> tuple[Config | None, Config | None]:
+        """`schedule: name(...)`, or `[warmup(...), name(...)]`: a warm-up, then a schedule counted from its end.
+
+        Returns (warm-up, schedule); `epochs`/`steps` is the length the schedule runs over: `what`'s,
+        training or a stage.
+        """
         if not isinstance(node, YSeq):
-            c.schedule = self._config(node, SCHEDULES, "schedule")
-            if c.schedule is not None and c.schedule.name == "warmup":
-                self._warmup_length(node, c.schedule)
-            return
+            one = self._config(node, SCHEDULES, "schedule")
+            if one is not None and one.name == "warmup":
+                self._warmup_length(node, one)
+            return None, one
         items = node.items
         if self._split_calls(items):
-            return
+            return None, None
         if not items:
             self.bag.error(codes.BAD_SCHEDULE_LIST, "the schedule list is empty", node.span,
                            "write one schedule, or a warm-up and the schedule after it: [warmup(steps=…), cosine()]")
-            return
+            return None, None
         cfgs = [self._config(it, SCHEDULES, "schedule") for it in items]
         if len(items) == 1:  # `[cosine()]` is `cosine()`
-            c.schedule = cfgs[0]
-            if c.schedule is not None and c.schedule.name == "warmup":
-                self._warmup_length(items[0], c.schedule)
-            return
+            if cfgs[0] is not None and cfgs[0].name == "warmup":
+                self._warmup_length(items[0], cfgs[0])
+            return None, cfgs[0]
         ok = all(cfg is not None for cfg in cfgs)
         if len(items) > 2:
             self.bag.error(codes.BAD_SCHEDULE_LIST, f"a schedule list has two entries, a warm-up and the schedule after it; "
@@ -283,12 +290,12 @@ class TrainReader:
                            "one warm-up, then one other schedule: [warmup(…), cosine(…)]",
                            [Note("the first warm-up is here", first.span)])
             ok = False
-        if first is not None and first.name == "warmup" and not self._warmup_length(items[0], first, chain=True):
+        if first is not None and first.name == "warmup" and \
+                not self._warmup_length(items[0], first, (epochs, steps), what):
             ok = False
         if ok and first is not None and second is not None and second.name != "warmup":
             ok = self._chain_units(items[0], first, items[1], second)
-        if ok:
-            c.warmup, c.schedule = first, second
+        return (first, second) if ok else (None, None)
 
     def _split_calls(self, items: list) -> bool:
         """YAML cuts a flow list `[warmup(steps=1, start_lr=0), …]` at every comma, call or not: say so once."""
@@ -325,8 +332,10 @@ class TrainReader:
                     return k.pos.span
         return cfg.span
 
-    def _warmup_length(self, node, w: Config, chain: bool = False) -> bool:
-        """A warm-up lasts `epochs=` or `steps=` (one of them, more than 0; before a schedule, less than training)."""
+    def _warmup_length(self, node, w: Config, within: tuple[int | None, int | None] | None = None,
+                       what: str = "training") -> bool:
+        """A warm-up lasts `epochs=` or `steps=` (one of them, more than 0; before a schedule, less than
+        `within`, the (epochs, steps) of training or of a stage)."""
         ep, st = w.args.get("epochs"), w.args.get("steps")
         if ep is None and st is None:
             self.bag.error(codes.MISSING_SETTING, "warmup() needs its length: `epochs` or `steps`", w.span,
@@ -339,9 +348,9 @@ class TrainReader:
         if w.args[k] == 0:
             self.bag.error(codes.BAD_SETTING, f"warmup(): `{k}` must be at least 1", self._arg_span(node, w, k))
             return False
-        total = self.cfg.epochs if k == "epochs" else self.cfg.steps
-        if chain and total is not None and w.args[k] >= total:
-            self.bag.error(codes.BAD_SETTING, f"the warm-up ({w.args[k]} {k}) is not shorter than training ({total} {k}), "
+        total = None if within is None else within[0] if k == "epochs" else within[1]
+        if total is not None and w.args[k] >= total:
+            self.bag.error(codes.BAD_SETTING, f"the warm-up ({w.args[k]} {k}) is not shorter than {what} ({total} {k}), "
                                    "so the schedule after it never starts",
                            self._arg_span(node, w, k), "shorten the warm-up, or train longer")
             return False

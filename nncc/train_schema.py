@@ -112,11 +112,18 @@ TRAIN_FIELDS: dict[str, F] = {
     "dataset_size": F("int", None),
     "clip_norm": F("float", None, doc="clip the gradients' global L2 norm to this before each update"),
     "precision": F("choice", None, ("fp32", "bf16", "fp16"), doc="mixed precision of forward and backward"),
+    "stages": F("special"),
+}
+
+# A stage of `train.stages`: a stretch of training with its own optimizer, schedule and frozen weights.
+STAGE_FIELDS: dict[str, F] = {
+    "name": F("str", None), "epochs": F("int", None), "steps": F("int", None),
+    "optimizer": F("special"), "schedule": F("special"), "freeze": F("special"),
 }
 
 # Settings only some training targets carry out: a target lists those it has (Target.train_features);
 # the driver reports the others as E510 at their line (nncc.driver.check_train_features).
-OPTIONAL_FEATURES = ("clip_norm", "precision")
+OPTIONAL_FEATURES = ("clip_norm", "precision", "stages")
 
 
 @dataclass
@@ -154,6 +161,30 @@ class DataSource:
 
 
 @dataclass
+class Stage:
+    """One stage of `train.stages`, its settings filled from the section where the stage leaves them out.
+
+    A stage trains as a train section of its own would: a fresh optimizer at its start, its schedule
+    counted from its start over its length, the weights matched by `freeze` held fixed.
+    """
+
+    name: str
+    epochs: int | None
+    steps: int | None
+    optimizer: Config | None
+    schedule: Config | None
+    warmup: Config | None
+    freeze: list[tuple[str, Span | None]] = field(default_factory=list)  # globs as written, with their spans
+    frozen: list[str] = field(default_factory=list)  # the weight names they match (after shape inference)
+    span: Span | None = None
+    spans: dict[str, Span] = field(default_factory=dict)
+
+    @property
+    def length(self) -> int:
+        return int(self.epochs if self.epochs is not None else self.steps or 0)
+
+
+@dataclass
 class TrainConfig:
     losses: list[Node] = field(default_factory=list)
     metrics: dict[str, Node] = field(default_factory=dict)
@@ -168,6 +199,7 @@ class TrainConfig:
     callbacks: list[Config] = field(default_factory=list)
     checkpoint: Config | None = None
     distributed: dict[str, Any] = field(default_factory=dict)
+    stages: list[Stage] = field(default_factory=list)
     spans: dict[str, Span] = field(default_factory=dict)
 
     def get(self, k: str, default: Any = None) -> Any:

@@ -12,7 +12,7 @@ import math
 from typing import Callable
 
 from . import schedule as sched
-from .train import Config, TrainConfig
+from .train import Config, Stage, TrainConfig
 
 # Samples in the named data sets, per role (train = the training split, test = the test split).
 KNOWN_SAMPLES: dict[str, dict[str, int]] = {
@@ -80,11 +80,22 @@ def schedule(cfg: TrainConfig) -> Callable[[int], float]:
     The formulas are nncc/schedule.py's (standard library only, so the PyTorch target copies
     that file into the project it writes); this binds them to the section's numbers.
     """
-    lr = float(cfg.optimizer.get("lr", 0.0)) if cfg.optimizer is not None else 0.0
     spe = steps_per_epoch(cfg)
-    if spe is None and (_counts_epochs(cfg.schedule) or _counts_epochs(cfg.warmup) or cfg.steps is None):
+    parts: list[Stage | None] = [*cfg.stages] or [None]  # without stages: one stretch, the section's settings
+    counts = [_counts_epochs(st.schedule if st else cfg.schedule) or _counts_epochs(st.warmup if st else cfg.warmup)
+              for st in parts]
+    if spe is None and (any(counts) or cfg.steps is None):
         raise UnknownEpochLength("epoch")
     per_epoch = spe or 1
     total = sched.total_steps(cfg.steps, cfg.epochs, per_epoch)
-    plain, warm = _plain(cfg.schedule), _plain(cfg.warmup)
-    return lambda step: sched.learning_rate(step, lr, plain, warm, per_epoch, total)
+    unit = "epoch" if cfg.stages and cfg.stages[0].epochs is not None else "step"
+    lengths = sched.stage_lengths([st.length if st else None for st in parts], unit, per_epoch, total)
+    settings = [(float(o.get("lr", 0.0)) if o is not None else 0.0, _plain(s), _plain(w)) for o, s, w in
+                ((st.optimizer, st.schedule, st.warmup) if st else (cfg.optimizer, cfg.schedule, cfg.warmup)
+                 for st in parts)]
+
+    def rate(step: int) -> float:
+        i, start = sched.stage_at(step, lengths)
+        lr, plain, warm = settings[i]
+        return sched.learning_rate(step - start, lr, plain, warm, per_epoch, lengths[i])
+    return rate

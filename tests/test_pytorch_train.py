@@ -46,7 +46,7 @@ def test_a_few_steps_lower_the_loss(path, tmp_path):
     model_mod.load_weights(model, str(tmp_path / "init.npz"))
     optimizer = train.make_optimizer(model)
     for group in optimizer.param_groups:  # a tenth of the rate: batches of 4 are noisy
-        group["lr"] = config.OPTIMIZER["lr"] * group["lr_mult"] / 10
+        group["lr"] = config.STAGES[0]["optimizer"]["lr"] * group["lr_mult"] / 10
     batch = {k: torch.from_numpy(v) for k, v in data.dummy(4, 0).items()}
 
     def loss() -> torch.Tensor:

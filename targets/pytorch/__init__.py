@@ -52,6 +52,6 @@ TARGET = Target(
     mode="training",
     needs_weights=True,
     pipeline=("dce",),
-    train_features=("clip_norm", "precision"),
+    train_features=("clip_norm", "precision", "stages"),
     emitter="nncc.targets.pytorch.emit:emit",
 )

@@ -113,6 +113,15 @@ def _multipliers(g: Graph) -> dict[str, tuple[float, float]]:
             if w.share is None and w.trainable and (w.lr_mult != 1 or w.wd_mult != 1)}
 
 
+def _stages(t: TrainConfig) -> list[dict[str, Any]]:
+    """train.stages for config.py; a section without stages trains in one stage that lasts to the end."""
+    if not t.stages:
+        return [{"name": "train", "length": None, "optimizer": _call(t.optimizer), "schedule": _call(t.schedule),
+                 "warmup": _call(t.warmup), "freeze": []}]
+    return [{"name": st.name, "length": st.length, "optimizer": _call(st.optimizer), "schedule": _call(st.schedule),
+             "warmup": _call(st.warmup), "freeze": st.frozen} for st in t.stages]
+
+
 def processes(t: TrainConfig | None) -> tuple[int, int]:
     """(nodes, processes per node) of train.distributed."""
     d = t.distributed if t is not None else {}
@@ -123,12 +132,12 @@ def train_files(g: Graph, t: TrainConfig, ctx: EmitContext, source: str) -> dict
     bag = ctx.bag
     nodes, ppn = processes(t)
     losses, metrics = lower_heads(g, LOWER)
-    has_validate = "validate" in t.data
+    has_validate = "validate" in t.data or ("train" in t.data and bool(t.data["train"].fields.get("validation_fraction")))
     values: dict[str, Any] = dict(
         name=g.name, source=source, seed=t.get("seed", ctx.seed), batch_size=t.batch_size, epochs=t.epochs,
         steps=t.steps, dataset_size=t.get("dataset_size"), clip_norm=t.get("clip_norm"),
         precision=None if t.get("precision") in (None, "fp32") else t.get("precision"),
-        inputs=_inputs(g, bag), optimizer=_call(t.optimizer), schedule=_call(t.schedule), warmup=_call(t.warmup),
+        inputs=_inputs(g, bag), stages=_stages(t), stage_unit="epoch" if t.stages and t.stages[0].epochs else "step",
         multipliers=_multipliers(g), data=_data(t, bag), validate_every=t.get("validate_every",
                                                                               1 if has_validate else None),
         validate_steps=t.get("validate_steps"), test_every=t.get("test_every"), test_steps=t.get("test_steps"),
@@ -141,8 +150,8 @@ def train_files(g: Graph, t: TrainConfig, ctx: EmitContext, source: str) -> dict
         "heads.py": render("heads.py", name=g.name, losses=losses, metrics=metrics, metric_names=list(g.metrics),
                            uses_f=any("F." in e for e in losses) or any("F." in e for _, e in metrics),
                            uses_accuracy=any("top_k_accuracy(" in e for _, e in metrics)),
-        "train.py": render("train.py", name=g.name, source=source, optimizer=values["optimizer"],
-                           final_weights=values["final_weights"]),
+        "train.py": render("train.py", name=g.name, source=source, final_weights=values["final_weights"],
+                           optimizers=sorted({st["optimizer"]["name"] for st in values["stages"]})),
         "evaluate.py": render("evaluate.py", name=g.name),
         "run.sh": render("run.sh", name=g.name, procs=procs),
         "slurm.sh": render("slurm.sh", name=g.name, nodes=nodes, procs_per_node=ppn, gpus=t.distributed.get("gpus")),
