@@ -228,3 +228,36 @@ def test_settings_other_training_targets_lack_are_e510(tmp_path):
         with pytest.raises(CompileError) as e:
             compile_model(path, target)
         assert any(d.code == "E510" and "clip_norm" in d.message for d in e.value.diagnostics), target
+
+
+def test_summary_callback_writes_tensorboard_events(tmp_path):
+    """callbacks: [summary(dir, every)]: the loss and rate every N steps and each epoch's row, as TensorBoard reads them."""
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    path = mlp(tmp_path, length="epochs: 2", extra="  callbacks: ['summary(dir=\"tb\", every=3)']\n")
+    write_project(path, tmp_path / "p", options={"workers": "0"})
+    r = run_train(tmp_path / "p", tmp_path / "run")
+    assert r.returncode == 0, r.stderr
+    assert list((tmp_path / "run" / "tb").glob("events.out.tfevents.*"))
+    events = EventAccumulator(str(tmp_path / "run" / "tb"))
+    events.Reload()
+    losses = {int(r["step"]): float(r["loss"]) for r in steps_csv(tmp_path / "run")}
+    board = events.Scalars("train/loss")
+    assert [e.step for e in board] == list(range(0, 16, 3))
+    assert all(abs(e.value - losses[e.step]) <= 1e-6 * max(1.0, abs(e.value)) for e in board)
+    assert [e.step for e in events.Scalars("epoch/accuracy")] == [8, 16]
+
+
+def test_summary_without_tensorboard_says_so_and_trains_on(tmp_path):
+    fake = tmp_path / "site" / "tensorboard"  # a tensorboard that cannot be imported, first on the path
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('not installed')\n")
+    path = mlp(tmp_path, length="epochs: 1", extra="  callbacks: ['summary(dir=\"tb\")']\n")
+    write_project(path, tmp_path / "p", options={"workers": "0"})
+    r = subprocess.run([sys.executable, str(tmp_path / "p" / "train.py"), "--run-dir", str(tmp_path / "run"),
+                        "--threads", "1"], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "PYTHONPATH": str(tmp_path / "site")})
+    assert r.returncode == 0, r.stderr
+    assert "pip install tensorboard" in r.stderr and (tmp_path / "run" / "trained.npz").exists()
+    assert not (tmp_path / "run" / "tb").exists()

@@ -92,7 +92,7 @@ def _data(t: TrainConfig, bag: Any) -> dict[str, dict[str, Any]]:
 
 def _callbacks(t: TrainConfig, bag: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"checkpoint": _call(t.checkpoint), "early_stopping": None, "final_weights": FINAL,
-                           "display_every": t.get("display_every")}
+                           "display_every": t.get("display_every"), "summary": None}
     for c in t.callbacks:
         if c.name == "checkpoint":
             out["checkpoint"] = _call(c)
@@ -102,7 +102,9 @@ def _callbacks(t: TrainConfig, bag: Any) -> dict[str, Any]:
             out["final_weights"] = f"{c['dir']}/{FINAL}"
         elif c.name == "print":
             out["display_every"] = out["display_every"] or c["every"]
-        elif c.name in ("summary", "debug", "gpu_memory"):
+        elif c.name == "summary":
+            out["summary"] = _call(c)
+        elif c.name in ("debug", "gpu_memory"):
             bag.warning(codes.IGNORED_SETTING, f"callback `{c.name}` is left out of the PyTorch project", c.span,
                         "history.csv and steps.csv hold the loss and metrics of the run")
     return out
@@ -183,7 +185,8 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
                                  output_names=[v.name for v in g.outputs])
     files["README.md"] = render("README.md", name=g.name, source=source, doc=doc, trains=trains,
                                 final_weights=FINAL, nodes=nodes, procs_per_node=ppn, procs=nodes * ppn,
-                                pillow="imagenet" in formats, h5py="hdf5" in formats)
+                                pillow="imagenet" in formats, h5py="hdf5" in formats,
+                                summary=trains and t is not None and any(c.name == "summary" for c in t.callbacks))
     files["ruff.toml"] = render("ruff.toml")
     if "hdf5" in formats and importlib.util.find_spec("h5py") is None:
         src = next(s for s in t.data.values() if s.format == "hdf5") if t is not None else None
