@@ -126,12 +126,14 @@ def main() -> int:
         os.chdir(work)  # data/cifar10 is relative to the run's directory
         train = load_train(project)
         model_class = sys.modules["model"].Model
-        for _ in range(a.rounds):
+        for r in range(a.rounds):
             rows["hand"].append(hand_written(model_class, a.steps, a.threads))
             for kind, dummy in (("files", None), ("memory", BATCH * (s2 + 1))):
                 short = generated(train, work, s1, a.threads, dummy)
                 long = generated(train, work, s2, a.threads, dummy)
                 rows[kind].append(((long[0] - short[0]) / a.steps, (long[1] - short[1]) / a.steps))
+            done = ", ".join(f"{k} {v[-1][1] * 1e3:.0f}" for k, v in rows.items())
+            print(f"round {r + 1}: CPU ms/step {done}", file=sys.stderr, flush=True)  # kept if a run is cut short
     med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in rows.items()}
     load = os.getloadavg()[0]
     print(f"ResNet-20, batch {BATCH}, {a.threads} threads, {a.workers} data worker(s), {a.steps} steps a run, "
