@@ -1,6 +1,9 @@
 """`train.stages` in the PyTorch project: each stage's rate, frozen weights that stay put, resume across stages."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 from pytorch_harness import write_project
 from test_pytorch_train import mlp, run_train, steps_csv
@@ -55,3 +58,18 @@ def test_a_run_stopped_at_and_after_the_stage_boundary_continues_as_one_run(tmp_
     assert "resuming at step 36" in last.stdout
     assert steps_csv(run) == steps_csv(tmp_path / "whole")
     assert (run / "trained.npz").read_bytes() == (tmp_path / "whole" / "trained.npz").read_bytes()
+
+
+def test_two_gloo_processes_follow_one_process_across_stages(tmp_path):
+    """At the stage boundary each process freezes, builds its optimizer and DDP again: the curves stay equal."""
+    extra = STAGES.replace("epochs: 2", "epochs: 1")
+    path = mlp(tmp_path, n=96, length="", extra=extra, dropout=False)
+    write_project(path, tmp_path / "p", options={"workers": "0"})
+    one = run_train(tmp_path / "p", tmp_path / "one")
+    two = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                          str(tmp_path / "p" / "train.py"), "--run-dir", str(tmp_path / "two"), "--threads", "1"],
+                         capture_output=True, text=True, timeout=300)
+    assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr[-3000:]
+    a, b = steps_csv(tmp_path / "one"), steps_csv(tmp_path / "two")
+    assert len(a) == len(b) == 24 and [x["lr"] for x in a] == [y["lr"] for y in b]
+    assert all(abs(float(x["loss"]) - float(y["loss"])) <= 1e-5 * max(1.0, abs(float(x["loss"]))) for x, y in zip(a, b))
