@@ -218,11 +218,8 @@ def _work(args: tuple) -> FileResult:
 
 
 def _warm() -> None:
-    """Import the front end and build the expression parser once, before forking workers."""
-    from .. import driver  # noqa: F401
-    from ..syntax import _parser
-
-    _parser()
+    """Import the front end once, before forking workers."""
+    from .. import driver, syntax  # noqa: F401
 
 
 def run(files: list[tuple[str, bool]], cfg: LintConfig, defines: dict[str, str] | None = None,

@@ -1,0 +1,171 @@
+"""The expression parser at run time: a lexer and an LALR(1) driver over nncc/exprtables.py.
+
+The tables are Lark's, built from grammars/expr.lark by tools/gen_parser.py; this module
+runs them without importing Lark (its import and table loading were most of `nncc lint`'s
+start-up) and hands each reduction straight to a callback, without building a parse tree
+first. It keeps Lark's semantics, which tests/test_exprparse.py checks against Lark itself:
+
+* the lexer is contextual, as Lark's LALR lexer is: in each parser state it matches only
+  the terminals that state accepts (so `true` is a name in a block signature, and `f32`
+  a dtype only where a tensor type starts), longest literal first;
+* a node spans the text of everything it was reduced from, brackets and commas included,
+  as Lark's `propagate_positions` has it; `[x]` gives None when absent, `?rule` passes a
+  single child through and `_rule` is inlined into its parent.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .exprtables import ACTIONS, END, IGNORE, LITERALS, PATTERNS, RULES, START, STRINGS
+
+
+class Token:
+    __slots__ = ("type", "value", "start_pos", "end_pos")
+
+    def __init__(self, type_: str, value: str, start: int, end: int):
+        self.type, self.value, self.start_pos, self.end_pos = type_, value, start, end
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"Token({self.type!r}, {self.value!r}, {self.start_pos}, {self.end_pos})"
+
+
+class UnexpectedCharacters(Exception):
+    """No token of the language starts at `pos_in_stream`."""
+
+    def __init__(self, pos: int):
+        super().__init__(pos)
+        self.pos_in_stream = pos
+
+
+class UnexpectedToken(Exception):
+    """`token` (type `$END` at the end of the text) cannot come here; `expected`: the terminals that could."""
+
+    def __init__(self, token: Token, expected: set[str]):
+        super().__init__(token, expected)
+        self.token, self.expected = token, expected
+
+
+# one pattern for every token: the regex terminals in Lark's order (longest pattern first), then the
+# literals longest first; which of them a parser state accepts is decided after the match
+_WORDS = {s: t for s, t in LITERALS.items() if re.fullmatch(PATTERNS["NAME"], s)}
+_PUNCT = sorted((s for s in LITERALS if s not in _WORDS), key=lambda s: (-len(s), s))
+_TOKEN = re.compile(f"(?:{IGNORE})?(?:" + "|".join(f"(?P<{n}>{PATTERNS[n]})" for n in ("FLOAT", "STRING", "NAME", "INT"))
+                    + "|(?P<PUNCT>" + "|".join(re.escape(s) for s in _PUNCT) + "))")
+_SPACE = re.compile(f"(?:{IGNORE})?")
+# keywords written as one string: where NAME is accepted too, Lark's lexer reads them as NAME and turns
+# them into the keyword when the state accepts it (and leaves them out of `expected`)
+_FOLDED = {w: t for w, t in _WORDS.items() if t in STRINGS}
+
+
+def _next(text: str, pos: int, accepts: dict[str, int]) -> Token | None:
+    """The token at `pos` (after blanks) that a state accepting `accepts` would lex; None at the end."""
+    m = _TOKEN.match(text, pos)
+    if m is None or m.lastgroup is None:
+        start = _SPACE.match(text, pos).end()  # type: ignore[union-attr]  # matches the empty string
+        if start >= len(text):
+            return None
+        raise _refused(text, start, accepts)
+    kind = m.lastgroup
+    start, end, value = m.start(kind), m.end(), m.group(kind)
+    if kind == "NAME":
+        kw = _WORDS.get(value)
+        if "NAME" in accepts:
+            return Token(kw if kw is not None and kw in accepts else "NAME", value, start, end)
+        # a state without NAME matches its keywords as literals, so a prefix of the word
+        best = max((s for s, t in _WORDS.items() if t in accepts and value.startswith(s)), key=len, default=None)
+        if best is not None:
+            return Token(_WORDS[best], best, start, start + len(best))
+        raise _refused(text, start, accepts)
+    if kind == "PUNCT":
+        for n in range(len(value), 0, -1):  # the longest literal this state accepts
+            t = LITERALS.get(value[:n])
+            if t is not None and t in accepts:
+                return Token(t, value[:n], start, start + n)
+        raise _refused(text, start, accepts)
+    if kind in accepts:
+        return Token(kind, value, start, end)
+    raise _refused(text, start, accepts)
+
+
+def _refused(text: str, pos: int, accepts: dict[str, int]) -> Exception:
+    """What Lark reports when a state's lexer finds nothing it accepts at `pos`: the token any state
+    would have read there, as unexpected, or no token at all."""
+    m = _TOKEN.match(text, pos)
+    if m is None or m.lastgroup is None or m.start(m.lastgroup) != pos:
+        return UnexpectedCharacters(pos)
+    value = m.group(m.lastgroup)
+    kind = m.lastgroup if m.lastgroup != "PUNCT" else LITERALS[value]
+    if kind == "NAME":
+        kind = _FOLDED.get(value, "NAME")
+    terms = {t for t in accepts if t.isupper() and t != "$END"}
+    if "NAME" in terms:
+        terms -= set(_FOLDED.values())
+    return UnexpectedToken(Token(kind, value, pos, m.end()), terms or {"<END-OF-FILE>"})
+
+
+def parse(text: str, start: str, callbacks: Any, max_depth: int) -> tuple[Any, int]:
+    """Parse `text` from the start symbol `start`; return the callbacks' result and the tree's depth
+    (counted as Lark's tree would have it, stopping once past `max_depth`).
+
+    callbacks.NAME(start, end, children) builds a node of that name; children are Tokens, None (an absent
+    `[x]`) and what callbacks returned. Raises UnexpectedCharacters or UnexpectedToken."""
+    states = [START[start]]
+    values: list[Any] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    depths: list[int] = []
+    end_state = END[start]
+    pos = 0
+    last: Token | None = None
+    while True:
+        accepts = ACTIONS[states[-1]]
+        tok = _next(text, pos, accepts)
+        if tok is None:
+            tok = Token("$END", "", last.start_pos, last.end_pos) if last else Token("$END", "", 0, 1)
+        else:
+            pos = tok.end_pos
+            last = tok
+        while True:
+            act = ACTIONS[states[-1]].get(tok.type)
+            if act is None:
+                raise UnexpectedToken(tok, {t for t in ACTIONS[states[-1]] if t.isupper()})
+            if act >= 0:
+                states.append(act)
+                values.append(tok)
+                starts.append(tok.start_pos)
+                ends.append(tok.end_pos)
+                depths.append(0)
+                break
+            name, origin, size, keep, after, single, inline = RULES[-1 - act]
+            kids = values[-size:]
+            children: list[Any] = []
+            for i, inlined, nones in keep:
+                if nones:
+                    children += [None] * nones
+                if inlined:
+                    children += kids[i]
+                else:
+                    children.append(kids[i])
+            if after:
+                children += [None] * after
+            s, e, d = starts[-size], ends[-1], max(depths[-size:])
+            del states[-size:], values[-size:], starts[-size:], ends[-size:], depths[-size:]
+            if inline:
+                value = children
+            elif single and len(children) == 1:
+                value = children[0]
+            else:
+                d = min(d + 1, max_depth + 1)
+                value = getattr(callbacks, name)(s, e, children)
+            goto = ACTIONS[states[-1]][origin]
+            if goto == end_state and tok.type == "$END":
+                return value, d
+            states.append(goto)
+            values.append(value)
+            starts.append(s)
+            ends.append(e)
+            depths.append(d)
