@@ -6,7 +6,6 @@ span in a source file, and an optional `help` line and notes.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -237,6 +236,8 @@ def _snippet(span: Span, line: str | None, c) -> list[str]:
 
 
 def render_json(ds: list[Diagnostic]) -> str:
+    import json
+
     return json.dumps([d.to_dict() for d in ds], indent=2, sort_keys=True)
 
 

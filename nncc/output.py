@@ -16,7 +16,6 @@ is written without being held in memory.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import deque
 from typing import Callable, Iterator, Protocol, Union
 
@@ -234,6 +233,8 @@ def write_files(files: dict[str, Content], fsync: bool | None = None,
     """
     if fsync is None:
         fsync = fsync_default()
+    import tempfile  # here, not at the top: `nncc lint` imports this module and never writes
+
     host, pid = _host(), os.getpid()
     temps: list[tuple[str, str]] = []
     current = ""

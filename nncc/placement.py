@@ -12,7 +12,6 @@ One rule for every target (docs/outputs.md):
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from typing import Mapping, TypeVar
@@ -95,6 +94,8 @@ def _same(a: str, b: str) -> bool:
 
 
 def _read_manifest(folder: str) -> dict[str, dict]:
+    import json  # here, not at the top: `nncc lint` imports this module and never reads a manifest
+
     try:
         with open(os.path.join(folder or ".", MANIFEST), encoding="utf-8") as f:
             data = json.load(f)
@@ -150,6 +151,8 @@ def check(paths: list[str], inputs: list[str], force: bool, origin: dict[str, st
 
 def record(paths: list[str], origin: dict[str, str]) -> None:
     """Add the files just written to their directories' manifests (written atomically)."""
+    import json
+
     from .output import write_files
 
     by_dir: dict[str, list[str]] = {}

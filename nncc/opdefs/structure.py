@@ -222,10 +222,16 @@ def _slice(ins, a):
 @op("constant", [Param("value", "any"), Param("dtype", "str", "f32")], traits=("pure", "constant", "hidden"),
     flops=no_flops, section=SECTION, doc="a constant tensor (numbers in tensor arithmetic become these)")
 def _constant(ins, a):
-    import numpy as np
-
-    arr = np.asarray(a["value"])
-    return [TensorType(a["dtype"], tuple(int(d) for d in arr.shape))]
+    v = a["value"]
+    if hasattr(v, "shape"):  # an array
+        return [TensorType(a["dtype"], tuple(int(d) for d in v.shape))]
+    shape = []  # a number or nested lists (rectangular: the elaborator builds them); numpy is not needed for this
+    while isinstance(v, (list, tuple)):
+        shape.append(len(v))
+        if not v:
+            break
+        v = v[0]
+    return [TensorType(a["dtype"], tuple(shape))]
 
 
 LAYOUT_RANK = {"N": 1, "NC": 2, "CN": 2, "NCT": 3, "NTC": 3, "NCHW": 4, "NHWC": 4}
