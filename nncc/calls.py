@@ -275,9 +275,11 @@ def _call_op(self: Elaborator, opdef: OpDef, args: list, kwargs: dict, e: A.Call
 
 def _add_node(self: Elaborator, op: str, inputs: list[Value], attrs: dict, wopts: dict, span: Span,
               spans: dict[str, Span], like_dtype: Value | None = None) -> list[Value]:
-    if len(self.graph.nodes) >= LIMITS["max_nodes"]:
-        raise EvalError(codes.TOO_LARGE, f"the model expands to more than {LIMITS['max_nodes']} nodes", span,
-                        "a repeat count or recursion is far larger than intended (limit: --max-nodes)")
+    if self.call_stack or self.repeating:  # made by expansion: what a bomb multiplies (lines written out are
+        self.expanded += 1                    # bounded by the file's size)
+        if self.expanded > LIMITS["max_nodes"]:
+            raise EvalError(codes.TOO_LARGE, f"blocks and repeat expand to more than {LIMITS['max_nodes']} nodes",
+                            span, "a repeat count or recursion is far larger than intended (limit: --max-nodes)")
     base = "/".join([*self.prefix, op])
     name = self._unique(base)
     node = Node(op, name, list(inputs), attrs, span=span, arg_spans=spans)
@@ -411,27 +413,31 @@ def _repeat(self: Elaborator, e: A.Call, scope: Scope) -> Any:
     rest = [self.eval(a, scope) for a in e.args[3:]]
     kwargs = {k.name: (self.eval(k.value, scope), k) for k in e.kwargs}
     fake = A.Call(e.pos, A.Name(e.args[2].pos, f.name), [e.args[0], *e.args[3:]], e.kwargs)
-    start, steps0 = self.graph.stamp, self.steps
-    for i in range(n):
-        self.prefix.append(str(i))
-        try:
-            if f.kind == "block":
-                x = self._call_block(f.name, [x, *rest], kwargs, fake)
-            else:
-                opdef = lookup(f.name)
-                assert opdef is not None
-                x = self._call_op(opdef, [x, *rest], kwargs, fake)
-        finally:
-            self.prefix.pop()
-        if i == 0 and n > 1:  # one copy made: refuse now if all n would pass the node or step limit
-            per = self.graph.stamp - start
-            if self.steps + (self.steps - steps0) * (n - 1) > LIMITS["max_steps"]:
-                raise EvalError(codes.TOO_LARGE, f"repeat({n}, {f.name}) would take "
-                                f"{(self.steps - steps0) * n:,} evaluation steps, more than the limit of "
-                                f"{LIMITS['max_steps']:,}", e.args[1].span,
-                                "raise it with --limit max_steps=N if this is intended")
-            if start + per * n > LIMITS["max_nodes"]:
-                raise EvalError(codes.TOO_LARGE, f"repeat({n}, {f.name}) would expand to {per * n:,} nodes, more than "
-                                f"the limit of {LIMITS['max_nodes']:,}", e.args[1].span,
-                                "raise it with --max-nodes if this is intended")
+    expanded0, steps0 = self.expanded, self.steps
+    self.repeating += 1
+    try:
+        for i in range(n):
+            self.prefix.append(str(i))
+            try:
+                if f.kind == "block":
+                    x = self._call_block(f.name, [x, *rest], kwargs, fake)
+                else:
+                    opdef = lookup(f.name)
+                    assert opdef is not None
+                    x = self._call_op(opdef, [x, *rest], kwargs, fake)
+            finally:
+                self.prefix.pop()
+            if i == 0 and n > 1:  # one copy made: refuse now if all n would pass the node or step limit
+                per = self.expanded - expanded0
+                if self.steps + (self.steps - steps0) * (n - 1) > LIMITS["max_steps"]:
+                    raise EvalError(codes.TOO_LARGE, f"repeat({n}, {f.name}) would take "
+                                    f"{(self.steps - steps0) * n:,} evaluation steps, more than the limit of "
+                                    f"{LIMITS['max_steps']:,}", e.args[1].span,
+                                    "raise it with --limit max_steps=N if this is intended")
+                if expanded0 + per * n > LIMITS["max_nodes"]:
+                    raise EvalError(codes.TOO_LARGE, f"repeat({n}, {f.name}) would expand to {per * n:,} nodes, "
+                                    f"more than the limit of {LIMITS['max_nodes']:,}", e.args[1].span,
+                                    "raise it with --max-nodes if this is intended")
+    finally:
+        self.repeating -= 1
     return x

@@ -112,10 +112,13 @@ def compile_cmd(file: str, target: str, output: str | None, force: bool, seed: i
     path, data = stdin_model(file)
     from .progress import progress
 
+    linted: list = []
     with progress(f"{os.path.basename(path)} -> {tname}") as bar:
         res = compile_model(path, tname, seed=seed, weights=weights, data=data, stem=dest.stem,
-                            on_phase=bar.label_as, **req)
-    _lint_warnings(path, data, res.frontend.warnings)
+                            on_phase=bar.label_as, on_frontend=lambda fe: linted.extend(_lint(path, data, fe)),
+                            **req)
+    have = {(d.code, d.message) for d in res.frontend.warnings}
+    res.frontend.warnings.extend(d for d in linted if not d.is_error and (d.code, d.message) not in have)
     if res.frontend.warnings:
         report(res.frontend.warnings)
     files = placement.place(res.outputs, dest, tname, res.frontend.model.name)
@@ -139,24 +142,23 @@ def compile_cmd(file: str, target: str, output: str | None, force: bool, seed: i
         _pass_stats(res.stats)
 
 
-def _lint_warnings(path: str, data: bytes | None, found: list) -> None:
-    """Add lint's W-rules to a compile's warnings (honouring the lint config and `# nncc: ignore`)."""
+def _lint(path: str, data: bytes | None, fe: Any) -> list:
+    """Lint's W-rules on a compile's front end (honouring the lint config and `# nncc: ignore`)."""
     from .lint import config as C
-    from .lint.runner import lint_data
+    from .lint.runner import lint_frontend
 
     try:
         cfg = C.discover(os.path.dirname(os.path.abspath(path)) if data is None else None)
     except (C.ConfigError, OSError):
-        return  # `nncc lint` reports a broken config; compile does not fail on it
+        return []  # `nncc lint` reports a broken config; compile does not fail on it
     if data is None:
         from .source import read_source
 
         try:
             data = read_source(path)
         except CompileError:
-            return  # the compile has reported it
-    have = {(d.code, d.message) for d in found}
-    found.extend(d for d in lint_data(path, data, cfg) if not d.is_error and (d.code, d.message) not in have)
+            return []  # the compile has reported it
+    return lint_frontend(path, data, fe, cfg)
 
 
 @main.command("train", epilog="\b\nExit codes: those of compile before the run starts; then the run's own")

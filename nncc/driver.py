@@ -203,8 +203,11 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
                   print_after_all: bool = False, verify_each: bool = False, opt_level: int | None = None,
                   printer: Callable[[str], None] | None = None, data: bytes | None = None,
                   emit: bool = True, stem: str | None = None,
-                  on_phase: Callable[[str], None] | None = None) -> Result:
-    """Compile `path` for `target`; on_phase(name) is called as each phase begins (for progress)."""
+                  on_phase: Callable[[str], None] | None = None,
+                  on_frontend: Callable[[Frontend], None] | None = None) -> Result:
+    """Compile `path` for `target`; on_phase(name) is called as each phase begins (for progress),
+    on_frontend(fe) once the front end is done, before the target's passes change its graph (the
+    CLI runs lint's rules there rather than a second front end)."""
     phase = on_phase or (lambda name: None)
     t = targets_mod.get(target)
     if t is None:
@@ -218,6 +221,8 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
                            print_after_all=print_after_all, verify_each=verify_each, printer=printer)
     phase("front end")
     fe = frontend(path, defines, data, pm_front)
+    if on_frontend is not None:
+        on_frontend(fe)
     opts = resolve_options(t, fe, options or {})
     g = fe.graph
     if weights is not None and not t.needs_weights:

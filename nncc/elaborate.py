@@ -50,6 +50,8 @@ class Elaborator:
         self.steps = 0  # expressions evaluated and blocks called, against LIMITS["max_steps"]
         self._costs: dict[str, int] = {}  # block → most steps one call of it can take (_block_cost)
         self.call_stack: list[str] = []
+        self.repeating = 0  # repeats in progress
+        self.expanded = 0  # nodes made inside block calls and repeats, against LIMITS["max_nodes"]
         self.prefix: list[str] = []
         self.line_nodes: list[Node] = []
         self.params: dict[str, Any] = {}

@@ -107,6 +107,12 @@ def _refused(text: str, pos: int, accepts: dict[str, int]) -> Exception:
     return UnexpectedToken(Token(kind, value, pos, m.end()), terms or {"<END-OF-FILE>"})
 
 
+# a `?rule` of one symbol whose node is that symbol's: reducing it only changes the state (most reductions
+# are these, the precedence levels an operand climbs through)
+_UNIT = [size == 1 and single and not inline and keep == ((0, False, 0),) and not after
+         for _, _, size, keep, after, single, inline in RULES]
+
+
 def parse(text: str, start: str, callbacks: Any, max_depth: int) -> tuple[Any, int]:
     """Parse `text` from the start symbol `start`; return the callbacks' result and the tree's depth
     (counted as Lark's tree would have it, stopping once past `max_depth`).
@@ -114,46 +120,48 @@ def parse(text: str, start: str, callbacks: Any, max_depth: int) -> tuple[Any, i
     callbacks.NAME(start, end, children) builds a node of that name; children are Tokens, None (an absent
     `[x]`) and what callbacks returned. Raises UnexpectedCharacters or UnexpectedToken."""
     states = [START[start]]
-    values: list[Any] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    depths: list[int] = []
+    entries: list[tuple[Any, int, int, int]] = []  # (value, start, end, depth) above each state but the first
     end_state = END[start]
     pos = 0
     last: Token | None = None
     while True:
-        accepts = ACTIONS[states[-1]]
-        tok = _next(text, pos, accepts)
+        tok = _next(text, pos, ACTIONS[states[-1]])
         if tok is None:
             tok = Token("$END", "", last.start_pos, last.end_pos) if last else Token("$END", "", 0, 1)
         else:
             pos = tok.end_pos
             last = tok
+        ttype = tok.type
         while True:
-            act = ACTIONS[states[-1]].get(tok.type)
+            act = ACTIONS[states[-1]].get(ttype)
             if act is None:
                 raise UnexpectedToken(tok, {t for t in ACTIONS[states[-1]] if t.isupper()})
             if act >= 0:
                 states.append(act)
-                values.append(tok)
-                starts.append(tok.start_pos)
-                ends.append(tok.end_pos)
-                depths.append(0)
+                entries.append((tok, tok.start_pos, tok.end_pos, 0))
                 break
-            name, origin, size, keep, after, single, inline = RULES[-1 - act]
-            kids = values[-size:]
+            rule = -1 - act
+            if _UNIT[rule]:
+                states.pop()
+                goto = ACTIONS[states[-1]][RULES[rule][1]]
+                if goto == end_state and ttype == "$END":
+                    return entries[-1][0], entries[-1][3]
+                states.append(goto)
+                continue
+            name, origin, size, keep, after, single, inline = RULES[rule]
+            kids = entries[-size:]
             children: list[Any] = []
             for i, inlined, nones in keep:
                 if nones:
                     children += [None] * nones
                 if inlined:
-                    children += kids[i]
+                    children += kids[i][0]
                 else:
-                    children.append(kids[i])
+                    children.append(kids[i][0])
             if after:
                 children += [None] * after
-            s, e, d = starts[-size], ends[-1], max(depths[-size:])
-            del states[-size:], values[-size:], starts[-size:], ends[-size:], depths[-size:]
+            s, e, d = kids[0][1], kids[-1][2], max(k[3] for k in kids)
+            del states[-size:], entries[-size:]
             if inline:
                 value = children
             elif single and len(children) == 1:
@@ -162,10 +170,7 @@ def parse(text: str, start: str, callbacks: Any, max_depth: int) -> tuple[Any, i
                 d = min(d + 1, max_depth + 1)
                 value = getattr(callbacks, name)(s, e, children)
             goto = ACTIONS[states[-1]][origin]
-            if goto == end_state and tok.type == "$END":
+            if goto == end_state and ttype == "$END":
                 return value, d
             states.append(goto)
-            values.append(value)
-            starts.append(s)
-            ends.append(e)
-            depths.append(d)
+            entries.append((value, s, e, d))

@@ -21,7 +21,8 @@ from typing import Iterator
 DEFAULTS: dict[str, int] = {
     # reading the file (nncc/source.py)
     "max_file_bytes": 10 * 1024 * 1024,   # E006: size of a model file
-    "max_yaml_nodes": 200_000,            # E005: YAML nodes after alias expansion (alias/anchor bombs)
+    "max_yaml_nodes": 200_000,            # E005: YAML nodes that aliases add (alias/anchor bombs; a file's own
+                                          # nodes are bounded by max_file_bytes)
     "max_depth": 64,                      # E005: YAML nesting (maps and lists inside each other)
     "max_scalar_chars": 100_000,          # E005: one YAML scalar (a string, an expression)
     "max_yaml_chars": 16 * 1024 * 1024,   # E005: characters of all scalars, aliases expanded
@@ -30,7 +31,8 @@ DEFAULTS: dict[str, int] = {
     "max_int_bits": 4096,                 # E310: size of a compile-time integer (2**4096 ≈ 1e1233)
     "max_list": 100_000,                  # E005: length of a compile-time list or string
     # elaboration (nncc/elaborate.py)
-    "max_nodes": 100_000,                 # E005: graph nodes after blocks and repeat are expanded
+    "max_nodes": 100_000,                 # E005: graph nodes that blocks and repeat make (lines written out
+                                          # are bounded by max_file_bytes)
     "max_repeat": 10_000,                 # E005: one repeat count
     "max_call_depth": 64,                 # E308: blocks calling blocks
     "max_diagnostics": 100,               # errors reported per file; the rest are counted ("and K more")

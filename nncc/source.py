@@ -329,18 +329,22 @@ def _size_refusal(src: SourceFile, text: str, e: yaml.MarkedYAMLError | None) ->
 
 def _prescan(src: SourceFile, text: str, loader_class: type | None = None) -> None:
     """Walk the YAML events (an iterative parser) and stop at the first collection nested too deeply,
-    and as soon as the document, aliases expanded, has too many nodes or characters.
+    and as soon as aliases expand the document by too many nodes, or it has too many characters.
 
     yaml.compose builds the node tree recursively (in C with libyaml, where running out of
     stack is a crash, not an exception), so `[[[[…` a million deep must be refused before it.
     Each node is counted once, where it appears; an alias counts the nodes and characters of
     what it stands for, so a small file cannot make the expression parser read gigabytes.
+    The node limit is on what aliases add (what an alias bomb multiplies); the nodes written
+    out in the file are bounded by its size (max_file_bytes), so a long model is never refused
+    for its length.
     """
     limit, max_nodes, max_chars = LIMITS["max_depth"], LIMITS["max_yaml_nodes"], LIMITS["max_yaml_chars"]
     open_: list[list[int]] = []      # [nodes, characters] so far in each open collection
     anchors: list[str | None] = []
     anchored: dict[str, tuple[int, int]] = {}  # anchor → (nodes, characters) of its node
-    nodes = chars = 0                # the whole document, aliases expanded
+    nodes = 0                        # nodes that aliases add
+    chars = 0                        # the whole document, aliases expanded
     loader = (loader_class or _Loader)(text)
 
     def where(ev) -> Span:
@@ -355,14 +359,13 @@ def _prescan(src: SourceFile, text: str, loader_class: type | None = None) -> No
                     raise _too_deep(where(ev))
                 open_.append([1, 0])
                 anchors.append(ev.anchor)
-                nodes += 1
                 continue
             if isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 n, c = open_.pop()
                 a = anchors.pop()  # already counted in `nodes` and `chars` as its items came
             elif isinstance(ev, yaml.ScalarEvent):
                 n, c, a = 1, len(ev.value), ev.anchor
-                nodes, chars = nodes + 1, chars + c
+                chars += c
             elif isinstance(ev, yaml.AliasEvent):
                 (n, c), a = anchored.get(ev.anchor, (1, 0)), None
                 nodes, chars = nodes + n, chars + c
@@ -374,8 +377,8 @@ def _prescan(src: SourceFile, text: str, loader_class: type | None = None) -> No
                 open_[-1][0] = min(open_[-1][0] + n, max_nodes + 1)
                 open_[-1][1] = min(open_[-1][1] + c, max_chars + 1)
             if nodes > max_nodes:
-                raise _error(codes.TOO_LARGE, f"the document expands to more than {max_nodes} YAML nodes "
-                             "(an alias/anchor bomb or a file far larger than any model)", where(ev),
+                raise _error(codes.TOO_LARGE, f"aliases expand the document by more than {max_nodes} YAML nodes "
+                             "(an alias/anchor bomb)", where(ev),
                              "raise the limit with --limit max_yaml_nodes=N if this model is real")
             if chars > max_chars:
                 raise _error(codes.TOO_LARGE, f"the document expands to more than {max_chars:,} characters of "
@@ -388,19 +391,23 @@ def _prescan(src: SourceFile, text: str, loader_class: type | None = None) -> No
 class _Converter:
     def __init__(self, src: SourceFile):
         self.src = src
-        self.count = 0
+        self.count = 0  # nodes visited again through an alias (the same node object)
+        self.seen: set[int] = set()
 
     def _span(self, node: yaml.Node) -> tuple[Span, int, int]:
         s = self.src.offset(node.start_mark.line, node.start_mark.column)
         e = self.src.offset(node.end_mark.line, node.end_mark.column)
         return self.src.span(s, e), s, e
 
-    def convert(self, node: yaml.Node, depth: int) -> YNode:
-        self.count += 1
+    def convert(self, node: yaml.Node, depth: int, aliased: bool = False) -> YNode:
+        aliased = aliased or id(node) in self.seen
+        self.seen.add(id(node))
         span, s, e = self._span(node)
-        if self.count > LIMITS["max_yaml_nodes"]:
-            raise _error(codes.TOO_LARGE, f"the document expands to more than {LIMITS['max_yaml_nodes']} YAML nodes "
-                         "(an alias/anchor bomb or a file far larger than any model)", span)
+        if aliased:
+            self.count += 1
+            if self.count > LIMITS["max_yaml_nodes"]:
+                raise _error(codes.TOO_LARGE, f"aliases expand the document by more than {LIMITS['max_yaml_nodes']} "
+                             "YAML nodes (an alias/anchor bomb)", span)
         if depth > LIMITS["max_depth"]:
             raise _too_deep(span)
         if node.tag not in _STD_TAGS:
@@ -413,12 +420,12 @@ class _Converter:
             # the raw text of a quoted scalar includes its quotes; keep them in the span
             return YScalar(node.value, node.tag, span, self.src, s, e, node.style)
         if isinstance(node, yaml.SequenceNode):
-            return YSeq([self.convert(n, depth + 1) for n in node.value], span)
+            return YSeq([self.convert(n, depth + 1, aliased) for n in node.value], span)
         assert isinstance(node, yaml.MappingNode)
         items: list[tuple[YScalar, YNode]] = []
         seen: dict[str, YScalar] = {}
         for k, v in node.value:
-            key = self.convert(k, depth + 1)
+            key = self.convert(k, depth + 1, aliased)
             if not isinstance(key, YScalar):
                 raise _error(codes.DUPLICATE_KEY, "mapping keys must be plain names", key.span)
             if key.value in seen:
@@ -428,7 +435,7 @@ class _Converter:
                     "each name may be defined once; rename one of them",
                     notes=[_note(f"`{key.value}` was first defined here", first.span)])])
             seen[key.value] = key
-            items.append((key, self.convert(v, depth + 1)))
+            items.append((key, self.convert(v, depth + 1, aliased)))
         return YMap(items, span)
 
 

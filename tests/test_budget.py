@@ -154,15 +154,35 @@ def test_suggestions_come_from_a_bounded_set():
     assert did_you_mean("x" * 65, ["x" * 64]) is None
 
 
-def test_nested_collections_count_once():
-    """110,000 scalars in a two-level map are legal; the node limit counts each node once."""
-    text = "params: {" + ", ".join(f"p{i}: {i}" for i in range(55_000)) + "}\n"
-    load_yaml("m.yaml", text)
-    nested = "doc: " + "[" * 60 + ", ".join(["1"] * 1000) + "]" * 60 + "\n"
-    load_yaml("m.yaml", nested * 1)
+def test_yaml_node_limit_counts_what_aliases_add():
+    """Nodes written out in the file are bounded by its size (max_file_bytes), not by the node limit, so a
+    long model is legal under any limit (issue 22); what aliases add is counted, each node once however deep."""
+    nested = "[" * 60 + ", ".join(["1"] * 1000) + "]" * 60
     with limits.override(max_yaml_nodes=1000):
-        with pytest.raises(CompileError):
-            load_yaml("m.yaml", nested)
+        load_yaml("m.yaml", "params: {" + ", ".join(f"p{i}: {i}" for i in range(55_000)) + "}\n")
+        load_yaml("m.yaml", f"doc: {nested}\n")
+        load_yaml("m.yaml", "a: &n [1, 2]\nb: *n\nc: *n\n")  # aliases add 6 nodes
+        with pytest.raises(CompileError) as e:
+            load_yaml("m.yaml", f"a: &n {nested}\nb: *n\n")  # one alias adds 1,060
+        assert e.value.diagnostics[0].code == "E005" and "aliases expand" in e.value.diagnostics[0].message
+
+
+def test_graph_node_limit_counts_what_blocks_and_repeat_make():
+    """max_nodes bounds the nodes that blocks and repeat make (what a bomb multiplies); lines written out do
+    not count against it."""
+    head = "nncc: 1\nmodel: m\ninputs:\n  x: f32[N, 4]\n"
+    written = head + "graph:\n" + "".join(f"  l{i}: relu({'x' if i == 0 else f'l{i - 1}'})\n" for i in range(40)) \
+        + "outputs: [l39]\n"
+    repeated = head + "graph:\n  y: x |> repeat(25, relu)\noutputs: [y]\n"
+    blocks = head + "blocks:\n  b(v):\n    return: v |> relu |> tanh |> relu\ngraph:\n" + \
+        "".join(f"  l{i}: b({'x' if i == 0 else f'l{i - 1}'})\n" for i in range(10)) + "outputs: [l9]\n"
+    with limits.override(max_nodes=20):
+        assert len(frontend("w.yaml", data=written.encode()).graph.nodes) == 40
+        for text, words in ((repeated, "repeat(25, relu) would expand to 25 nodes"),
+                            (blocks, "blocks and repeat expand to more than 20 nodes")):
+            with pytest.raises(CompileError) as e:
+                frontend("m.yaml", data=text.encode())
+            assert e.value.diagnostics[0].code == "E005" and words in e.value.diagnostics[0].message
 
 
 def test_aliases_count_their_characters():

@@ -11,6 +11,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable
+from typing import Any
 from dataclasses import dataclass, field
 
 from .. import codes
@@ -121,15 +122,14 @@ def _lint_text(path: str, text: str, data: bytes, cfg: LintConfig,
         return [Finding(d) for d in e.diagnostics], e
     except RecursionError:
         return [Finding(Diagnostic(codes.TOO_LARGE, "the model nests too deeply to compile", Span(path, 1, 1, 1, 2)))], False
-    findings = [Finding(d) for d in fe.warnings]
-    findings += run_checks(fe, text, cfg.max_weight_bytes)
-    return findings, True
+    return [Finding(d) for d in fe.warnings] + run_checks(fe, text, cfg.max_weight_bytes), True
 
 
-def lint_data(path: str, data: bytes, cfg: LintConfig, defines: dict[str, str] | None = None) -> list[Diagnostic]:
-    """The lint diagnostics of one file's bytes (what `nncc compile` adds to its warnings)."""
+def lint_frontend(path: str, data: bytes, fe: Any, cfg: LintConfig) -> list[Diagnostic]:
+    """The lint diagnostics of a file whose front end has just run (what `nncc compile` adds to its
+    warnings, from its own front end rather than a second one)."""
     text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
-    findings, _ = _lint_text(path, text, data, cfg, defines)
+    findings = [Finding(d) for d in fe.warnings] + run_checks(fe, text, cfg.max_weight_bytes)
     return [f.diag for f in _filter(findings, path, text, cfg)]
 
 
