@@ -26,6 +26,7 @@ import argparse
 import datetime
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -43,6 +44,7 @@ SAMPLE = ROOT / "samples" / "resnet50.yaml"
 DEFINES = {"resnet50": {}, "resnet152": {"stages": "[3, 8, 36, 3]"}}
 OPSET = 18
 START, END = markers("bench_export")
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # bytecode cached, as installed
 
 
 def nncc_inprocess(name: str, out: Path, weights: str | None = None, fsync: bool = False) -> tuple[float, int, int]:
@@ -75,14 +77,36 @@ TORCH_MAIN = HWM + ("import sys, warnings, torch\nsys.path.insert(0, sys.argv[1]
                     "dynamic_axes={'image': {0: 'N'}, 'logits': {0: 'N'}})\nprint('peak_kb', hwm())\n")
 
 
-def nncc_cli(name: str, out: Path) -> tuple[float, int]:
-    """Seconds for the whole `nncc compile` process, and its peak RSS in KiB."""
+# The floor of nncc's own method, as a process: import numpy and nncc's Box-Muller (nncc/weights.py),
+# draw as many float32 values as the model has trainable parameters, a stream per block of BLOCK as
+# nncc seeds them, and write them and the rest of the file's bytes (zeros) to disk
+FLOOR_MAIN = ("import sys\nimport numpy as np\nfrom nncc.weights import BLOCK, fill_normal\n"
+              "n, size, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]\nbuf = np.empty(BLOCK, np.float32)\n"
+              "with open(out, 'wb') as f:\n    for k in range(-(-n // BLOCK)):\n        m = min(BLOCK, n - k * BLOCK)\n"
+              "        fill_normal(np.random.default_rng([0, 0, k]), buf[:m])\n        f.write(buf[:m].tobytes())\n"
+              "    f.write(bytes(size - 4 * n))\n")
+
+
+def _cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def nncc_cli(name: str, out: Path) -> tuple[float, float, int]:
+    """Wall and CPU seconds of the whole `nncc compile` process, and its peak RSS in KiB."""
     cmd = [sys.executable, "-c", NNCC_MAIN, "compile", str(SAMPLE), "-o", str(out), "-O", f"opset={OPSET}"]
     for k, v in DEFINES[name].items():
         cmd += ["-D", f"{k}={v}"]
-    t0 = time.perf_counter()
-    r = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    return time.perf_counter() - t0, int(r.stdout.split()[-1])
+    c0, t0 = _cpu(), time.perf_counter()
+    r = subprocess.run(cmd, check=True, capture_output=True, text=True, env=ENV)
+    return time.perf_counter() - t0, _cpu() - c0, int(r.stdout.split()[-1])
+
+
+def floor(params: int, size: int, out: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of the floor process (FLOOR_MAIN) for `params` values in a file of `size` bytes."""
+    c0, t0 = _cpu(), time.perf_counter()
+    subprocess.run([sys.executable, "-c", FLOOR_MAIN, str(params), str(size), str(out)], check=True, env=ENV)
+    return time.perf_counter() - t0, _cpu() - c0
 
 
 def torch_peak(name: str, out: Path) -> int:
@@ -141,6 +165,7 @@ def bench(name: str, repeat: int, tmp: Path) -> dict:
     d = tmp / name
     d.mkdir()
     n_in, n_cli, t_exp, t_build, n_npz, n_sync, peaks = [], [], [], [], [], [], []
+    cli_cpu, floor_wall, floor_cpu = [], [], []
     npz = save_weights(name, d / "weights.npz")
     size_n = size_t = params_n = 0
     for i in range(repeat):
@@ -151,9 +176,13 @@ def bench(name: str, repeat: int, tmp: Path) -> dict:
         t_build.append(time.perf_counter() - t0)
         dt, size_t = torch_export(model, d / f"torch{i}.onnx")
         t_exp.append(dt)
-        dt, peak = nncc_cli(name, d / f"cli{i}.onnx")
+        dt, cpu, peak = nncc_cli(name, d / f"cli{i}.onnx")
         n_cli.append(dt)
+        cli_cpu.append(cpu)
         peaks.append(peak)
+        dt, cpu = floor(params_n, size_n, d / f"floor{i}.bin")
+        floor_wall.append(dt)
+        floor_cpu.append(cpu)
         n_npz.append(nncc_inprocess(name, d / f"npz{i}.onnx", npz)[0])
         n_sync.append(nncc_inprocess(name, d / f"sync{i}.onnx", fsync=True)[0])
         if i < repeat - 1:
@@ -167,7 +196,8 @@ def bench(name: str, repeat: int, tmp: Path) -> dict:
     r = {
         "name": name, "repeat": repeat,
         "nncc_s": min(n_in), "nncc_med_s": statistics.median(n_in),
-        "cli_s": min(n_cli), "cli_med_s": statistics.median(n_cli),
+        "cli_s": min(n_cli), "cli_med_s": statistics.median(n_cli), "cli_cpu_s": statistics.median(cli_cpu),
+        "floor_s": statistics.median(floor_wall), "floor_cpu_s": statistics.median(floor_cpu),
         "torch_s": min(t_exp), "torch_med_s": statistics.median(t_exp),
         "torch_all_s": min(b + e for b, e in zip(t_build, t_exp)),
         "npz_s": min(n_npz), "sync_s": min(n_sync),
@@ -182,6 +212,8 @@ def bench(name: str, repeat: int, tmp: Path) -> dict:
     r["ratio_sync"] = r["sync_s"] / r["torch_s"]
     r["ratio_peak"] = r["peak_nncc_mb"] / r["peak_torch_mb"]
     r["ratio_paired"] = statistics.median(a / b for a, b in zip(n_in, t_exp))
+    r["floor_ratio_cpu"] = r["cli_cpu_s"] / r["floor_cpu_s"]
+    r["floor_ratio_wall"] = r["cli_med_s"] / r["floor_s"]
     return r
 
 
@@ -212,6 +244,17 @@ def render(results: list[dict]) -> str:
                      f"{r['ratio_cli']:.3f} | {r['ratio_all']:.3f} | {r['npz_s']:.2f} | {r['ratio_npz']:.3f} | "
                      f"{r['sync_s']:.2f} | {r['ratio_sync']:.3f} | {r['peak_nncc_mb']:.0f} / {r['peak_torch_mb']:.0f} "
                      f"(**{r['ratio_peak']:.2f}**) | {ok} |")
+    lines += ["", "**Whole process against the floor** (medians of CPU seconds, user + system; wall beside them): "
+              "`nncc compile` as a user runs it, and the floor of nncc's own method as a process (import numpy and "
+              "nncc's Box-Muller, draw as many float32 values as the model has parameters, a stream per block "
+              "as nncc seeds them, write them and the rest of the file's bytes), in the same run, interleaved. "
+              "Goal: `nncc compile` ≤ 1.5 × the floor.", "",
+              "| model | `nncc compile` CPU s (wall) | floor CPU s (wall) | **compile / floor, CPU** | same, wall | goal ≤ 1.5 |",
+              "|---|---|---|---|---|---|"]
+    for r in results:
+        ok = "met" if r["floor_ratio_cpu"] <= 1.5 else "**missed**"
+        lines.append(f"| {r['name']} | {r['cli_cpu_s']:.2f} ({r['cli_med_s']:.2f}) | {r['floor_cpu_s']:.2f} "
+                     f"({r['floor_s']:.2f}) | **{r['floor_ratio_cpu']:.2f}** | {r['floor_ratio_wall']:.2f} | {ok} |")
     checks = "; ".join(f"{r['name']}: {r['check']}" + ("" if r["cli_equals_library"] else
                                                          " (CLI and library files DIFFER)") for r in results)
     lines += ["", "Notes:", "",

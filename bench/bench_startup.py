@@ -1,0 +1,70 @@
+"""Benchmark: what a user waits for on small work — `nncc --version`, `nncc --help` and `nncc lint`
+of one sample beside `yamllint` of the same file, whole processes, in the same run (issue 22).
+
+    python bench/bench_startup.py [--repeat 15] [--no-write]
+
+Each command runs as a fresh process (bench/proc.py), interleaved with the others, --repeat
+times after a warm-up round; figures are medians of CPU seconds (user + system; the machine
+is shared, so wall time mostly measures the other work) with wall time beside them. The
+interpreter's own start (`python -c pass`, with this environment's site-packages) is measured
+too: it is the floor every Python tool pays. Goals: `nncc lint` ≤ 1.0 × yamllint, `--version`
+≤ 0.05 s.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from proc import cpus, interleaved, med, tool  # bench/proc.py
+from results import markers, write_section  # bench/results.py
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "lenet5.yaml"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--no-write", action="store_true", help="print the section only")
+    args = ap.parse_args()
+    nncc, yamllint = tool("nncc"), tool("yamllint")
+    cmds = {
+        "python -c pass (interpreter start)": [sys.executable, "-c", "pass"],
+        "nncc --version": nncc + ["--version"],
+        "nncc --help": nncc + ["--help"],
+        "yamllint lenet5.yaml": yamllint + [str(SAMPLE)],
+        "nncc lint lenet5.yaml": nncc + ["lint", str(SAMPLE)],
+    }
+    runs = interleaved(cmds, args.repeat, ROOT, ok=(0, 1))
+    lines = [
+        (f"`python bench/bench_startup.py` — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+         f"{platform.machine()}, {cpus()} CPUs (shared with other work; load average {os.getloadavg()[0]:.1f} "
+         f"at the end), {platform.python_implementation()} {platform.python_version()}; each command a fresh "
+         f"process, {args.repeat} interleaved rounds after a warm-up round; medians."),
+        "",
+        "| command | CPU s (median) | wall s (median) |",
+        "|---|---:|---:|",
+    ]
+    for name, rs in runs.items():
+        lines.append(f"| `{name}` | {med(rs, 1):.3f} | {med(rs, 0):.3f} |")
+    lint, yl, ver = runs["nncc lint lenet5.yaml"], runs["yamllint lenet5.yaml"], runs["nncc --version"]
+    ratio_cpu, ratio_wall = med(lint, 1) / med(yl, 1), med(lint, 0) / med(yl, 0)
+    lines += ["", (f"`nncc lint` / `yamllint`, one sample, whole process: **{ratio_cpu:.2f}** CPU "
+                   f"({ratio_wall:.2f} wall); goal ≤ 1.0: **{'met' if ratio_cpu <= 1.0 else 'missed'}**. "
+                   f"`nncc --version`: **{med(ver, 1):.3f} s** CPU ({med(ver, 0):.3f} s wall); goal ≤ 0.05 s: "
+                   f"**{'met' if med(ver, 1) <= 0.05 else 'missed'}** on CPU time, "
+                   f"{'met' if med(ver, 0) <= 0.05 else 'missed'} on wall time.")]
+    report = "\n".join(lines)
+    print(report)
+    if not args.no_write:
+        start, end = markers("bench_startup")
+        write_section(ROOT / "bench" / "RESULTS.md", "bench_startup",
+                      f"{start}\n## Start-up and one file: nncc vs yamllint, whole processes\n\n{report}\n{end}")
+
+
+if __name__ == "__main__":
+    main()
