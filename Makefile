@@ -49,6 +49,8 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/bench_lint.py --write
 	$(BIN)/python bench/bench_scale.py
 	$(BIN)/python bench/bench_smaug.py --write
+	$(BIN)/python bench/bench_startup.py
+	$(BIN)/python bench/bench_written.py
 
 # Refresh the locks after changing a range in pyproject.toml, or to take new releases
 # (then run `make test` and commit requirements/ with the change that needed it).
