@@ -160,7 +160,7 @@ def parse(text: str, start: str, callbacks: Any, max_depth: int) -> tuple[Any, i
                     children.append(kids[i][0])
             if after:
                 children += [None] * after
-            s, e, d = kids[0][1], kids[-1][2], max(k[3] for k in kids)
+            s, e, d = kids[0][1], kids[-1][2], max([k[3] for k in kids])
             del states[-size:], entries[-size:]
             if inline:
                 value = children

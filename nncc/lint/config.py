@@ -71,6 +71,16 @@ def _match(rel: str, pat: str) -> bool:
     return pat.endswith("/**") and (rel + "/").startswith(pat[:-2])
 
 
+def _mentions_nncc(path: str) -> bool:
+    """Whether a pyproject.toml can hold a [tool.nncc] table at all: most are other projects' files, and
+    reading TOML (importing tomllib) costs more than the rest of a small `nncc lint`."""
+    try:
+        with open(path, "rb") as f:
+            return b"nncc" in f.read()
+    except OSError:
+        return True  # let the TOML reader report it
+
+
 def _load_toml(path: str) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
         import tomllib
@@ -155,7 +165,7 @@ def discover(start: str | None = None) -> LintConfig:
         if os.path.isfile(dot):
             return load(dot)
         pp = os.path.join(d, "pyproject.toml")
-        if os.path.isfile(pp):
+        if os.path.isfile(pp) and _mentions_nncc(pp):
             data = _load_toml(pp)
             t = data.get("tool", {}).get("nncc")
             if isinstance(t, dict):
