@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .exprtables import ACTIONS, END, IGNORE, LITERALS, PATTERNS, RULES, START, STRINGS
+from .exprtables import ACTIONS, ALTERNATIVES, END, IGNORE, PATTERNS, RULES, START, STRINGS
+from .exprtables import LITERALS as _STRING_LITERALS
 
 
 class Token:
@@ -49,6 +50,9 @@ class UnexpectedToken(Exception):
         self.token, self.expected = token, expected
 
 
+# every literal the lexer knows: terminals written as one string, and each alternative of those written as
+# several (a dtype, a comparison)
+LITERALS = {**_STRING_LITERALS, **{s: t for t, alts in ALTERNATIVES.items() for s in alts}}
 # one pattern for every token: the regex terminals in Lark's order (longest pattern first), then the
 # literals longest first; which of them a parser state accepts is decided after the match
 _WORDS = {s: t for s, t in LITERALS.items() if re.fullmatch(PATTERNS["NAME"], s)}

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 IGNORE = '[ \t\r\n]+'
 PATTERNS = {'NAME': '[A-Za-z_][A-Za-z0-9_]*', 'INT': '[0-9]+', 'FLOAT': '([0-9]+\\.[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+', 'STRING': '"([^"\\\\\n]|\\\\.)*"|\'([^\'\\\\\n]|\\\\.)*\''}
-LITERALS = {'!=': 'COMPOP', '%': 'PERCENT', '(': 'LPAR', ')': 'RPAR', '*': 'STAR', '**': '__ANON_2', '+': 'PLUS', ',': 'COMMA', '-': 'MINUS', '/': 'SLASH', '//': '__ANON_1', ':': 'COLON', '<': 'COMPOP', '<=': 'COMPOP', '=': 'EQUAL', '==': 'COMPOP', '>': 'COMPOP', '>=': 'COMPOP', '[': 'LSQB', ']': 'RSQB', 'and': 'AND', 'bf16': 'DTYPE', 'bool': 'DTYPE', 'else': 'ELSE', 'f16': 'DTYPE', 'f32': 'DTYPE', 'f64': 'DTYPE', 'false': 'FALSE', 'i32': 'DTYPE', 'i64': 'DTYPE', 'i8': 'DTYPE', 'if': 'IF', 'none': 'NONE', 'not': 'NOT', 'or': 'OR', 'true': 'TRUE', '|>': '__ANON_0'}
+LITERALS = {'%': 'PERCENT', '(': 'LPAR', ')': 'RPAR', '*': 'STAR', '**': '__ANON_2', '+': 'PLUS', ',': 'COMMA', '-': 'MINUS', '/': 'SLASH', '//': '__ANON_1', ':': 'COLON', '=': 'EQUAL', '[': 'LSQB', ']': 'RSQB', 'and': 'AND', 'else': 'ELSE', 'false': 'FALSE', 'if': 'IF', 'none': 'NONE', 'not': 'NOT', 'or': 'OR', 'true': 'TRUE', '|>': '__ANON_0'}
 STRINGS = ['AND', 'COLON', 'COMMA', 'ELSE', 'EQUAL', 'FALSE', 'IF', 'LPAR', 'LSQB', 'MINUS', 'NONE', 'NOT', 'OR', 'PERCENT', 'PLUS', 'RPAR', 'RSQB', 'SLASH', 'STAR', 'TRUE', '__ANON_0', '__ANON_1', '__ANON_2']
+ALTERNATIVES = {'COMPOP': ['==', '!=', '<=', '>=', '<', '>'], 'DTYPE': ['bf16', 'bool', 'f16', 'f32', 'f64', 'i32', 'i64', 'i8']}
 START = {'expr': 0, 'signature': 1, 'targets': 2, 'tensor_type': 3}
 END = {'expr': 20, 'signature': 30, 'targets': 32, 'tensor_type': 34}
 # (callback, origin, symbols, kept children (index, inlined, Nones before), Nones after, pass a single

@@ -53,6 +53,7 @@ def generate() -> str:
     patterns: dict[str, str] = {}
     literals: dict[str, str] = {}
     strings: list[str] = []  # terminals written as one string (Lark folds those a NAME also matches into NAME)
+    alternatives: dict[str, list[str]] = {}  # terminals written as alternatives of strings (DTYPE, COMPOP)
     for t in p.terminals:
         if t.name in p.ignore_tokens:
             ignore = t.pattern.value
@@ -62,8 +63,7 @@ def generate() -> str:
         elif t.name in REGEX_TERMINALS:
             patterns[str(t.name)] = t.pattern.value
         else:
-            for alt in _alternatives(t.pattern.value):
-                literals[alt] = str(t.name)
+            alternatives[str(t.name)] = _alternatives(t.pattern.value)
     assert sorted(patterns) == sorted(REGEX_TERMINALS), patterns
     rule_index = {r: i for i, r in enumerate(p.rules)}
     rules = []
@@ -107,6 +107,7 @@ def generate() -> str:
         f"PATTERNS = {patterns!r}",
         f"LITERALS = {dict(sorted(literals.items()))!r}",
         f"STRINGS = {sorted(strings)!r}",
+        f"ALTERNATIVES = {dict(sorted(alternatives.items()))!r}",
         f"START = {start!r}",
         f"END = {end!r}",
         "# (callback, origin, symbols, kept children (index, inlined, Nones before), Nones after, pass a single",
