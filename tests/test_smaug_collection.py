@@ -209,3 +209,18 @@ def test_every_named_format_names_the_lines_value(tmp_path):
                  if k.endswith(".prototext")).decode()
     layers = re.findall(r'^    name: "([^"]+)"', proto, re.M)
     assert layers[4:11] == ["conv1_conv2d", "conv1", "pool1", "conv2_conv2d", "conv2", "pool2", "fc1_linear"]
+
+
+@pytest.mark.parametrize("backend", ["Reference", "SMV"])
+@pytest.mark.parametrize("graph", ["  a: x |> unsqueeze(1)\n  b: a |> squeeze(1)\n  z: stack([b, b * 2], axis=1) |> flatten\n",
+                                   "  z: stack([x, x], axis=2) |> flatten\n"])
+def test_squeeze_unsqueeze_stack(tmp_path, graph, backend):
+    """squeeze and unsqueeze are SMAUG's squeeze and expand_dims (Reshape nodes), stack an expand_dims per
+    tensor and a Concat; the graph computes what torch computes."""
+    from test_smaug import numerics
+
+    p = tmp_path / "s.yaml"
+    p.write_text(f"nncc: 1\nmodel: s\ninputs:\n  x: f32[N, 6]\ngraph:\n{graph}outputs: [z]\n")
+    g = numerics(str(p), backend, tmp_path)
+    names = [n.name for n in g.nodes]
+    assert ("a" in names and "b" in names) if "squeeze" in graph else "expand_dims_1" in names

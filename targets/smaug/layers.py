@@ -191,12 +191,29 @@ def _split(E: Emitter, n: Node) -> None:
     E.bind(n, E.add_node("split", "Split", [x], [E.out(n, i) for i in range(len(n.outputs))], params))
 
 
+# SMAUG's frontend writes squeeze and expand_dims as Reshape nodes of those names
+RESHAPES = {"reshape": "reshape", "squeeze": "squeeze", "unsqueeze": "expand_dims"}
+
+
 def _reshape(E: Emitter, n: Node) -> None:
     x = E.ref(n.inputs[0])
     out = E.out(n)
     if out[1] not in PERMS:
         raise Unsupported(f"SMAUG has no layout for a {n.outputs[0].ttype.rank}-D tensor")
-    E.bind(n, E.add_node("reshape", "Reshape", [x], [out], name=E.label(n)))
+    E.bind(n, E.add_node(RESHAPES[n.op], "Reshape", [x], [out], name=E.label(n)))
+
+
+def _stack(E: Emitter, n: Node) -> None:
+    """Tensors joined along a new axis: each expanded there (a Reshape), then a Concat."""
+    out_dims, lay = E.out(n)
+    if lay not in PERMS:
+        raise Unsupported(f"SMAUG has no layout for a {n.outputs[0].ttype.rank}-D tensor")
+    axis = n.attrs["axis"] % len(out_dims)
+    one = [1 if i == axis else d for i, d in enumerate(out_dims)]
+    parts = [E.add_node("expand_dims", "Reshape", [E.ref(v)], [(one, lay)])[0] for v in n.inputs]
+    params = pb.Params()
+    params.concat_params.concat_axis = physical_axis(axis, lay, len(out_dims))
+    E.bind(n, E.add_node("concat", "Concat", parts, [(out_dims, lay)], params, name=E.label(n)))
 
 
 def _flatten(E: Emitter, n: Node) -> None:
