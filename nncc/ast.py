@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from .diagnostics import Span
 
@@ -127,3 +127,21 @@ class Signature(Expr):
 class Targets(Expr):
     names: list[str]
     name_pos: list[Pos]
+
+
+def walk(roots: list[Any]) -> Iterator[Expr]:
+    """Every expression under `roots` (through keyword arguments and lists), depth first."""
+    todo = list(roots)
+    while todo:
+        x = todo.pop()
+        if isinstance(x, Kwarg):
+            todo.append(x.value)
+            continue
+        if not isinstance(x, Expr):
+            continue
+        yield x
+        for v in vars(x).values():
+            if isinstance(v, (Expr, Kwarg)):
+                todo.append(v)
+            elif isinstance(v, list):
+                todo.extend(v)

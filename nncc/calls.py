@@ -271,6 +271,8 @@ def _call_op(self: Elaborator, opdef: OpDef, args: list, kwargs: dict, e: A.Call
     node = outs[0].producer
     assert node is not None
     node.meta["written"] = b.written  # for independent oracles (tests/torch_ref.py)
+    if opdef.weights is not None:
+        node.meta["wpath"] = self.weight_path(e)
     return outs[0] if opdef.outputs is None else tuple(outs)
 
 def _add_node(self: Elaborator, op: str, inputs: list[Value], attrs: dict, wopts: dict, span: Span,
@@ -344,6 +346,9 @@ def _call_block(self: Elaborator, name: str, args: list, kwargs: dict, e: A.Call
             later.setdefault(n, pp.span)
     scope.later = later
     self.call_stack.append(name)
+    seg = self.wnames.segment(e)
+    if seg:
+        self.wprefix.append(seg)
     errors_before = len(self.bag.items)
     try:
         for line in blk.body:
@@ -361,6 +366,8 @@ def _call_block(self: Elaborator, name: str, args: list, kwargs: dict, e: A.Call
         return val
     finally:
         self.call_stack.pop()
+        if seg:
+            self.wprefix.pop()
 
 def _block_cost(self: Elaborator, name: str, depth: int) -> int:
     """An upper bound of the steps one call of `name` takes, from its text, before running it:
@@ -371,23 +378,13 @@ def _block_cost(self: Elaborator, name: str, depth: int) -> int:
     cap = LIMITS["max_steps"] + 1
     blk = self.m.blocks[name]
     total = 0
-    todo: list[Any] = [line.expr for line in blk.body] + ([blk.ret] if blk.ret is not None else [])
-    while todo and total < cap:
-        x = todo.pop()
-        if isinstance(x, A.Kwarg):
-            todo.append(x.value)
-            continue
-        if not isinstance(x, A.Expr):
-            continue
+    for x in A.walk([line.expr for line in blk.body] + ([blk.ret] if blk.ret is not None else [])):
+        if total >= cap:
+            break
         total += 1
         if isinstance(x, A.Call) and isinstance(x.func, A.Name) and x.func.id in self.m.blocks \
                 and x.func.id != name and depth < LIMITS["max_call_depth"]:
             total += self._block_cost(x.func.id, depth + 1)
-        for v in vars(x).values():
-            if isinstance(v, (A.Expr, A.Kwarg)):
-                todo.append(v)
-            elif isinstance(v, list):
-                todo.extend(v)
     self._costs[name] = min(total, cap)
     return self._costs[name]
 
@@ -414,10 +411,14 @@ def _repeat(self: Elaborator, e: A.Call, scope: Scope) -> Any:
     kwargs = {k.name: (self.eval(k.value, scope), k) for k in e.kwargs}
     fake = A.Call(e.pos, A.Name(e.args[2].pos, f.name), [e.args[0], *e.args[3:]], e.kwargs)
     expanded0, steps0 = self.expanded, self.steps
+    seg = self.wnames.segment(e)
+    wdepth = len(self.wprefix)
+    self.wprefix += [seg] if seg else []
     self.repeating += 1
     try:
         for i in range(n):
             self.prefix.append(str(i))
+            self.wprefix.append(str(i))
             try:
                 if f.kind == "block":
                     x = self._call_block(f.name, [x, *rest], kwargs, fake)
@@ -427,6 +428,7 @@ def _repeat(self: Elaborator, e: A.Call, scope: Scope) -> Any:
                     x = self._call_op(opdef, [x, *rest], kwargs, fake)
             finally:
                 self.prefix.pop()
+                del self.wprefix[wdepth + bool(seg):]
             if i == 0 and n > 1:  # one copy made: refuse now if all n would pass the node or step limit
                 per = self.expanded - expanded0
                 if self.steps + (self.steps - steps0) * (n - 1) > LIMITS["max_steps"]:
@@ -440,4 +442,5 @@ def _repeat(self: Elaborator, e: A.Call, scope: Scope) -> Any:
                                     "raise it with --max-nodes if this is intended")
     finally:
         self.repeating -= 1
+        del self.wprefix[wdepth:]
     return x

@@ -15,6 +15,7 @@ from . import __version__, codes
 from .cliutil import (EXIT_CODES, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, STDIN_SOURCES, Group, check_passes, defines,
                       detail, guard, note, once, pipeline_of, report, stdin_model, suggest, target_name,
                       verbosity, verbosity_options)
+from .cli_weights import report_loaded, weights_cmd, weights_options
 from .diagnostics import CompileError
 from .limits import click_options as _limit_options
 
@@ -80,14 +81,15 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="replace files in the output directory that nncc did not write")
 @once("--seed", type=click.IntRange(0, 2 ** 32 - 1), default=0,
       help="seed for drawing weights from their initializers (0 to 2^32-1) [default: 0]")
-@once("--weights", type=click.Path(exists=True, dir_okay=False), help="load weights from an .npz instead")
+@weights_options
 @click.option("--fsync", is_flag=True, default=None,
               help="flush the files to disk before renaming them into place (also NNCC_FSYNC=1)")
 @verbosity_options
 @_limit_options
 @guard
 def compile_cmd(file: str, target: str, output: str | None, force: bool, seed: int, weights: str | None,
-                fsync: bool | None, pass_stats: bool, **flags: Any) -> None:
+                weights_map: str | None, weights_partial: bool, fsync: bool | None, pass_stats: bool,
+                **flags: Any) -> None:
     """Compile FILE (- reads standard input) for a target and write its files.
 
     \b
@@ -105,7 +107,7 @@ def compile_cmd(file: str, target: str, output: str | None, force: bool, seed: i
     assert tname is not None
     t = T.get(tname)
     assert t is not None
-    inputs = [p for p in (file, weights) if p and p != "-"]
+    inputs = [p for p in (file, weights, weights_map) if p and p != "-"]
     if output is not None and output != "-":
         placement.not_an_input([output], inputs)
     dest = placement.destination(output, tname, t.file_suffix)
@@ -114,9 +116,10 @@ def compile_cmd(file: str, target: str, output: str | None, force: bool, seed: i
 
     linted: list = []
     with progress(f"{os.path.basename(path)} -> {tname}") as bar:
-        res = compile_model(path, tname, seed=seed, weights=weights, data=data, stem=dest.stem,
-                            on_phase=bar.label_as, on_frontend=lambda fe: linted.extend(_lint(path, data, fe)),
-                            **req)
+        res = compile_model(path, tname, seed=seed, weights=weights, weights_map=weights_map,
+                            weights_partial=weights_partial, data=data, stem=dest.stem, on_phase=bar.label_as,
+                            on_frontend=lambda fe: linted.extend(_lint(path, data, fe)), **req)
+    report_loaded(res.loaded, weights or "", weights_partial, file)
     have = {(d.code, d.message) for d in res.frontend.warnings}
     res.frontend.warnings.extend(d for d in linted if not d.is_error and (d.code, d.message) not in have)
     if res.frontend.warnings:
@@ -159,6 +162,9 @@ def _lint(path: str, data: bytes | None, fe: Any) -> list:
         except CompileError:
             return []  # the compile has reported it
     return lint_frontend(path, data, fe, cfg)
+
+
+main.add_command(weights_cmd)
 
 
 @main.command("train", epilog="\b\nExit codes: those of compile before the run starts; then the run's own")

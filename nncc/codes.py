@@ -247,8 +247,10 @@ BAD_TARGET_OPTION = define("E502", "bad-target-option", "an unknown target or ta
     "`onnx: {opsett: 18}`", "`onnx: {opset: 18}`")
 BAD_WEIGHTS = define("E503", "bad-weights", "the weights file does not match the model", """
     A `--weights` file is missing or unreadable, or its arrays do not match the model; each
-    missing, extra or mis-shaped array is named.""",
-    "an `.npz` without `fc.weight`", "export the weights again")
+    missing, extra or mis-shaped array is named, with the unused arrays of the missing
+    weight's shape. `nncc weights MODEL` lists the model's names; `--from FILE` shows how
+    the file's arrays pair with them; `--weights-partial` draws what does not fit.""",
+    "an `.npz` without `fc.weight`", "`nncc weights MODEL --from FILE`, or `--weights-partial`")
 UNREACHABLE_LAYOUT = define("E504", "unreachable-layout", "a layout the target needs cannot be reached", """
     A layout the target needs (insert-layouts) cannot be reached, or a tensor cannot be laid
     out as the target wants.""",
@@ -437,6 +439,11 @@ APPROXIMATED_SETTING = define("W502", "approximated-setting", "a target approxim
     whole epochs, so a step-based schedule whose change falls inside an epoch is rounded to the
     nearest epoch.""",
     "`step(every=1000)` for `-t lbann` with 600 steps per epoch", "`step(every=1200)`, or count epochs")
+OLD_WEIGHT_NAME = define("W503", "old-weight-name", "a weights file uses a weight's nncc 0.1 name", """
+    A `--weights` array was found under the name nncc 0.1 gave the weight, before weight names
+    were made stable (docs/weights.md); it is loaded. nncc 0.1 names are read until nncc 0.3:
+    `nncc weights MODEL --from OLD.npz --write NEW.npz` writes the file with today's names.""",
+    "`b.scale` for the batch norm of `b: conv2d(a, 16, 3) |> batch_norm`", "`b/batch_norm.scale`")
 IGNORED_SETTING = define("W510", "ignored-setting", "a setting the target leaves out of its output", """
     The target has no place for a setting, so it is left out of the output, named with its
     line (SINGA: a recurrent bias, `checkpoint(dir=…)`, callbacks such as `early_stopping`,

@@ -119,7 +119,7 @@ def write_digits(folder: str = DIGITS_DATA) -> tuple[int, int]:
     from sklearn.datasets import load_digits
 
     from .output import write_files
-    from .weights import npz_bytes
+    from .npzfile import npz_bytes
 
     d = load_digits()
     x = (d.images / 16.0).astype(np.float32)[:, None]

@@ -42,6 +42,7 @@ class Result:
     target: str
     options: dict[str, Any]
     _files: dict[str, bytes] | None = field(default=None, repr=False)
+    loaded: Any = None  # how a --weights file's arrays were paired (nncc/wmap.py Assignment)
 
     @property
     def files(self) -> dict[str, bytes]:
@@ -198,7 +199,8 @@ def check_train_features(cfg: TrainConfig, t: targets_mod.Target, bag: Diagnosti
 
 @_resource_guard
 def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | None = None,
-                  seed: int = 0, weights: str | None = None, options: dict[str, str] | None = None,
+                  seed: int = 0, weights: str | None = None, weights_map: str | None = None,
+                  weights_partial: bool = False, options: dict[str, str] | None = None,
                   disable: set[str] | None = None, print_after: set[str] | None = None,
                   print_after_all: bool = False, verify_each: bool = False, opt_level: int | None = None,
                   printer: Callable[[str], None] | None = None, data: bytes | None = None,
@@ -248,12 +250,16 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
         check_train_features(fe.train, t, bag)
     bag.raise_if_errors()
     files: dict[str, bytes | Stream] = {}
+    loaded = None
     if emit:
         if t.needs_weights:
             from .weights import materialize
 
             phase("weights")
-            materialize(g, seed, weights, lazy=t.streams_weights)
+            loaded = materialize(g, seed, weights, lazy=t.streams_weights, map_path=weights_map,
+                                 partial=weights_partial)
+            if loaded is not None:
+                fe.warnings.extend(loaded.warnings)
         # `stem` names the files (and what they refer to, e.g. ONNX external data): the model's name,
         # or the name `-o FILE` gives the main file
         ectx = targets_mod.EmitContext(fe.model, fe.train, opts, seed, weights, stem or fe.model.name, bag)
@@ -261,7 +267,7 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
         files = t.emit(g, ectx)
         bag.raise_if_errors()
         fe.warnings.extend(d for d in bag if not d.is_error)  # a target's warnings are reported too
-    return Result(files, fe, pm_front.stats + pm.stats, t.name, opts)
+    return Result(files, fe, pm_front.stats + pm.stats, t.name, opts, loaded=loaded)
 
 
 def place(files: dict[str, C], output: str | None) -> dict[str, C]:

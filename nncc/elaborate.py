@@ -37,6 +37,7 @@ from .ir import DTYPES, Graph, Node, TensorType, Value
 from .limits import LIMITS  # noqa: E402  (max_nodes, max_repeat, max_call_depth, max_list, max_int_bits)
 from .model import Line, Model
 from .ops import lookup
+from .wnames import WeightNaming
 
 
 class Elaborator:
@@ -53,6 +54,9 @@ class Elaborator:
         self.repeating = 0  # repeats in progress
         self.expanded = 0  # nodes made inside block calls and repeats, against LIMITS["max_nodes"]
         self.prefix: list[str] = []
+        self.wnames = WeightNaming(model)  # what each call adds to its weights' names (nncc/wnames.py)
+        self.wprefix: list[str] = []  # the weight path so far: lines, weighted calls, repeat indices
+        self.wpaths: set[str] = set()
         self.line_nodes: list[Node] = []
         self.params: dict[str, Any] = {}
         self.param_defs: dict[str, Span] = {}
@@ -69,6 +73,9 @@ class Elaborator:
         self._eval_inputs()
         self._check_blocks()
         self._eval_graph()
+        for n in self.graph.nodes:  # the names weights had in nncc 0.1 (nncc/wnames.py), accepted with W503
+            if "wpath" in n.meta:
+                n.meta["legacy"] = n.name
         self._eval_outputs()
         return self.graph  # the caller raises, after reading `train` for independent errors
 
@@ -184,16 +191,19 @@ class Elaborator:
                                [Note(f"`{n}` was first defined here", first)] if first else None)
                 return
         self.prefix.append(names[0] if len(names) == 1 else "_".join(names))
+        self.wprefix.append(self.prefix[-1])
         start = self.graph.stamp
         try:
             val = self.eval(line.expr, scope)
         except EvalError as e:
             self.bag.add(e.diag)
             self.prefix.pop()
+            self.wprefix.pop()
             for n in names:  # poison: later uses are not reported again
                 scope.names[n] = _Poison()
             return
         self.prefix.pop()
+        self.wprefix.pop()
         scoped = "/".join([*self.prefix, *([names[0]] if len(names) == 1 else [])])
         if len(names) == 1:
             self._rename(val, scoped, start)
@@ -228,6 +238,17 @@ class Elaborator:
             self._release(node.name)
             node.name = self._unique(name)
             val.name = node.name
+
+    def weight_path(self, call: A.Expr) -> str:
+        """The path of the weights of the op that `call` makes (nncc/wnames.py); unique, `_k` added
+        only where two paths would meet (a block line named like an op its return calls)."""
+        seg = self.wnames.segment(call)
+        path = "/".join([*self.wprefix, seg] if seg else self.wprefix) or "weights"
+        base, k = path, 1
+        while path in self.wpaths:
+            path, k = f"{base}_{k}", k + 1
+        self.wpaths.add(path)
+        return path
 
     def _unique(self, name: str) -> str:
         """`name`, or `name_i` with the smallest free i; amortised O(1), so naming stays linear."""

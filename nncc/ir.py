@@ -110,7 +110,8 @@ class Value:
 
 
 class Weight(Value):
-    __slots__ = ("_data", "init", "lazy", "lr_mult", "owner", "role", "share", "trainable", "wd_mult")
+    __slots__ = ("_data", "init", "lazy", "legacy", "lr_mult", "owner", "role", "seq", "share", "trainable",
+                 "wd_mult")
 
     def __init__(self, name: str, type: TensorType | None, role: str, init: Init, lr_mult: float = 1.0,
                  wd_mult: float = 1.0, share: Weight | None = None, span: Span | None = None,
@@ -127,6 +128,8 @@ class Weight(Value):
         self.lazy: Any = None
         self.owner: Node | None = None
         self.trainable = trainable
+        self.legacy: str | None = None  # its name in nncc 0.1, where that differs (W503)
+        self.seq: tuple[int, int] = (0, 0)  # (its node's stamp, its place among the node's): the model's order
 
     @property
     def data(self) -> Any:

@@ -379,7 +379,7 @@ def test_weight_multipliers_and_decay(tmp_path):
     exp = parse(compile_text(tmp_path, model(graph, optimizer="sgd(lr=0.1, momentum=0.9, weight_decay=0.004)"))[
         "m.prototext"])
     w = {x.name: x for x in exp.model.weights}
-    bias = next(n for n in w if n.startswith("c_conv2d") and n.endswith("bias"))
+    bias = "c.bias"
     assert w[bias].optimizer.sgd.learn_rate == pytest.approx(0.2)
     assert w[bias].optimizer.sgd.momentum == pytest.approx(0.9)
     fcw = next(n for n in w if n.startswith("logits") and n.endswith("weight"))

@@ -156,8 +156,8 @@ def test_params_are_the_given_weights(backend, tmp_path):
     dt = np.float16 if backend == "SMV" else np.float32
     # Data nodes in order: the input (named after it), conv1, conv2, fc1, logits
     assert list(vals) == ["image", "data", "data_1", "data_2", "data_3"]
-    conv1, conv2 = w["conv1/conv2d.weight"], w["conv2/conv2d.weight"]
-    fc1, logits = w["fc1/linear.weight"], w["logits.weight"]
+    conv1, conv2 = w["conv1.weight"], w["conv2.weight"]
+    fc1, logits = w["fc1.weight"], w["logits.weight"]
     # convolution kernels are stored NHWC: [out, kh, kw, in]
     np.testing.assert_array_equal(vals["data"], conv1.transpose(0, 2, 3, 1).astype(dt))
     np.testing.assert_array_equal(vals["data_1"], conv2.transpose(0, 2, 3, 1).astype(dt))
@@ -186,7 +186,7 @@ def test_weights_flag_on_the_command_line(tmp_path):
     params = pb.TensorDataArray.FromString((out / "minerva_params.pb").read_bytes())
     assert graph.mem_policy == pb.AllAcpWithDmaForWeights and graph.backend == "SMV"
     vals = data_values(graph, params)
-    np.testing.assert_array_equal(vals["data"], w["h/0/linear.weight"].astype(np.float16))
+    np.testing.assert_array_equal(vals["data"], w["h/0.weight"].astype(np.float16))
     np.testing.assert_array_equal(vals["data_3"], w["logits.weight"].astype(np.float16))
 
 

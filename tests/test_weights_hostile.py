@@ -18,7 +18,7 @@ import pytest
 
 from nncc.diagnostics import CompileError
 from nncc.driver import compile_model
-from nncc.weights import load_npz
+from nncc.npzfile import load_npz
 from test_atomic import TINY, _good_arrays
 from test_hostile import _check, run_hostile
 

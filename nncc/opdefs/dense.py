@@ -103,8 +103,9 @@ def _gru_weights(ins: list[TensorType], a: dict) -> list[WeightSpec]:
 @op("gru", [T(), Param("hidden", "int"), Param("bias", "bool", True), Param("return_sequences", "bool", True)],
     weight_prefixes=("w", "r", "b", "rb"), weights=_gru_weights, flops=_gru_flops, section=SECTION,
     doc="gated recurrent unit over a batch-first sequence [N, T, F] → [N, T, hidden] (the last step [N, hidden] "
-        "when return_sequences=false), from a zero initial state; gates stacked in ONNX order z, r, h: input "
-        "weight w [3·hidden, F], recurrent weight r [3·hidden, hidden], biases b and rb [3·hidden]; "
+        "when return_sequences=false), from a zero initial state; gates stacked in ONNX order z, r, h; weights "
+        "`.weight` [3·hidden, F], `.recurrent_weight` [3·hidden, hidden], `.bias` and `.recurrent_bias` "
+        "[3·hidden], set with the prefixes w, r, b and rb (`r_init=…`); "
         "h̃ = tanh(x·Whᵀ + bh + r ⊙ (hₜ₋₁·Rhᵀ + rbh)) (ONNX linear_before_reset=1, PyTorch's GRU, whose "
         "blocks are "
         "r, z, n); every weight defaults to uniform(±1/√hidden)")

@@ -90,9 +90,11 @@ def _report(node, e: ShapeError, ctx: PassContext) -> None:
 
 
 def _make_weights(node, opdef, ins: list[TensorType], ctx: PassContext) -> None:
-    wopts = getattr(node, "meta", {}).get("weight_opts", {})
+    meta = getattr(node, "meta", {})
+    wopts = meta.get("weight_opts", {})
+    wpath = meta.get("wpath", node.name)  # the elaborator's stable path (nncc/wnames.py); nodes made later: theirs
     dtype = ins[0].dtype if ins and ins[0].dtype in FLOAT_DTYPES else "f32"
-    for spec in opdef.weights(ins, node.attrs):
+    for i, spec in enumerate(opdef.weights(ins, node.attrs)):
         if any(not isinstance(d, int) for d in spec.shape):
             ctx.bag.error(codes.SHAPE_MISMATCH, f"{node.op}: weight `{spec.role}` would have a symbolic shape "
                           f"{list(spec.shape)}", node.span, "the dims that size a weight must be known numbers")
@@ -116,9 +118,12 @@ def _make_weights(node, opdef, ins: list[TensorType], ctx: PassContext) -> None:
             wd = float(wopts[f"{spec.prefix}_wd"][0])
         if f"{spec.prefix}_share" in wopts:
             share = wopts[f"{spec.prefix}_share"]
-        w = Weight(f"{node.name}.{spec.role}", TensorType(dtype, spec.shape), spec.role,
+        w = Weight(f"{wpath}.{spec.role}", TensorType(dtype, spec.shape), spec.role,
                    init if isinstance(init, Init) else spec.init, lr, wd, None, node.span, spec.trainable)
         w.owner = node
+        w.seq = (node.stamp, i)
+        if "legacy" in meta and meta["legacy"] != wpath:
+            w.legacy = f"{meta['legacy']}.{spec.role}"
         if share is not None:
             w = _resolve_share(node, spec, w, share, ctx) or w
         node.weights[spec.role] = w

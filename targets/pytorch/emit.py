@@ -20,7 +20,7 @@ from nncc.dtypes import TABLE
 from nncc.ir import Graph, Value
 from nncc.target import EmitContext
 from nncc.train import Config, TrainConfig
-from nncc.weights import npz_bytes
+from nncc.npzfile import npz_bytes
 
 from . import LOWER
 from .lower import ModelCode, Unsupported, lower_graph, lower_heads

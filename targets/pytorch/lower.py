@@ -304,8 +304,18 @@ class Names:
         return self.of[id(v)]
 
 
-def _std(n: Node) -> bool:
-    return all(w.share is None and w.name == f"{n.name}.{role}" for role, w in n.weights.items())
+def _holder(n: Node) -> str | None:
+    """The module name that holds a layer's weights as PATH.ROLE (nncc/wnames.py), if they all have one."""
+    paths = {w.name.rpartition(".")[0] for w in n.weights.values()}
+    ok = len(paths) == 1 and all(w.share is None and w.name.endswith(f".{role}") for role, w in n.weights.items())
+    return paths.pop() if ok else None
+
+
+class _Roles(dict):
+    """A layer's weight expressions by role; a role the layer lacks (no bias) is None to the templates."""
+
+    def __missing__(self, key: str) -> None:
+        return None
 
 
 def weight_ref(w: Weight) -> str:
@@ -325,13 +335,15 @@ def lower_graph(g: Graph, heads: list[Value], table: Lowering) -> ModelCode:
     for v in g.inputs:
         if g.input_roles.get(v.name, "sample") == "sample":
             out.inputs.append((names(v), v.name))
-    std_layers = {n.name for n in g.nodes if n.weights and _std(n)}
+    # a layer whose weights are PATH.ROLE is an nn.Module named PATH, so state_dict keys are nncc's names
+    module_of = {n.name: h for n in g.nodes if n.weights and (h := _holder(n)) is not None}
+    std_layers = set(module_of.values())
     registered: set[str] = set()
     for n in g.nodes:
         if n.kind != "layer":
             continue
         for w in n.weights.values():
-            if n.name in std_layers or w.share is not None or w.name in registered:
+            if n.name in module_of or w.share is not None or w.name in registered:
                 continue
             holder, _, attr = w.name.rpartition(".")
             if not attr.isidentifier() or "." in holder or holder in std_layers:
@@ -344,11 +356,12 @@ def lower_graph(g: Graph, heads: list[Value], table: Lowering) -> ModelCode:
         fn = table.get_rule(n.op)
         if fn is None:
             raise Unsupported(f"target `pytorch` has no lowering for `{n.op}`", n)
-        layer = Layer(n, [names(v) for v in n.inputs], f'self["{n.name}"]',
-                      {r: weight_ref(w) for r, w in n.weights.items()}, n.name in std_layers)
+        key = module_of.get(n.name, n.name)
+        layer = Layer(n, [names(v) for v in n.inputs], f'self["{key}"]',
+                      _Roles({r: weight_ref(w) for r, w in n.weights.items()}), n.name in module_of)
         code = fn(layer)
         if code.module is not None:
-            out.modules.append((n.name, code.module))
+            out.modules.append((key, code.module))
         out.helpers.update(code.helpers)
         targets = ", ".join(names(v) for v in n.outputs)
         out.lines.append((targets + ("," if n.op == "split" and len(n.outputs) == 1 else ""), code.expr))
