@@ -273,6 +273,7 @@ def _call_op(self: Elaborator, opdef: OpDef, args: list, kwargs: dict, e: A.Call
     node.meta["written"] = b.written  # for independent oracles (tests/torch_ref.py)
     if opdef.weights is not None:
         node.meta["wpath"] = self.weight_path(e)
+        node.meta["legacy"] = self.legacy.made(self.prefix, opdef.name)
     return outs[0] if opdef.outputs is None else tuple(outs)
 
 def _add_node(self: Elaborator, op: str, inputs: list[Value], attrs: dict, wopts: dict, span: Span,
@@ -362,6 +363,7 @@ def _call_block(self: Elaborator, name: str, args: list, kwargs: dict, e: A.Call
         start = self.graph.stamp
         val = self.eval(blk.ret, scope)
         if self.prefix:
+            self.legacy.took_line(val, start, "/".join(self.prefix))
             self._rename(val, "/".join(self.prefix), start)
         return val
     finally:

@@ -176,12 +176,13 @@ main.add_command(weights_cmd)
 @click.option("-O", "topts", multiple=True, metavar="KEY=VALUE", help="set an option of the pytorch target")
 @once("--seed", type=click.IntRange(0, 2 ** 32 - 1), default=0,
       help="seed for the initial weights (train.seed seeds the run) [default: 0]")
-@once("--weights", type=click.Path(exists=True, dir_okay=False), help="start from the weights of an .npz")
+@weights_options
 @once("--dummy", type=click.IntRange(1), metavar="N", help="train on N random samples, not the data files")
 @once("--threads", type=click.IntRange(1), help="CPU threads of each training process")
 @guard
 def train_cmd(file: str, run_dir: str | None, resume: bool, defines_: tuple[str, ...], topts: tuple[str, ...],
-              seed: int, weights: str | None, dummy: int | None, threads: int | None) -> None:
+              seed: int, weights: str | None, weights_map: str | None, weights_partial: bool, dummy: int | None,
+              threads: int | None) -> None:
     """Compile FILE for PyTorch and run its training in RUN_DIR, streaming its progress.
 
     \b
@@ -196,7 +197,8 @@ def train_cmd(file: str, run_dir: str | None, resume: bool, defines_: tuple[str,
     if run_dir is None:
         run_dir = os.path.join("runs", os.path.splitext(os.path.basename(file))[0])
     sys.exit(train(file, run_dir, resume=resume, defines=defines(defines_), options=defines(topts, "-O"),
-                   seed=seed, weights=weights, dummy=dummy, threads=threads))
+                   seed=seed, weights=weights, weights_map=weights_map, weights_partial=weights_partial,
+                   dummy=dummy, threads=threads))
 
 
 def _lint_options(f: Callable) -> Callable:

@@ -37,7 +37,7 @@ from .ir import DTYPES, Graph, Node, TensorType, Value
 from .limits import LIMITS  # noqa: E402  (max_nodes, max_repeat, max_call_depth, max_list, max_int_bits)
 from .model import Line, Model
 from .ops import lookup
-from .wnames import WeightNaming
+from .wnames import LegacyNames, WeightNaming
 
 
 class Elaborator:
@@ -57,6 +57,7 @@ class Elaborator:
         self.wnames = WeightNaming(model)  # what each call adds to its weights' names (nncc/wnames.py)
         self.wprefix: list[str] = []  # the weight path so far: lines, weighted calls, repeat indices
         self.wpaths: set[str] = set()
+        self.legacy = LegacyNames()  # nncc 0.1's weight names, read with W503
         self.line_nodes: list[Node] = []
         self.params: dict[str, Any] = {}
         self.param_defs: dict[str, Span] = {}
@@ -73,9 +74,6 @@ class Elaborator:
         self._eval_inputs()
         self._check_blocks()
         self._eval_graph()
-        for n in self.graph.nodes:  # the names weights had in nncc 0.1 (nncc/wnames.py), accepted with W503
-            if "wpath" in n.meta:
-                n.meta["legacy"] = n.name
         self._eval_outputs()
         return self.graph  # the caller raises, after reading `train` for independent errors
 
@@ -206,6 +204,7 @@ class Elaborator:
         self.wprefix.pop()
         scoped = "/".join([*self.prefix, *([names[0]] if len(names) == 1 else [])])
         if len(names) == 1:
+            self.legacy.took_line(val, start, scoped)
             self._rename(val, scoped, start)
             scope.names[names[0]] = val
         else:

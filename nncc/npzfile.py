@@ -61,7 +61,10 @@ class NpzArray:
 
     def array(self) -> np.ndarray:
         if self.nblocks > 1:
-            return np.concatenate([self.block(k) for k in range(self.nblocks)]).reshape(self.shape)
+            out = np.empty(self.size, self.dtype)
+            for k in range(self.nblocks):
+                out[k * self._per_block:(k + 1) * self._per_block] = self.block(k)
+            return out.reshape(self.shape)
         try:
             a = self.npz.read(self.member)
             if a.shape != self.shape:

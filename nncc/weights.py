@@ -263,11 +263,38 @@ def _materialize_derived(g: Graph, seed: int, path: str | None, lazy: bool, map_
         if not w.has_values:
             visit(w)
     in_order = sorted(leaves.values(), key=lambda w: w.seq)  # the model's order, which pairing by structure reads
-    found = materialize(_Weights(in_order), seed, path, False, map_path,  # type: ignore[arg-type]
+    found = materialize(_Weights(in_order), seed, path, lazy, map_path,  # type: ignore[arg-type]
                         partial)
     for w in order:
-        a = w.init.arg("fn")(*[s.data for s in w.init.arg("sources", ())])
-        w.data = np.ascontiguousarray(a.astype(numpy_type(w.ttype.dtype), copy=False))
+        d = Derived(w)
+        if lazy:
+            w.lazy = d  # computed as the file is written, its sources read then and let go
+        else:
+            w.data = d.array()
     return found
+
+
+class Derived:
+    """A folded weight's values, `fn(*sources)`, computed when they are read (one block).
+
+    The sources' values are read for the computation and not kept (a lazy source stays
+    lazy), so a model with folded weights is not all in memory while its file is written."""
+    nblocks = 1
+
+    def __init__(self, w: Weight):
+        self.w = w
+        self.shape = tuple(int(d) for d in w.ttype.shape)
+        self.dtype = np.dtype(numpy_type(w.ttype.dtype))
+        self.size = math.prod(self.shape)
+        self.nbytes = self.size * self.dtype.itemsize
+
+    def array(self) -> np.ndarray:
+        srcs = self.w.init.arg("sources", ())
+        vals = [s._data if s._data is not None else s.lazy.array() for s in srcs]
+        a = self.w.init.arg("fn")(*vals)
+        return np.ascontiguousarray(a.astype(self.dtype, copy=False))
+
+    def block(self, k: int) -> np.ndarray:
+        return self.array().reshape(-1)
 
 

@@ -84,6 +84,33 @@ class WeightNaming:
         return self._blocks[name]
 
 
+class LegacyNames:
+    """The names weights had in nncc 0.1 (read with W503 until 0.3), kept apart from today's node
+    names: PREFIX/OP, unique with `_k`, and the line's (or block call's) path for the op that made
+    the line's value, so appending `|> relu` renamed it."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def _unique(self, base: str) -> str:
+        name, k = base, 1
+        while name in self.used:
+            name, k = f"{base}_{k}", k + 1
+        self.used.add(name)
+        return name
+
+    def made(self, prefix: list[str], op: str) -> str:
+        return self._unique("/".join([*prefix, op]))
+
+    def took_line(self, val: object, start: int, path: str) -> None:
+        """`val` is a line's value: the op that made it, in this line, had the line's name."""
+        node = getattr(val, "producer", None)
+        if node is None or node.stamp < start or len(node.outputs) != 1 or "legacy" not in node.meta:
+            return
+        self.used.discard(node.meta["legacy"])
+        node.meta["legacy"] = self._unique(path)
+
+
 def _is_builtin(name: str) -> bool:
     return name in INITIALIZERS or name in INIT_ALIASES or name in _BUILTINS
 
