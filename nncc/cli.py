@@ -472,7 +472,7 @@ def import_cmd(file: str, output: str, weights_out: str | None, fsync: bool | No
     from . import placement
     from .importer import import_onnx
     from .output import Stream, write_files
-    from .weights import npz_bytes
+    from .npzfile import npz_bytes
 
     outs = [p for p in (output, weights_out) if p]
     placement.not_an_input(outs, [file])

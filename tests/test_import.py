@@ -24,7 +24,7 @@ from nncc.cli import main
 from nncc.diagnostics import CompileError
 from nncc.driver import compile_model, frontend
 from nncc.importer import import_onnx
-from nncc.weights import npz_bytes
+from nncc.npzfile import npz_bytes
 
 IMAGE = (2, 3, 32, 32)
 
