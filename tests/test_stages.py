@@ -59,7 +59,7 @@ def test_stages_inherit_the_section_and_add_up_to_the_length(tmp_path):
     assert (warm.name, warm.epochs, warm.optimizer.name, warm.optimizer["lr"], warm.schedule) == \
         ("warm", 2, "adam", 0.001, None)
     assert (rest.name, rest.optimizer.name, rest.optimizer["lr"], rest.schedule.name) == ("all", "sgd", 0.1, "cosine")
-    assert warm.frozen == ["body/linear.weight", "body/linear.bias"] and rest.frozen == []
+    assert warm.frozen == ["body.weight", "body.bias"] and rest.frozen == []
     assert t.epochs == 5  # the stages' sum
     text = train_text(t)
     assert "stage warm: 2 epochs; adam(" in text and "frozen: 2 weights (body/*)" in text
@@ -76,10 +76,10 @@ def test_the_rate_of_each_stage_counts_from_its_start(tmp_path):
 
 
 def test_a_layer_name_or_a_weight_name_freezes(tmp_path):
-    t = frontend(write(tmp_path, "stages:\n    - {epochs: 1, freeze: [head, body/linear.bias]}\n"
+    t = frontend(write(tmp_path, "stages:\n    - {epochs: 1, freeze: [head, body.bias]}\n"
                                  "    - {epochs: 1, freeze: [body]}")).train
-    assert t.stages[0].frozen == ["body/linear.bias", "head.weight", "head.bias"]
-    assert t.stages[1].frozen == ["body/linear.weight", "body/linear.bias"]  # a line holds its layers
+    assert t.stages[0].frozen == ["body.bias", "head.weight", "head.bias"]
+    assert t.stages[1].frozen == ["body.weight", "body.bias"]  # a line holds its layers
     assert [st.name for st in t.stages] == ["stage1", "stage2"]
 
 
