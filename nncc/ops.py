@@ -58,6 +58,7 @@ class WeightSpec:
     shape: tuple[Dim, ...]
     init: Init
     trainable: bool = True
+    dtype: str | None = None  # None: the first input's float type (else f32); an op with no input says its own
 
 
 ShapeFn = Callable[[list[TensorType], dict], list[TensorType]]

@@ -159,7 +159,7 @@ def _static_shape(a: dict, what: str) -> tuple[int, ...]:
     weight_prefixes=("w",), flops=no_flops, section=SECTION,
     weights=lambda ins, a: [WeightSpec("weight", "w", tuple(a["shape"]),
                                        a["init"] if isinstance(a["init"], Init) else
-                                       Init("gaussian", (("mean", 0.0), ("std", 0.02))))],
+                                       Init("gaussian", (("mean", 0.0), ("std", 0.02))), dtype=a["dtype"])],
     doc="a learned tensor of a fixed shape, named after its line (e.g. learned positions "
         "`pos: param([1, 16, 64], init=gaussian(std=0.02))`, added to a [N, 16, 64] sequence by broadcasting); "
         "init defaults to gaussian(std=0.02); w_lr=, w_wd= as for other weights")

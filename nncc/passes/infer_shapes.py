@@ -118,7 +118,7 @@ def _make_weights(node, opdef, ins: list[TensorType], ctx: PassContext) -> None:
             wd = float(wopts[f"{spec.prefix}_wd"][0])
         if f"{spec.prefix}_share" in wopts:
             share = wopts[f"{spec.prefix}_share"]
-        w = Weight(f"{wpath}.{spec.role}", TensorType(dtype, spec.shape), spec.role,
+        w = Weight(f"{wpath}.{spec.role}", TensorType(spec.dtype or dtype, spec.shape), spec.role,
                    init if isinstance(init, Init) else spec.init, lr, wd, None, node.span, spec.trainable)
         w.owner = node
         w.seq = (node.stamp, i)

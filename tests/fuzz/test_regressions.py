@@ -118,3 +118,18 @@ def test_reflect_pad_of_a_symbolic_dim_runs_for_the_sizes_it_accepts():
 
     res = compile_model("r.yaml", "onnx", data=model('"pad(x, [0, 3], mode=\\"reflect\\")"', inputs="f32[N]").encode())
     check_in_onnxruntime(res, 3)
+
+
+@pytest.mark.parametrize("dtype", ["f16", "f64"])
+def test_a_param_of_its_own_float_type_is_a_weight_of_that_type(dtype):
+    """Found by the registry fuzzer: `param(shape=[1], dtype="f16")` declared an f16 output of an f32
+    weight (a weight took the first input's float type, and param has no input): ONNX refused it."""
+    import onnx
+
+    from .test_registry import check_in_onnxruntime
+
+    text = model(f'"param(shape=[2, 3], dtype=\\"{dtype}\\") + x"', inputs=f"{dtype}[N, 2, 3]")
+    res = compile_model("r.yaml", "onnx", data=text.encode())
+    main = next(v for k, v in res.files.items() if k.endswith(".onnx"))
+    onnx.checker.check_model(onnx.load_from_string(main), full_check=True)
+    check_in_onnxruntime(res, 2)
