@@ -64,7 +64,7 @@ class WeightSpec:
 ShapeFn = Callable[[list[TensorType], dict], list[TensorType]]
 WeightFn = Callable[[list[TensorType], dict], list[WeightSpec]]
 FlopFn = Callable[[list[TensorType], list[TensorType], dict], int]
-EvalFn = Callable[[list[Any], dict], list[Any]]  # numpy arrays in, numpy arrays out
+EvalFn = Callable[[list[Any], dict], list[Any]]  # numpy arrays in (inputs, then weights in `weights` order), out
 NoopFn = Callable[[TensorType, TensorType, dict], bool]
 
 

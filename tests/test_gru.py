@@ -1,12 +1,9 @@
-"""The `gru` op: onnxruntime's ONNX GRU against the step-by-step torch reference, the reference
-against torch.nn.GRU, ONNX shape inference, shape errors, and the targets' mappings."""
+"""The `gru` op: onnxruntime's ONNX GRU against the torch reference (torch.nn.GRU; stacked and
+bidirectional forms and the registry's eval: tests/test_lstm.py), ONNX shape inference, shape errors, and the targets' mappings."""
 from __future__ import annotations
 
-import numpy as np
 import onnx
 import pytest
-import torch
-import torch_ref
 from onnx_harness import assert_match, model_text, onnx_vs_torch, write_model
 
 from nncc.diagnostics import CompileError
@@ -63,30 +60,6 @@ def test_gru_batch_dim_symbolic(tmp_path):
         run = onnx_vs_torch(path, tmp_path, batch=batch)
         assert run.got["y"].shape == (batch, 6, 4)
         assert_match(run)
-
-
-@pytest.mark.parametrize("bias", [True, False])
-def test_reference_matches_torch_nn_gru(bias):
-    """The reference's equations are PyTorch's GRU with the gate blocks permuted (torch: r, z, n)."""
-    g = frontend_text(model_text(SEQ, f"y: gru(x, 4, bias={'true' if bias else 'false'})", ["y"]))
-    arrays = torch_ref.random_weights(g, seed=3)
-    feeds = torch_ref.random_inputs(g, 2)
-    ref = torch_ref.run(g, feeds, arrays)["y"]
-    node = next(n for n in g.nodes if n.op == "gru")
-
-    def perm(a):  # nncc (z, r, h) -> torch (r, z, n)
-        z, r, h = np.split(a, 3)
-        return torch.from_numpy(np.concatenate([r, z, h])).double()
-
-    m = torch.nn.GRU(5, 4, batch_first=True, bias=bias).double()
-    with torch.no_grad():
-        m.weight_ih_l0.copy_(perm(arrays[node.weights["weight"].name]))
-        m.weight_hh_l0.copy_(perm(arrays[node.weights["recurrent_weight"].name]))
-        if bias:
-            m.bias_ih_l0.copy_(perm(arrays[node.weights["bias"].name]))
-            m.bias_hh_l0.copy_(perm(arrays[node.weights["recurrent_bias"].name]))
-        want, _ = m(torch.from_numpy(feeds["x"]).double())
-    np.testing.assert_allclose(ref, want.numpy(), rtol=1e-12, atol=1e-12)
 
 
 def frontend_text(text: str):

@@ -26,6 +26,7 @@ SAMPLES = sorted(glob.glob(str(ROOT / "samples" / "*.yaml")))
 NOT_FOR_LBANN = {
     "rbm": ("E501", "`rbm`"),                        # contrastive divergence / RBM layers
     "char_rnn": ("E510", "format: text"),            # gru maps; LBANN has no character-corpus reader
+    "lstm_lm": ("E501", "`lstm`"),                   # LBANN has a gru layer, no lstm
     "autoencoder": ("E5", "lbann"),                  # SINGA energy model, record files
     "cifar10_cnn": ("E510", "format: record"),       # SINGA kvfile record files
     "mnist_mlp": ("E510", "format: record"),
@@ -553,6 +554,19 @@ def test_gru_maps_to_lbann_gru_layer(tmp_path):
     assert (last.slice.axis, list(last.slice.slice_points)) == (0, [11, 12])
     assert kind(back) == "reshape" and list(back.reshape.dims) == [5]
     assert list(layers["logits"].parents) == ["g2"]
+
+
+def test_stacked_gru_is_one_lbann_gru_layer_per_layer(tmp_path):
+    text = GRU_MODEL.replace("g2: gru(g1, 5, return_sequences=false, bias=false)",
+                             "g2: gru(g1, 5, return_sequences=false, num_layers=2)")
+    exp = parse(compile_text(tmp_path, text)["seq.prototext"])
+    layers = {lay.name: lay for lay in exp.model.layer}
+    first, second = layers["g2_seq"], layers["g2_l1_seq"]
+    assert kind(first) == kind(second) == "gru"
+    assert list(first.parents) == ["g1", "g2_h0"] and list(second.parents) == ["g2_seq", "g2_l1_h0"]
+    assert list(second.weights) == ["g2.weight_l1", "g2.recurrent_weight_l1", "g2.bias_l1", "g2.recurrent_bias_l1"]
+    w = {w.name: w for w in exp.model.weights}
+    assert "g2.weight_l1" in w and list(layers["g2_last"].parents) == ["g2_l1_seq"]
 
 
 def test_gru_weights_tied_to_another_op_are_an_error(tmp_path):

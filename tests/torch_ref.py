@@ -292,25 +292,31 @@ def _pad(x, a):
     return y.reshape((*shape[:lead], *y.shape[2:])) if k else x
 
 
-def _gru(x, W: dict[str, Any], a):
-    """The GRU equations step by step (gates stacked z, r, h; the reset gate scales the recurrent
-    candidate term after its bias, as PyTorch's GRU), from a zero state, batch first."""
-    h_dim = a["hidden"]
-    wz, wr, wh = W["weight"].split(h_dim)
-    rz, rr, rh = W["recurrent_weight"].split(h_dim)
-    zero = torch.zeros(h_dim, dtype=x.dtype)
-    bz, br, bh = W["bias"].split(h_dim) if "bias" in W else (zero, zero, zero)
-    qz, qr, qh = W["recurrent_bias"].split(h_dim) if "recurrent_bias" in W else (zero, zero, zero)
-    h = torch.zeros(x.shape[0], h_dim, dtype=x.dtype)
-    steps = []
-    for t in range(x.shape[1]):
-        xt = x[:, t]
-        z = torch.sigmoid(xt @ wz.T + bz + h @ rz.T + qz)
-        r = torch.sigmoid(xt @ wr.T + br + h @ rr.T + qr)
-        cand = torch.tanh(xt @ wh.T + bh + r * (h @ rh.T + qh))
-        h = (1 - z) * cand + z * h
-        steps.append(h)
-    return torch.stack(steps, dim=1) if a["return_sequences"] else h
+def _rnn(x, W: dict[str, Any], a, kind: str):
+    """torch.nn.GRU / torch.nn.LSTM (batch first, zero initial state) with nncc's weights.
+
+    nncc stacks gates in ONNX order (gru z, r, h; lstm i, o, f, c); torch's are r, z, n and i, f, g, o.
+    Roles: weight, recurrent_weight, bias, recurrent_bias, suffixed _l<k> after the first layer and
+    _reverse backwards; torch's weight_ih_l<k>[_reverse], weight_hh_..., bias_ih_..., bias_hh_....
+    """
+    h, layers, bidir = a["hidden"], a["num_layers"], bool(a["bidirectional"])
+    order = {"gru": [1, 0, 2], "lstm": [0, 2, 3, 1]}[kind]
+    cls = {"gru": torch.nn.GRU, "lstm": torch.nn.LSTM}[kind]
+    m = cls(x.shape[2], h, num_layers=layers, bias=bool(a["bias"]), batch_first=True, bidirectional=bidir)
+    m = m.to(x.dtype)
+    ours = {"weight": "weight_ih", "recurrent_weight": "weight_hh", "bias": "bias_ih", "recurrent_bias": "bias_hh"}
+    for k in range(layers):
+        for d in range(2 if bidir else 1):
+            s = ("" if k == 0 else f"_l{k}") + ("_reverse" if d else "")
+            for role, theirs in ours.items():
+                if role + s in W:
+                    blocks = W[role + s].split(h)
+                    getattr(m, f"{theirs}_l{k}" + ("_reverse" if d else "")).copy_(torch.cat([blocks[i] for i in order]))
+    y, state = m(x)
+    if a["return_sequences"]:
+        return y
+    hn = state[0] if kind == "lstm" else state
+    return torch.cat(list(hn[-(2 if bidir else 1):]), dim=1)
 
 
 def _one(n: Node, ins: list, W: dict[str, Any]) -> list:
@@ -411,8 +417,8 @@ def _one(n: Node, ins: list, W: dict[str, Any]) -> list:
         return [F.embedding(x.long(), W["weight"])]
     if op == "slice":
         return [_slice(x, a)]
-    if op == "gru":
-        return [_gru(x, W, a)]
+    if op in ("gru", "lstm"):
+        return [_rnn(x, W, a, op)]
     raise NotImplementedError(f"torch reference has no rule for op `{op}`")
 
 

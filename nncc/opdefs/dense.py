@@ -1,4 +1,4 @@
-"""Dense and recurrent ops: linear, matmul, embedding, gru, and the RBM of energy models."""
+"""Dense ops: linear, matmul, embedding, and the RBM of energy models (the recurrent ones: recurrent.py)."""
 from __future__ import annotations
 
 from .. import codes
@@ -78,46 +78,6 @@ def _embedding(ins, a):
     check_positive("num_embeddings", a["num_embeddings"])
     check_positive("dim", a["dim"])
     return [TensorType("f32", (*x.shape, a["dim"]))]
-
-
-def _gru_flops(ins: list[TensorType], outs: list[TensorType], a: dict) -> int:
-    x = ins[0]
-    t, f, h = x.shape[1], x.shape[2], a["hidden"]
-    if not (isinstance(t, int) and isinstance(f, int)):
-        return 0
-    # per step: input and recurrent products (3H rows each), both biases, and the gate arithmetic
-    # (two sigmoids, one tanh, the reset product and the interpolation: about 8 per hidden unit)
-    return t * (2 * 3 * h * (f + h) + (6 * h if a["bias"] else 0) + 8 * h)
-
-
-def _gru_weights(ins: list[TensorType], a: dict) -> list[WeightSpec]:
-    h = a["hidden"]
-    k = 1.0 / h ** 0.5  # PyTorch's default for every GRU weight: uniform(±1/sqrt(hidden))
-    init = Init("uniform", (("low", -k), ("high", k)))
-    return [WeightSpec("weight", "w", (3 * h, ins[0].shape[-1]), init),
-            WeightSpec("recurrent_weight", "r", (3 * h, h), init),
-            *([WeightSpec("bias", "b", (3 * h,), init),
-               WeightSpec("recurrent_bias", "rb", (3 * h,), init)] if a["bias"] else [])]
-
-
-@op("gru", [T(), Param("hidden", "int"), Param("bias", "bool", True), Param("return_sequences", "bool", True)],
-    weight_prefixes=("w", "r", "b", "rb"), weights=_gru_weights, flops=_gru_flops, section=SECTION,
-    doc="gated recurrent unit over a batch-first sequence [N, T, F] → [N, T, hidden] (the last step [N, hidden] "
-        "when return_sequences=false), from a zero initial state; gates stacked in ONNX order z, r, h; weights "
-        "`.weight` [3·hidden, F], `.recurrent_weight` [3·hidden, hidden], `.bias` and `.recurrent_bias` "
-        "[3·hidden], set with the prefixes w, r, b and rb (`r_init=…`); "
-        "h̃ = tanh(x·Whᵀ + bh + r ⊙ (hₜ₋₁·Rhᵀ + rbh)) (ONNX linear_before_reset=1, PyTorch's GRU, whose "
-        "blocks are "
-        "r, z, n); every weight defaults to uniform(±1/√hidden)")
-def _gru(ins, a):
-    x = ins[0]
-    check_rank(x, 3, "gru", "N, T, features", help="a sequence of vectors, batch first; reshape or embed the input")
-    check_float(x, "gru")
-    check_positive("hidden", a["hidden"])
-    if not isinstance(x.shape[2], int):
-        raise ShapeError(f"gru needs a fixed feature size (the last dim) to size its weights, got {x}", 0)
-    out = (x.shape[0], x.shape[1], a["hidden"]) if a["return_sequences"] else (x.shape[0], a["hidden"])
-    return [x.with_shape(out)]
 
 
 def _rbm_weights(ins: list[TensorType], a: dict) -> list[WeightSpec]:

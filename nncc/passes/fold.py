@@ -341,8 +341,8 @@ ORT_FUSED_CONV = (
 def _evaluate(n: Node, xs: list, ctx: PassContext):
     """The op's own numpy `eval`: at level 1 only when bit-exact (`exact`), at level 2 (inference) any."""
     o = REGISTRY[n.op]
-    if o.eval is None or ("stochastic" in o.traits and ctx.mode == "training"):
-        return None
+    if o.eval is None or n.weights or ("stochastic" in o.traits and ctx.mode == "training"):
+        return None  # (an op with weights evaluates from its inputs and weights: not a constant)
     if "exact" in o.traits or (ctx.opt_level >= 2 and ctx.mode == "inference"):
         return o.eval(xs, n.attrs)
     return None

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from nncc import codes
 from nncc.ir import Init, Node, TensorType, Value, Weight
+from nncc.opdefs.recurrent import suffix
 
 from . import lbann_pb2 as pb
 from .base import Unsupported
@@ -361,22 +362,31 @@ def _gru(em: Emitter, n: Node) -> None:
         if src.role != w.role or any(m.op != "gru" or v.role != w.role for m, v in tied):
             raise Unsupported(f"`gru` weight `{w.name}` is tied to `{src.name}`, which is not the same gru weight: "
                               f"LBANN stacks the gates r, z, n where nncc stacks z, r, h (target `lbann`)", w.span)
-    ws = em.weights_of(n, "weight", "recurrent_weight", "bias", "recurrent_bias")
-    if not n.attrs["bias"]:
-        for role in ("bias", "recurrent_bias"):
-            zero = Weight(f"{n.name}.{role}", TensorType(x.ttype.dtype, (3 * h,)), role,
-                          Init("constant", (("value", 0.0),)), trainable=False)
-            ws.append(em.weight(zero))
-    h0, c = em.layer(f"{n.name}_h0", [], "constant")
-    c.value = 0.0
-    c.num_neurons.extend([1, h])  # num_layers x hidden_size
-    lay, p = em.layer(n.name if n.attrs["return_sequences"] else f"{n.name}_seq", [em.x(x), h0.name], "gru", ws)
-    p.hidden_size = h
-    p.num_layers.value = 1
+    if n.attrs["bidirectional"]:
+        raise Unsupported("`gru` with bidirectional=true: LBANN's gru layer runs forward only (target `lbann`)",
+                          n.span, "run a second gru over the reversed sequence, or use the onnx or pytorch target")
+    prev = em.x(x)
+    for k in range(n.attrs["num_layers"]):  # one LBANN gru layer per layer, each with its own weights
+        s = suffix(k, False)
+        ws = em.weights_of(n, *(role + s for role in ("weight", "recurrent_weight", "bias", "recurrent_bias")))
+        if not n.attrs["bias"]:
+            for role in ("bias", "recurrent_bias"):
+                zero = Weight(f"{n.name}.{role}{s}", TensorType(x.ttype.dtype, (3 * h,)), role + s,
+                              Init("constant", (("value", 0.0),)), trainable=False)
+                ws.append(em.weight(zero))
+        h0, c = em.layer(f"{n.name}{s}_h0", [], "constant")
+        c.value = 0.0
+        c.num_neurons.extend([1, h])  # num_layers x hidden_size
+        final = k == n.attrs["num_layers"] - 1
+        name = n.name if final and n.attrs["return_sequences"] else f"{n.name}{s}_seq"
+        lay, p = em.layer(name, [prev, h0.name], "gru", ws)
+        p.hidden_size = h
+        p.num_layers.value = 1
+        prev = lay.name
     if not n.attrs["return_sequences"]:
-        last, s = em.layer(f"{n.name}_last", [lay.name], "slice")
-        s.axis = 0
-        s.slice_points.extend([t - 1, t])
+        last, sl = em.layer(f"{n.name}_last", [lay.name], "slice")
+        sl.axis = 0
+        sl.slice_points.extend([t - 1, t])
         lay, r = em.layer(n.name, [last.name], "reshape")
         r.dims.append(h)
     em.src[id(out)] = lay.name

@@ -44,7 +44,8 @@ LOWER = Lowering("nncc.targets.onnx.emit", {
     "argmax": "tensors._argmax", "squeeze": "tensors._squeeze", "unsqueeze": "tensors._unsqueeze",
     "expand": "tensors._expand", "stack": "tensors._stack", "gather": "tensors._gather",
     "one_hot": "tensors._one_hot", "param": "tensors._param", "const": "_constant",
-    "identity": rule("_simple", "Identity"), "slice": "_slice", "constant": "_constant", "gru": "_gru",
+    "identity": rule("_simple", "Identity"), "slice": "_slice", "constant": "_constant",
+    "gru": rule("rnn", "GRU"), "lstm": rule("rnn", "LSTM"),
 })
 
 

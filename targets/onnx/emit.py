@@ -17,6 +17,7 @@ from nncc.output import Stream
 from nncc.target import EmitContext
 
 from . import LOWER
+from .layers import rnn  # noqa: F401  (the table names its rules here)
 
 # nncc dtype -> TensorProto element type, and the numpy type of its arrays (bf16: ml_dtypes.bfloat16)
 ELEM = {n: getattr(TensorProto, d.onnx) for n, d in DTYPE_TABLE.items()}
@@ -257,35 +258,6 @@ def _slice(L: Lowering, n: Node) -> None:
     L.add("Slice", ins, [mid], mid)
     axes = L.const(L.fresh(f"{n.name}/squeeze_axes"), np.array(a["squeeze"], dtype=np.int64))
     L.add("Squeeze", [mid, axes], _out(n), n.name)
-
-
-def _gru(L: Lowering, n: Node) -> None:
-    """ONNX GRU with linear_before_reset=1. nncc's weights are ONNX's (gates z, r, h) without the
-    num_directions dim, so they are unsqueezed and the two biases concatenated. The sequence is
-    transposed to time-major around it: onnxruntime's CPU GRU rejects batch-first layout=1."""
-    def unsq(name: str, tag: str) -> str:
-        out = L.fresh(f"{n.name}/{tag}")
-        L.add("Unsqueeze", [name, L.const(L.fresh(f"{n.name}/{tag}_axes"), np.array([0], dtype=np.int64))], [out], out)
-        return out
-
-    xt = L.fresh(f"{n.name}/time_major")
-    L.add("Transpose", [n.inputs[0].name], [xt], xt, perm=[1, 0, 2])
-    ins = [xt, unsq(L.weight(n, "weight"), "W"), unsq(L.weight(n, "recurrent_weight"), "R")]
-    if "bias" in n.weights:
-        cat = L.fresh(f"{n.name}/bias_cat")
-        L.add("Concat", [L.weight(n, "bias"), L.weight(n, "recurrent_bias")], [cat], cat, axis=0)
-        ins.append(unsq(cat, "B"))
-    seq = n.attrs["return_sequences"]
-    y = L.fresh(n.name + ("/Y" if seq else "/Y_h"))  # Y [T, 1, N, H] or Y_h [1, N, H]
-    L.add("GRU", ins, [y] if seq else ["", y], L.fresh(n.name + "/gru"), hidden_size=n.attrs["hidden"],
-          linear_before_reset=1)
-    axes = L.const(L.fresh(f"{n.name}/squeeze_axes"), np.array([1 if seq else 0], dtype=np.int64))
-    if not seq:
-        L.add("Squeeze", [y, axes], _out(n), n.name)
-        return
-    sq = L.fresh(f"{n.name}/Y_squeezed")
-    L.add("Squeeze", [y, axes], [sq], sq)
-    L.add("Transpose", [sq], _out(n), n.name, perm=[1, 0, 2])
 
 
 def _constant(L: Lowering, n: Node) -> None:

@@ -33,7 +33,8 @@ LOWER = Lowering("nncc.targets.pytorch.lower", {
     "one_hot": "tensors._one_hot", "param": "tensors._param", "const": "_constant",
     "concat": "_concat", "split": "_split", "flatten": rule("_macro", "flatten", "axis"), "reshape": "_reshape",
     "transpose": rule("_macro", "permute", "perm"), "pad": "_pad", "embedding": "_embedding",
-    "identity": rule("_macro", "identity"), "slice": "_slice", "constant": "_constant", "gru": "_gru", "rbm": "_rbm",
+    "identity": rule("_macro", "identity"), "slice": "_slice", "constant": "_constant", "gru": "_rnn", "lstm": "_rnn",
+    "rbm": "_rbm",
     "cross_entropy": "_ce", "mse": rule("_macro", "mse"), "bce": rule("_macro", "bce"),
     "accuracy": "_accuracy", "top_k_accuracy": "_accuracy",
 })

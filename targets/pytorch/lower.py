@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from nncc.dtypes import TABLE
 from nncc.ir import Graph, Node, Value, Weight
+from nncc.opdefs.recurrent import GATES, directions, suffix
 from nncc.quoting import python_literal as py
 from nncc.target import Lowering
 
@@ -183,13 +184,20 @@ def _layer_norm(L: Layer) -> Code:
     return Code(M.layer_norm_call(L.x[0], d, L.w, n.attrs["eps"]))
 
 
-def _gru(L: Layer) -> Code:
+def _rnn(L: Layer) -> Code:
+    """gru and lstm: the `Recurrent` module, or the `recurrent` function over the named weights."""
     n, a, M = L.node, L.node.attrs, macros()
+    cell, gates = f"{n.op}_cell", GATES[n.op]
+    nd = directions(a)
     if L.std:
         return Code(M.module_call(L.module, L.x[0]),
-                    M.gru_module(n.inputs[0].ttype.shape[-1], a["hidden"], a["bias"], a["return_sequences"]),
-                    helpers=("gru", "GRU"))
-    return Code(M.gru_call(L.x[0], L.w, a["return_sequences"]), helpers=("gru",))
+                    M.recurrent_module(cell, gates, n.inputs[0].ttype.shape[-1], a["hidden"], a["num_layers"],
+                                       nd == 2, a["bias"], a["return_sequences"]),
+                    helpers=(cell, "recurrent", "Recurrent"))
+    roles = ("weight", "recurrent_weight", "bias", "recurrent_bias")
+    layers = [[[L.w.get(r + suffix(k, d == 1), "None") for r in roles] for d in range(nd)]
+              for k in range(a["num_layers"])]
+    return Code(M.recurrent_call(L.x[0], cell, layers, a["return_sequences"]), helpers=(cell, "recurrent"))
 
 
 def _rbm(L: Layer) -> Code:

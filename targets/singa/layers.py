@@ -214,6 +214,11 @@ GRU_GATES = ("z", "r", "c")  # SINGA's update, reset and candidate gates: nncc's
 
 def _gru(E: Emitter, n: Node) -> None:
     a = n.attrs
+    for key, bad in (("bidirectional=true", a["bidirectional"]), (f"num_layers={a['num_layers']}", a["num_layers"] != 1)):
+        if bad:
+            E.err(f"`gru` with {key}: SINGA's kGRU is one forward layer (target `singa`)", n.span,
+                  "stack gru calls (one layer each), or use the onnx or pytorch target", code=codes.UNSUPPORTED_OP)
+            return
     ly = E.simple(n, pb.kGRU)
     ly.gru_conf.dim_hidden = a["hidden"]
     if not a["bias"]:
