@@ -211,6 +211,9 @@ def _window(x, a: dict[str, Any], s: int, dilation: bool = True):
 def _conv(x, w, b, a, s: int):
     _, st, dl, pads = _window(x, a, s)
     fn = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[s]
+    if a.get("padding_mode", "zeros") != "zeros":  # torch.nn.ConvNd's padding_mode pads with F.pad first
+        return fn(F.pad(x, _torch_pad_order(pads), mode=a["padding_mode"]), w, b, stride=st, dilation=dl,
+                  groups=a["groups"])
     if pads[:s] == pads[s:]:
         return fn(x, w, b, stride=st, padding=pads[:s], dilation=dl, groups=a["groups"])
     x = F.pad(x, _torch_pad_order(pads))
@@ -231,13 +234,13 @@ def _conv_transpose(x, w, b, a):
 
 
 def _pool(x, a, kind: str):
-    k, st, _, pads = _window(x, a, 2, dilation=False)
+    k, st, dl, pads = _window(x, a, 2, dilation=kind == "max")
     ceil = bool(a["ceil_mode"])
     if kind == "max":
         if pads[:2] == pads[2:]:
-            return F.max_pool2d(x, k, st, padding=pads[:2], ceil_mode=ceil)
+            return F.max_pool2d(x, k, st, padding=pads[:2], dilation=dl, ceil_mode=ceil)
         x = F.pad(x, _torch_pad_order(pads), value=float("-inf"))
-        return F.max_pool2d(x, k, st, ceil_mode=ceil)
+        return F.max_pool2d(x, k, st, dilation=dl, ceil_mode=ceil)
     cip = bool(a["count_include_pad"])
     if pads[:2] == pads[2:]:
         return F.avg_pool2d(x, k, st, padding=pads[:2], ceil_mode=ceil, count_include_pad=cip)

@@ -25,7 +25,24 @@ def _conv_params(transposed: bool = False) -> list[Param]:
     if transposed:
         ps.append(Param("output_pad", "spatial_or_zero", 0))
     ps += [Param("dilation", "spatial", 1), Param("groups", "int", 1), Param("bias", "bool", True)]
+    if not transposed:
+        ps.append(Param("padding_mode", "str", "zeros", PADDING_MODES))
     return ps
+
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _check_padding_mode(a: dict, x: TensorType, pads: tuple[int, ...]) -> None:
+    """reflect needs each pad below its dim's size, circular at most the size (as PyTorch's F.pad)."""
+    mode, s = a["padding_mode"], len(pads) // 2
+    for i in range(s):
+        d = x.shape[2 + i]
+        limit = {"reflect": d - 1 if isinstance(d, int) else None, "circular": d}.get(mode)
+        if isinstance(limit, int) and max(pads[i], pads[s + i]) > limit:
+            raise ShapeError(f'padding_mode="{mode}" pads dim {2 + i} (size {d}) by {max(pads[i], pads[s + i])}; '
+                             f"{mode} padding takes at most {limit} there", "pad",
+                             "use less padding, or padding_mode=\"replicate\" or \"zeros\"", code=codes.BAD_VALUE)
 
 
 def _bias(a: dict) -> list[WeightSpec]:
@@ -54,6 +71,7 @@ def _make_conv(s: int) -> None:
             raise ShapeError(f"out_channels ({a['out_channels']}) is not divisible by groups ({g})", "groups",
                              code=codes.BAD_VALUE)
         pads = canonical_pads(a, x.shape[2:], k, st, dl)
+        _check_padding_mode(a, x, pads)
         out = [window_out(x.shape[2 + i], k[i], st[i], pads[i] + pads[s + i], dl[i]) for i in range(s)]
         for i, d in enumerate(out):
             if isinstance(d, int) and d <= 0:
@@ -79,7 +97,9 @@ def _make_conv(s: int) -> None:
     op(name, _conv_params(), weights=weights, flops=flops, spatial=s, weight_prefixes=("w", "b"), channel_axis=1,
        section=SECTION, doc=f"{s}-D convolution over [{layout}] with weight [out, in/groups, *kernel]; `pad`: an int, "
        "one per spatial dim, begins then ends, \"same\" (output size ceil(in / stride); an odd total padding puts "
-       "the extra element at the end, as ONNX SAME_UPPER) or \"valid\" (none)")(shape)
+       "the extra element at the end, as ONNX SAME_UPPER) or \"valid\" (none); `padding_mode`: what the padding "
+       "holds, as PyTorch's: zeros, reflect (mirrored without the edge), replicate (the edge repeated) or circular "
+       "(wrapped around)")(shape)
 
 
 for _s in (1, 2, 3):
@@ -137,6 +157,8 @@ def _pool(kind: str) -> None:
               Param("ceil_mode", "bool", False)]
     if kind == "avg":
         params.append(Param("count_include_pad", "bool", False))
+    else:
+        params.append(Param("dilation", "spatial", 1))
 
     def shape(ins: list[TensorType], a: dict) -> list[TensorType]:
         x = ins[0]
@@ -146,21 +168,27 @@ def _pool(kind: str) -> None:
         if a["stride"] is None:
             a["stride"] = k
         st = canonical_spatial(a, "stride", 2)
-        pads = canonical_pads(a, x.shape[2:], k, st, (1, 1))
+        if kind == "max":
+            a.setdefault("dilation", 1)  # (an IR written before max pooling had dilation)
+        dl = canonical_spatial(a, "dilation", 2) if kind == "max" else (1, 1)
+        pads = canonical_pads(a, x.shape[2:], k, st, dl)
         for i in range(2):
             if max(pads[i], pads[2 + i]) * 2 > k[i]:
                 raise ShapeError(f"pooling pad ({pads[i]}) must be at most half the kernel ({k[i]})", "pad",
                                  code=codes.BAD_VALUE)
-        out = [window_out(x.shape[2 + i], k[i], st[i], pads[i] + pads[2 + i], 1, a["ceil_mode"]) for i in range(2)]
+        out = [window_out(x.shape[2 + i], k[i], st[i], pads[i] + pads[2 + i], dl[i], a["ceil_mode"])
+               for i in range(2)]
         for i, d in enumerate(out):
             if isinstance(d, int) and d <= 0:
-                raise ShapeError(f"pooling window {k[i]} does not fit in spatial size {x.shape[2 + i]}", "kernel",
+                raise ShapeError(f"pooling window {k[i]} (dilation {dl[i]}) does not fit in spatial size "
+                                 f"{x.shape[2 + i]}", "kernel",
                                  "use a smaller window or remove a downsampling layer before this",
                                  code=codes.BAD_VALUE)
         return [x.with_shape((x.shape[0], x.shape[1], *out))]
 
     op(name, params, flops=lambda ins, outs, a: per_sample(outs[0].shape) * a["kernel"][0] * a["kernel"][1],
-       spatial=2, section=SECTION, doc=f"2-D {kind} pooling; stride defaults to the kernel")(shape)
+       spatial=2, section=SECTION, doc=f"2-D {kind} pooling; stride defaults to the kernel"
+       + ("; `dilation` spaces the window's taps (PyTorch's, ONNX's dilations)" if kind == "max" else ""))(shape)
 
 
 _pool("max")

@@ -23,6 +23,9 @@ def _conv(kind: str) -> Callable[[Emitter, Node], None]:
         a = n.attrs
         s = len(a["kernel"])
         pads = list(a["pads"])
+        if a.get("padding_mode", "zeros") != "zeros" and any(pads):
+            raise Unsupported(f"`{n.op}(padding_mode=\"{a['padding_mode']}\")`: LBANN's convolution pads with zeros "
+                              "(target `lbann`)", n.span_of("padding_mode"))
         if pads[:s] != pads[s:]:
             raise Unsupported(f"`{n.op}` with asymmetric padding {pads} has no LBANN equivalent (target `lbann`)",
                               n.span_of("pad"), "LBANN pads both sides of a dimension equally")
@@ -47,6 +50,9 @@ def _pool(mode: str) -> Callable[[Emitter, Node], None]:
         if a["ceil_mode"]:
             raise Unsupported(f"`{n.op}(ceil_mode=true)` has no LBANN equivalent (target `lbann`)",
                               n.span_of("ceil_mode"))
+        if any(d != 1 for d in a.get("dilation", (1,))):
+            raise Unsupported(f"`{n.op}` with dilation {list(a['dilation'])} has no LBANN equivalent (target `lbann`)",
+                              n.span_of("dilation"))
         k, st, pads = list(a["kernel"]), list(a["stride"]), list(a["pads"])
         if pads[:2] != pads[2:]:
             raise Unsupported(f"`{n.op}` with asymmetric padding {pads} has no LBANN equivalent (target `lbann`)",

@@ -17,7 +17,7 @@ from nncc.output import Stream
 from nncc.target import EmitContext
 
 from . import LOWER
-from .layers import rnn  # noqa: F401  (the table names its rules here)
+from .layers import padded_input, rnn  # noqa: F401  (the table names its rules here)
 
 # nncc dtype -> TensorProto element type, and the numpy type of its arrays (bf16: ml_dtypes.bfloat16)
 ELEM = {n: getattr(TensorProto, d.onnx) for n, d in DTYPE_TABLE.items()}
@@ -99,7 +99,8 @@ def _out(n: Node) -> list[str]:
 
 
 def _conv(L: Lowering, n: Node) -> None:
-    ins = [n.inputs[0].name, L.weight(n, "weight")]
+    x, pads = padded_input(L, n)
+    ins = [x, L.weight(n, "weight")]
     if "bias" in n.weights:
         ins.append(L.weight(n, "bias"))
     a = n.attrs
@@ -109,11 +110,11 @@ def _conv(L: Lowering, n: Node) -> None:
         act = a["activation"]
         extra = {"activation_params": [float(a["activation_attrs"].get("alpha", 0.01))]} if act == "leaky_relu" else {}
         L.add("FusedConv", ins, _out(n), n.name, domain="com.microsoft", activation=ORT_ACTIVATION[act],
-              kernel_shape=list(a["kernel"]), strides=list(a["stride"]), pads=list(a["pads"]),
+              kernel_shape=list(a["kernel"]), strides=list(a["stride"]), pads=pads,
               dilations=list(a["dilation"]), group=a["groups"], **extra)
         return
     L.add("Conv", ins, _out(n), n.name, kernel_shape=list(a["kernel"]), strides=list(a["stride"]),
-          pads=list(a["pads"]), dilations=list(a["dilation"]), group=a["groups"])
+          pads=pads, dilations=list(a["dilation"]), group=a["groups"])
 
 
 ORT_ACTIVATION = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "leaky_relu": "LeakyRelu"}
@@ -133,6 +134,8 @@ def _pool(op: str) -> Callable[[Lowering, Node], None]:
     def f(L: Lowering, n: Node) -> None:
         a = n.attrs
         extra = {"count_include_pad": int(a["count_include_pad"])} if op == "AveragePool" else {}
+        if "dilation" in a:
+            extra["dilations"] = list(a["dilation"])
         L.add(op, _x(n), _out(n), n.name, kernel_shape=list(a["kernel"]), strides=list(a["stride"]),
               pads=list(a["pads"]), ceil_mode=int(a["ceil_mode"]), **extra)
     return f

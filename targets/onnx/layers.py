@@ -68,3 +68,31 @@ def _biases(L: "Lowering", n: Node, layer: int, nd: int) -> str:
         cat = step(L, n, "Concat", [L.weight(n, "bias" + s), L.weight(n, "recurrent_bias" + s)], f"bias{s}_cat", axis=0)
         rows.append(step(L, n, "Unsqueeze", [cat, ints(L, n, "axes", [0])], f"bias{s}_1"))
     return rows[0] if nd == 1 else step(L, n, "Concat", rows, f"bias{suffix(layer, False)}_dirs", axis=0)
+
+
+def padded_input(L: "Lowering", n: Node) -> tuple[str, list[int]]:
+    """A convolution's input and the pads its Conv node takes: with padding_mode other than zeros the input
+    is padded first (Pad reflect or edge; circular as slices of both ends concatenated, any opset) and the
+    Conv pads nothing."""
+    a, x = n.attrs, n.inputs[0].name
+    pads, mode = list(a["pads"]), a.get("padding_mode", "zeros")
+    if mode == "zeros" or not any(pads):
+        return x, pads
+    s = len(pads) // 2
+    if mode != "circular":
+        full = [0, 0, *pads[:s], 0, 0, *pads[s:]]
+        return step(L, n, "Pad", [x, ints(L, n, "pads", full)], "padded",
+                    mode={"reflect": "reflect", "replicate": "edge"}[mode]), [0] * (2 * s)
+    for i in range(s):
+        b, e, ax = pads[i], pads[s + i], 2 + i
+        parts = []
+        if b:
+            parts.append(step(L, n, "Slice", [x, ints(L, n, "starts", [-b]), ints(L, n, "ends", [2 ** 62]),
+                                              ints(L, n, "axes", [ax])], f"wrap_begin{i}"))
+        parts.append(x)
+        if e:
+            parts.append(step(L, n, "Slice", [x, ints(L, n, "starts", [0]), ints(L, n, "ends", [e]),
+                                              ints(L, n, "axes", [ax])], f"wrap_end{i}"))
+        if len(parts) > 1:
+            x = step(L, n, "Concat", parts, f"wrapped{i}", axis=ax)
+    return x, [0] * (2 * s)

@@ -98,8 +98,11 @@ def _conv(L: Layer) -> Code:
     n, a, M = L.node, L.node.attrs, macros()
     s = int(n.op[4])
     pads = tuple(a["pads"])
-    padding = _one(pads[:s]) if _sym(pads) else 0
-    x = L.x[0] if _sym(pads) else M.pad_call(L.x[0], _torch_pads(pads))
+    mode = a.get("padding_mode", "zeros")
+    zeros = mode == "zeros" or not any(pads)
+    padding = _one(pads[:s]) if _sym(pads) and zeros else 0
+    x = L.x[0] if _sym(pads) and zeros else M.pad_call(L.x[0], _torch_pads(pads),
+                                                       mode=None if mode == "zeros" else mode)
     args = dict(stride=_one(a["stride"]), padding=padding, dilation=_one(a["dilation"]), groups=a["groups"])
     if L.std:
         cin = n.inputs[0].ttype.shape[1]
@@ -130,11 +133,11 @@ def _deconv(L: Layer) -> Code:
 def _max_pool(L: Layer) -> Code:
     a, M = L.node.attrs, macros()
     pads = tuple(a["pads"])
-    k, st = _one(a["kernel"]), _one(a["stride"])
+    k, st, dl = _one(a["kernel"]), _one(a["stride"]), _one(a["dilation"])
     if _sym(pads):
-        return Code(M.max_pool(L.x[0], k, st, _one(pads[:2]), a["ceil_mode"]))
+        return Code(M.max_pool(L.x[0], k, st, _one(pads[:2]), a["ceil_mode"], dl))
     x = M.pad_call(L.x[0], _torch_pads(pads), value=float("-inf"))
-    return Code(M.max_pool(x, k, st, 0, a["ceil_mode"]))
+    return Code(M.max_pool(x, k, st, 0, a["ceil_mode"], dl))
 
 
 def _avg_pool(L: Layer) -> Code:

@@ -34,6 +34,9 @@ def _conv(E: Emitter, n: Node) -> None:
         E.err("SINGA v0.3 convolution has no groups", n.span_of("groups"))
     if tuple(a["dilation"]) != (1, 1):
         E.err("SINGA v0.3 convolution has no dilation", n.span_of("dilation"))
+    if a["padding_mode"] != "zeros" and any(a["pads"]):
+        E.err(f"SINGA v0.3 convolution pads with zeros, not padding_mode=\"{a['padding_mode']}\"",
+              n.span_of("padding_mode"))
     if not a["bias"]:
         E.err("SINGA v0.3 convolution always has a bias", n.span_of("bias"), "drop bias=false")
     ly.convolution_conf.num_filters = a["out_channels"]
@@ -48,6 +51,8 @@ def _pool(method_name: str) -> Callable[[Emitter, Node], None]:
         ly = E.simple(n, pb.kCudnnPool if E.gpu else pb.kCPooling)
         if n.attrs["ceil_mode"]:
             E.err("SINGA pooling rounds the output size down; ceil_mode is not available", n.span_of("ceil_mode"))
+        if any(d != 1 for d in n.attrs.get("dilation", (1,))):
+            E.err("SINGA v0.3 pooling has no dilation", n.span_of("dilation"))
         if method == pb.PoolingProto.AVG and n.attrs.get("count_include_pad") and any(n.attrs["pads"]):
             E.err("SINGA average pooling does not count padding", n.span_of("count_include_pad"))
         ly.pooling_conf.pool = method

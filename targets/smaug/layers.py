@@ -22,6 +22,8 @@ def _conv(E: Emitter, n: Node) -> None:
     a = n.attrs
     if any(d != 1 for d in a["dilation"]):
         raise Unsupported("SMAUG convolutions have no dilation", help="use dilation=1")
+    if a["padding_mode"] != "zeros" and any(a["pads"]):
+        raise Unsupported(f"SMAUG pads with zeros, not padding_mode=\"{a['padding_mode']}\"")
     x = E.ref(n.inputs[0])
     c_in = n.inputs[0].ttype.shape[1]
     if a["groups"] == 1:
@@ -80,6 +82,8 @@ def _pool(E: Emitter, n: Node) -> None:
         st, pads = k, (0,) * 4
     else:
         k, st, pads = a["kernel"], a["stride"], a["pads"]
+    if any(d != 1 for d in a.get("dilation", (1,))):
+        raise Unsupported("SMAUG pools have no dilation", help="use dilation=1")
     if any(pads):
         if avg and not a.get("count_include_pad", False):
             raise Unsupported("SMAUG pools have no padding; an explicit Padding would be counted in the average",

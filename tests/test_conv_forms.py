@@ -1,0 +1,79 @@
+"""Convolution `padding_mode` (zeros, reflect, replicate, circular) and max-pool `dilation`: both targets
+against torch, shape errors at the argument, and E501 on the targets whose layers have neither."""
+from __future__ import annotations
+
+import pytest
+from onnx_harness import model_text, write_model
+from op_harness import both_targets, error_at
+
+from nncc.diagnostics import CompileError
+from nncc.driver import compile_model
+
+IMG = {"x": "f32[N, 3, 9, 8]"}
+
+CASES: dict[str, tuple] = {
+    "reflect": (IMG, "y: conv2d(x, 4, 3, pad=1, padding_mode=\"reflect\")"),
+    "replicate": (IMG, "y: conv2d(x, 4, 3, pad=2, padding_mode=\"replicate\", dilation=2)"),
+    "circular": (IMG, "y: conv2d(x, 4, 3, pad=[1, 2], padding_mode=\"circular\")"),
+    "circular_asymmetric": (IMG, "y: conv2d(x, 4, 4, pad=\"same\", padding_mode=\"circular\")"),
+    "reflect_same_strided": (IMG, "y: conv2d(x, 2, 3, stride=2, pad=\"same\", padding_mode=\"reflect\")"),
+    "replicate_1d": ({"x": "f32[N, 3, 10]"}, "y: conv1d(x, 4, 5, pad=2, padding_mode=\"replicate\")"),
+    "circular_3d": ({"x": "f32[N, 2, 4, 5, 6]"}, "y: conv3d(x, 3, 3, pad=1, padding_mode=\"circular\")"),
+    "reflect_grouped_relu": (IMG, "y: conv2d(x, 6, 3, pad=1, groups=3, padding_mode=\"reflect\") |> relu"),
+    "zeros_default": (IMG, "y: conv2d(x, 4, 3, pad=1, padding_mode=\"zeros\")"),
+    "maxpool_dilated": (IMG, "y: max_pool2d(x, 3, stride=1, dilation=2)"),
+    "maxpool_dilated_padded": (IMG, "y: max_pool2d(x, 3, stride=2, pad=1, dilation=[2, 1])"),
+    "maxpool_dilated_ceil": (IMG, "y: max_pool2d(x, 2, stride=2, dilation=2, ceil_mode=true)"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+def test_matches_torch_on_onnx_and_pytorch(case, tmp_path):
+    inputs, line = CASES[case]
+    both_targets(tmp_path, inputs, line, ["y"], batch=2)
+
+
+@pytest.mark.parametrize("line,caret,fragment,code", [
+    ('y: conv2d(x, 4, 3, pad=8, padding_mode="reflect")', "8,", "at most 7", "E202"),
+    ('y: conv2d(x, 4, 3, pad=10, padding_mode="circular")', "10,", "at most 9", "E202"),
+    ('y: conv2d(x, 4, 3, padding_mode="mirror")', '"mirror"', "must be one of", "E305"),
+    ("y: max_pool2d(x, 3, dilation=5)", "3, dilation", "does not fit", "E202"),
+    ("y: max_pool2d(x, 3, dilation=0)", "0)", "dilation must be positive", "E202"),
+])
+def test_shape_errors_at_the_argument(line, caret, fragment, code, tmp_path):
+    error_at(tmp_path, IMG, line, caret, fragment, code)
+
+
+TRAIN = """nncc: 1
+model: m
+inputs: {x: "f32[N, 3, 8, 8]", y: "i64[N]"}
+graph:
+  c: LINE
+  o: c |> flatten |> linear(10)
+outputs: [o]
+train:
+  loss: cross_entropy(o, y)
+  optimizer: sgd(lr=0.1)
+  batch_size: 4
+  epochs: 1
+  data: {train: {format: npz, path: d.npz}}
+"""
+
+
+@pytest.mark.parametrize("target", ["lbann", "singa", "smaug"])
+@pytest.mark.parametrize("line,arg", [('conv2d(x, 4, 3, pad=1, padding_mode="reflect")', "padding_mode"),
+                                      ("max_pool2d(x, 3, stride=1, dilation=2)", "dilation")])
+def test_other_targets_refuse_at_the_argument(target, line, arg, tmp_path):
+    path = write_model(tmp_path, TRAIN.replace("LINE", line))
+    with pytest.raises(CompileError) as e:
+        compile_model(path, target)
+    d = next((d for d in e.value.diagnostics if d.code == "E501"), None)
+    assert d is not None, [(d.code, d.message) for d in e.value.diagnostics]
+    assert arg.replace("_", " ") in d.message.replace("_", " ") and d.span is not None and d.span.line == 5, d
+
+
+def test_zeros_mode_is_what_it_was(tmp_path):
+    """padding_mode="zeros" (the default) changes nothing in the ONNX model."""
+    a = write_model(tmp_path, model_text(IMG, "y: conv2d(x, 4, 3, pad=1)", ["y"]), "a")
+    b = write_model(tmp_path, model_text(IMG, 'y: conv2d(x, 4, 3, pad=1, padding_mode="zeros")', ["y"]), "b")
+    assert compile_model(a, "onnx").files == compile_model(b, "onnx").files
