@@ -131,7 +131,8 @@ REGISTRY: dict[str, OpDef] = {}
 
 # Aliases accepted in model files (normalised to the canonical name).
 ALIASES = {"dense": "linear", "fc": "linear", "maxpool2d": "max_pool2d", "avgpool2d": "avg_pool2d",
-           "bn": "batch_norm", "concatenate": "concat", "swish": "silu"}
+           "bn": "batch_norm", "concatenate": "concat", "swish": "silu", "interpolate": "upsample",
+           "multi_head_attention": "attention"}
 
 
 def op(name: str, params: list[Param], *, traits: tuple[str, ...] | frozenset[str] = ("pure",),

@@ -37,3 +37,36 @@ def error_at(tmp_path: Path, inputs: dict[str, str], line: str, caret: str, frag
     row = next(i for i, t in enumerate(text.splitlines(), 1) if t.strip() == line.strip())
     col = text.splitlines()[row - 1].index(caret) + 1
     assert (d.span.line, d.span.col) == (row, col), (d.message, d.span, caret)
+
+
+TRAIN = """nncc: 1
+model: m
+inputs: {INPUTS, y: "i64[N]"}
+graph:
+  c: LINE
+  o: c |> flatten |> linear(3)
+outputs: [o]
+train:
+  loss: cross_entropy(o, y)
+  optimizer: sgd(lr=0.1)
+  batch_size: 4
+  epochs: 1
+  data: {train: {format: npz, path: d.npz}}
+"""
+
+
+def train_model(x: str, line: str) -> str:
+    """A trainable model whose line 5 is `c: <line>` over an input `x` of type `x`."""
+    return TRAIN.replace("INPUTS", f'x: "{x}"').replace("LINE", line)
+
+
+def refused(tmp_path: Path, target: str, x: str, line: str, caret: str | None = None, fragment: str = "") -> None:
+    """`target` answers E501 (holding `fragment`) at line 5, at the first `caret` there when given."""
+    text = train_model(x, line)
+    with pytest.raises(CompileError) as e:
+        compile_model(write_model(tmp_path, text), target)
+    d = next((d for d in e.value.diagnostics if d.code == "E501" and fragment in d.message), None)
+    assert d is not None and d.span is not None, [(d.code, d.message) for d in e.value.diagnostics]
+    assert d.span.line == 5, d
+    if caret is not None:
+        assert d.span.col == text.splitlines()[4].index(caret) + 1, (d, caret)

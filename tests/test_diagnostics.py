@@ -59,7 +59,7 @@ CASES = [
     ("use-before-def", GOOD.replace("max_pool2d(c1, 2)", "max_pool2d(flat, 2)"), "E302", "flat, 2", 0),
     ("unknown-op", GOOD.replace("max_pool2d(c1, 2)", "maxpool(c1, 2)"), "E303", "maxpool", 0),
     ("misspelt-op", GOOD.replace("|> relu", "|> rellu"), "E303", "rellu", 0),
-    ("too-many-args", GOOD.replace("max_pool2d(c1, 2)", "max_pool2d(c1, 2, 2, 0, false, 9)"), "E304", "9", 0),
+    ("too-many-args", GOOD.replace("max_pool2d(c1, 2)", "max_pool2d(c1, 2, 2, 0, false, 1, 9)"), "E304", "9", 0),
     ("missing-arg", GOOD.replace("linear(flat, classes)", "linear(flat)"), "E304", "linear(flat)", 0),
     ("wrong-arg-type", GOOD.replace("conv2d(image, width, 5)", 'conv2d(image, "wide", 5)'), "E305", '"wide"', 0),
     ("tensor-where-int", GOOD.replace("linear(flat, classes)", "linear(flat, flat)"), "E305", "flat)", 0),

@@ -27,6 +27,7 @@ NOT_FOR_LBANN = {
     "rbm": ("E501", "`rbm`"),                        # contrastive divergence / RBM layers
     "char_rnn": ("E510", "format: text"),            # gru maps; LBANN has no character-corpus reader
     "lstm_lm": ("E501", "`lstm`"),                   # LBANN has a gru layer, no lstm
+    "transformer_encoder": ("E501", "`attention`"),  # no multi-head attention layer
     "autoencoder": ("E5", "lbann"),                  # SINGA energy model, record files
     "cifar10_cnn": ("E510", "format: record"),       # SINGA kvfile record files
     "mnist_mlp": ("E510", "format: record"),

@@ -16,6 +16,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
+import torch_ref
 from click.testing import CliRunner
 
 from nncc import target as targets_mod
@@ -77,18 +78,9 @@ def compile_onnx(path: str, level: int, weights: str | None = None, defines=None
 
 
 def feeds(res, seed: int = 0) -> dict[str, np.ndarray]:
-    """Random inputs at batch 2; integer inputs index what reads them (embedding rows)."""
-    g = res.frontend.graph
-    rng = np.random.default_rng(seed)
-    out = {}
-    for v in g.inputs:
-        shape = tuple(2 if not isinstance(d, int) else d for d in v.type.shape)
-        if v.type.dtype.startswith("f"):
-            out[v.name] = rng.standard_normal(shape).astype(np.float32)
-        else:
-            hi = min([u.attrs["num_embeddings"] for u in g.consumers(v) if u.op == "embedding"] or [2])
-            out[v.name] = rng.integers(0, hi, shape).astype(np.int64)
-    return out
+    """Random inputs at batch 2 (torch_ref's: indices within the embedding they index, padding masks
+    that keep a key)."""
+    return torch_ref.random_inputs(res.frontend.graph, 2, seed=seed)
 
 
 def run_onnx(data: bytes, x: dict[str, np.ndarray]) -> list[np.ndarray]:

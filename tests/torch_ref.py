@@ -138,12 +138,18 @@ def random_inputs(g: Graph, batch: int = 2, seed: int = 1, dims: dict[str, int] 
             nm = n.inputs[0].name
             limits[nm] = min(limits.get(nm, 1 << 62), int(n.attrs["num_embeddings"]))
     limits.update(high or {})
+    # a key padding mask (true: padding) pads the end of each sequence, leaving at least one real key
+    # (a row with every key masked has no softmax: NaN in torch and onnxruntime alike)
+    masks = {n.inputs[3].name for n in g.nodes if n.op == "attention" and len(n.inputs) == 4}
     feeds = {}
     for v in g.inputs:
         shape = tuple(d if isinstance(d, int) else dims.get(str(d), batch) for d in v.type.shape)
         dt = NP_DTYPE[v.type.dtype]
         if v.type.dtype in INT_DTYPES:
             feeds[v.name] = rng.integers(0, limits.get(v.name, 2), shape).astype(dt)
+        elif v.type.dtype == "bool" and v.name in masks:
+            lengths = rng.integers(1, shape[-1] + 1, shape[:-1])
+            feeds[v.name] = np.arange(shape[-1]) >= lengths[..., None]
         elif v.type.dtype == "bool":
             feeds[v.name] = rng.random(shape) < 0.5
         else:
@@ -322,6 +328,26 @@ def _rnn(x, W: dict[str, Any], a, kind: str):
     return torch.cat(list(hn[-(2 if bidir else 1):]), dim=1)
 
 
+def _attention(ins: list, W: dict[str, Any], a):
+    """torch.nn.MultiheadAttention(batch_first=True) with nncc's per-projection weights."""
+    q, k, v = ins[:3]
+    e = q.shape[2]
+    m = torch.nn.MultiheadAttention(e, a["num_heads"], bias=bool(a["bias"]), batch_first=True,
+                                    kdim=k.shape[2], vdim=v.shape[2]).to(q.dtype)
+    if m._qkv_same_embed_dim:
+        m.in_proj_weight.copy_(torch.cat([W["query_weight"], W["key_weight"], W["value_weight"]]))
+    else:
+        for p in ("q", "k", "v"):
+            getattr(m, f"{p}_proj_weight").copy_(W[{"q": "query", "k": "key", "v": "value"}[p] + "_weight"])
+    if a["bias"]:
+        m.in_proj_bias.copy_(torch.cat([W["query_bias"], W["key_bias"], W["value_bias"]]))
+        m.out_proj.bias.copy_(W["out_bias"])
+    m.out_proj.weight.copy_(W["out_weight"])
+    causal = torch.triu(torch.ones(q.shape[1], k.shape[1], dtype=torch.bool), 1) if a["causal"] else None
+    mask = ins[3] if len(ins) == 4 else None
+    return m.eval()(q, k, v, key_padding_mask=mask, attn_mask=causal, need_weights=False)[0]
+
+
 def _one(n: Node, ins: list, W: dict[str, Any]) -> list:
     a = surface(n)
     op = n.op
@@ -334,6 +360,18 @@ def _one(n: Node, ins: list, W: dict[str, Any]) -> list:
         return [_pool(x, a, "max")]
     if op == "avg_pool2d":
         return [_pool(x, a, "avg")]
+    if op in ("adaptive_avg_pool2d", "adaptive_max_pool2d"):
+        fn = F.adaptive_avg_pool2d if op == "adaptive_avg_pool2d" else F.adaptive_max_pool2d
+        return [fn(x, a["output_size"])]
+    if op == "upsample":
+        return [F.interpolate(x, size=a["size"], scale_factor=a["scale"], mode=a["mode"],
+                              align_corners=a["align_corners"] if a["mode"] == "bilinear" else None)]
+    if op == "group_norm":
+        return [F.group_norm(x, a["groups"], W.get("scale"), W.get("bias"), a["eps"])]
+    if op == "instance_norm":
+        return [F.instance_norm(x, weight=W.get("scale"), bias=W.get("bias"), eps=a["eps"])]
+    if op == "attention":
+        return [_attention(ins, W, a)]
     if op == "global_avg_pool":
         return [x.mean(dim=tuple(range(2, x.dim())), keepdim=True)]
     if op == "linear":

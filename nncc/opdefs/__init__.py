@@ -2,4 +2,4 @@
 
 Registration order is the order of docs/ops.md within each section.
 """
-from . import conv, dense, dims, elementwise, heads, mathops, recurrent, reduce, structure  # noqa: F401
+from . import attention, conv, dense, dims, elementwise, heads, mathops, norms, recurrent, reduce, resample, structure  # noqa: F401

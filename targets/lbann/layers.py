@@ -422,3 +422,44 @@ def _bce(em: Emitter, n: Node) -> None:
     lay, p = em.layer(n.name, [per_entry.name], "reduction")
     p.mode = "mean"
     em.src[id(n.output)] = lay.name
+
+
+def _adaptive_pool(mode: str) -> Callable[[Emitter, Node], None]:
+    """LBANN's pooling when the output size divides the input's (equal, disjoint windows)."""
+    def f(em: Emitter, n: Node) -> None:
+        (h, w), (oh, ow) = em.static(n, tuple(n.inputs[0].ttype.shape[2:]), "spatial dims"), n.attrs["output_size"]
+        if h % oh or w % ow:
+            raise Unsupported(f"`{n.op}` from {h}x{w} to {oh}x{ow}: LBANN's pooling has one window size, and these "
+                              "windows differ (target `lbann`)", n.span_of("output_size"),
+                              "choose an output size that divides the input's")
+        k = [h // oh, w // ow]
+        pool(em, n.name, em.x(n.inputs[0]), mode, k, k, [0, 0], n.output)
+    return f
+
+
+def _upsample(em: Emitter, n: Node) -> None:
+    """LBANN's upsample layer: nearest by an integer factor per dim."""
+    a = n.attrs
+    h, w = em.static(n, tuple(n.inputs[0].ttype.shape[2:]), "spatial dims")
+    oh, ow = a["size"]
+    if a["mode"] != "nearest" or oh % h or ow % w:
+        raise Unsupported(f"`upsample` to {oh}x{ow} ({a['mode']}): LBANN's upsample layer repeats pixels by an "
+                          "integer factor (target `lbann`)", n.span, "use mode=\"nearest\" with an integer scale")
+    lay, u = em.layer(n.name, [em.x(n.inputs[0])], "upsample")
+    u.upsample_mode = "nearest"
+    u.num_dims = 2
+    if oh // h == ow // w:
+        u.scale_factors_i = oh // h
+    else:
+        u.has_vectors = True
+        u.scale_factors.extend([oh // h, ow // w])
+    em.src[id(n.output)] = lay.name
+
+
+def _instance_norm(em: Emitter, n: Node) -> None:
+    if n.weights:
+        raise Unsupported("`instance_norm(affine=true)`: LBANN's instance_norm layer has no scale and bias "
+                          "(target `lbann`)", n.span_of("affine"), "use affine=false, then a scale and a shift")
+    lay, p = em.layer(n.name, [em.x(n.inputs[0])], "instance_norm")
+    p.epsilon.value = n.attrs["eps"]
+    em.src[id(n.output)] = lay.name

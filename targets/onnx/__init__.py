@@ -45,7 +45,10 @@ LOWER = Lowering("nncc.targets.onnx.emit", {
     "expand": "tensors._expand", "stack": "tensors._stack", "gather": "tensors._gather",
     "one_hot": "tensors._one_hot", "param": "tensors._param", "const": "_constant",
     "identity": rule("_simple", "Identity"), "slice": "_slice", "constant": "_constant",
-    "gru": rule("rnn", "GRU"), "lstm": rule("rnn", "LSTM"),
+    "gru": rule("rnn", "GRU"), "lstm": rule("rnn", "LSTM"), "attention": "attention",
+    "adaptive_avg_pool2d": rule("adaptive_pool", "AveragePool", "ReduceMean"),
+    "adaptive_max_pool2d": rule("adaptive_pool", "MaxPool", "ReduceMax"),
+    "upsample": "upsample", "group_norm": "group_norm", "instance_norm": "instance_norm",
 })
 
 

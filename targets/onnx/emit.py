@@ -17,7 +17,15 @@ from nncc.output import Stream
 from nncc.target import EmitContext
 
 from . import LOWER
-from .layers import padded_input, rnn  # noqa: F401  (the table names its rules here)
+from .layers import (  # noqa: F401  (the lowering table names these rules here)
+    adaptive_pool,
+    attention,
+    group_norm,
+    instance_norm,
+    padded_input,
+    rnn,
+    upsample,
+)
 
 # nncc dtype -> TensorProto element type, and the numpy type of its arrays (bf16: ml_dtypes.bfloat16)
 ELEM = {n: getattr(TensorProto, d.onnx) for n, d in DTYPE_TABLE.items()}
@@ -133,7 +141,7 @@ def _deconv(L: Lowering, n: Node) -> None:
 def _pool(op: str) -> Callable[[Lowering, Node], None]:
     def f(L: Lowering, n: Node) -> None:
         a = n.attrs
-        extra = {"count_include_pad": int(a["count_include_pad"])} if op == "AveragePool" else {}
+        extra: dict[str, Any] = {"count_include_pad": int(a["count_include_pad"])} if op == "AveragePool" else {}
         if "dilation" in a:
             extra["dilations"] = list(a["dilation"])
         L.add(op, _x(n), _out(n), n.name, kernel_shape=list(a["kernel"]), strides=list(a["stride"]),

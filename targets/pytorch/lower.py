@@ -203,6 +203,37 @@ def _rnn(L: Layer) -> Code:
     return Code(M.recurrent_call(L.x[0], cell, layers, a["return_sequences"]), helpers=(cell, "recurrent"))
 
 
+def _adaptive_pool(fn: str) -> Callable[[Layer], Code]:
+    return lambda L: Code(macros().adaptive_pool(fn, L.x[0], _one(L.node.attrs["output_size"])))
+
+
+def _upsample(L: Layer) -> Code:
+    a = L.node.attrs
+    return Code(macros().interpolate(L.x[0], _one(a["size"]), a["mode"], a["align_corners"]))
+
+
+def _group_norm(L: Layer) -> Code:
+    """group_norm, and instance_norm as a group per channel."""
+    n, M = L.node, macros()
+    c = n.inputs[0].ttype.shape[1]
+    groups, eps = n.attrs.get("groups", c), n.attrs["eps"]
+    if L.std:
+        return Code(M.module_call(L.module, L.x[0]), M.group_norm_module(c, groups, eps), helpers=("GroupNorm",))
+    return Code(M.group_norm_call(L.x[0], groups, L.w, eps))
+
+
+def _attention(L: Layer) -> Code:
+    n, a, M = L.node, L.node.attrs, macros()
+    mask = L.x[3] if len(L.x) == 4 else None
+    if L.std:
+        e = n.inputs[0].ttype.shape[2]
+        kd, vd = n.inputs[1].ttype.shape[2], n.inputs[2].ttype.shape[2]
+        return Code(M.attention_module_call(L.module, L.x[:3], mask),
+                    M.attention_module(e, a["num_heads"], kd, vd, a["bias"], a["causal"]),
+                    helpers=("multi_head_attention", "MultiheadAttention"))
+    return Code(M.attention_call(L.x[:3], L.w, a["num_heads"], mask, a["causal"]), helpers=("multi_head_attention",))
+
+
 def _rbm(L: Layer) -> Code:
     n, a, M = L.node, L.node.attrs, macros()
     if L.std:

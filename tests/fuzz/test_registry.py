@@ -96,7 +96,9 @@ ACTS = ["relu", "sigmoid", "tanh", "gelu", "selu", "elu", "leaky_relu(alpha=0.2)
 
 # the nncc op each menu entry of `chains` makes (an entry not listed makes the op of its name)
 CHAIN_OPS = {"conv": "conv2d", "pool": "max_pool2d", "act": "relu", "bn": "batch_norm", "gap": "global_avg_pool",
-             "convT": "conv_transpose2d", "reduce": "mean", "math": "where", "dims": "unsqueeze"}
+             "convT": "conv_transpose2d", "reduce": "mean", "math": "where", "dims": "unsqueeze",
+             "adaptive": "adaptive_avg_pool2d", "gn": "group_norm", "inorm": "instance_norm", "dpool": "max_pool2d",
+             "padconv": "conv2d"}
 
 
 @st.composite
@@ -117,7 +119,8 @@ def chains(draw, ops: set[str] | None = None):
         if rank4:
             op = draw(st.sampled_from(allowed(["conv", "pool", "act", "bn", "lrn", "gap", "add", "concat", "flatten",
                                                "slice", "pad", "convT", "transpose", "softmax", "layer_norm",
-                                               "reduce", "math", "dims"],
+                                               "reduce", "math", "dims", "upsample", "adaptive", "gn", "inorm",
+                                               "dpool", "padconv"],
                                               lambda k: CHAIN_OPS.get(k, k))))
             if op == "conv":
                 k = draw(st.integers(1, 3))
@@ -188,6 +191,29 @@ def chains(draw, ops: set[str] | None = None):
                                              f"max({prev}, 0.5) ** 2 + sqrt(abs({prev}))"]))
             elif op == "dims":
                 expr = f"{prev} |> unsqueeze(2) |> squeeze(axes=2)"
+            elif op == "upsample":
+                sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+                mode = draw(st.sampled_from(['"nearest"', '"bilinear"']))
+                expr = f"upsample({prev}, [{sh}, {sw}], mode={mode})"
+                h, w = h * sh, w * sw
+            elif op == "adaptive":
+                oh, ow = draw(st.integers(1, 2 * h)), draw(st.integers(1, 2 * w))
+                kind = draw(st.sampled_from(allowed(["adaptive_avg_pool2d", "adaptive_max_pool2d"])))
+                expr = f"{kind}({prev}, [{oh}, {ow}])"
+                h, w = oh, ow
+            elif op == "gn":
+                expr = f"group_norm({prev}, {draw(st.sampled_from([g for g in (1, 2, 3) if c % g == 0]))})"
+            elif op == "inorm":
+                expr = f"instance_norm({prev}, affine={draw(st.sampled_from(['true', 'false']))})"
+            elif op == "dpool" and min(h, w) >= 3:
+                d = draw(st.integers(1, (min(h, w) - 1) // 2))
+                expr = f"max_pool2d({prev}, 2, stride=1, dilation={d})"
+                h, w = h - d, w - d
+            elif op == "padconv" and min(h, w) >= 2:
+                mode = draw(st.sampled_from(['"reflect"', '"replicate"', '"circular"', '"zeros"']))
+                cout = draw(st.integers(1, 4))
+                expr = f"conv2d({prev}, {cout}, 3, pad=1, padding_mode={mode})"
+                c = cout
             else:  # flatten
                 expr = f"flatten({prev})"
                 rank4, f = False, c * h * w
