@@ -123,7 +123,7 @@ class Emitter:
         self.g, self.ctx = g, ctx
         opts = ctx.options
         self.backend = opts.get("backend", "Reference")
-        _, _, self.ftype, self.align = BACKENDS[self.backend]
+        _, self.inner_product_weights, self.ftype, self.align = BACKENDS[self.backend]
         self.batch = int(opts.get("batch", 1))
         self.graph = pb.GraphProto(name=ctx.stem, backend=self.backend,
                                    mem_policy=pb.HostMemoryAccessPolicy.Value(opts.get("mem_policy", "AllDma")))
@@ -139,7 +139,10 @@ class Emitter:
         self.names = Names(reserved=given.taken)  # SMAUG's base names (conv, data, ...) for the rest
         self.refs: dict[int, Ref] = {}
         self.weight_refs: dict[tuple, Ref] = {}
-        self.scalars: dict[int, tuple[np.ndarray, str]] = {}  # id(0-D constant Value) -> its value and SMAUG type
+        self.scalars: dict[int, tuple[np.ndarray, str]] = {}
+        # id(Value) of a recurrent layer's output sequence -> its steps [N, H] and the layer's name prefix,
+        # joined into one tensor only if something other than a recurrent layer reads it (recurrent.py)
+        self.sequences: dict[int, tuple[list[Ref], str]] = {}  # id(0-D constant Value) -> its value and SMAUG type
         self.rng = np.random.default_rng([ctx.seed & 0xFFFFFFFF, 0x5A4A])
         self.inputs = {id(v) for v in g.inputs}
 
@@ -202,10 +205,12 @@ class Emitter:
             node.params.MergeFrom(params)
         return refs
 
-    def data_node(self, dims, layout: str, dtype: str, name: str | None = None) -> tuple[Ref, str]:
-        """A Data node and the name of its tensor, under which its values go to the params file."""
+    def data_node(self, dims, layout: str, dtype: str, name: str | None = None,
+                  tensor: str | None = None) -> tuple[Ref, str]:
+        """A Data node and the name of its tensor (`<node>/input0` unless named), under which its values
+        go to the params file."""
         name = name or self.unique("data")
-        t = self.tensor(f"{name}/input0", dtype, dims, layout)
+        t = self.tensor(tensor or f"{name}/input0", dtype, dims, layout)
         node = self.graph.nodes.add(name=name, op=pb.Data)
         node.input_tensors.add().CopyFrom(t)
         out = self.tensor(f"{name}/output0", dtype, dims, layout)
@@ -247,6 +252,11 @@ class Emitter:
     def ref(self, v: Value) -> Ref:
         r = self.refs.get(id(v))
         if r is not None:
+            return r
+        if id(v) in self.sequences:
+            from .recurrent import stack
+
+            r = self.refs[id(v)] = stack(self, *self.sequences[id(v)])
             return r
         if id(v) in self.scalars:
             raise Unsupported("SMAUG has no layout for a 0-D tensor: a number meets a tensor only in add, mul and comparisons")
@@ -306,10 +316,11 @@ class Emitter:
         c = b.shape[0]
         logical = b.reshape((1, c) + (1,) * (n.outputs[0].ttype.rank - 2))
         bref = self.weight(n, "bias", to_layout(logical, r.layout), r.layout)
-        return self.eltwise("EltwiseAdd", "add", r, bref, n)
+        return self.eltwise("EltwiseAdd", "add", r, bref, n, self.label(n))
 
-    def eltwise(self, op: str, base: str, a: Ref, b: Ref, n: Node, dtype: str | None = None) -> Ref:
-        """`a <op> b`, broadcast as SMAUG's frontend does (Repeat nodes); the last node named for `n`."""
+    def eltwise(self, op: str, base: str, a: Ref, b: Ref, n: Node, name: str | None = None,
+                dtype: str | None = None) -> Ref:
+        """`a <op> b` for `n`, broadcast as SMAUG's frontend does (Repeat nodes); the last node is `name`."""
         da, db = a.dims, b.dims
         if len(da) != len(db):
             raise Unsupported(f"`{n.op}` of tensors of rank {len(da)} and {len(db)}: SMAUG broadcasts only "
@@ -328,7 +339,7 @@ class Emitter:
             a = self.add_node(f"{base}:repeat_a", "Repeat", [a], [([x * m for x, m in zip(da, ma)], a.layout)])[0]
         if any(m != 1 for m in mb):
             b = self.add_node(f"{base}:repeat_b", "Repeat", [b], [([y * m for y, m in zip(db, mb)], b.layout)])[0]
-        return self.add_node(base, op, [a, b], [(a.dims, a.layout)], dtype=dtype, name=self.label(n))[0]
+        return self.add_node(base, op, [a, b], [(a.dims, a.layout)], dtype=dtype, name=name)[0]
 
     def padding(self, r: Ref, pads_logical: list[tuple[int, int]], name: str | None = None) -> Ref:
         """A Padding node; `pads_logical[d]` = (begin, end) of canonical dim d."""

@@ -165,7 +165,7 @@ def _operands(E: Emitter, n: Node) -> tuple[Ref, Ref]:
 
 def _binary(E: Emitter, n: Node) -> None:
     op, base = ("EltwiseAdd", "add") if n.op == "add" else ("EltwiseMul", "mul")
-    E.bind(n, [E.eltwise(op, base, *_operands(E, n), n)])
+    E.bind(n, [E.eltwise(op, base, *_operands(E, n), n, E.label(n))])
 
 
 COMPARE = {"less": "Less", "less_equal": "LessEqual", "greater": "Greater", "greater_equal": "GreaterEqual"}
@@ -173,7 +173,7 @@ COMPARE = {"less": "Less", "less_equal": "LessEqual", "greater": "Greater", "gre
 
 def _compare(E: Emitter, n: Node) -> None:
     """SMAUG's comparison ops: a Bool tensor, the operands broadcast as its element-wise ops'."""
-    E.bind(n, [E.eltwise(COMPARE[n.op], n.op, *_operands(E, n), n, dtype="Bool")])
+    E.bind(n, [E.eltwise(COMPARE[n.op], n.op, *_operands(E, n), n, E.label(n), dtype="Bool")])
 
 
 def _concat(E: Emitter, n: Node) -> None:
