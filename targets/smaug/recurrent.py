@@ -85,9 +85,14 @@ class _Layer:
         for t, x in enumerate(steps):
             pfx = f"{p}step{t}:"
             z = self.mat_mul(x, self.weight("kernel", self.kernel), E.unique(pfx + "mm_f"))
-            u = self.weight("recurrent", self.recurrent)
-            if h is None:
-                h = self.state("h", x.dims[0])
+            # Data nodes in the frontend's order: on Reference U's Reorder (and so its Data node) comes before
+            # the product, which then makes h's; on SMV the product makes its inputs' Data nodes, h then U
+            if E.inner_product_weights == "CN":
+                u = self.weight("recurrent", self.recurrent)
+                h = h or self.state("h", x.dims[0])
+            else:
+                h = h or self.state("h", x.dims[0])
+                u = self.weight("recurrent", self.recurrent)
             z = E.eltwise("EltwiseAdd", "add", z, self.mat_mul(h, u, E.unique("mm_u")), self.n, E.unique(pfx + "add_z"))
             if self.bias is not None:  # an activation-like [1, 4·hidden] NC tensor: never reordered
                 b = self.refs.get("bias") or self.refs.setdefault("bias", E.data(self.bias.reshape(1, -1), "NC", E.ftype))
