@@ -224,3 +224,40 @@ def test_squeeze_unsqueeze_stack(tmp_path, graph, backend):
     g = numerics(str(p), backend, tmp_path)
     names = [n.name for n in g.nodes]
     assert ("a" in names and "b" in names) if "squeeze" in graph else "expand_dims_1" in names
+# ---------------------------------------------------------------- lstm, as SMAUG's frontend unrolls it
+
+FRONTEND = MODELS / "frontend"
+
+
+@pytest.mark.parametrize("backend,short", [("Reference", "ref"), ("SMV", "smv")])
+def test_lstm_topology_is_smaug_frontends(backend, short):
+    """The collection's two-layer LSTM (models/lstm/lstm.py) gives the topology SMAUG's own frontend wrote
+    for it, run here under Python 3.8 and protobuf 3.12 (tests/data/smaug/frontend/README.md): per-step
+    MatMul and gates, NTC input, zero states as Data nodes, a Reorder per use on Reference."""
+    got = topology(MODELS / "lstm.yaml", backend)
+    want = text_format.Parse((FRONTEND / f"lstm_{short}_topo.pbtxt").read_text(), pb.GraphProto())
+    got.name = want.name
+    assert got == want, first_difference(got, want)
+
+
+LSTMS = [
+    "lstm(x, 7)",
+    "lstm(x, 7, bias=false, return_sequences=false)",
+    "lstm(x, 7, bidirectional=true)",
+    "lstm(x, 7, num_layers=2, bidirectional=true, return_sequences=false)",
+    "lstm(x, 5) |> lstm(6, return_sequences=false)",
+]
+
+
+@pytest.mark.parametrize("backend", ["Reference", "SMV"])
+@pytest.mark.parametrize("call", LSTMS)
+def test_lstm_numerics_against_torch(tmp_path, call, backend):
+    """The unrolled graph, run in tests/test_smaug.py's numpy model of SMAUG's ops, computes what torch's
+    nn.LSTM computes for the model (gates permuted into SMAUG's i, f, c, o; biases added to z; the backward
+    direction over the reversed steps, paired by time step)."""
+    from test_smaug import numerics
+
+    p = tmp_path / "l.yaml"
+    p.write_text(f"nncc: 1\nmodel: l\ninputs:\n  x: f32[N, 4, 6]\ngraph:\n  y: x |> {call}\n"
+                 "  z: y |> flatten |> relu\noutputs: [z]\n")
+    numerics(str(p), backend, tmp_path)

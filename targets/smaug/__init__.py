@@ -29,7 +29,7 @@ LOWER = Lowering("nncc.targets.smaug.layers", {
     "add": "_binary", "mul": "_binary", "concat": "_concat", "split": "_split", "reshape": "_reshape", "squeeze": "_reshape", "unsqueeze": "_reshape", "stack": "_stack",
     "flatten": "_flatten", "reorder": "_reorder", "pad": "_pad", "dropout": "_alias", "identity": "_alias",
     "constant": "_constant", "const": "_constant", "less": "_compare", "less_equal": "_compare",
-    "greater": "_compare", "greater_equal": "_compare",
+    "greater": "_compare", "greater_equal": "_compare", "lstm": "_lstm",
 })
 
 BACKENDS = {  # name -> (4-D activation layout, inner-product weight layout, dtype, alignment)

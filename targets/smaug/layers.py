@@ -16,6 +16,7 @@ from nncc.passes.layouts import PERMS, RANK, physical_axis, to_layout
 from . import graph_pb2 as pb
 from .emit import ACT, BASE, Emitter, Ref, _int32, act_params
 from .params import NP
+from .recurrent import _lstm  # noqa: F401  (the lowering table names it here)
 
 
 def _conv(E: Emitter, n: Node) -> None:
