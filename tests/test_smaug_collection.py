@@ -258,6 +258,6 @@ def test_lstm_numerics_against_torch(tmp_path, call, backend):
     from test_smaug import numerics
 
     p = tmp_path / "l.yaml"
-    p.write_text(f"nncc: 1\nmodel: l\ninputs:\n  x: f32[N, 4, 6]\ngraph:\n  y: x |> {call}\n"
+    p.write_text(f"nncc: 1\nmodel: l\ninputs:\n  x: f32[N, 4, 6]\ngraph:\n  y: {call}\n"
                  "  z: y |> flatten |> relu\noutputs: [z]\n")
     numerics(str(p), backend, tmp_path)
