@@ -100,12 +100,23 @@ def report(ds: list[Diagnostic], fmt: str = "text", stream: Any = None, more: in
     if fmt == "json":
         click.echo(render_json(ds), file=stream)
         return
+    from .limits import LIMITS
+
     color = stream.isatty() and os.environ.get("NO_COLOR") is None
-    srcs = sources_of(d.span.file for d in ds if d.span is not None)
+    # warnings are shown up to max_diagnostics too (errors past it were only counted): 120,000 unused
+    # params written out would otherwise print 120,000 excerpts of the line they share
+    shown = [d for d in ds if d.is_error] + [d for d in ds if not d.is_error][:LIMITS["max_diagnostics"]]
+    hidden = len(ds) - len(shown)
+    keep = {id(d) for d in shown}
+    srcs = sources_of(d.span.file for d in shown if d.span is not None)
     for d in ds:
-        click.echo(render_text(d, srcs, color=color) + "\n", file=stream)
+        if id(d) in keep:
+            click.echo(render_text(d, srcs, color=color) + "\n", file=stream)
     if more or stopped:
         click.echo(more_line(more, stopped), file=stream)
+    if hidden:
+        click.echo(f"... and {hidden} more warning{'s' if hidden != 1 else ''} (the limit is max_diagnostics; "
+                   "raise it with --limit max_diagnostics=N)", file=stream)
     n_err = sum(1 for d in ds if d.is_error) + more
     n_warn = sum(1 for d in ds if d.severity == "warning")
     parts = [f"{n} {what}{'s' if n != 1 else ''}" for n, what in ((n_err, "error"), (n_warn, "warning")) if n]

@@ -176,10 +176,12 @@ def _remove_entry_fix(text: str, mapping: Any, key: YScalar) -> Fix | None:
     value = mapping.get(key.value)
     if not isinstance(value, YScalar):
         return None
-    a, b = _line_bounds(text, key.start, value.end)
-    before = text[a:key.start]
-    if before.strip() or text[a - 2:a - 1] in ("{", ","):  # flow style or not the first thing on the line
+    a = key.start  # back over the indentation only: a key after anything else is not a whole line (and a
+    while a > 0 and text[a - 1] in " \t":  # scan to the line's start would make a long flow mapping quadratic)
+        a -= 1
+    if (a > 0 and text[a - 1] != "\n") or text[a - 2:a - 1] in ("{", ","):  # flow style, or not first on its line
         return None
+    _, b = _line_bounds(text, key.start, value.end)
     after = text[value.end:b].strip()
     if after and not after.startswith("#"):
         return None
