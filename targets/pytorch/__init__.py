@@ -52,6 +52,6 @@ TARGET = Target(
     mode="training",
     needs_weights=True,
     pipeline=("dce",),
-    train_features=("clip_norm", "precision", "stages"),
+    train_features=("clip_norm", "precision", "stages", "clip_grad"),
     emitter="nncc.targets.pytorch.emit:emit",
 )

@@ -137,7 +137,7 @@ def train_files(g: Graph, t: TrainConfig, ctx: EmitContext, source: str) -> dict
     has_validate = "validate" in t.data or ("train" in t.data and bool(t.data["train"].fields.get("validation_fraction")))
     values: dict[str, Any] = dict(
         name=g.name, source=source, seed=t.get("seed", ctx.seed), batch_size=t.batch_size, epochs=t.epochs,
-        steps=t.steps, dataset_size=t.get("dataset_size"), clip_norm=t.get("clip_norm"),
+        steps=t.steps, dataset_size=t.get("dataset_size"), clip_norm=t.get("clip_norm"), clip_grad=t.get("clip_grad"),
         precision=None if t.get("precision") in (None, "fp32") else t.get("precision"),
         inputs=_inputs(g, bag), stages=_stages(t), stage_unit="epoch" if t.stages and t.stages[0].epochs else "step",
         multipliers=_multipliers(g), data=_data(t, bag), validate_every=t.get("validate_every",

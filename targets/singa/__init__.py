@@ -34,7 +34,14 @@ TARGET = Target(
                lo=1),
         Option("hosts", "str", "localhost", "hosts for the hostfile, comma-separated", text="hosts"),
         Option("debug", "bool", False, "JobProto debug flag"),
+        Option("conv_impl", "choice", "caffe", "CPU convolution and pooling layers: caffe (kCConvolution, "
+               "kCPooling) or mshadow (kConvolution, kPooling); same results", ("caffe", "mshadow")),
+        Option("cudnn_loss", "bool", True, "on GPUs, the softmax loss as kCudnnSoftmaxLoss (false: kSoftmaxLoss, "
+               "which also counts top-k hits)"),
+        Option("inplace", "bool", False, "activations on GPUs overwrite their source's blob (share_src_blobs) "
+               "when no other layer reads it"),
     ],
+    train_features=("clip_grad", "phases", "partition"),
     lowering=LOWER,
     mode="training",
     needs_weights=False,

@@ -28,7 +28,7 @@ def _linear(E: Emitter, n: Node) -> None:
 
 
 def _conv(E: Emitter, n: Node) -> None:
-    ly = E.simple(n, pb.kCudnnConv if E.gpu else pb.kCConvolution)
+    ly = E.simple(n, pb.kCudnnConv if E.gpu else pb.kConvolution if E.mshadow else pb.kCConvolution)
     a = n.attrs
     if a["groups"] != 1:
         E.err("SINGA v0.3 convolution has no groups", n.span_of("groups"))
@@ -45,7 +45,7 @@ def _pool(method_name: str) -> Callable[[Emitter, Node], None]:
     method = getattr(pb.PoolingProto, method_name)  # MAX | AVG
 
     def f(E: Emitter, n: Node) -> None:
-        ly = E.simple(n, pb.kCudnnPool if E.gpu else pb.kCPooling)
+        ly = E.simple(n, pb.kCudnnPool if E.gpu else pb.kPooling if E.mshadow else pb.kCPooling)
         if n.attrs["ceil_mode"]:
             E.err("SINGA pooling rounds the output size down; ceil_mode is not available", n.span_of("ceil_mode"))
         if method == pb.PoolingProto.AVG and n.attrs.get("count_include_pad") and any(n.attrs["pads"]):
@@ -78,6 +78,9 @@ def _act(cpu_type: str, act_type: str) -> Callable[[Emitter, Node], None]:
         if E.gpu and act is not None:
             ly = E.simple(n, pb.kCudnnActivation)
             ly.activation_conf.type = act
+            x = n.inputs[0]
+            if E.opts.get("inplace") and x.producer is not None and len(x.users) == 1:
+                ly.share_src_blobs = True  # cuDNN's activation computes in place; no other layer reads the source
             return
         ly = E.simple(n, cpu)
         if cpu == pb.kActivation and act is not None:
@@ -110,7 +113,15 @@ def _bn(E: Emitter, n: Node) -> None:
               "run on GPUs (train.distributed.gpus or targets.singa.device: gpu)")
     ly = E.simple(n, pb.kCudnnBM)
     ly.bm_conf.SetInParent()
-    E.params(ly, n, ly.name)
+    if abs(n.attrs["eps"] - CUDNN_BN_MIN_EPSILON) > 1e-12:
+        E.err(f"SINGA v0.3's kCudnnBM always uses cuDNN's smallest epsilon, 1e-5 (its bm_conf has no eps); "
+              f"eps={n.attrs['eps']:g} cannot be written", n.span_of("eps"), "write eps=1e-5")
+    if n.attrs["momentum"] != 0:
+        E.warn(f"SINGA v0.3's kCudnnBM keeps the last training batch's statistics (cuDNN's average factor 1, "
+               f"momentum=0 in nncc's terms); momentum={n.attrs['momentum']:g} is not written (bm_conf has no "
+               "field for it), so testing uses the last batch's mean and variance", n.span_of("momentum"),
+               "write momentum=0 to say what SINGA does")
+    E.params(ly, n, ly.name, learned_state=True)
 
 
 def _concat(E: Emitter, n: Node) -> None:
@@ -172,14 +183,18 @@ def _cross_entropy(E: Emitter, n: Node) -> None:
     if label.type is not None and label.type.dtype.startswith("f"):
         E.err("SINGA's softmax loss takes class indices, not one-hot or soft targets", n.span_of(1))
     name = E.layer_name(n.name)
-    ly = E.add_layer(name, pb.kCudnnSoftmaxLoss if E.gpu else pb.kSoftmaxLoss, E.srcs(n, [logits]) + ["data"])
-    topk = 1
-    for m in E.g.metrics.values():
-        if id(m) not in E.folded_metrics and m.inputs[0] is logits and m.inputs[1] is label:
-            topk = m.attrs.get("k", 1)
-            E.folded_metrics.add(id(m))
-            break
-    ly.softmaxloss_conf.topk = topk
+    cudnn = E.gpu and E.opts.get("cudnn_loss", True)
+    ly = E.add_layer(name, pb.kCudnnSoftmaxLoss if cudnn else pb.kSoftmaxLoss, E.srcs(n, [logits]) + ["data"])
+    ly.include.extend(E.phases("loss", []))
+    if not cudnn:  # the CPU loss also counts top-k hits: a metric on the same logits in the same phases folds in
+        topk = 1
+        for name_m, m in E.g.metrics.items():
+            if id(m) not in E.folded_metrics and m.inputs[0] is logits and m.inputs[1] is label and \
+                    E.phases(name_m, None) in (None, list(ly.include)):
+                topk = m.attrs.get("k", 1)
+                E.folded_metrics.add(id(m))
+                break
+        ly.softmaxloss_conf.topk = topk
     E.src[id(n.output)] = name
 
 
@@ -188,7 +203,8 @@ def _mse(E: Emitter, n: Node) -> None:
     if E.g.input_roles.get(target.name) == "label" and target.producer is None:
         E.err("SINGA's euclidean loss compares with the sample of its input layer, not the label", n.span_of(1))
     name = E.layer_name(n.name)
-    E.add_layer(name, pb.kEuclideanLoss, E.srcs(n, [pred, target]))
+    ly = E.add_layer(name, pb.kEuclideanLoss, E.srcs(n, [pred, target]))
+    ly.include.extend(E.phases("loss", []))
     E.src[id(n.output)] = name
 
 
@@ -197,13 +213,20 @@ def _accuracy(E: Emitter, n: Node) -> None:
         return
     k = n.attrs.get("k", 1)
     if k != 1:
-        E.err("SINGA's accuracy layer counts top-1 only; top-k works through the softmax loss's topk", n.span,
-              "measure it on the logits of a cross_entropy loss")
-    sm = E.layer_name(n.name + "_softmax")
-    E.add_layer(sm, pb.kCudnnSoftmax if E.gpu else pb.kSoftmax, E.srcs(n, [n.inputs[0]]), pb.kTest)
+        E.err("SINGA's accuracy layer counts top-1 only; top-k works through the CPU softmax loss's topk", n.span,
+              "measure it on the logits of a cross_entropy loss, on the CPU (cuDNN's loss ignores topk)")
+    metric = next((k for k, m in E.g.metrics.items() if m is n), "")
+    phases = E.phases(metric, [pb.kTest])
+    sm = E.add_layer(E.layer_name(n.name + "_softmax"), pb.kCudnnSoftmax if E.gpu else pb.kSoftmax,
+                     E.srcs(n, [n.inputs[0]]))
+    sm.include.extend(phases)
     name = E.layer_name(n.name)
-    E.add_layer(name, pb.kAccuracy, [sm, "data"], pb.kTest)
+    ly = E.add_layer(name, pb.kAccuracy, [sm.name, "data"])
+    ly.include.extend(phases)
     E.src[id(n.output)] = name
+
+
+CUDNN_BN_MIN_EPSILON = 1e-5  # cudnn.h: the epsilon kCudnnBM passes to cuDNN
 
 
 # ---------------------------------------------------------------- recurrent (kGRU, unrolled for kBPTT)
