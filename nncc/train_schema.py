@@ -66,6 +66,7 @@ CALLBACKS: dict[str, dict[str, F]] = {
     "gpu_memory": {},
     "summary": {"dir": F("str", "summaries"), "every": F("int", 1)},
     "debug": {},
+    "describe": {},  # print the model's layers, weights and settings before training
 }
 
 TRANSFORMS: dict[str, dict[str, F]] = {

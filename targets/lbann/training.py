@@ -316,6 +316,8 @@ class Training(Base):
                 cb.summary.batch_interval = int(c.get("every", 1))
             elif c.name == "debug":
                 cb.debug.SetInParent()
+            elif c.name == "describe":
+                cb.print_model_description.SetInParent()
             else:
                 raise Unsupported(f"callback `{c.name}` has no LBANN equivalent (target `lbann`)", c.span)
             (self.exp.trainer.callback if trainer_only else cbs).add().CopyFrom(cb)

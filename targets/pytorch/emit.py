@@ -104,7 +104,7 @@ def _callbacks(t: TrainConfig, bag: Any) -> dict[str, Any]:
             out["display_every"] = out["display_every"] or c["every"]
         elif c.name == "summary":
             out["summary"] = _call(c)
-        elif c.name in ("debug", "gpu_memory"):
+        elif c.name in ("debug", "gpu_memory", "describe"):
             bag.warning(codes.IGNORED_SETTING, f"callback `{c.name}` is left out of the PyTorch project", c.span,
                         "history.csv and steps.csv hold the loss and metrics of the run")
     return out

@@ -70,7 +70,7 @@ class JobSettings(Base):
         for cb in c.callbacks:
             if cb.name == "debug":
                 job.debug = True
-            elif cb.name in ("early_stopping", "save_model", "summary", "gpu_memory", "timer"):
+            elif cb.name in ("early_stopping", "save_model", "summary", "gpu_memory", "timer", "describe"):
                 self.warn(f"SINGA v0.3 has no `{cb.name}` callback; it is left out of the job", cb.span)
             elif cb.name == "print" and c.get("display_every") is None:
                 job.disp_freq = self.i32(cb["every"], cb.span, "print(every)")
