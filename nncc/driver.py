@@ -209,6 +209,11 @@ def check_train_features(cfg: TrainConfig, t: targets_mod.Target, bag: Diagnosti
             bag.error(codes.UNSUPPORTED_SETTING, f"target `{t.name}` cannot carry out train.{k}", cfg.spans.get(k),
                       "remove the setting for this target" + (", or train with `nncc train` (target pytorch)"
                                                               if k in ("clip_norm", "precision") else ""))
+    if cfg.loss_scales and "loss_scale" not in t.train_features:
+        name = next(iter(cfg.loss_scales))
+        n = next(n for n in cfg.losses if n.name == name)
+        bag.error(codes.UNSUPPORTED_SETTING, f"target `{t.name}` cannot weight the losses it sums "
+                  f"(`{cfg.loss_scales[name]:g} * …`)", n.span, "write the losses unweighted for this target")
     d = cfg.distributed
     if (d.get("partition") or d.get("partition_dim")) and "partition" not in t.train_features:
         # partition_dim 0 splits the batch: the data parallelism every training target has

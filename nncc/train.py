@@ -397,6 +397,21 @@ class TrainReader:
         if e is None:
             return None
         el = self.el
+        scale = None
+        if kind == "loss" and isinstance(e, A.BinOp) and e.op == "*":  # `0.3 * cross_entropy(…)`: a weighted term
+            for k, other in ((e.left, e.right), (e.right, e.left)):
+                if isinstance(other, A.Call):
+                    try:
+                        scale = el.const_eval(k, el.glob, "a loss's scale")
+                    except EvalError:
+                        continue
+                    e = other
+                    break
+            if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+                if scale is not None:
+                    self.bag.error(codes.BAD_SETTING, f"a loss's scale must be a positive number, got {scale!r}",
+                                   node.span)
+                    return None
         el.prefix.append(name)
         n_before = el.graph.stamp
         try:
@@ -415,6 +430,8 @@ class TrainReader:
         if n.graph is el.graph and n.stamp >= n_before:
             el.names_used.discard(n.name)
             n.name = v.name = el._unique(name)
+        if scale is not None and scale != 1:
+            self.cfg.loss_scales[n.name] = float(scale)
         return n
 
     def _loss(self, node) -> None:

@@ -67,6 +67,8 @@ CALLBACKS: dict[str, dict[str, F]] = {
     "summary": {"dir": F("str", "summaries"), "every": F("int", 1)},
     "debug": {},
     "describe": {},  # print the model's layers, weights and settings before training
+    # ×gamma when the training loss has not improved for more than `patience` epochs
+    "reduce_on_plateau": {"gamma": F("float", 0.1), "patience": F("int", 10)},
 }
 
 TRANSFORMS: dict[str, dict[str, F]] = {
@@ -194,6 +196,7 @@ class Stage:
 @dataclass
 class TrainConfig:
     losses: list[Node] = field(default_factory=list)
+    loss_scales: dict[str, float] = field(default_factory=dict)  # loss node name -> its weight in the sum (not 1)
     metrics: dict[str, Node] = field(default_factory=dict)
     optimizer: Config | None = None
     schedule: Config | None = None  # the schedule; after `warmup` when one is given

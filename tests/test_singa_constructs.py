@@ -204,3 +204,73 @@ def test_word_options_need_no_quotes():
     text = NET.format(act="relu", more="", train="", test="", side=8) + "targets:\n  singa: {job_name: auto-encoder}\n"
     r = compile_model("net.yaml", "singa", data=text.encode())
     assert b'name: "auto-encoder"' in next(v for k, v in r.files.items() if k.endswith(".conf"))
+
+
+# ---------------------------------------------------------------- one-hot and a loss at every step
+
+RNN = """
+nncc: 1
+model: rnn
+inputs:
+  chars: i64[N, 5]
+  next: {label}
+graph:
+  g: gru({enc}, 8, return_sequences={seq}, bias=false)
+  logits: linear(g, 7)
+outputs: [logits]
+train:
+  algorithm: bptt
+  loss: cross_entropy(logits, next)
+  optimizer: sgd(lr=0.1)
+  steps: 10
+  batch_size: 4
+  data:
+    train: {{format: text, path: in.txt, labels: vocab.txt}}
+"""
+
+
+def rnn(target="singa", seq="true", label="i64[N, 5]", enc="one_hot(chars, 7)"):
+    return compile_model("rnn.yaml", target, data=RNN.format(seq=seq, label=label, enc=enc).encode())
+
+
+def test_loss_at_every_step_on_singa():
+    (conf,) = [v for k, v in rnn().files.items() if k.endswith(".conf")]
+    j = text_format.Parse(conf.decode(), pb.JobProto())
+    assert j.neuralnet.unroll_len == 5
+    (oh,) = layers(j, pb.kOneHot)
+    assert oh.onehot_conf.vocab_size == 7 and list(oh.unroll_conn_type) == [pb.kUnrollOneToAll]
+    (label,) = layers(j, pb.kRNNLabel)
+    (loss,) = layers(j, pb.kSoftmaxLoss)
+    (ip,) = layers(j, pb.kInnerProduct)
+    # every step: no unroll_len 1, one-to-one connections (the default) to the step's scores and label
+    assert not loss.HasField("unroll_len") and not ip.HasField("unroll_len") and not loss.unroll_conn_type
+    assert list(loss.srclayers) == [ip.name, label.name]
+    (data,) = layers(j, pb.kCharRNN)
+    assert not data.include  # the job reads one role only
+
+
+def test_last_step_loss_still_reads_the_next_character():
+    (conf,) = [v for k, v in rnn(seq="false", label="i64[N]").files.items() if k.endswith(".conf")]
+    j = text_format.Parse(conf.decode(), pb.JobProto())
+    (loss,) = layers(j, pb.kSoftmaxLoss)
+    assert loss.unroll_len == 1 and list(loss.unroll_conn_type) == [pb.kUnrollOneToOne, pb.kUnrollFirstToLast]
+
+
+def test_loss_at_every_step_in_pytorch_and_lbann():
+    files = rnn("pytorch").files
+    model = b"".join(v for k, v in files.items() if k.endswith(".py")).decode()
+    assert "F.one_hot(" in model and ".flatten(0, -2)" in model and ".flatten().long()" in model
+    with pytest.raises(CompileError) as ei:
+        rnn("lbann", enc="embedding(chars, 7, 4)")
+    assert any(d.code == "E501" and "one class distribution per sample" in d.message for d in ei.value.diagnostics)
+
+
+def test_one_hot_eval_and_shape():
+    import numpy as np
+    from nncc.ops import REGISTRY
+
+    (out,) = REGISTRY["one_hot"].eval([np.array([[0, 2], [1, 1]])], {"classes": 3})
+    assert out.shape == (2, 2, 3) and out[0, 1].tolist() == [0, 0, 1] and out.dtype == np.float32
+    with pytest.raises(CompileError) as ei:
+        rnn(label="i64[N, 4]")
+    assert any("class indices [N, 5]" in d.message for d in ei.value.diagnostics)

@@ -34,6 +34,7 @@ EQUAL = {  # example conf -> the model that writes it
     "rbm-rbm3.conf": DATA / "rbm-rbm3.yaml",
     "rbm-rbm4.conf": DATA / "rbm-rbm4.yaml",
     "rbm-autoencoder.conf": DATA / "rbm-autoencoder.yaml",
+    "char-rnn-job.conf": DATA / "char-rnn-job.yaml",
 }
 
 DIFFERENT = {  # example conf -> (the model closest to it, why the jobs still differ)
@@ -41,9 +42,6 @@ DIFFERENT = {  # example conf -> (the model closest to it, why the jobs still di
                               "the running inverse variance of kCudnnBM starts at 1 (nncc's running variance 1); "
                               "the example writes 0. cuDNN (average factor 1) overwrites it at the first training "
                               "step, so only a test at step 0 differs"),
-    "char-rnn-job.conf": (REPO / "samples" / "char_rnn.yaml",
-                          "the language has no one-hot op (the sample learns an embedding) and SINGA's emitter "
-                          "trains on the last step only: no per-step loss over [N, T, C]"),
 }
 
 REFUSED = {  # example conf -> why nncc does not write it

@@ -10,12 +10,14 @@ SECTION = "losses and metrics"
 
 def _class_target(ins, what: str) -> None:
     logits, label = ins
-    if logits.rank != 2:
-        raise ShapeError(f"{what} expects scores [N, classes], got {logits}", 0)
+    if logits.rank < 2:
+        raise ShapeError(f"{what} expects scores [N, classes] (or [N, T, classes], one set per step), got {logits}",
+                         0)
     check_float(logits, what)
     if label.dtype in INT_DTYPES:
-        if label.rank != 1 or label.shape[0] != logits.shape[0]:
-            raise ShapeError(f"{what} expects class indices [N] for scores {logits}, got {label}", 1)
+        if tuple(label.shape) != tuple(logits.shape[:-1]):
+            want = "[" + ", ".join(map(str, logits.shape[:-1])) + "]"
+            raise ShapeError(f"{what} expects class indices {want} for scores {logits}, got {label}", 1)
     elif label.shape != logits.shape:
         raise ShapeError(f"{what}: one-hot labels must match the scores {logits}, got {label}", 1)
 

@@ -37,8 +37,8 @@ TARGET = Target(
     name="lbann",
     description="LBANN experiment (.prototext: model, trainer, optimizer, data reader) and a launch script",
     options=[
-        Option("launcher", "choice", "slurm", "launch script kind: slurm (sbatch + srun), flux, or mpirun",
-               ("slurm", "flux", "mpirun")),
+        Option("launcher", "choice", "slurm", "launch script kind: slurm (sbatch + srun), flux, lsf (bsub + jsrun) "
+               "or mpirun", ("slurm", "flux", "lsf", "mpirun")),
         Option("partition", "str", "", "batch partition / queue (#SBATCH --partition, flux --queue)",
                text="word"),
         Option("account", "str", "", "account to charge (#SBATCH --account, flux --setattr=bank)",
@@ -52,6 +52,8 @@ TARGET = Target(
                "where LBANN's build has it, as its frontend's Model(amp=…)"),
         Option("device", "choice", "default", "where layers run: LBANN's default, cpu or gpu",
                ("default", "cpu", "gpu")),
+        Option("args", "str", "", "more LBANN command-line arguments, e.g. \"--use_data_store --preload_data_store\" "
+               "(each starts with --)"),
         Option("reader", "str", "", "an LBANN data-reader prototext to use instead of train.data "
                "(run with --model/--optimizer/--reader)", text="path"),
     ],
@@ -59,6 +61,7 @@ TARGET = Target(
     mode="training",
     needs_weights=False,
     needs_train=True,
+    train_features=("clip_norm", "loss_scale"),
     pipeline=("dce",),
     emitter="nncc.targets.lbann.emit:emit",
 )

@@ -141,7 +141,7 @@ class Emitter(Training, DataReaders):
     def objective(self) -> None:
         of = self.model.objective_function
         for n in self.g.losses:
-            of.layer_term.add(scale_factor=1.0, layer=self.src[id(n.output)])
+            of.layer_term.add(scale_factor=self.train.loss_scales.get(n.name, 1.0), layer=self.src[id(n.output)])
         opt = self.train.optimizer
         wd = float(opt.get("weight_decay", 0.0)) if opt is not None and opt.name != "adamw" else 0.0
         if wd:

@@ -398,6 +398,10 @@ def _class_head(kind: str) -> Callable[[Emitter, Node], None]:
         if label.producer is not None or em.g.input_roles.get(label.name) != "label":
             raise Unsupported(f"`{n.op}` against `{label.name}`: LBANN compares with the labels its data "
                               f"reader delivers, so the target must be an input (target `lbann`)", n.span_of(1))
+        if logits.ttype.rank > 2:
+            raise Unsupported(f"`{n.op}` on scores {logits.type}: LBANN's {kind} layer reads one class "
+                              "distribution per sample, and its readers give one label per sample (target `lbann`)",
+                              n.span, code=codes.UNSUPPORTED_OP)
         lay, p = em.layer(n.name, [em.softmax(logits), em.x(label)], kind)
         if kind == "top_k_categorical_accuracy":
             p.k = n.attrs["k"]

@@ -104,6 +104,9 @@ def _callbacks(t: TrainConfig, bag: Any) -> dict[str, Any]:
             out["display_every"] = out["display_every"] or c["every"]
         elif c.name == "summary":
             out["summary"] = _call(c)
+        elif c.name == "reduce_on_plateau":
+            bag.error(codes.UNSUPPORTED_SETTING, "the PyTorch project's loop does not reduce the rate on a plateau "
+                      "yet", c.span, "use a schedule, or compile for lbann")
         elif c.name in ("debug", "gpu_memory", "describe"):
             bag.warning(codes.IGNORED_SETTING, f"callback `{c.name}` is left out of the PyTorch project", c.span,
                         "history.csv and steps.csv hold the loss and metrics of the run")

@@ -39,6 +39,11 @@ class DataLayers(Base):
         if sample is not None and (self.crops or self.mirror is not None):
             self.preprocess(sample)
 
+    def phase(self, ds: DataSource) -> int | None:
+        """The input layer's `include`: its role's phase, none when the job reads one role only (SINGA
+        builds the test and validation nets only when the job tests or validates, which needs their data)."""
+        return PHASES[ds.role] if len(self.cfg.data) > 1 else None
+
     def preprocess(self, sample: Value) -> None:
         """Crops and mirroring → one kImagePreprocess layer after the input layers: SINGA crops a random
         window and mirrors half the images in training, and takes the top-left window otherwise."""
@@ -95,7 +100,7 @@ class DataLayers(Base):
             self.err(f"SINGA v0.3 reads records (kRecordInput) or CSV (kCSVInput), not `{fmt}` data",
                      sp.get("format", ds.span), "convert the data set to a record file and use format: record")
             return
-        ly = self.add_layer("data", type_, [], PHASES[ds.role])
+        ly = self.add_layer("data", type_, [], self.phase(ds))
         st = ly.store_conf
         if type_ == pb.kRecordInput:
             st.backend = f.get("backend") or self.opts.get("backend") or "kvfile"
@@ -155,11 +160,11 @@ class DataLayers(Base):
                       sp.get("shuffle", ds.span))
 
 
-def _char_rnn_data(E: Base, ds: DataSource, sample: Value | None) -> None:
+def _char_rnn_data(E: DataLayers, ds: DataSource, sample: Value | None) -> None:
     """format: text → kCharRNN (characters of `path`, indexed by the vocabulary file `labels`); it gives one
     blob per unrolled step (and one more: the labels, read by kRNNLabel)."""
     f = ds.fields
-    ly = E.add_layer("data", pb.kCharRNN, [], PHASES[ds.role])
+    ly = E.add_layer("data", pb.kCharRNN, [], E.phase(ds))
     c = ly.char_rnn_conf
     c.path = f["path"]
     if not f.get("labels"):

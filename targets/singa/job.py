@@ -72,6 +72,9 @@ class JobSettings(Base):
                 job.debug = True
             elif cb.name in ("early_stopping", "save_model", "summary", "gpu_memory", "timer", "describe"):
                 self.warn(f"SINGA v0.3 has no `{cb.name}` callback; it is left out of the job", cb.span)
+            elif cb.name == "reduce_on_plateau":
+                self.err("SINGA v0.3's updater changes the rate by step only; reduce_on_plateau() has no "
+                         "equivalent", cb.span, "use a step or fixed_step schedule")
             elif cb.name == "print" and c.get("display_every") is None:
                 job.disp_freq = self.i32(cb["every"], cb.span, "print(every)")
         paths = self.opts.get("checkpoint_path") or ""

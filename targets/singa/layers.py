@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from nncc import codes
-from nncc.ir import Node
+from nncc.ir import Node, Value
 
 from . import job_pb2 as pb
 from .base import _clean
@@ -19,7 +19,7 @@ def _linear(E: Emitter, n: Node) -> None:
     ly.innerproduct_conf.num_output = n.attrs["out_features"]
     if not n.attrs["bias"]:
         ly.innerproduct_conf.bias_term = False
-    if n.inputs[0].type is not None and n.inputs[0].type.rank > 2 and (
+    if n.inputs[0].type is not None and n.inputs[0].type.rank > 2 and not per_step(n.inputs[0]) and (
             n.inputs[0].producer is None or n.inputs[0].producer.op != "flatten"):
         E.err("SINGA's inner-product layer flattens its source to [N, features]; nncc's linear() on a "
               f"{n.inputs[0].type.rank}-D tensor works on the last dim only", n.span,
@@ -139,6 +139,11 @@ def _split(E: Emitter, n: Node) -> None:
     ly.slice_conf.num_slices = len(sizes)
 
 
+def _one_hot(E: Emitter, n: Node) -> None:
+    ly = E.simple(n, pb.kOneHot)
+    ly.onehot_conf.vocab_size = n.attrs["classes"]
+
+
 def _embedding(E: Emitter, n: Node) -> None:
     ly = E.simple(n, pb.kEmbedding)
     ly.embedding_conf.vocab_size = n.attrs["num_embeddings"]
@@ -182,11 +187,21 @@ def _cross_entropy(E: Emitter, n: Node) -> None:
               n.span_of(1))
     if label.type is not None and label.type.dtype.startswith("f"):
         E.err("SINGA's softmax loss takes class indices, not one-hot or soft targets", n.span_of(1))
+    if logits.ttype.rank > 2 and not per_step(logits):
+        E.err(f"SINGA's softmax loss reads scores [N, classes]; {logits.type} is no sequence of an unrolled gru",
+              n.span_of(0))
     name = E.layer_name(n.name)
     cudnn = E.gpu and E.opts.get("cudnn_loss", True)
     ly = E.add_layer(name, pb.kCudnnSoftmaxLoss if cudnn else pb.kSoftmaxLoss, E.srcs(n, [logits]) + ["data"])
     ly.include.extend(E.phases("loss", []))
-    if not cudnn:  # the CPU loss also counts top-k hits: a metric on the same logits in the same phases folds in
+    scale = E.cfg.loss_scales.get(n.name)
+    if scale is not None:
+        if cudnn:
+            E.err("SINGA's kCudnnSoftmaxLoss has no scale; a weighted loss needs kSoftmaxLoss", n.span,
+                  "set targets.singa.cudnn_loss: false")
+        ly.softmaxloss_conf.scale = scale
+    if not cudnn and scale is None:  # the CPU loss also counts top-k hits (times its scale): a metric on the
+        # same logits in the same phases folds in when the loss is not weighted
         topk = 1
         for name_m, m in E.g.metrics.items():
             if id(m) not in E.folded_metrics and m.inputs[0] is logits and m.inputs[1] is label and \
@@ -205,6 +220,8 @@ def _mse(E: Emitter, n: Node) -> None:
     name = E.layer_name(n.name)
     ly = E.add_layer(name, pb.kEuclideanLoss, E.srcs(n, [pred, target]))
     ly.include.extend(E.phases("loss", []))
+    if n.name in E.cfg.loss_scales:
+        E.err("SINGA's kEuclideanLoss has no scale; only its softmax loss weights its term", n.span)
     E.src[id(n.output)] = name
 
 
@@ -268,6 +285,17 @@ def _gru(E: Emitter, n: Node) -> None:
     E.gru_nodes.append(n)
 
 
+def per_step(v: Value) -> bool:
+    """Whether `v` is a sequence [N, T, ...] computed step by step in the unrolled net: a gru's sequence, or
+    what a layer computes from one at each step (keeping the time dim)."""
+    p = v.producer
+    if p is None:
+        return False
+    if p.op == "gru":
+        return bool(p.attrs["return_sequences"])
+    return v.ttype.rank >= 3 and any(per_step(x) for x in p.inputs)
+
+
 def unroll(E: Emitter) -> None:
     """Unroll the net over the GRUs' time steps: net unroll_len T, per-step layers (the grus and what feeds
     them) read the input layer's step blob (kUnrollOneToAll); the rest runs once, on the last step."""
@@ -297,6 +325,14 @@ def unroll(E: Emitter) -> None:
     for n in grus:
         if not n.attrs["return_sequences"]:
             last.add(E.src[id(n.outputs[0])])
+    node_of: dict[str, Node] = {}
+    for n in E.g.nodes:  # what runs at every step after the grus: sequences, and heads on them
+        name = E.src.get(id(n.outputs[0]))
+        if name is None:
+            continue
+        node_of.setdefault(name, n)
+        if name != "data" and (per_step(n.outputs[0]) or (n.kind in ("loss", "metric") and per_step(n.inputs[0]))):
+            region.add(name)
     layers = {ly.name: ly for ly in E.net.layer}
     char_rnn = any(ly.type == pb.kCharRNN for ly in E.net.layer)
     if not char_rnn:
@@ -311,8 +347,16 @@ def unroll(E: Emitter) -> None:
         if not inside:
             ly.unroll_len = 1
         conn = [pb.kUnrollOneToOne] * len(ly.srclayers)
+        node = node_of.get(ly.name)
         for i, s in enumerate(ly.srclayers):
-            if s == "data":
+            reads_label = node is not None and i < len(node.inputs) and E.g.input_roles.get(
+                node.inputs[i].name) == "label" and node.inputs[i].producer is None
+            if s == "data" and inside and reads_label and char_rnn:  # the label of each step: the next character
+                if label is None:
+                    label = E.add_layer(E.layer_name("label"), pb.kRNNLabel, ["data"])
+                    label.unroll_conn_type.append(pb.kUnrollOneToAll)
+                ly.srclayers[i] = label.name
+            elif s == "data":
                 if inside:
                     conn[i] = pb.kUnrollOneToAll
                 elif char_rnn:  # the label of the window: the character after its last step
