@@ -422,9 +422,11 @@ class TrainReader:
             return None
         finally:
             el.prefix.pop()
-        if not isinstance(v, Value) or v.producer is None or v.producer.kind != kind:
+        kinds = ("metric", "loss") if kind == "metric" else (kind,)  # a loss can be watched as a metric (mse, mae)
+        if not isinstance(v, Value) or v.producer is None or v.producer.kind not in kinds:
             self.bag.error(codes.BAD_SETTING, f"`{node.value}` is not a {kind}", e.span,
-                           "losses: cross_entropy, mse, bce" if kind == "loss" else "metrics: accuracy, top_k_accuracy")
+                           "losses: cross_entropy, mse, mae, bce" if kind == "loss" else
+                           "metrics: accuracy, top_k_accuracy, or a loss such as mse, mae")
             return None
         n = v.producer
         if n.graph is el.graph and n.stamp >= n_before:

@@ -116,3 +116,47 @@ def test_lsf_launcher_and_extra_args():
 def test_bad_extra_args(args, word):
     (d,) = errors(args=args)
     assert d.code == "E502" and word in d.message
+
+
+REG = """
+nncc: 1
+model: r
+inputs:
+  x: f32[N, 4]
+  y: f32[N, 1]
+graph:
+  pred: linear(x, 1)
+outputs: [pred]
+train:
+  loss: mse(pred, y)
+  metrics:
+    mse: mse(pred, y)
+    mae: mae(pred, y)
+  optimizer: sgd(lr=0.1)
+  batch_size: 8
+  epochs: 1
+  data:
+    train: {format: npz, path: d.npz}
+"""
+
+
+def test_regression_metrics_with_their_units():
+    (exp,) = [v for k, v in compile_model("r.yaml", "lbann", data=REG.encode()).files.items()
+              if k.endswith(".prototext")]
+    e = text_format.Parse(exp.decode(), pb.LbannPB())
+    kinds = {ly.name: ly.WhichOneof("layer_type") for ly in e.model.layer}
+    got = {m.layer_metric.name: (kinds[m.layer_metric.layer], m.layer_metric.unit) for m in e.model.metric}
+    assert got == {"mse": ("mean_squared_error", ""), "mae": ("mean_absolute_error", "")}
+    acc = experiment(more="  metrics:\n    acc: accuracy(logits, label)")
+    assert [m.layer_metric.unit for m in acc.model.metric] == ["%"]
+
+
+def test_regression_metrics_in_pytorch_and_singa():
+    files = compile_model("r.yaml", "pytorch", data=REG.encode()).files
+    heads = next(v for k, v in files.items() if k.endswith("heads.py")).decode()
+    assert "F.l1_loss(" in heads and heads.count("F.mse_loss(") == 2
+    text = REG.replace("{format: npz, path: d.npz}", '{format: csv, path: "d.csv"}').replace("y: f32[N, 1]", "y: f32[N, 4]") \
+        .replace("linear(x, 1)", "linear(x, 4)").replace("    mae: mae(pred, y)\n", "").replace("mse(pred, y)", "mse(pred, x)")
+    with pytest.raises(CompileError) as ei:
+        compile_model("r.yaml", "singa", data=text.encode())
+    assert any("accuracy only" in d.message for d in ei.value.diagnostics)

@@ -30,12 +30,23 @@ def _ce(ins, a):
     return [TensorType("f32", ())]
 
 
-@op("mse", [T("pred"), T("target")], kind="loss", section=SECTION, flops=elementwise_flops(3), doc="mean squared error")
-def _mse(ins, a):
+def _regression(ins, what: str) -> list:
     if ins[0].shape != ins[1].shape:
-        raise ShapeError(f"mse needs equal shapes, got {ins[0]} and {ins[1]}", 1)
-    check_float(ins[0], "mse")
+        raise ShapeError(f"{what} needs equal shapes, got {ins[0]} and {ins[1]}", 1)
+    check_float(ins[0], what)
     return [TensorType("f32", ())]
+
+
+@op("mse", [T("pred"), T("target")], kind="loss", section=SECTION, flops=elementwise_flops(3),
+    doc="mean squared error (a loss, or a metric)")
+def _mse(ins, a):
+    return _regression(ins, "mse")
+
+
+@op("mae", [T("pred"), T("target")], kind="loss", section=SECTION, flops=elementwise_flops(2),
+    doc="mean absolute error (a loss, or a metric)")
+def _mae(ins, a):
+    return _regression(ins, "mae")
 
 
 @op("bce", [T("logits"), T("target")], kind="loss", section=SECTION, flops=elementwise_flops(5),

@@ -30,7 +30,8 @@ LOWER = Lowering("nncc.targets.lbann.layers", {
     "concat": "_concat", "split": "_split", "slice": "_slice", "flatten": "_reshape", "reshape": "_reshape",
     "transpose": "_transpose", "embedding": "_embedding", "gru": "_gru",
     "cross_entropy": rule("_class_head", "cross_entropy"), "accuracy": rule("_class_head", "categorical_accuracy"),
-    "top_k_accuracy": rule("_class_head", "top_k_categorical_accuracy"), "mse": "_mse", "bce": "_bce",
+    "top_k_accuracy": rule("_class_head", "top_k_categorical_accuracy"), "mse": rule("_regression", "mean_squared_error"),
+    "mae": rule("_regression", "mean_absolute_error"), "bce": "_bce",
 })
 
 TARGET = Target(

@@ -151,9 +151,9 @@ class Emitter(Training, DataReaders):
                     groups.setdefault(w.wd_mult, []).append(self.wnames[id(w)])
             for mult, names in sorted(groups.items()):
                 of.l2_weight_regularization.add(scale_factor=wd * mult, weights=names)
-        for name, n in self.train.metrics.items():
-            self.model.metric.add().layer_metric.CopyFrom(
-                pb.Metric.LayerMetric(layer=self.src[id(n.output)], name=name, unit="%"))
+        for name, n in self.train.metrics.items():  # accuracies in percent (as LBANN's layers give them)
+            self.model.metric.add().layer_metric.CopyFrom(pb.Metric.LayerMetric(
+                layer=self.src[id(n.output)], name=name, unit="%" if n.kind == "metric" else ""))
 
 
 # -------------------------------------------------------------------- initializers

@@ -409,9 +409,11 @@ def _class_head(kind: str) -> Callable[[Emitter, Node], None]:
     return f
 
 
-def _mse(em: Emitter, n: Node) -> None:
-    lay, _ = em.layer(n.name, [em.x(v) for v in n.inputs], "mean_squared_error")
-    em.src[id(n.output)] = lay.name
+def _regression(kind: str) -> Callable[[Emitter, Node], None]:
+    def f(em: Emitter, n: Node) -> None:
+        lay, _ = em.layer(n.name, [em.x(v) for v in n.inputs], kind)
+        em.src[id(n.output)] = lay.name
+    return f
 
 
 def _bce(em: Emitter, n: Node) -> None:

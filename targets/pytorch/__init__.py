@@ -35,7 +35,7 @@ LOWER = Lowering("nncc.targets.pytorch.lower", {
     "transpose": rule("_macro", "permute", "perm"), "pad": "_pad", "embedding": "_embedding",
     "one_hot": rule("_macro", "one_hot", "classes"),
     "identity": rule("_macro", "identity"), "slice": "_slice", "constant": "_constant", "gru": "_gru", "rbm": "_rbm",
-    "cross_entropy": "_ce", "mse": rule("_macro", "mse"), "bce": rule("_macro", "bce"),
+    "cross_entropy": "_ce", "mse": rule("_macro", "mse"), "mae": rule("_macro", "mae"), "bce": rule("_macro", "bce"),
     "accuracy": "_accuracy", "top_k_accuracy": "_accuracy",
 })
 

@@ -215,6 +215,10 @@ def _cross_entropy(E: Emitter, n: Node) -> None:
 
 def _mse(E: Emitter, n: Node) -> None:
     pred, target = n.inputs
+    if any(m is n for m in E.g.metrics.values()):
+        E.err("SINGA v0.3 measures accuracy only; a kEuclideanLoss layer would be a second loss, not a metric",
+              n.span, code=codes.UNSUPPORTED_SETTING)
+        return
     if E.g.input_roles.get(target.name) == "label" and target.producer is None:
         E.err("SINGA's euclidean loss compares with the sample of its input layer, not the label", n.span_of(1))
     name = E.layer_name(n.name)
