@@ -1,4 +1,4 @@
-"""Dense and recurrent ops: linear, matmul, embedding, one_hot, gru, and the RBM of energy models."""
+"""Dense and recurrent ops: linear, matmul, embedding, gru, and the RBM of energy models."""
 from __future__ import annotations
 
 from .. import codes
@@ -78,22 +78,6 @@ def _embedding(ins, a):
     check_positive("num_embeddings", a["num_embeddings"])
     check_positive("dim", a["dim"])
     return [TensorType("f32", (*x.shape, a["dim"]))]
-
-
-def _one_hot_eval(xs: list, a: dict) -> list:
-    import numpy as np
-
-    return [np.eye(a["classes"], dtype=np.float32)[np.asarray(xs[0], dtype=np.int64)]]
-
-
-@op("one_hot", [T(), Param("classes", "int")], eval=_one_hot_eval, flops=no_flops, section=SECTION,
-    doc="integer indices [...] to one-hot vectors [..., classes] (f32)")
-def _one_hot(ins, a):
-    x = ins[0]
-    if x.dtype not in INT_DTYPES:
-        raise ShapeError(f"one_hot expects integer indices, got {x}", 0, code=codes.DTYPE_MISMATCH)
-    check_positive("classes", a["classes"])
-    return [TensorType("f32", (*x.shape, a["classes"]))]
 
 
 def _gru_flops(ins: list[TensorType], outs: list[TensorType], a: dict) -> int:

@@ -33,7 +33,6 @@ LOWER = Lowering("nncc.targets.pytorch.lower", {
     "one_hot": "tensors._one_hot", "param": "tensors._param", "const": "_constant",
     "concat": "_concat", "split": "_split", "flatten": rule("_macro", "flatten", "axis"), "reshape": "_reshape",
     "transpose": rule("_macro", "permute", "perm"), "pad": "_pad", "embedding": "_embedding",
-    "one_hot": rule("_macro", "one_hot", "classes"),
     "identity": rule("_macro", "identity"), "slice": "_slice", "constant": "_constant", "gru": "_gru", "rbm": "_rbm",
     "cross_entropy": "_ce", "mse": rule("_macro", "mse"), "mae": rule("_macro", "mae"), "bce": rule("_macro", "bce"),
     "accuracy": "_accuracy", "top_k_accuracy": "_accuracy",
