@@ -102,6 +102,19 @@ def frontend(path: str, defines: dict[str, str] | None = None, data: bytes | Non
     return Frontend(m, g, cfg, [d for d in el.bag.items if not d.is_error], el)
 
 
+def _option_value(reader: Any, o: targets_mod.Option, node: Any, what: str) -> tuple[bool, Any]:
+    """An option's value from its YAML node: an expression, or, for a string option, the plain text when it
+    is not one (`job_name: auto-encoder` is a name, not auto minus encoder)."""
+    from .source import YScalar
+
+    if o.kind == "str" and isinstance(node, YScalar) and not node.is_null:
+        outer, reader.bag = reader.bag, DiagnosticBag()
+        ok, val = reader._const(node, what)
+        failed, reader.bag = reader.bag.has_errors, outer
+        return (True, node.value) if failed else (ok, val)
+    return reader._const(node, what)
+
+
 def resolve_options(t: targets_mod.Target, fe: Frontend, cli: dict[str, str]) -> dict[str, Any]:
     """Defaults ← the model's `targets.<name>` ← `-O key=value` on the command line."""
     from .diagnostics import did_you_mean
@@ -134,7 +147,7 @@ def resolve_options(t: targets_mod.Target, fe: Frontend, cli: dict[str, str]) ->
                               f"did you mean `{guess}`?" if guess else
                               f"options: {', '.join(x.name for x in t.options) or '(none)'}")
                     continue
-                ok, val = reader._const(v, f"targets.{t.name}.{k.value}")
+                ok, val = _option_value(reader, o, v, f"targets.{t.name}.{k.value}")
                 if not ok:
                     continue
                 good, val, expected = check_value(o.kind, val, o.choices)
@@ -194,7 +207,19 @@ def check_train_features(cfg: TrainConfig, t: targets_mod.Target, bag: Diagnosti
         given = bool(cfg.stages) if k == "stages" else cfg.settings.get(k) is not None
         if given and k not in t.train_features:
             bag.error(codes.UNSUPPORTED_SETTING, f"target `{t.name}` cannot carry out train.{k}", cfg.spans.get(k),
-                      "remove the setting for this target, or train with `nncc train` (target pytorch)")
+                      "remove the setting for this target" + (", or train with `nncc train` (target pytorch)"
+                                                              if k in ("clip_norm", "precision") else ""))
+    if cfg.loss_scales and "loss_scale" not in t.train_features:
+        name = next(iter(cfg.loss_scales))
+        n = next(n for n in cfg.losses if n.name == name)
+        bag.error(codes.UNSUPPORTED_SETTING, f"target `{t.name}` cannot weight the losses it sums "
+                  f"(`{cfg.loss_scales[name]:g} * …`)", n.span, "write the losses unweighted for this target")
+    d = cfg.distributed
+    if (d.get("partition") or d.get("partition_dim")) and "partition" not in t.train_features:
+        # partition_dim 0 splits the batch: the data parallelism every training target has
+        bag.error(codes.UNSUPPORTED_SETTING, f"target `{t.name}` cannot split layers across workers "
+                  "(train.distributed.partition / partition_dim)", cfg.spans.get("distributed"),
+                  "remove the setting for this target: it trains data-parallel")
 
 
 @_resource_guard

@@ -21,8 +21,8 @@ from .stages import read_stages
 from .syntax import parse
 from .train_schema import (  # noqa: F401 - the schema, re-exported for the modules that read it here
     CALLBACKS, DATA_FIELDS, DATA_FORMATS, DATA_ROLES, DISTRIBUTED_FIELDS, OPTIMIZERS, OPTIONAL_FEATURES, R,
-    SCHEDULES, STAGE_FIELDS, TRAIN_FIELDS, TRANSFORMS, Config, DataSource, F, Stage, TrainConfig, _is_num,
-    check_value,
+    PHASES, SCHEDULES, STAGE_FIELDS, TRAIN_FIELDS, TRANSFORMS, Config, DataSource, F, Stage, TrainConfig,
+    _is_num, check_value,
 )
 
 
@@ -182,7 +182,7 @@ class TrainReader:
             if _outside_int64(val):
                 self.bag.error(codes.BAD_SETTING, f"{what}.{k.value} has an integer outside the 64-bit range", v.span)
                 continue
-            if f.kind == "int" and val <= 0 and k.value not in ("seed", "random_skip"):
+            if f.kind == "int" and val <= 0 and k.value not in ("seed", "random_skip", "partition_dim"):
                 self.bag.error(codes.BAD_SETTING, f"{what}.{k.value} must be positive, got {val}", v.span)
                 continue
             out[k.value] = val
@@ -212,6 +212,10 @@ class TrainReader:
             self.bag.error(codes.MISSING_SETTING, "train needs a `loss`", node.span, "e.g. `loss: cross_entropy(logits, label)`")
         if "metrics" in vals:
             self._metrics(vals["metrics"])
+        if "phases" in vals:
+            self._phases(vals["phases"])
+        if c.get("clip_grad") is not None:
+            self._clip(c.settings["clip_grad"], spans["clip_grad"])
         if "optimizer" in vals:
             c.optimizer = self._config(vals["optimizer"], OPTIMIZERS, "optimizer")
         elif "stages" not in vals:  # else each stage that gives none is told so
@@ -241,7 +245,10 @@ class TrainReader:
         if "distributed" in vals:
             d = vals["distributed"]
             if isinstance(d, YMap):
-                c.distributed, _ = self._fields(d, DISTRIBUTED_FIELDS, "distributed")
+                c.distributed, dspans = self._fields(d, DISTRIBUTED_FIELDS, "distributed")
+                if "partition" in c.distributed:
+                    c.distributed["partition"] = self._partition(c.distributed["partition"])
+                    c.spans["distributed.partition"] = dspans["partition"]
             else:
                 self.bag.error(codes.WRONG_STRUCTURE, "`distributed` must be a mapping such as {nodes: 2, procs_per_node: 4}",
                                d.span)
@@ -390,6 +397,21 @@ class TrainReader:
         if e is None:
             return None
         el = self.el
+        scale = None
+        if kind == "loss" and isinstance(e, A.BinOp) and e.op == "*":  # `0.3 * cross_entropy(…)`: a weighted term
+            for k, other in ((e.left, e.right), (e.right, e.left)):
+                if isinstance(other, A.Call):
+                    try:
+                        scale = el.const_eval(k, el.glob, "a loss's scale")
+                    except EvalError:
+                        continue
+                    e = other
+                    break
+            if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+                if scale is not None:
+                    self.bag.error(codes.BAD_SETTING, f"a loss's scale must be a positive number, got {scale!r}",
+                                   node.span)
+                    return None
         el.prefix.append(name)
         n_before = el.graph.stamp
         try:
@@ -400,14 +422,18 @@ class TrainReader:
             return None
         finally:
             el.prefix.pop()
-        if not isinstance(v, Value) or v.producer is None or v.producer.kind != kind:
+        kinds = ("metric", "loss") if kind == "metric" else (kind,)  # a loss can be watched as a metric (mse, mae)
+        if not isinstance(v, Value) or v.producer is None or v.producer.kind not in kinds:
             self.bag.error(codes.BAD_SETTING, f"`{node.value}` is not a {kind}", e.span,
-                           "losses: cross_entropy, mse, bce" if kind == "loss" else "metrics: accuracy, top_k_accuracy")
+                           "losses: cross_entropy, mse, mae, bce" if kind == "loss" else
+                           "metrics: accuracy, top_k_accuracy, or a loss such as mse, mae")
             return None
         n = v.producer
         if n.graph is el.graph and n.stamp >= n_before:
             el.names_used.discard(n.name)
             n.name = v.name = el._unique(name)
+        if scale is not None and scale != 1:
+            self.cfg.loss_scales[n.name] = float(scale)
         return n
 
     def _loss(self, node) -> None:
@@ -437,6 +463,52 @@ class TrainReader:
             n = self._loss_expr(it, "metric", name)
             if n is not None:
                 self.cfg.metrics[name] = n
+
+    def _phases(self, node) -> None:
+        """`phases: {loss: [train], accuracy: test}`: where the loss (all losses) or a metric is computed."""
+        if not isinstance(node, YMap):
+            self.bag.error(codes.WRONG_STRUCTURE, "`phases` maps `loss` or a metric's name to phases, e.g. "
+                           "{loss: [train], accuracy: [test]}", node.span)
+            return
+        names = ["loss"] * bool(self.cfg.losses) + list(self.cfg.metrics)
+        out: dict[str, list[str]] = {}
+        for k, v in node.items:
+            if k.value not in names:
+                guess = did_you_mean(k.value, names)
+                self.bag.error(codes.UNKNOWN_KEY, f"`{k.value}` in phases is neither `loss` nor a metric", k.span,
+                               f"did you mean `{guess}`?" if guess else f"names: {', '.join(names) or '(none)'}")
+                continue
+            ok, val = self._const(v, f"phases.{k.value}")
+            val = [val] if isinstance(val, str) else val
+            if not ok or not isinstance(val, list) or not val or any(p not in PHASES for p in val):
+                if ok:
+                    self.bag.error(codes.BAD_SETTING, f"phases.{k.value} must list phases among "
+                                   f"{', '.join(PHASES)}", v.span)
+                continue
+            out[k.value] = val
+        self.cfg.settings["phases"] = out
+
+    def _partition(self, node) -> dict[str, int]:
+        """`partition: {logits: 1}`: the dim each named layer is split on."""
+        out: dict[str, int] = {}
+        if not isinstance(node, YMap):
+            self.bag.error(codes.WRONG_STRUCTURE, "`partition` maps graph names to a dim, e.g. {logits: 1}", node.span)
+            return out
+        for k, v in node.items:
+            ok, val = self._const(v, f"partition.{k.value}")
+            if ok and (not isinstance(val, int) or isinstance(val, bool) or val < 0):
+                self.bag.error(codes.BAD_SETTING, f"partition.{k.value} must be a dim (0 or more)", v.span)
+            elif ok:
+                out[k.value] = val
+        return out
+
+    def _clip(self, bounds: list[float], span: Span | None) -> None:
+        """`clip_grad: c` is [-c, c]; two numbers are [low, high]."""
+        if len(bounds) == 1 and bounds[0] > 0:
+            self.cfg.settings["clip_grad"] = [-bounds[0], bounds[0]]
+        elif len(bounds) != 2 or bounds[0] >= bounds[1]:
+            self.bag.error(codes.BAD_SETTING, f"clip_grad must be a positive bound or [low, high] with low < high, "
+                           f"got {bounds}", span)
 
     def _data(self, node) -> None:
         if not isinstance(node, YMap):
@@ -499,6 +571,8 @@ def _check_data_shapes(el: Elaborator, cfg: TrainConfig) -> None:
         return
     for role, src in cfg.data.items():
         shape = src.fields.get("shape")
+        if shape is not None:
+            shape = shape_after_transforms(list(shape), src.transforms)
         if shape is not None and tuple(shape) != dims:
             el.bag.error(codes.BAD_SETTING, f"data.{role}.shape {list(shape)} does not match the input it feeds: "
                          f"`{v.name}` is {v.type}, samples of shape {list(dims)}",
@@ -506,3 +580,15 @@ def _check_data_shapes(el: Elaborator, cfg: TrainConfig) -> None:
                          f"write shape: {list(dims)}, or declare the input as the data comes "
                          f"({v.ttype.dtype}[N, {', '.join(map(str, shape))}]) and reshape it in the graph")
 
+
+
+SIZING_TRANSFORMS = ("random_crop", "center_crop", "random_resized_crop", "resize")
+
+
+def shape_after_transforms(shape: list[int], transforms: list[Config]) -> list[int]:
+    """A sample's shape [C, H, W] after the crops and resizes of its data role (`size`: one side or H, W)."""
+    for t in transforms:
+        if t.name in SIZING_TRANSFORMS and len(shape) >= 2:
+            size = list(t["size"])
+            shape = shape[:-2] + (size * 2 if len(size) == 1 else size)[:2]
+    return shape

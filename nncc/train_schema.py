@@ -66,6 +66,9 @@ CALLBACKS: dict[str, dict[str, F]] = {
     "gpu_memory": {},
     "summary": {"dir": F("str", "summaries"), "every": F("int", 1)},
     "debug": {},
+    "describe": {},  # print the model's layers, weights and settings before training
+    # ×gamma when the training loss has not improved for more than `patience` epochs
+    "reduce_on_plateau": {"gamma": F("float", 0.1), "patience": F("int", 10)},
 }
 
 TRANSFORMS: dict[str, dict[str, F]] = {
@@ -100,6 +103,9 @@ DISTRIBUTED_FIELDS: dict[str, F] = {
     "workers_per_group": F("int", None), "servers_per_group": F("int", None),
     "workers_per_proc": F("int", None), "servers_per_proc": F("int", None),
     "separate_servers": F("bool", None), "workspace": F("str", None), "sync_freq": F("int", None),
+    "partition_dim": F("int", None, doc="split every layer of the net across a group's workers: 0 the batch "
+                       "(data parallel), 1 the features (model parallel)"),
+    "partition": F("special", doc="per graph name, the dim its layer is split on (overrides partition_dim)"),
 }
 
 TRAIN_FIELDS: dict[str, F] = {
@@ -113,7 +119,10 @@ TRAIN_FIELDS: dict[str, F] = {
     "clip_norm": F("float", None, doc="clip the gradients' global L2 norm to this before each update"),
     "precision": F("choice", None, ("fp32", "bf16", "fp16"), doc="mixed precision of forward and backward"),
     "stages": F("special"),
+    "clip_grad": F("floats", None, doc="clip every gradient element to [-c, c] (one number) or [low, high]"),
+    "phases": F("special", doc="the phases (train, validate, test) in which `loss` or a named metric is computed"),
 }
+PHASES = ("train", "validate", "test")
 
 # A stage of `train.stages`: a stretch of training with its own optimizer, schedule and frozen weights.
 STAGE_FIELDS: dict[str, F] = {
@@ -123,7 +132,7 @@ STAGE_FIELDS: dict[str, F] = {
 
 # Settings only some training targets carry out: a target lists those it has (Target.train_features);
 # the driver reports the others as E510 at their line (nncc.driver.check_train_features).
-OPTIONAL_FEATURES = ("clip_norm", "precision", "stages")
+OPTIONAL_FEATURES = ("clip_norm", "precision", "stages", "clip_grad", "phases")
 
 
 @dataclass
@@ -187,6 +196,7 @@ class Stage:
 @dataclass
 class TrainConfig:
     losses: list[Node] = field(default_factory=list)
+    loss_scales: dict[str, float] = field(default_factory=dict)  # loss node name -> its weight in the sum (not 1)
     metrics: dict[str, Node] = field(default_factory=dict)
     optimizer: Config | None = None
     schedule: Config | None = None  # the schedule; after `warmup` when one is given

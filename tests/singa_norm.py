@@ -58,3 +58,51 @@ def normalise(job: pb.JobProto) -> pb.JobProto:
     del job2.neuralnet.layer[:]
     job2.neuralnet.layer.extend(out_layers)
     return job2
+
+
+def strip_defaults(msg) -> None:
+    """Clear every field set to its schema default, and sub-messages left empty: SINGA reads an unset field
+    as its default, so `mean: 0.0` and no `mean` are the same job."""
+    for fd, value in list(msg.ListFields()):
+        if fd.type == fd.TYPE_MESSAGE:
+            items = value if fd.is_repeated else [value]
+            for sub in items:
+                strip_defaults(sub)
+            if not fd.is_repeated and not value.ListFields():
+                msg.ClearField(fd.name)
+        elif not fd.is_repeated and value == fd.default_value:
+            msg.ClearField(fd.name)
+
+
+def loaded_params(job, ref) -> None:
+    """Params that `ref` writes without `init` in a job that loads `checkpoint_path`: SINGA restores them from
+    the checkpoint by name, so their initializer in `job` has no effect; cleared in both."""
+    if not ref.checkpoint_path:
+        return
+    bare = {(i, j) for i, ly in enumerate(ref.neuralnet.layer) for j, p in enumerate(ly.param)
+            if not p.HasField("init") and not p.HasField("share_from")}
+    for i, j in bare:
+        if i < len(job.neuralnet.layer) and j < len(job.neuralnet.layer[i].param):
+            job.neuralnet.layer[i].param[j].ClearField("init")
+
+
+SINKS = {pb.kSoftmaxLoss, pb.kCudnnSoftmaxLoss, pb.kEuclideanLoss, pb.kAccuracy, pb.kCSVOutput, pb.kRecordOutput,
+         pb.kCharRNNOutput, pb.kRBMHid, pb.kRBMVis}
+
+
+def effective(job) -> None:
+    """The job as SINGA runs it: a layer without `partition_dim` takes the net's (NeuralNet's setup), layers
+    whose output nothing reads are dropped, and fields set to their defaults are cleared."""
+    net = job.neuralnet
+    for ly in net.layer:
+        if not ly.HasField("partition_dim"):
+            ly.partition_dim = net.partition_dim
+    net.ClearField("partition_dim")
+    read = {s for ly in net.layer for s in ly.srclayers}
+    dead = [ly for ly in net.layer if ly.name not in read and ly.type not in SINKS]
+    while dead:  # a layer nothing reads, not a loss or an output, has no effect
+        for ly in dead:
+            net.layer.remove(ly)
+        read = {s for ly in net.layer for s in ly.srclayers}
+        dead = [ly for ly in net.layer if ly.name not in read and ly.type not in SINKS]
+    strip_defaults(job)

@@ -459,7 +459,9 @@ def test_imagenet_and_npz_readers(tmp_path):
     r = parse(compile_text(tmp_path, text)["m.prototext"]).data_reader.reader[0]
     assert (r.name, r.data_filedir, r.data_filename, r.num_labels) == ("imagenet", "data/in", "data/in.txt", 10)
     assert r.validation_fraction == pytest.approx(0.1)
-    assert [t.WhichOneof("transform_type") for t in r.transforms] == ["resize", "center_crop", "to_lbann_layout"]
+    # resize + center_crop is LBANN's resized_center_crop; colorize gives grey JPEGs three channels
+    assert [t.WhichOneof("transform_type") for t in r.transforms] == ["resized_center_crop", "colorize",
+                                                                       "to_lbann_layout"]
     text = model(transform="scale(2.0)").replace("format: mnist\n      path: data/mnist",
                                                  "format: npz\n      path: d.npz")
     r = parse(compile_text(tmp_path, text)["m.prototext"]).data_reader.reader[0]

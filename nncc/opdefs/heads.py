@@ -10,12 +10,14 @@ SECTION = "losses and metrics"
 
 def _class_target(ins, what: str) -> None:
     logits, label = ins
-    if logits.rank != 2:
-        raise ShapeError(f"{what} expects scores [N, classes], got {logits}", 0)
+    if logits.rank < 2:
+        raise ShapeError(f"{what} expects scores [N, classes] (or [N, T, classes], one set per step), got {logits}",
+                         0)
     check_float(logits, what)
     if label.dtype in INT_DTYPES:
-        if label.rank != 1 or label.shape[0] != logits.shape[0]:
-            raise ShapeError(f"{what} expects class indices [N] for scores {logits}, got {label}", 1)
+        if tuple(label.shape) != tuple(logits.shape[:-1]):
+            want = "[" + ", ".join(map(str, logits.shape[:-1])) + "]"
+            raise ShapeError(f"{what} expects class indices {want} for scores {logits}, got {label}", 1)
     elif label.shape != logits.shape:
         raise ShapeError(f"{what}: one-hot labels must match the scores {logits}, got {label}", 1)
 
@@ -28,12 +30,23 @@ def _ce(ins, a):
     return [TensorType("f32", ())]
 
 
-@op("mse", [T("pred"), T("target")], kind="loss", section=SECTION, flops=elementwise_flops(3), doc="mean squared error")
-def _mse(ins, a):
+def _regression(ins, what: str) -> list:
     if ins[0].shape != ins[1].shape:
-        raise ShapeError(f"mse needs equal shapes, got {ins[0]} and {ins[1]}", 1)
-    check_float(ins[0], "mse")
+        raise ShapeError(f"{what} needs equal shapes, got {ins[0]} and {ins[1]}", 1)
+    check_float(ins[0], what)
     return [TensorType("f32", ())]
+
+
+@op("mse", [T("pred"), T("target")], kind="loss", section=SECTION, flops=elementwise_flops(3),
+    doc="mean squared error (a loss, or a metric)")
+def _mse(ins, a):
+    return _regression(ins, "mse")
+
+
+@op("mae", [T("pred"), T("target")], kind="loss", section=SECTION, flops=elementwise_flops(2),
+    doc="mean absolute error (a loss, or a metric)")
+def _mae(ins, a):
+    return _regression(ins, "mae")
 
 
 @op("bce", [T("logits"), T("target")], kind="loss", section=SECTION, flops=elementwise_flops(5),

@@ -32,15 +32,16 @@ LOWER = Lowering("nncc.targets.lbann.layers", {
     "adaptive_avg_pool2d": rule("_adaptive_pool", "average"), "adaptive_max_pool2d": rule("_adaptive_pool", "max"),
     "upsample": "_upsample", "instance_norm": "_instance_norm",
     "cross_entropy": rule("_class_head", "cross_entropy"), "accuracy": rule("_class_head", "categorical_accuracy"),
-    "top_k_accuracy": rule("_class_head", "top_k_categorical_accuracy"), "mse": "_mse", "bce": "_bce",
+    "top_k_accuracy": rule("_class_head", "top_k_categorical_accuracy"), "mse": rule("_regression", "mean_squared_error"),
+    "mae": rule("_regression", "mean_absolute_error"), "bce": "_bce",
 })
 
 TARGET = Target(
     name="lbann",
     description="LBANN experiment (.prototext: model, trainer, optimizer, data reader) and a launch script",
     options=[
-        Option("launcher", "choice", "slurm", "launch script kind: slurm (sbatch + srun), flux, or mpirun",
-               ("slurm", "flux", "mpirun")),
+        Option("launcher", "choice", "slurm", "launch script kind: slurm (sbatch + srun), flux, lsf (bsub + jsrun) "
+               "or mpirun", ("slurm", "flux", "lsf", "mpirun")),
         Option("partition", "str", "", "batch partition / queue (#SBATCH --partition, flux --queue)",
                text="word"),
         Option("account", "str", "", "account to charge (#SBATCH --account, flux --setattr=bank)",
@@ -54,6 +55,8 @@ TARGET = Target(
                "where LBANN's build has it, as its frontend's Model(amp=…)"),
         Option("device", "choice", "default", "where layers run: LBANN's default, cpu or gpu",
                ("default", "cpu", "gpu")),
+        Option("args", "str", "", "more LBANN command-line arguments, e.g. \"--use_data_store --preload_data_store\" "
+               "(each starts with --)"),
         Option("reader", "str", "", "an LBANN data-reader prototext to use instead of train.data "
                "(run with --model/--optimizer/--reader)", text="path"),
     ],
@@ -61,6 +64,7 @@ TARGET = Target(
     mode="training",
     needs_weights=False,
     needs_train=True,
+    train_features=("clip_norm", "loss_scale"),
     pipeline=("dce",),
     emitter="nncc.targets.lbann.emit:emit",
 )

@@ -126,6 +126,23 @@ class DataReaders(Base):
 
 # -------------------------------------------------------------------- transforms
 
+RESIZED_CROP_DEFAULTS = (0.08, 1.0, 0.75, 4 / 3)  # LBANN's random_resized_crop without scale_min: these bounds
+
+
+def _resized_center_crops(ts: list[pb.Transform]) -> list[pb.Transform]:
+    """resize then center_crop is LBANN's one `resized_center_crop`, as its ImageNet recipes write it."""
+    out: list[pb.Transform] = []
+    for t in ts:
+        if t.HasField("center_crop") and out and out[-1].HasField("resize"):
+            rs, cc = out.pop().resize, t.center_crop
+            m = pb.Transform()
+            m.resized_center_crop.height, m.resized_center_crop.width = rs.height, rs.width
+            m.resized_center_crop.crop_height, m.resized_center_crop.crop_width = cc.height, cc.width
+            t = m
+        out.append(t)
+    return out
+
+
 def transforms(r: pb.Reader, src: DataSource, fmt: str, em: DataReaders) -> None:
     """LBANN's image readers decode 8-bit pixels and need the spatial transforms first, then one
     transform that turns bytes into floats; scale(1/255) followed by normalize is exactly
@@ -147,6 +164,16 @@ def transforms(r: pb.Reader, src: DataSource, fmt: str, em: DataReaders) -> None
             getattr(t, c.name).height = h
             getattr(t, c.name).width = w
             spatial.append(t)
+        elif c.name == "random_resized_crop":
+            size = list(c["size"])
+            h, w = (size[0], size[0]) if len(size) == 1 else size[:2]
+            t = pb.Transform()
+            rc = t.random_resized_crop
+            rc.height, rc.width = h, w
+            bounds = (c["min_scale"], c["max_scale"], c["min_ratio"], c["max_ratio"])
+            if any(not math.isclose(a, b, rel_tol=1e-6) for a, b in zip(bounds, RESIZED_CROP_DEFAULTS)):
+                rc.scale_min, rc.scale_max, rc.ar_min, rc.ar_max = bounds  # LBANN reads all four or none
+            spatial.append(t)
         elif c.name in ("horizontal_flip", "vertical_flip"):
             t = pb.Transform()
             getattr(t, c.name).p = float(c.get("p", 0.5))
@@ -162,7 +189,9 @@ def transforms(r: pb.Reader, src: DataSource, fmt: str, em: DataReaders) -> None
         c = next(c for c in src.transforms if c.name not in ("scale", "normalize", "to_float"))
         raise Unsupported(f"transform `{c.name}` needs one of LBANN's image readers (cifar10, imagenet), "
                           f"not {fmt} (target `lbann`)", c.span)
-    r.transforms.extend(spatial)
+    r.transforms.extend(_resized_center_crops(spatial))
+    if fmt == "imagenet":  # a few ImageNet JPEGs are grey: three channels for every sample, as LBANN's recipes
+        r.transforms.add().colorize.SetInParent()
     if fmt in IMAGE_READERS:
         if not values or values[0].name != "scale" or not math.isclose(values[0]["factor"], 1 / 255, rel_tol=1e-6):
             raise Unsupported(f"data.{src.role}: LBANN's {fmt} reader turns pixels into floats in [0, 1]; start the "

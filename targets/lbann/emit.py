@@ -141,7 +141,7 @@ class Emitter(Training, DataReaders):
     def objective(self) -> None:
         of = self.model.objective_function
         for n in self.g.losses:
-            of.layer_term.add(scale_factor=1.0, layer=self.src[id(n.output)])
+            of.layer_term.add(scale_factor=self.train.loss_scales.get(n.name, 1.0), layer=self.src[id(n.output)])
         opt = self.train.optimizer
         wd = float(opt.get("weight_decay", 0.0)) if opt is not None and opt.name != "adamw" else 0.0
         if wd:
@@ -151,9 +151,9 @@ class Emitter(Training, DataReaders):
                     groups.setdefault(w.wd_mult, []).append(self.wnames[id(w)])
             for mult, names in sorted(groups.items()):
                 of.l2_weight_regularization.add(scale_factor=wd * mult, weights=names)
-        for name, n in self.train.metrics.items():
-            self.model.metric.add().layer_metric.CopyFrom(
-                pb.Metric.LayerMetric(layer=self.src[id(n.output)], name=name, unit="%"))
+        for name, n in self.train.metrics.items():  # accuracies in percent (as LBANN's layers give them)
+            self.model.metric.add().layer_metric.CopyFrom(pb.Metric.LayerMetric(
+                layer=self.src[id(n.output)], name=name, unit="%" if n.kind == "metric" else ""))
 
 
 # -------------------------------------------------------------------- initializers

@@ -23,6 +23,7 @@ def launch_script(ctx: EmitContext, train: TrainConfig, prototext: str) -> str:
         args = [f"--prototext={prototext}"]
     if ppt:
         args.append(f"--procs_per_trainer={ppt}")
+    args += extra_args(ctx)
     launcher = opts.get("launcher", "slurm")
     root = resources.files("nncc.templates")
     env = script_env(lambda name: root.joinpath(*name.split("/")).read_text("utf-8"))
@@ -32,6 +33,26 @@ def launch_script(ctx: EmitContext, train: TrainConfig, prototext: str) -> str:
         partition=opts.get("partition", ""), account=opts.get("account", ""), time=opts.get("time", ""),
         lbann=opts.get("lbann", "lbann"), args=args, prototext=prototext, workspace=d.get("workspace") or "",
         gpus=",".join(str(g) for g in d["gpus"]) if d.get("gpus") else "", time_minutes=_minutes(opts.get("time")))
+
+
+def extra_args(ctx: EmitContext) -> list[str]:
+    """targets.lbann.args, split as a shell would; LBANN's own options all start with `--`."""
+    import shlex
+
+    from nncc import codes
+
+    text = str(ctx.options.get("args") or "")
+    try:
+        words = shlex.split(text)
+    except ValueError as e:
+        ctx.bag.error(codes.BAD_TARGET_OPTION, f"targets.lbann.args cannot be split into arguments: {e}", None)
+        return []
+    bad = [w for w in words if not w.startswith("--")]
+    if bad:
+        ctx.bag.error(codes.BAD_TARGET_OPTION, f"targets.lbann.args: `{bad[0]}` is not an LBANN option (they start "
+                      "with --)", None, "write e.g. args: \"--use_data_store --preload_data_store\"")
+        return []
+    return words
 
 
 def _minutes(t: str | None) -> int:

@@ -85,6 +85,12 @@ def _gap(em: Emitter, n: Node) -> None:
     if len(dims) != 2:
         raise Unsupported(f"`global_avg_pool` over {len(dims)} spatial dims has no LBANN equivalent "
                           f"(target `lbann`)", n.span)
+    users = [m for m in em.g.nodes if n.output in m.inputs]
+    if users and n.output not in em.g.outputs and all(m.op in ("flatten", "linear") for m in users):
+        # [C] per sample, as LBANN's ResNets write it; flatten and fully_connected read it as [C, 1, 1]
+        lay, _ = em.layer(n.name, [em.x(n.inputs[0])], "channelwise_mean")
+        em.src[id(n.output)] = lay.name
+        return
     pool(em, n.name, em.x(n.inputs[0]), "average", dims, dims, [0, 0], n.output)
 
 
@@ -132,6 +138,10 @@ def _matmul(em: Emitter, n: Node) -> None:
 def _bn(em: Emitter, n: Node) -> None:
     # LBANN keeps the running mean and variance itself; only scale and bias are weights here
     lay, bn = em.layer(n.name, [em.x(n.inputs[0])], "batch_normalization", em.weights_of(n, "scale", "bias"))
+    if n.attrs["momentum"] == 0:
+        raise Unsupported("batch_norm(momentum=0): LBANN reads a decay of 0 as its default, 0.9, so the running "
+                          "statistics cannot follow the last batch alone (target `lbann`)", n.span_of("momentum"),
+                          "give a momentum above 0, e.g. 1e-6", code=codes.UNSUPPORTED_OP)
     bn.decay = float(n.attrs["momentum"])
     bn.epsilon = float(n.attrs["eps"])
     em.src[id(n.output)] = lay.name
@@ -404,6 +414,10 @@ def _class_head(kind: str) -> Callable[[Emitter, Node], None]:
         if label.producer is not None or em.g.input_roles.get(label.name) != "label":
             raise Unsupported(f"`{n.op}` against `{label.name}`: LBANN compares with the labels its data "
                               f"reader delivers, so the target must be an input (target `lbann`)", n.span_of(1))
+        if logits.ttype.rank > 2:
+            raise Unsupported(f"`{n.op}` on scores {logits.type}: LBANN's {kind} layer reads one class "
+                              "distribution per sample, and its readers give one label per sample (target `lbann`)",
+                              n.span, code=codes.UNSUPPORTED_OP)
         lay, p = em.layer(n.name, [em.softmax(logits), em.x(label)], kind)
         if kind == "top_k_categorical_accuracy":
             p.k = n.attrs["k"]
@@ -411,9 +425,11 @@ def _class_head(kind: str) -> Callable[[Emitter, Node], None]:
     return f
 
 
-def _mse(em: Emitter, n: Node) -> None:
-    lay, _ = em.layer(n.name, [em.x(v) for v in n.inputs], "mean_squared_error")
-    em.src[id(n.output)] = lay.name
+def _regression(kind: str) -> Callable[[Emitter, Node], None]:
+    def f(em: Emitter, n: Node) -> None:
+        lay, _ = em.layer(n.name, [em.x(v) for v in n.inputs], kind)
+        em.src[id(n.output)] = lay.name
+    return f
 
 
 def _bce(em: Emitter, n: Node) -> None:

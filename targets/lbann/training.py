@@ -316,6 +316,16 @@ class Training(Base):
                 cb.summary.batch_interval = int(c.get("every", 1))
             elif c.name == "debug":
                 cb.debug.SetInParent()
+            elif c.name == "describe":
+                cb.print_model_description.SetInParent()
+            elif c.name == "reduce_on_plateau":
+                if len(self.lr_groups()) > 1:
+                    raise Unsupported("reduce_on_plateau() with per-weight learning-rate multipliers (lr_mult): "
+                                      "LBANN's adaptive_learning_rate sets one global rate on every weight, so the "
+                                      "multipliers would be lost (target `lbann`)", c.span)
+                # LBANN compares the epoch's mean training objective and waits `patience` epochs, as nncc says
+                cb.adaptive_learning_rate.patience = int(c["patience"])
+                cb.adaptive_learning_rate.amt = float(c["gamma"])
             else:
                 raise Unsupported(f"callback `{c.name}` has no LBANN equivalent (target `lbann`)", c.span)
             (self.exp.trainer.callback if trainer_only else cbs).add().CopyFrom(cb)
@@ -323,6 +333,9 @@ class Training(Base):
             self.ignored("train.display_every", t.spans.get("display_every"))
             if not have_print:
                 cbs.add().print.SetInParent()
+        if t.get("clip_norm") is not None:  # the global norm of every trained weight's gradient, as clip_norm says
+            cbs.add().clip_gradient_norm.CopyFrom(pb.Callback.CallbackClipGradientNorm(
+                global_norm=True, value=float(t.get("clip_norm"))))
         if t.get("test_every"):
             metric = next(iter(t.metrics), "")
             cbs.add().evaluate_progress.CopyFrom(pb.Callback.CallbackEvaluateProgress(

@@ -38,7 +38,7 @@ LOWER = Lowering("nncc.targets.pytorch.lower", {
     "adaptive_max_pool2d": rule("_adaptive_pool", "F.adaptive_max_pool2d"), "upsample": "_upsample",
     "group_norm": "_group_norm", "instance_norm": "_group_norm",
     "rbm": "_rbm",
-    "cross_entropy": "_ce", "mse": rule("_macro", "mse"), "bce": rule("_macro", "bce"),
+    "cross_entropy": "_ce", "mse": rule("_macro", "mse"), "mae": rule("_macro", "mae"), "bce": rule("_macro", "bce"),
     "accuracy": "_accuracy", "top_k_accuracy": "_accuracy",
 })
 
@@ -56,6 +56,6 @@ TARGET = Target(
     mode="training",
     needs_weights=True,
     pipeline=("dce",),
-    train_features=("clip_norm", "precision", "stages"),
+    train_features=("clip_norm", "precision", "stages", "clip_grad"),
     emitter="nncc.targets.pytorch.emit:emit",
 )

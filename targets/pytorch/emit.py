@@ -104,7 +104,10 @@ def _callbacks(t: TrainConfig, bag: Any) -> dict[str, Any]:
             out["display_every"] = out["display_every"] or c["every"]
         elif c.name == "summary":
             out["summary"] = _call(c)
-        elif c.name in ("debug", "gpu_memory"):
+        elif c.name == "reduce_on_plateau":
+            bag.error(codes.UNSUPPORTED_SETTING, "the PyTorch project's loop does not reduce the rate on a plateau "
+                      "yet", c.span, "use a schedule, or compile for lbann")
+        elif c.name in ("debug", "gpu_memory", "describe"):
             bag.warning(codes.IGNORED_SETTING, f"callback `{c.name}` is left out of the PyTorch project", c.span,
                         "history.csv and steps.csv hold the loss and metrics of the run")
     return out
@@ -137,7 +140,7 @@ def train_files(g: Graph, t: TrainConfig, ctx: EmitContext, source: str) -> dict
     has_validate = "validate" in t.data or ("train" in t.data and bool(t.data["train"].fields.get("validation_fraction")))
     values: dict[str, Any] = dict(
         name=g.name, source=source, seed=t.get("seed", ctx.seed), batch_size=t.batch_size, epochs=t.epochs,
-        steps=t.steps, dataset_size=t.get("dataset_size"), clip_norm=t.get("clip_norm"),
+        steps=t.steps, dataset_size=t.get("dataset_size"), clip_norm=t.get("clip_norm"), clip_grad=t.get("clip_grad"),
         precision=None if t.get("precision") in (None, "fp32") else t.get("precision"),
         inputs=_inputs(g, bag), stages=_stages(t), stage_unit="epoch" if t.stages and t.stages[0].epochs else "step",
         multipliers=_multipliers(g), data=_data(t, bag), validate_every=t.get("validate_every",

@@ -304,7 +304,18 @@ def _plain(v: Any) -> Any:
 
 def _ce(L: Layer) -> Code:
     index = L.node.inputs[1].ttype.dtype in ("i8", "i32", "i64")
-    return Code(macros().cross_entropy(L.x[0], L.x[1], index))
+    return Code(macros().cross_entropy(*_positions(L), index))
+
+
+def _positions(L: Layer) -> tuple[str, str]:
+    """Scores [N, T, C] (one set per step) as [N·T, C], their targets as [N·T] (or [N·T, C]): the mean over
+    every position, as the language's heads define it; F.cross_entropy would read dim 1 as the classes."""
+    logits, label = L.x[0], L.x[1]
+    index = L.node.inputs[1].ttype.dtype in ("i8", "i32", "i64")
+    if L.node.inputs[0].ttype.rank > 2:
+        logits = f"{logits}.flatten(0, -2)"
+        label = f"{label}.flatten()" if index else f"{label}.flatten(0, -2)"
+    return logits, label
 
 
 def _macro(name: str, *attrs: str) -> Callable[[Layer], Code]:
@@ -321,7 +332,7 @@ def _split(L: Layer) -> Code:
 
 
 def _accuracy(L: Layer) -> Code:
-    return Code(macros().accuracy(L.x[0], L.x[1], L.node.attrs.get("k", 1)))
+    return Code(macros().accuracy(*_positions(L), L.node.attrs.get("k", 1)))
 
 
 # ------------------------------------------------------------------ the model

@@ -16,7 +16,7 @@ LOWER = Lowering("nncc.targets.singa.layers", {
     "stanh": "_stanh", "leaky_relu": "_leaky", "softmax": "_softmax", "batch_norm": "_bn", "concat": "_concat",
     "split": "_split", "embedding": "_embedding", "flatten": "_fold", "identity": "_fold", "rbm": "_rbm",
     "cross_entropy": "_cross_entropy", "mse": "_mse", "accuracy": "_accuracy", "top_k_accuracy": "_accuracy",
-    "gru": "_gru",
+    "gru": "_gru", "one_hot": "_one_hot",
 })
 
 TARGET = Target(
@@ -34,7 +34,14 @@ TARGET = Target(
                lo=1),
         Option("hosts", "str", "localhost", "hosts for the hostfile, comma-separated", text="hosts"),
         Option("debug", "bool", False, "JobProto debug flag"),
+        Option("conv_impl", "choice", "caffe", "CPU convolution and pooling layers: caffe (kCConvolution, "
+               "kCPooling) or mshadow (kConvolution, kPooling); same results", ("caffe", "mshadow")),
+        Option("cudnn_loss", "bool", True, "on GPUs, the softmax loss as kCudnnSoftmaxLoss (false: kSoftmaxLoss, "
+               "which also counts top-k hits)"),
+        Option("inplace", "bool", False, "activations on GPUs overwrite their source's blob (share_src_blobs) "
+               "when no other layer reads it"),
     ],
+    train_features=("clip_grad", "phases", "partition", "loss_scale"),
     lowering=LOWER,
     mode="training",
     needs_weights=False,

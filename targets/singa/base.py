@@ -43,6 +43,7 @@ class Base:
         self.param_of: dict[int, str] = {}  # id(Weight) -> its param's name
         self.steps_per_epoch: int | None = None
         self.gpu = False
+        self.mshadow = self.opts.get("conv_impl") == "mshadow"  # kConvolution/kPooling instead of Caffe's
         self.folded_metrics: set[int] = set()
         self.gru_nodes: list[Node] = []  # the GRUs lowered, which unroll() unrolls over time
         self.in_graph = False  # lowering graph nodes: what SINGA lacks there is an op (E501)
@@ -60,6 +61,14 @@ class Base:
 
     def tspan(self, key: str) -> Span | None:
         return self.cfg.spans.get(key) if self.cfg is not None else None
+
+    def phases(self, name: str, default: list | None) -> list | None:
+        """The SINGA phases (`include`) of the loss or a metric, from train.phases; `default` when not given
+        or when the phases are all of a job's (train, validate, test: no `include`)."""
+        given = (self.cfg.get("phases") or {}).get(name)
+        if given is None:
+            return default
+        return [] if set(given) == set(PHASES) else [PHASES[p] for p in given]
 
     def layer_name(self, base: str) -> str:
         return self.layer_names.fresh(base)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from nncc import codes
 from nncc.ir import Value
-from nncc.train import DataSource
+from nncc.diagnostics import Span
+from nncc.train import Config, DataSource
 
 from . import job_pb2 as pb
 from .base import PHASES, Base
@@ -29,10 +30,60 @@ class DataLayers(Base):
                      self.tspan("batch_size"), code=codes.MISSING_TARGET_SETTING)
             return
         sample = samples[0] if samples else None
+        self.crops: dict[str, tuple[int, Span | None]] = {}  # role -> crop size, from the role's transforms
+        self.mirror: Span | None = None
         for role in ("train", "validate", "test"):
             ds = self.cfg.data.get(role)
             if ds is not None:
                 self.data_layer(ds, sample, bool(labels))
+        if sample is not None and (self.crops or self.mirror is not None):
+            self.preprocess(sample)
+
+    def phase(self, ds: DataSource) -> int | None:
+        """The input layer's `include`: its role's phase, none when the job reads one role only (SINGA
+        builds the test and validation nets only when the job tests or validates, which needs their data)."""
+        return PHASES[ds.role] if len(self.cfg.data) > 1 else None
+
+    def preprocess(self, sample: Value) -> None:
+        """Crops and mirroring → one kImagePreprocess layer after the input layers: SINGA crops a random
+        window and mirrors half the images in training, and takes the top-left window otherwise."""
+        sizes = {size for size, _ in self.crops.values()}
+        if len(sizes) > 1:
+            self.err(f"SINGA's kImagePreprocess crops every phase to one size; the data roles crop to "
+                     f"{sorted(sizes)}", next(iter(self.crops.values()))[1])
+        ly = self.add_layer(self.layer_name("image"), pb.kImagePreprocess, ["data"])
+        if sizes:
+            ly.rgbimage_conf.cropsize = self.i32(min(sizes), None, "the crop size")
+        if self.mirror is not None:
+            ly.rgbimage_conf.mirror = True
+        self.src[id(sample)] = ly.name
+
+    def crop(self, ds: DataSource, t: Config) -> None:
+        size = list(t["size"])
+        if len(size) == 2 and size[0] != size[1] or len(size) > 2:
+            self.err(f"SINGA's kImagePreprocess crops squares; {t.name}(size={size}) is not one", t.span)
+            return
+        if t.name == "random_crop":
+            if ds.role != "train":
+                self.err("SINGA crops at random in training only; other phases get the top-left window", t.span,
+                         f"write center_crop({size[0]}) for data.{ds.role}")
+            if t["pad"]:
+                self.err("SINGA's kImagePreprocess does not pad before cropping", t.span)
+        elif ds.role == "train":
+            self.err("SINGA's kImagePreprocess crops at random in training; a fixed crop there has no equivalent",
+                     t.span, f"write random_crop({size[0]}) for data.train")
+        else:
+            self.warn(f"SINGA's kImagePreprocess takes the top-left {size[0]}×{size[0]} window outside training, "
+                      "not the centre", t.span)
+        self.crops[ds.role] = (size[0], t.span)
+
+    def flip(self, ds: DataSource, t: Config) -> None:
+        if t.name != "horizontal_flip" or ds.role != "train" or t["p"] != 0.5:
+            self.err("SINGA's kImagePreprocess mirrors (left-right) half of the training images only; "
+                     f"{t.name}(p={t['p']}) in data.{ds.role} has no equivalent", t.span,
+                     "write horizontal_flip() in data.train only")
+            return
+        self.mirror = t.span
 
     def data_layer(self, ds: DataSource, sample: Value | None, labelled: bool) -> None:
         f = ds.fields
@@ -49,7 +100,7 @@ class DataLayers(Base):
             self.err(f"SINGA v0.3 reads records (kRecordInput) or CSV (kCSVInput), not `{fmt}` data",
                      sp.get("format", ds.span), "convert the data set to a record file and use format: record")
             return
-        ly = self.add_layer("data", type_, [], PHASES[ds.role])
+        ly = self.add_layer("data", type_, [], self.phase(ds))
         st = ly.store_conf
         if type_ == pb.kRecordInput:
             st.backend = f.get("backend") or self.opts.get("backend") or "kvfile"
@@ -95,7 +146,11 @@ class DataLayers(Base):
                 st.mean_file = t["path"]
             elif t.name == "to_float":
                 continue
-            elif t.name in ("random_crop", "center_crop", "horizontal_flip", "vertical_flip", "resize"):
+            elif t.name in ("random_crop", "center_crop"):
+                self.crop(ds, t)
+            elif t.name in ("horizontal_flip", "vertical_flip"):
+                self.flip(ds, t)
+            elif t.name in ("resize", "random_resized_crop", "color_jitter"):
                 self.err(f"SINGA v0.3's {'kRecordInput' if type_ == pb.kRecordInput else 'kCSVInput'} has no "
                          f"`{t.name}` transform", t.span, "prepare the records with the transform applied")
             else:
@@ -105,11 +160,11 @@ class DataLayers(Base):
                       sp.get("shuffle", ds.span))
 
 
-def _char_rnn_data(E: Base, ds: DataSource, sample: Value | None) -> None:
+def _char_rnn_data(E: DataLayers, ds: DataSource, sample: Value | None) -> None:
     """format: text → kCharRNN (characters of `path`, indexed by the vocabulary file `labels`); it gives one
     blob per unrolled step (and one more: the labels, read by kRNNLabel)."""
     f = ds.fields
-    ly = E.add_layer("data", pb.kCharRNN, [], PHASES[ds.role])
+    ly = E.add_layer("data", pb.kCharRNN, [], E.phase(ds))
     c = ly.char_rnn_conf
     c.path = f["path"]
     if not f.get("labels"):

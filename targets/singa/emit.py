@@ -76,7 +76,9 @@ class Emitter(JobSettings, DataLayers):
                      "and xavier_uniform")
 
     def params(self, ly: Any, n: Node, base: str, roles: list[str] | None = None,
-               share_from: dict[str, str] | None = None) -> None:
+               share_from: dict[str, str] | None = None, learned_state: bool = False) -> None:
+        """The params of `n`'s weights; `learned_state`: the layer keeps its running statistics in params that
+        the updater leaves alone (kCudnnBM), so they get the default scales, as SINGA's examples write them."""
         wopts = n.meta.get("weight_opts", {})
         for role, w in n.weights.items():
             if roles is not None and role not in roles:
@@ -118,11 +120,11 @@ class Emitter(JobSettings, DataLayers):
                     ly.innerproduct_conf.transpose = True
                     continue
             self.param_of[id(w)] = name
-            self.fill_param(p, w, n.span)
+            self.fill_param(p, w, n.span, learned_state and role in ("mean", "var"))
 
-    def fill_param(self, p, w, span) -> None:
+    def fill_param(self, p, w, span, learned_state: bool = False) -> None:
         """A param's lr/wd scales (0 for frozen weights) and its initializer."""
-        if not w.trainable:
+        if not w.trainable and not learned_state:
             p.lr_scale = 0.0
             p.wd_scale = 0.0
         else:
@@ -192,6 +194,7 @@ def build_job(g: Graph, ctx: EmitContext) -> pb.JobProto:
     E.cluster()
     E.data_layers()
     E.layers()
+    E.partitions()
     unroll(E)
     return E.job
 

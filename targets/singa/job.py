@@ -70,8 +70,11 @@ class JobSettings(Base):
         for cb in c.callbacks:
             if cb.name == "debug":
                 job.debug = True
-            elif cb.name in ("early_stopping", "save_model", "summary", "gpu_memory", "timer"):
+            elif cb.name in ("early_stopping", "save_model", "summary", "gpu_memory", "timer", "describe"):
                 self.warn(f"SINGA v0.3 has no `{cb.name}` callback; it is left out of the job", cb.span)
+            elif cb.name == "reduce_on_plateau":
+                self.err("SINGA v0.3's updater changes the rate by step only; reduce_on_plateau() has no "
+                         "equivalent", cb.span, "use a step or fixed_step schedule")
             elif cb.name == "print" and c.get("display_every") is None:
                 job.disp_freq = self.i32(cb["every"], cb.span, "print(every)")
         paths = self.opts.get("checkpoint_path") or ""
@@ -114,6 +117,9 @@ class JobSettings(Base):
             return
         up = self.job.updater
         name = o.name
+        clip = c.get("clip_grad")
+        if clip is not None:  # SINGA clips each gradient element to [clip_low, clip_high] before the update
+            up.clip_low, up.clip_high = clip
         if name == "sgd":
             up.type = pb.kNesterov if o.get("nesterov") else pb.kSGD
             if o.get("dampening"):
@@ -219,6 +225,8 @@ class JobSettings(Base):
         if d.get("separate_servers") is not None:
             cl.server_worker_separate = d["separate_servers"]
         cl.workspace = d.get("workspace") or f"workspace/{self.job.name}"
+        if d.get("partition_dim") is not None:
+            self.net.partition_dim = self.i32(d["partition_dim"], span, "distributed.partition_dim")
         if d.get("procs_per_trainer") is not None:
             self.warn("SINGA groups workers with worker_groups/workers_per_group; procs_per_trainer is ignored", span)
         workers = (d.get("worker_groups") or 1) * (d.get("workers_per_group") or 1)
@@ -235,3 +243,18 @@ class JobSettings(Base):
                          "make len(gpus) equal worker_groups × workers_per_group")
             self.job.gpu.extend(self.i32(x, span, "a GPU id") for x in gpus)
             self.gpu = True
+
+    def partitions(self) -> None:
+        """`distributed.partition: {name: dim}` → the `partition_dim` of the layer that computes `name`."""
+        parts = self.cfg.distributed.get("partition") or {}
+        span = self.tspan("distributed.partition")
+        by_name = {n.name: n for n in self.g.nodes}
+        layers = {ly.name: ly for ly in self.net.layer}
+        for name, dim in parts.items():
+            n = by_name.get(name)
+            ly = layers.get(self.src.get(id(n.outputs[0]), "")) if n is not None else None
+            if ly is None:
+                self.err(f"distributed.partition names `{name}`, which is no layer of the job", span,
+                         "name a line of `graph` that becomes a layer")
+                continue
+            ly.partition_dim = self.i32(dim, span, "a partition dim")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from nncc import codes
-from nncc.ir import Node
+from nncc.ir import Node, Value
 
 from . import job_pb2 as pb
 from .base import _clean
@@ -19,7 +19,7 @@ def _linear(E: Emitter, n: Node) -> None:
     ly.innerproduct_conf.num_output = n.attrs["out_features"]
     if not n.attrs["bias"]:
         ly.innerproduct_conf.bias_term = False
-    if n.inputs[0].type is not None and n.inputs[0].type.rank > 2 and (
+    if n.inputs[0].type is not None and n.inputs[0].type.rank > 2 and not per_step(n.inputs[0]) and (
             n.inputs[0].producer is None or n.inputs[0].producer.op != "flatten"):
         E.err("SINGA's inner-product layer flattens its source to [N, features]; nncc's linear() on a "
               f"{n.inputs[0].type.rank}-D tensor works on the last dim only", n.span,
@@ -28,7 +28,7 @@ def _linear(E: Emitter, n: Node) -> None:
 
 
 def _conv(E: Emitter, n: Node) -> None:
-    ly = E.simple(n, pb.kCudnnConv if E.gpu else pb.kCConvolution)
+    ly = E.simple(n, pb.kCudnnConv if E.gpu else pb.kConvolution if E.mshadow else pb.kCConvolution)
     a = n.attrs
     if a["groups"] != 1:
         E.err("SINGA v0.3 convolution has no groups", n.span_of("groups"))
@@ -48,7 +48,7 @@ def _pool(method_name: str) -> Callable[[Emitter, Node], None]:
     method = getattr(pb.PoolingProto, method_name)  # MAX | AVG
 
     def f(E: Emitter, n: Node) -> None:
-        ly = E.simple(n, pb.kCudnnPool if E.gpu else pb.kCPooling)
+        ly = E.simple(n, pb.kCudnnPool if E.gpu else pb.kPooling if E.mshadow else pb.kCPooling)
         if n.attrs["ceil_mode"]:
             E.err("SINGA pooling rounds the output size down; ceil_mode is not available", n.span_of("ceil_mode"))
         if any(d != 1 for d in n.attrs.get("dilation", (1,))):
@@ -83,6 +83,9 @@ def _act(cpu_type: str, act_type: str) -> Callable[[Emitter, Node], None]:
         if E.gpu and act is not None:
             ly = E.simple(n, pb.kCudnnActivation)
             ly.activation_conf.type = act
+            x = n.inputs[0]
+            if E.opts.get("inplace") and x.producer is not None and len(x.users) == 1:
+                ly.share_src_blobs = True  # cuDNN's activation computes in place; no other layer reads the source
             return
         ly = E.simple(n, cpu)
         if cpu == pb.kActivation and act is not None:
@@ -115,7 +118,15 @@ def _bn(E: Emitter, n: Node) -> None:
               "run on GPUs (train.distributed.gpus or targets.singa.device: gpu)")
     ly = E.simple(n, pb.kCudnnBM)
     ly.bm_conf.SetInParent()
-    E.params(ly, n, ly.name)
+    if abs(n.attrs["eps"] - CUDNN_BN_MIN_EPSILON) > 1e-12:
+        E.err(f"SINGA v0.3's kCudnnBM always uses cuDNN's smallest epsilon, 1e-5 (its bm_conf has no eps); "
+              f"eps={n.attrs['eps']:g} cannot be written", n.span_of("eps"), "write eps=1e-5")
+    if n.attrs["momentum"] != 0:
+        E.warn(f"SINGA v0.3's kCudnnBM keeps the last training batch's statistics (cuDNN's average factor 1, "
+               f"momentum=0 in nncc's terms); momentum={n.attrs['momentum']:g} is not written (bm_conf has no "
+               "field for it), so testing uses the last batch's mean and variance", n.span_of("momentum"),
+               "write momentum=0 to say what SINGA does")
+    E.params(ly, n, ly.name, learned_state=True)
 
 
 def _concat(E: Emitter, n: Node) -> None:
@@ -131,6 +142,11 @@ def _split(E: Emitter, n: Node) -> None:
     ly = E.simple(n, pb.kSlice)
     ly.slice_conf.slice_dim = n.attrs["axis"]
     ly.slice_conf.num_slices = len(sizes)
+
+
+def _one_hot(E: Emitter, n: Node) -> None:
+    ly = E.simple(n, pb.kOneHot)
+    ly.onehot_conf.vocab_size = n.attrs["classes"]
 
 
 def _embedding(E: Emitter, n: Node) -> None:
@@ -176,24 +192,45 @@ def _cross_entropy(E: Emitter, n: Node) -> None:
               n.span_of(1))
     if label.type is not None and label.type.dtype.startswith("f"):
         E.err("SINGA's softmax loss takes class indices, not one-hot or soft targets", n.span_of(1))
+    if logits.ttype.rank > 2 and not per_step(logits):
+        E.err(f"SINGA's softmax loss reads scores [N, classes]; {logits.type} is no sequence of an unrolled gru",
+              n.span_of(0))
     name = E.layer_name(n.name)
-    ly = E.add_layer(name, pb.kCudnnSoftmaxLoss if E.gpu else pb.kSoftmaxLoss, E.srcs(n, [logits]) + ["data"])
-    topk = 1
-    for m in E.g.metrics.values():
-        if id(m) not in E.folded_metrics and m.inputs[0] is logits and m.inputs[1] is label:
-            topk = m.attrs.get("k", 1)
-            E.folded_metrics.add(id(m))
-            break
-    ly.softmaxloss_conf.topk = topk
+    cudnn = E.gpu and E.opts.get("cudnn_loss", True)
+    ly = E.add_layer(name, pb.kCudnnSoftmaxLoss if cudnn else pb.kSoftmaxLoss, E.srcs(n, [logits]) + ["data"])
+    ly.include.extend(E.phases("loss", []))
+    scale = E.cfg.loss_scales.get(n.name)
+    if scale is not None:
+        if cudnn:
+            E.err("SINGA's kCudnnSoftmaxLoss has no scale; a weighted loss needs kSoftmaxLoss", n.span,
+                  "set targets.singa.cudnn_loss: false")
+        ly.softmaxloss_conf.scale = scale
+    if not cudnn and scale is None:  # the CPU loss also counts top-k hits (times its scale): a metric on the
+        # same logits in the same phases folds in when the loss is not weighted
+        topk = 1
+        for name_m, m in E.g.metrics.items():
+            if id(m) not in E.folded_metrics and m.inputs[0] is logits and m.inputs[1] is label and \
+                    E.phases(name_m, None) in (None, list(ly.include)):
+                topk = m.attrs.get("k", 1)
+                E.folded_metrics.add(id(m))
+                break
+        ly.softmaxloss_conf.topk = topk
     E.src[id(n.output)] = name
 
 
 def _mse(E: Emitter, n: Node) -> None:
     pred, target = n.inputs
+    if any(m is n for m in E.g.metrics.values()):
+        E.err("SINGA v0.3 measures accuracy only; a kEuclideanLoss layer would be a second loss, not a metric",
+              n.span, code=codes.UNSUPPORTED_SETTING)
+        return
     if E.g.input_roles.get(target.name) == "label" and target.producer is None:
         E.err("SINGA's euclidean loss compares with the sample of its input layer, not the label", n.span_of(1))
     name = E.layer_name(n.name)
-    E.add_layer(name, pb.kEuclideanLoss, E.srcs(n, [pred, target]))
+    ly = E.add_layer(name, pb.kEuclideanLoss, E.srcs(n, [pred, target]))
+    ly.include.extend(E.phases("loss", []))
+    if n.name in E.cfg.loss_scales:
+        E.err("SINGA's kEuclideanLoss has no scale; only its softmax loss weights its term", n.span)
     E.src[id(n.output)] = name
 
 
@@ -202,13 +239,20 @@ def _accuracy(E: Emitter, n: Node) -> None:
         return
     k = n.attrs.get("k", 1)
     if k != 1:
-        E.err("SINGA's accuracy layer counts top-1 only; top-k works through the softmax loss's topk", n.span,
-              "measure it on the logits of a cross_entropy loss")
-    sm = E.layer_name(n.name + "_softmax")
-    E.add_layer(sm, pb.kCudnnSoftmax if E.gpu else pb.kSoftmax, E.srcs(n, [n.inputs[0]]), pb.kTest)
+        E.err("SINGA's accuracy layer counts top-1 only; top-k works through the CPU softmax loss's topk", n.span,
+              "measure it on the logits of a cross_entropy loss, on the CPU (cuDNN's loss ignores topk)")
+    metric = next((k for k, m in E.g.metrics.items() if m is n), "")
+    phases = E.phases(metric, [pb.kTest])
+    sm = E.add_layer(E.layer_name(n.name + "_softmax"), pb.kCudnnSoftmax if E.gpu else pb.kSoftmax,
+                     E.srcs(n, [n.inputs[0]]))
+    sm.include.extend(phases)
     name = E.layer_name(n.name)
-    E.add_layer(name, pb.kAccuracy, [sm, "data"], pb.kTest)
+    ly = E.add_layer(name, pb.kAccuracy, [sm.name, "data"])
+    ly.include.extend(phases)
     E.src[id(n.output)] = name
+
+
+CUDNN_BN_MIN_EPSILON = 1e-5  # cudnn.h: the epsilon kCudnnBM passes to cuDNN
 
 
 # ---------------------------------------------------------------- recurrent (kGRU, unrolled for kBPTT)
@@ -255,6 +299,17 @@ def _gru(E: Emitter, n: Node) -> None:
     E.gru_nodes.append(n)
 
 
+def per_step(v: Value) -> bool:
+    """Whether `v` is a sequence [N, T, ...] computed step by step in the unrolled net: a gru's sequence, or
+    what a layer computes from one at each step (keeping the time dim)."""
+    p = v.producer
+    if p is None:
+        return False
+    if p.op == "gru":
+        return bool(p.attrs["return_sequences"])
+    return v.ttype.rank >= 3 and any(per_step(x) for x in p.inputs)
+
+
 def unroll(E: Emitter) -> None:
     """Unroll the net over the GRUs' time steps: net unroll_len T, per-step layers (the grus and what feeds
     them) read the input layer's step blob (kUnrollOneToAll); the rest runs once, on the last step."""
@@ -284,6 +339,14 @@ def unroll(E: Emitter) -> None:
     for n in grus:
         if not n.attrs["return_sequences"]:
             last.add(E.src[id(n.outputs[0])])
+    node_of: dict[str, Node] = {}
+    for n in E.g.nodes:  # what runs at every step after the grus: sequences, and heads on them
+        name = E.src.get(id(n.outputs[0]))
+        if name is None:
+            continue
+        node_of.setdefault(name, n)
+        if name != "data" and (per_step(n.outputs[0]) or (n.kind in ("loss", "metric") and per_step(n.inputs[0]))):
+            region.add(name)
     layers = {ly.name: ly for ly in E.net.layer}
     char_rnn = any(ly.type == pb.kCharRNN for ly in E.net.layer)
     if not char_rnn:
@@ -298,8 +361,16 @@ def unroll(E: Emitter) -> None:
         if not inside:
             ly.unroll_len = 1
         conn = [pb.kUnrollOneToOne] * len(ly.srclayers)
+        node = node_of.get(ly.name)
         for i, s in enumerate(ly.srclayers):
-            if s == "data":
+            reads_label = node is not None and i < len(node.inputs) and E.g.input_roles.get(
+                node.inputs[i].name) == "label" and node.inputs[i].producer is None
+            if s == "data" and inside and reads_label and char_rnn:  # the label of each step: the next character
+                if label is None:
+                    label = E.add_layer(E.layer_name("label"), pb.kRNNLabel, ["data"])
+                    label.unroll_conn_type.append(pb.kUnrollOneToAll)
+                ly.srclayers[i] = label.name
+            elif s == "data":
                 if inside:
                     conn[i] = pb.kUnrollOneToAll
                 elif char_rnn:  # the label of the window: the character after its last step
