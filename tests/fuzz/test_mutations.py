@@ -79,6 +79,17 @@ def _paths(node, path=()):
             yield from _paths(v, path + (i,))
 
 
+def _reaches(node, target, seen=None) -> bool:
+    """Whether `target` (by identity) is `node` or inside it: subtrees are shared after dup-key and wrap."""
+    seen = set() if seen is None else seen
+    if node is target:
+        return True
+    if id(node) in seen or not isinstance(node, (dict, list)):
+        return False
+    seen.add(id(node))
+    return any(_reaches(v, target, seen) for v in (node.values() if isinstance(node, dict) else node))
+
+
 def _get(node, path):
     for p in path:
         node = node[p]
@@ -117,7 +128,10 @@ def yaml_mutants(draw):
             other = draw(st.sampled_from(paths))
             if other and other[:len(path)] != path and path[:len(other)] != other:
                 op2 = _get(doc, other[:-1])
-                parent[key], op2[other[-1]] = op2[other[-1]], parent[key]
+                a, b = parent[key], op2[other[-1]]
+                # a subtree shared by dup-key or wrap can sit inside the other: swapping would make a cycle
+                if not (_reaches(a, b) or _reaches(b, a) or _reaches(a, op2) or _reaches(b, parent)):
+                    parent[key], op2[other[-1]] = b, a
         elif op == "wrap":
             parent[key] = draw(st.sampled_from([[parent[key]], {"x": parent[key]}, [parent[key], parent[key]]]))
         elif op == "rename" and isinstance(parent, dict):
