@@ -432,3 +432,27 @@ def test_no_setting_is_dropped_without_a_word(where, key):
     said = [d for d in diagnostics if key in d.message or (d.span is not None and key in text.splitlines()[
         d.span.line - 1])]
     assert job != base or said, f"{where}.{key} neither changed the job nor was reported"
+
+
+def test_the_docs_map_or_refuse_every_op_of_the_registry():
+    """docs/targets/singa.md is accurate (issue 16): every op SINGA's lowering table has is a row of its
+    Layers table, no row names an op it lacks, and every other op of the registry is listed as refused."""
+    import re
+
+    from nncc import target as T
+    from nncc.ops import public
+
+    t = T.get("singa")
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "targets" / "singa.md").read_text(encoding="utf-8")
+    layers = text.split("## Layers", 1)[1].split("\n## ", 1)[0]
+    rows = {n for line in layers.splitlines() if line.startswith("| `")
+            for n in re.findall(r"`([a-z_0-9]+)`", line.split("|")[1])}
+    refused_line = next(line for line in layers.splitlines() if "has no layer for" in line)
+    refused = set(re.findall(r"`([a-z_0-9]+)`", refused_line.split("has no layer for", 1)[1].split(". How", 1)[0]))
+    ops = {o.name for o in public()}
+    mapped = {n for n in ops if t.supports(n)}
+    assert mapped - rows == set(), "supported ops without a row in the Layers table"
+    assert (rows & ops) - mapped == set(), "rows for ops SINGA's lowering table does not have"
+    assert refused == ops - mapped, "the refused list differs from the registry minus the lowering table"
