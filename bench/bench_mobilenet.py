@@ -16,7 +16,6 @@ For comparison it also times what users wrote before `relu6` existed, `relu(x) -
 """
 from __future__ import annotations
 
-import argparse
 import datetime
 import os
 import platform
@@ -26,7 +25,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from results import markers, write_section  # bench/results.py
+from results import markers, rounds_main  # bench/results.py
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -141,16 +140,7 @@ def render(r: dict) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--iters", type=int, default=5)
-    ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
-    ap.add_argument("--no-write", action="store_true", help="print the section only")
-    args = ap.parse_args()
-    section = render(run(args.rounds, args.iters))
-    print(section)
-    if not args.no_write:
-        write_section(Path(args.out), "bench_mobilenet", section)
+    rounds_main("bench_mobilenet", __doc__, run, render, rounds=5)
 
 
 if __name__ == "__main__":

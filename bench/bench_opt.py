@@ -19,7 +19,6 @@ ratios, so machine load affects both sides alike; the order rotates every round.
 """
 from __future__ import annotations
 
-import argparse
 import datetime
 import os
 import platform
@@ -31,7 +30,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from results import markers, write_section  # bench/results.py
+from results import markers, rounds_main  # bench/results.py
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -277,16 +276,7 @@ def render(r: dict) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--iters", type=int, default=5)
-    ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
-    ap.add_argument("--no-write", action="store_true", help="print the section only")
-    args = ap.parse_args()
-    section = render(run(args.rounds, args.iters))
-    print(section)
-    if not args.no_write:
-        write_section(Path(args.out), "bench_opt", section)
+    rounds_main("bench_opt", __doc__, run, render, rounds=7)
 
 
 if __name__ == "__main__":
