@@ -246,9 +246,9 @@ class TrainReader:
             d = vals["distributed"]
             if isinstance(d, YMap):
                 c.distributed, dspans = self._fields(d, DISTRIBUTED_FIELDS, "distributed")
+                c.spans.update((f"distributed.{k}", sp) for k, sp in dspans.items())
                 if "partition" in c.distributed:
                     c.distributed["partition"] = self._partition(c.distributed["partition"])
-                    c.spans["distributed.partition"] = dspans["partition"]
             else:
                 self.bag.error(codes.WRONG_STRUCTURE, "`distributed` must be a mapping such as {nodes: 2, procs_per_node: 4}",
                                d.span)

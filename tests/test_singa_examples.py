@@ -35,19 +35,14 @@ EQUAL = {  # example conf -> the model that writes it
     "rbm-rbm4.conf": DATA / "rbm-rbm4.yaml",
     "rbm-autoencoder.conf": DATA / "rbm-autoencoder.yaml",
     "char-rnn-job.conf": DATA / "char-rnn-job.yaml",
+    "cifar10-cudnn_bm.conf": DATA / "cifar10-cudnn_bm.yaml",
+    "cifar10-cudnn_hybrid.conf": DATA / "cifar10-cudnn_hybrid.yaml",
 }
 
-DIFFERENT = {  # example conf -> (the model closest to it, why the jobs still differ)
-    "cifar10-cudnn_bm.conf": (DATA / "cifar10-cudnn_bm.yaml",
-                              "the running inverse variance of kCudnnBM starts at 1 (nncc's running variance 1); "
-                              "the example writes 0. cuDNN (average factor 1) overwrites it at the first training "
-                              "step, so only a test at step 0 differs"),
+DIFFERENT: dict[str, tuple[Path, str]] = {  # example conf -> (the model closest to it, why the jobs still differ)
 }
 
 REFUSED = {  # example conf -> why nncc does not write it
-    "cifar10-cudnn_hybrid.conf": "one GPU (`gpu: 1`) for a group of two workers: SINGA gives GPUs to the first "
-                                 "workers only and runs the other's cuDNN layers without one (E510 in "
-                                 "tests/data/singa/cifar10-cudnn_hybrid.yaml)",
     "char-rnn-sample.conf": "a test-only job that samples text (kRNNDummy fed back from kArgSort, "
                             "kCharRNNOutput): the language has no output layers yet",
     "rnnlm-job.conf": "user-defined layers through proto extensions of SINGA's job.proto ([data_conf], "
@@ -94,11 +89,20 @@ def test_example_still_differs(conf):
         pytest.fail(f"{conf} is equal now: move it to EQUAL (was: {why})")
 
 
-def test_cudnn_hybrid_is_refused_at_the_gpu_list():
+def test_a_worker_without_a_gpu_is_refused(tmp_path):
+    """cudnn_hybrid with one GPU for its two workers: SINGA v0.3 would give the second worker device -1 and
+    abort at its first cuDNN layer, so nncc refuses the job at the GPU list and says why."""
+    src = (DATA / "cifar10-cudnn_hybrid.yaml").read_text()
+    assert "gpus: [0, 1]" in src
+    model = tmp_path / "hybrid.yaml"
+    model.write_text(src.replace("gpus: [0, 1]", "gpus: [1]"))
     with pytest.raises(CompileError) as ei:
-        compile_model(str(DATA / "cifar10-cudnn_hybrid.yaml"), "singa")
+        compile_model(str(model), "singa")
     (d,) = [d for d in ei.value.diagnostics if d.is_error]
     assert d.code == "E510" and "1 GPUs for 2 workers" in d.message
+    assert "cudnn_handle(-1)" in (d.help or "")
+    line = model.read_text().splitlines().index("    gpus: [1]")
+    assert d.span is not None and (d.span.line, d.span.col) == (line + 1, 11)
 
 
 def test_comparison_sees_a_changed_setting():

@@ -239,8 +239,13 @@ class JobSettings(Base):
             gpus = list(range(workers))
         if gpus:
             if len(gpus) != workers:
-                self.err(f"SINGA runs one worker per GPU: {len(gpus)} GPUs for {workers} workers", span,
-                         "make len(gpus) equal worker_groups × workers_per_group")
+                # Driver::Train hands the listed GPUs to the first workers and device -1 to the rest; a cuDNN
+                # layer of a worker without one aborts (Context::cudnn_handle checks the device is >= 0).
+                self.err(f"SINGA runs one worker per GPU: {len(gpus)} GPUs for {workers} workers",
+                         self.tspan("distributed.gpus") or span,
+                         "make len(gpus) equal worker_groups × workers_per_group: SINGA v0.3 gives the workers "
+                         "after the listed GPUs device -1, and their first cuDNN layer aborts the job "
+                         "(Context::cudnn_handle(-1) fails its CHECK_GE(device_id, 0))")
             self.job.gpu.extend(self.i32(x, span, "a GPU id") for x in gpus)
             self.gpu = True
 
