@@ -19,6 +19,7 @@ from .model import Model, read_model
 from .output import Stream, as_bytes
 from .passes import PassContext, PassManager, PassStat
 from .stages import resolve_freeze
+from .testjob import check_test_job
 from .train import TrainConfig, read_train
 
 COMMON_PASSES = ["infer-shapes", "validate"]
@@ -98,6 +99,9 @@ def frontend(path: str, defines: dict[str, str] | None = None, data: bytes | Non
     pm.run(g, ctx)
     if cfg is not None and cfg.stages:  # freeze globs name weights, which shape inference has now made
         resolve_freeze(cfg.stages, g, ctx.bag)
+        ctx.bag.raise_if_errors()
+    if cfg is not None and cfg.get("mode") == "test":  # the shapes a test job's feedback and writers need
+        check_test_job(cfg, g, ctx.bag)
         ctx.bag.raise_if_errors()
     return Frontend(m, g, cfg, [d for d in el.bag.items if not d.is_error], el)
 

@@ -18,6 +18,7 @@ from .evalcore import EvalError, _kind, _outside_int64
 from .ir import Node, Value
 from .source import YMap, YNode, YScalar, YSeq
 from .stages import read_stages
+from .testjob import read_test_job
 from .syntax import parse
 from .train_schema import (  # noqa: F401 - the schema, re-exported for the modules that read it here
     CALLBACKS, DATA_FIELDS, DATA_FORMATS, DATA_ROLES, DISTRIBUTED_FIELDS, OPTIMIZERS, OPTIONAL_FEATURES, R,
@@ -208,7 +209,7 @@ class TrainReader:
             self.bag.error(codes.BAD_SETTING, "give `epochs` or `steps`, not both", spans.get("steps"))
         if "loss" in vals:
             self._loss(vals["loss"])
-        elif vals.get("algorithm") != "cd":  # contrastive divergence (energy models) has no loss
+        elif vals.get("algorithm") != "cd" and vals.get("mode") != "test":  # CD (energy models) has no loss
             self.bag.error(codes.MISSING_SETTING, "train needs a `loss`", node.span, "e.g. `loss: cross_entropy(logits, label)`")
         if "metrics" in vals:
             self._metrics(vals["metrics"])
@@ -218,7 +219,7 @@ class TrainReader:
             self._clip(c.settings["clip_grad"], spans["clip_grad"])
         if "optimizer" in vals:
             c.optimizer = self._config(vals["optimizer"], OPTIMIZERS, "optimizer")
-        elif "stages" not in vals:  # else each stage that gives none is told so
+        elif "stages" not in vals and vals.get("mode") != "test":  # else each stage that gives none is told so
             self.bag.error(codes.MISSING_SETTING, "train needs an `optimizer`", node.span, "e.g. `optimizer: sgd(lr=0.1)`")
         if "schedule" in vals:
             c.warmup, c.schedule = self._schedule(vals["schedule"], c.epochs, c.steps)
@@ -242,6 +243,7 @@ class TrainReader:
                     c.callbacks.append(cfg)
         if "data" in vals:
             self._data(vals["data"])
+        read_test_job(self, vals, node)
         if "distributed" in vals:
             d = vals["distributed"]
             if isinstance(d, YMap):

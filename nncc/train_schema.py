@@ -121,6 +121,20 @@ TRAIN_FIELDS: dict[str, F] = {
     "stages": F("special"),
     "clip_grad": F("floats", None, doc="clip every gradient element to [-c, c] (one number) or [low, high]"),
     "phases": F("special", doc="the phases (train, validate, test) in which `loss` or a named metric is computed"),
+    "mode": F("choice", "train", ("train", "test"), doc="test: a job that only evaluates given weights, "
+              "`test_steps` batches (no optimizer; the loss is optional)"),
+    "feedback": F("special", doc="{input, from, low=0, high}: in a test job, the graph input `input` is, from the "
+                  "second step on, the output `from` of the step before; at the first step, uniform in [low, high)"),
+    "write": F("special", doc="{output: writer}: in a test job, write an output's rows after each step: csv(path), "
+               "records(path, backend), text(vocab)"),
+}
+# `train.feedback` (a test job that generates, step by step) and `train.write`'s writers.
+FEEDBACK_FIELDS: dict[str, F] = {"input": F("str", R), "from": F("str", R), "low": F("float", 0.0),
+                                 "high": F("float", R)}
+WRITERS: dict[str, dict[str, F]] = {
+    "csv": {"path": F("str", R)},  # one line per sample, its values separated by commas
+    "records": {"path": F("str", R), "backend": F("str", None)},  # one record per sample, in a record store
+    "text": {"vocab": F("str", R)},  # each index as the character at that place of the vocabulary file
 }
 PHASES = ("train", "validate", "test")
 
@@ -132,7 +146,7 @@ STAGE_FIELDS: dict[str, F] = {
 
 # Settings only some training targets carry out: a target lists those it has (Target.train_features);
 # the driver reports the others as E510 at their line (nncc.driver.check_train_features).
-OPTIONAL_FEATURES = ("clip_norm", "precision", "stages", "clip_grad", "phases")
+OPTIONAL_FEATURES = ("clip_norm", "precision", "stages", "clip_grad", "phases", "mode", "feedback", "write")
 
 
 @dataclass

@@ -18,6 +18,7 @@ def _key(layer) -> str:
     for p in c.param:
         p.ClearField("name")
         p.ClearField("share_from")
+    c.rnn_dummy_conf.ClearField("dynamic_srclayer")
     return text_format.MessageToString(c, as_one_line=True)
 
 
@@ -50,6 +51,9 @@ def normalise(job: pb.JobProto) -> pb.JobProto:
         c.name = names[ly.name]
         del c.srclayers[:]
         c.srclayers.extend(names.get(s, s) for s in ly.srclayers)
+        if c.rnn_dummy_conf.dynamic_srclayer:  # the layer a fed-back input reads from the step before
+            c.rnn_dummy_conf.dynamic_srclayer = names.get(c.rnn_dummy_conf.dynamic_srclayer,
+                                                          c.rnn_dummy_conf.dynamic_srclayer)
         for p in c.param:
             p.name = pnames[p.name]
             if p.HasField("share_from"):
@@ -92,7 +96,10 @@ SINKS = {pb.kSoftmaxLoss, pb.kCudnnSoftmaxLoss, pb.kEuclideanLoss, pb.kAccuracy,
 
 def effective(job) -> None:
     """The job as SINGA runs it: a layer without `partition_dim` takes the net's (NeuralNet's setup), layers
-    whose output nothing reads are dropped, and fields set to their defaults are cleared."""
+    whose output nothing reads are dropped, and fields set to their defaults are cleared. A job without
+    train_steps trains nothing and runs with `singa -test` (Driver::Test), which reads no `gpu`."""
+    if not job.HasField("train_steps"):
+        job.ClearField("gpu")
     net = job.neuralnet
     for ly in net.layer:
         if not ly.HasField("partition_dim"):

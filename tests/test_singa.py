@@ -396,7 +396,7 @@ DATA_WALK = {
 TRAIN_WALK = {
     "batch_size": "25", "epochs": "3", "steps": "10", "test_steps": "4", "test_every": "30",
     "validate_steps": "2", "validate_every": "1", "display_every": "5", "seed": "7", "algorithm": '"cd"',
-    "dataset_size": "5000", "clip_norm": "1.0", "precision": "bf16", "clip_grad": "5",
+    "dataset_size": "5000", "clip_norm": "1.0", "precision": "bf16", "clip_grad": "5", "mode": "test",
 }
 
 

@@ -39,12 +39,15 @@ EQUAL = {  # example conf -> the model that writes it
     "cifar10-cudnn_hybrid.conf": DATA / "cifar10-cudnn_hybrid.yaml",
 }
 
-DIFFERENT: dict[str, tuple[Path, str]] = {  # example conf -> (the model closest to it, why the jobs still differ)
+DIFFERENT = {  # example conf -> (the model closest to it, why the jobs still differ)
+    "char-rnn-sample.conf": (DATA / "char-rnn-sample.yaml",
+                             "the example's kOneHot has no onehot_conf, so its vocab_size is 0: SINGA v0.3's "
+                             "OneHotLayer makes a [1, 0] blob and writes the 1 past its end, and the GRU reads "
+                             "0 features (SINGA misruns it); nncc writes vocab_size 101 from one_hot(char, vocab). "
+                             "With that one field the jobs are equal (test_char_rnn_sample_with_a_vocab_size)"),
 }
 
 REFUSED = {  # example conf -> why nncc does not write it
-    "char-rnn-sample.conf": "a test-only job that samples text (kRNNDummy fed back from kArgSort, "
-                            "kCharRNNOutput): the language has no output layers yet",
     "rnnlm-job.conf": "user-defined layers through proto extensions of SINGA's job.proto ([data_conf], "
                       "[embedding_conf], [loss_conf]): no part of SINGA's schema",
 }
@@ -103,6 +106,18 @@ def test_a_worker_without_a_gpu_is_refused(tmp_path):
     assert "cudnn_handle(-1)" in (d.help or "")
     line = model.read_text().splitlines().index("    gpus: [1]")
     assert d.span is not None and (d.span.line, d.span.col) == (line + 1, 11)
+
+
+def test_char_rnn_sample_with_a_vocab_size():
+    """sample.conf with the vocabulary size its kOneHot lacks is nncc's test job: a fed-back kRNNDummy, two
+    GRUs, kArgSort and kCharRNNOutput, params from the checkpoint."""
+    job = theirs("char-rnn-sample.conf")
+    (onehot,) = [ly for ly in job.neuralnet.layer if ly.type == pb.kOneHot]
+    assert not onehot.HasField("onehot_conf")
+    onehot.onehot_conf.vocab_size = 101
+    mine, upstream = compare(ours(DATA / "char-rnn-sample.yaml"), job)
+    assert mine == upstream
+    assert "dynamic_srclayer" in mine and "kCharRNNOutput" in mine
 
 
 def test_comparison_sees_a_changed_setting():

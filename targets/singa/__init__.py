@@ -16,7 +16,7 @@ LOWER = Lowering("nncc.targets.singa.layers", {
     "stanh": "_stanh", "leaky_relu": "_leaky", "softmax": "_softmax", "batch_norm": "_bn", "concat": "_concat",
     "split": "_split", "embedding": "_embedding", "flatten": "_fold", "identity": "_fold", "rbm": "_rbm",
     "cross_entropy": "_cross_entropy", "mse": "_mse", "accuracy": "_accuracy", "top_k_accuracy": "_accuracy",
-    "gru": "_gru", "one_hot": "_one_hot",
+    "gru": "_gru", "one_hot": "_one_hot", "argmax": "_argsort",
 })
 
 TARGET = Target(
@@ -41,7 +41,7 @@ TARGET = Target(
         Option("inplace", "bool", False, "activations on GPUs overwrite their source's blob (share_src_blobs) "
                "when no other layer reads it"),
     ],
-    train_features=("clip_grad", "phases", "partition", "loss_scale"),
+    train_features=("clip_grad", "phases", "partition", "loss_scale", "mode", "feedback", "write"),
     lowering=LOWER,
     mode="training",
     needs_weights=False,

@@ -7,10 +7,11 @@ from nncc.diagnostics import Span
 from nncc.train import Config, DataSource
 
 from . import job_pb2 as pb
-from .base import PHASES, Base
+from .base import PHASES
+from .testjob import TestJob
 
 
-class DataLayers(Base):
+class DataLayers(TestJob):
     # ---------------------------------------------------------------- data
 
     def data_layers(self) -> None:
@@ -25,6 +26,10 @@ class DataLayers(Base):
                      labels[1].span)
         for v in g.inputs:
             self.src[id(v)] = "data"
+        fb = self.cfg.get("feedback")
+        if fb is not None:  # a test job that generates: its input is fed back, no data is read
+            self.feedback_layer(fb)
+            return
         if not self.cfg.data:
             self.err("SINGA reads its data itself: give train.data (train, and test or validate when used)",
                      self.tspan("batch_size"), code=codes.MISSING_TARGET_SETTING)

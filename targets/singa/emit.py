@@ -31,7 +31,7 @@ from .layers import unroll
 
 
 class Emitter(JobSettings, DataLayers):
-    """A SINGA job from a typed graph: the parts in job.py and data.py, params and layers here."""
+    """A SINGA job from a typed graph: the parts in job.py, data.py and testjob.py, params and layers here."""
 
     # ---------------------------------------------------------------- params
 
@@ -189,11 +189,13 @@ class Emitter(JobSettings, DataLayers):
 def build_job(g: Graph, ctx: EmitContext) -> pb.JobProto:
     E = Emitter(g, ctx)
     E.job_settings()
+    E.test_settings()
     E.algorithm()
     E.updater()
     E.cluster()
     E.data_layers()
     E.layers()
+    E.test_outputs()
     E.partitions()
     unroll(E)
     return E.job
@@ -222,6 +224,7 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     run = _render("run.sh.j2", job_name=job.name, conf_name=names["conf"], hostfile=names["hostfile"],
                   script=names["script"],
                   workspace=job.cluster.workspace, gpus=list(job.gpu),
+                  test_only=ctx.train is not None and ctx.train.get("mode") == "test",
                   nhosts=len(hosts))
     hostfile = _render("hostfile.j2", hosts=hosts, job_name=job.name)
     return {names["conf"]: conf.encode(), names["hostfile"]: hostfile.encode(), names["script"]: run.encode()}

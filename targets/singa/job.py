@@ -36,13 +36,13 @@ class JobSettings(Base):
             job.train_steps = self.i32(c.steps, self.tspan("steps"), "train.steps")
         elif c.epochs is not None:
             job.train_steps = self.to_steps(c.epochs, "epoch", self.tspan("epochs"), "train.epochs")
-        else:
+        elif c.get("mode") != "test":  # a test job runs test_steps batches only
             self.err("SINGA needs the length of training (train_steps)", self.tspan("batch_size"),
                      "give train.steps, or train.epochs with train.dataset_size", code=codes.MISSING_TARGET_SETTING)
         run_unit = "epoch" if c.epochs is not None else "step"
         if c.get("test_steps") is not None:
             job.test_steps = self.i32(c.get("test_steps"), self.tspan("test_steps"), "test_steps")
-            if "test" not in c.data:
+            if "test" not in c.data and c.get("feedback") is None:
                 self.err("test_steps is given but there is no test data (train.data.test)", self.tspan("test_steps"),
                          code=codes.MISSING_TARGET_SETTING)
         if c.get("test_every") is not None:
@@ -235,6 +235,11 @@ class JobSettings(Base):
         if device == "cpu" and gpus:
             self.warn("device is cpu: the GPU list in train.distributed.gpus is not used", span)
             gpus = None
+        if self.cfg.get("mode") == "test" and (gpus or device == "gpu"):
+            self.warn("SINGA v0.3 runs a test job (singa -test) on the CPU: Driver::Test gives its thread no GPU, "
+                      "so the job's layers are the CPU ones and no GPU is listed", self.tspan("distributed.gpus")
+                      or span)
+            gpus, device = None, "cpu"
         if device == "gpu" and not gpus:
             gpus = list(range(workers))
         if gpus:

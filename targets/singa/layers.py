@@ -112,6 +112,19 @@ def _softmax(E: Emitter, n: Node) -> None:
     E.simple(n, pb.kCudnnSoftmax if E.gpu else pb.kSoftmax)
 
 
+def _argsort(E: Emitter, n: Node) -> None:
+    """argmax → kArgSort (top 1): it ranks each sample's values as one [N, C] row, so the other dims must be 1."""
+    x = n.inputs[0]
+    if x.type is not None:
+        ax = n.attrs["axis"] % x.type.rank
+        if ax == 0 or any(d != 1 for i, d in enumerate(x.type.shape) if i not in (0, ax)):
+            E.err(f"SINGA's kArgSort ranks all of a sample's values together; argmax over dim {ax} of {x.type} "
+                  "ranks along one dim of several", n.span_of("axis") or n.span,
+                  "take argmax of an [N, C] tensor, or of one whose other dims (but the batch) are 1")
+    E.simple(n, pb.kArgSort)
+    E.warn("on equal values SINGA's kArgSort takes the last index and argmax the first", n.span)
+
+
 def _bn(E: Emitter, n: Node) -> None:
     if not E.gpu:
         E.err("SINGA v0.3 has batch normalisation only as the cuDNN layer (kCudnnBM)", n.span,
@@ -270,9 +283,7 @@ def _gru(E: Emitter, n: Node) -> None:
             return
     ly = E.simple(n, pb.kGRU)
     ly.gru_conf.dim_hidden = a["hidden"]
-    if not a["bias"]:
-        ly.gru_conf.bias_term = False
-    else:
+    if a["bias"]:  # without: six params, no bias (v0.3's GRULayer counts its params; it never reads bias_term)
         E.warn("SINGA's kGRU has one bias per gate (z_b, r_b, c_b), added to the input product; nncc's gru also "
                "has the recurrent bias rb: its z and r blocks only duplicate b, but its candidate block sits "
                "inside the reset product, r ⊙ (h·Rhᵀ + rb_h), which SINGA's candidate r ⊙ (h·Rhᵀ) lacks; "
@@ -322,6 +333,9 @@ def unroll(E: Emitter) -> None:
         E.err(f"SINGA unrolls the whole net over one fixed number of steps; the grus read {sorted(map(str, steps))}",
               grus[0].span, code=codes.UNSUPPORTED_OP)
         return
+    char_rnn = any(ly.type == pb.kCharRNN for ly in E.net.layer)
+    if T == 1 and not char_rnn:  # one step a batch (a test job that feeds its output back): nothing to unroll
+        return
     E.net.unroll_len = T
     region: set[str] = set()
     last: set[str] = set()
@@ -348,7 +362,6 @@ def unroll(E: Emitter) -> None:
         if name != "data" and (per_step(n.outputs[0]) or (n.kind in ("loss", "metric") and per_step(n.inputs[0]))):
             region.add(name)
     layers = {ly.name: ly for ly in E.net.layer}
-    char_rnn = any(ly.type == pb.kCharRNN for ly in E.net.layer)
     if not char_rnn:
         E.err("SINGA's unrolled layers read step t of their input layer's blobs; kRecordInput and kCSVInput give "
               "one blob", E.tspan("data") or grus[0].span, "use format: text (kCharRNN) for a recurrent model")
