@@ -11,10 +11,14 @@ would: eval mode, dynamic batch, opset 17, through torch's TorchScript exporter.
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import torch
 from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import torch_models  # noqa: E402  (bench/torch_models.py: one definition of the torchvision models)
 
 
 class BasicBlock(nn.Module):
@@ -57,46 +61,9 @@ class ResNet18(nn.Module):
         return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
-def _conv_bn(cin: int, cout: int, k: int, stride: int = 1, groups: int = 1, act: bool = True) -> nn.Sequential:
-    layers: list[nn.Module] = [nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False),
-                               nn.BatchNorm2d(cout)]
-    if act:
-        layers.append(nn.ReLU6(inplace=True))
-    return nn.Sequential(*layers)
-
-
-class InvertedResidual(nn.Module):
-    def __init__(self, cin: int, cout: int, stride: int, expand: int):
-        super().__init__()
-        hidden = cin * expand
-        self.use_res = stride == 1 and cin == cout
-        layers: list[nn.Module] = [] if expand == 1 else [_conv_bn(cin, hidden, 1)]
-        layers += [_conv_bn(hidden, hidden, 3, stride, groups=hidden), _conv_bn(hidden, cout, 1, act=False)]
-        self.conv = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv(x) if self.use_res else self.conv(x)
-
-
-class MobileNetV2(nn.Module):
-    SETTINGS = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
-                (6, 320, 1, 1)]  # expansion, channels, repeats, first stride
-
-    def __init__(self, classes: int = 10):
-        super().__init__()
-        feats: list[nn.Module] = [_conv_bn(3, 32, 3, 2)]
-        cin = 32
-        for t, c, n, s in self.SETTINGS:
-            for i in range(n):
-                feats.append(InvertedResidual(cin, c, s if i == 0 else 1, t))
-                cin = c
-        feats.append(_conv_bn(cin, 1280, 1))
-        self.features = nn.Sequential(*feats)
-        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(1280, classes))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = nn.functional.adaptive_avg_pool2d(self.features(x), (1, 1))
-        return self.classifier(torch.flatten(x, 1))
+def MobileNetV2(classes: int = 10) -> nn.Module:
+    """torchvision's MobileNetV2, as the benchmarks define it, with a head sized for the tests."""
+    return torch_models.MobileNetV2(classes)
 
 
 class VGG11(nn.Module):

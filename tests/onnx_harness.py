@@ -36,6 +36,14 @@ def write_model(tmp_path: Path, text: str, name: str = "m") -> str:
     return str(p)
 
 
+def where(text: str, needle: str, nth: int = 0) -> tuple[int, int]:
+    """1-based line and column of the `nth` occurrence of `needle` in `text`: where a caret must point."""
+    idx = -1
+    for _ in range(nth + 1):
+        idx = text.index(needle, idx + 1)
+    return text.count("\n", 0, idx) + 1, idx - (text.rfind("\n", 0, idx) + 1) + 1
+
+
 def model_text(inputs: dict[str, str], graph: str, outputs: list[str], name: str = "t") -> str:
     ins = "\n".join(f"  {k}: {v}" for k, v in inputs.items())
     lines = "\n".join(f"  {ln.strip()}" for ln in graph.strip().splitlines() if ln.strip())

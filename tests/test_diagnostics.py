@@ -9,6 +9,7 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
+from onnx_harness import where
 
 from nncc.cli import main
 from nncc.diagnostics import CompileError
@@ -35,15 +36,6 @@ train:
   batch_size: 32
   epochs: 1
 """
-
-
-def _where(text: str, needle: str, nth: int = 0) -> tuple[int, int]:
-    idx = -1
-    for _ in range(nth + 1):
-        idx = text.index(needle, idx + 1)
-    line = text.count("\n", 0, idx) + 1
-    col = idx - (text.rfind("\n", 0, idx) + 1) + 1
-    return line, col
 
 
 # (id, model text, expected code, text whose first character the caret must point at, occurrence)
@@ -120,7 +112,7 @@ def test_malformed(tmp_path, name, text, code, caret, nth):
     d = next(d for d in diags if d.code == code)
     assert d.span is not None and d.span.file == str(p)
     if caret is not None:
-        assert (d.span.line, d.span.col) == _where(text, caret, nth), (d.message, d.span)
+        assert (d.span.line, d.span.col) == where(text, caret, nth), (d.message, d.span)
     # the CLI: exit 1, rendered diagnostic with a caret, never a traceback
     r = CliRunner().invoke(main, ["lint", str(p)])
     assert r.exit_code == 1, r.output
@@ -157,7 +149,7 @@ def test_rendering_has_caret_and_help(tmp_path):
     p = tmp_path / "m.yaml"
     p.write_text(GOOD.replace("|> relu", "|> rellu"))
     r = CliRunner().invoke(main, ["lint", str(p)])
-    line, col = _where(p.read_text(), "rellu")
+    line, col = where(p.read_text(), "rellu")
     expected = textwrap.dedent(f"""\
         {p}:{line}:{col}: error[E303]: unknown op or block `rellu`
            |
@@ -176,7 +168,7 @@ def test_caret_inside_quoted_and_folded_scalars(tmp_path, value):
     with pytest.raises(CompileError) as ei:
         frontend(str(p))
     d = ei.value.diagnostics[0]
-    assert (d.span.line, d.span.col) == _where(text, "linar")
+    assert (d.span.line, d.span.col) == where(text, "linar")
 
 
 def test_define_override_and_unknown(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from google.protobuf import text_format
+from onnx_harness import where
 
 from nncc.diagnostics import CompileError
 from nncc.driver import compile_model, frontend
@@ -19,11 +20,6 @@ INPUTS = {"x": "f32[N, 4, 6, 6]", "v": "f32[N, 6]", "i": "i64[N, 6]", "m": "f32[
 def model(line: str) -> str:
     ins = "\n".join(f"  {k}: {t}" for k, t in INPUTS.items())
     return f"nncc: 1\nmodel: m\ninputs:\n{ins}\ngraph:\n  {line}\noutputs: [y]\n"
-
-
-def where(text: str, needle: str) -> tuple[int, int]:
-    idx = text.index(needle)
-    return text.count("\n", 0, idx) + 1, idx - (text.rfind("\n", 0, idx) + 1) + 1
 
 
 # graph line -> (code, the text the caret must point at)
