@@ -56,6 +56,6 @@ TARGET = Target(
     mode="training",
     needs_weights=True,
     pipeline=("dce",),
-    train_features=("clip_norm", "precision", "stages", "clip_grad"),
+    train_features=("clip_norm", "precision", "stages", "clip_grad", "loss_scale"),
     emitter="nncc.targets.pytorch.emit:emit",
 )

@@ -92,7 +92,7 @@ def _data(t: TrainConfig, bag: Any) -> dict[str, dict[str, Any]]:
 
 def _callbacks(t: TrainConfig, bag: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"checkpoint": _call(t.checkpoint), "early_stopping": None, "final_weights": FINAL,
-                           "display_every": t.get("display_every"), "summary": None}
+                           "display_every": t.get("display_every"), "summary": None, "plateau": None}
     for c in t.callbacks:
         if c.name == "checkpoint":
             out["checkpoint"] = _call(c)
@@ -105,8 +105,7 @@ def _callbacks(t: TrainConfig, bag: Any) -> dict[str, Any]:
         elif c.name == "summary":
             out["summary"] = _call(c)
         elif c.name == "reduce_on_plateau":
-            bag.error(codes.UNSUPPORTED_SETTING, "the PyTorch project's loop does not reduce the rate on a plateau "
-                      "yet", c.span, "use a schedule, or compile for lbann")
+            out["plateau"] = _call(c)
         elif c.name in ("debug", "gpu_memory", "describe"):
             bag.warning(codes.IGNORED_SETTING, f"callback `{c.name}` is left out of the PyTorch project", c.span,
                         "history.csv and steps.csv hold the loss and metrics of the run")
@@ -137,6 +136,8 @@ def train_files(g: Graph, t: TrainConfig, ctx: EmitContext, source: str) -> dict
     bag = ctx.bag
     nodes, ppn = processes(t)
     losses, metrics = lower_heads(g, LOWER)
+    losses = [f"{t.loss_scales[n.name]!r} * {code}" if n.name in t.loss_scales else code
+              for n, code in zip(g.losses, losses)]
     has_validate = "validate" in t.data or ("train" in t.data and bool(t.data["train"].fields.get("validation_fraction")))
     values: dict[str, Any] = dict(
         name=g.name, source=source, seed=t.get("seed", ctx.seed), batch_size=t.batch_size, epochs=t.epochs,
