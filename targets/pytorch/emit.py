@@ -40,7 +40,7 @@ def heads_inputs(g: Graph) -> list[Value]:
 
 def model_source(g: Graph, code: ModelCode, source: str, doc: str) -> str:
     floats = [v.ttype.dtype for v in g.inputs if v.ttype.dtype in ("f16", "bf16", "f64")]
-    uses_f = any("F." in expr for _, expr in code.lines) or bool(code.helpers - {"RBM"})
+    uses_f = any("F." in expr for _, expr in code.lines) or bool(code.helpers - {"RBM", "recurrent", "Recurrent"})
     return render("model.py", name=g.name, doc=doc, source=source, helpers=code.helpers, modules=code.modules,
                   holders=code.holders, params=code.params, lines=code.lines, inputs=code.inputs,
                   returns=code.returns, uses_f=uses_f, input_names=[name for _, name in code.inputs],

@@ -190,17 +190,17 @@ def _layer_norm(L: Layer) -> Code:
 def _rnn(L: Layer) -> Code:
     """gru and lstm: the `Recurrent` module, or the `recurrent` function over the named weights."""
     n, a, M = L.node, L.node.attrs, macros()
-    cell, gates = f"{n.op}_cell", GATES[n.op]
+    kind, gates = py(n.op), GATES[n.op]
     nd = directions(a)
     if L.std:
         return Code(M.module_call(L.module, L.x[0]),
-                    M.recurrent_module(cell, gates, n.inputs[0].ttype.shape[-1], a["hidden"], a["num_layers"],
+                    M.recurrent_module(kind, gates, n.inputs[0].ttype.shape[-1], a["hidden"], a["num_layers"],
                                        nd == 2, a["bias"], a["return_sequences"]),
-                    helpers=(cell, "recurrent", "Recurrent"))
+                    helpers=("recurrent", "Recurrent"))
     roles = ("weight", "recurrent_weight", "bias", "recurrent_bias")
     layers = [[[L.w.get(r + suffix(k, d == 1), "None") for r in roles] for d in range(nd)]
               for k in range(a["num_layers"])]
-    return Code(M.recurrent_call(L.x[0], cell, layers, a["return_sequences"]), helpers=(cell, "recurrent"))
+    return Code(M.recurrent_call(L.x[0], kind, layers, a["return_sequences"]), helpers=("recurrent",))
 
 
 def _adaptive_pool(fn: str) -> Callable[[Layer], Code]:
