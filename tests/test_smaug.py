@@ -455,6 +455,29 @@ def test_reshape_and_flatten_of_non_canonical_layouts(tmp_path):
         numerics(write(tmp_path, text), backend, tmp_path)
 
 
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_adaptive_pools_whose_windows_divide_are_fixed_pools(backend, tmp_path):
+    """adaptive pooling of 8x12 to 2x3 and to 1x1 pools 4x4 and 8x12 windows side by side (PyTorch's bins)."""
+    text = model({"x": "f32[N, 3, 8, 12]"}, """
+      a: conv2d(x, 4, 3, pad=1, bias=false) |> relu
+      b: adaptive_avg_pool2d(a, [2, 3]) |> flatten
+      c: adaptive_max_pool2d(a, 1) |> flatten
+      y: concat([b, c], axis=1) |> linear(5)
+    """, ["y"])
+    graph = numerics(write(tmp_path, text), backend, tmp_path)
+    pools = {pb.OpType.Name(n.op): list(n.params.pool_params.pool_size) for n in graph.nodes
+             if n.op in (pb.AveragePooling, pb.MaxPooling)}
+    assert pools == {"AveragePooling": [4, 4], "MaxPooling": [8, 12]}
+
+
+def test_adaptive_pools_with_unequal_windows_are_e501(tmp_path):
+    text = model({"x": "f32[N, 3, 7, 8]"}, "y: adaptive_avg_pool2d(x, [2, 4])", ["y"])
+    with pytest.raises(CompileError) as ei:
+        compile_smaug(write(tmp_path, text))
+    (d,) = ei.value.diagnostics
+    assert d.code == "E501" and "7x8 to 2x4" in d.message and d.span is not None and d.span.line == 6
+
 # ---------------------------------------------------------------- passes in the SMAUG pipeline
 
 def test_fuse_can_be_disabled(tmp_path):

@@ -22,7 +22,8 @@ for _base, _name in FUSED.items():
 # SMAUG node(s). Training heads (losses, metrics) are not part of an inference model; dce removes them.
 LOWER = Lowering("nncc.targets.smaug.layers", {
     "conv2d": "_conv", FUSED["conv2d"]: "_conv", "max_pool2d": "_pool", "avg_pool2d": "_pool",
-    "global_avg_pool": "_pool", "linear": "_linear", FUSED["linear"]: "_linear", "batch_norm": "_batch_norm",
+    "global_avg_pool": "_pool", "adaptive_avg_pool2d": "_pool", "adaptive_max_pool2d": "_pool",
+    "linear": "_linear", FUSED["linear"]: "_linear", "batch_norm": "_batch_norm",
     FUSED["batch_norm"]: "_batch_norm", "relu": "_activation", "leaky_relu": "_activation", "elu": "_activation",
     "selu": "_activation", "tanh": "_activation", "sigmoid": "_activation", "softmax": "_activation",
     "clip": "_activation", "hardtanh": "_activation", "relu6": "_activation",
@@ -49,6 +50,7 @@ def layouts(options: dict) -> LayoutTable:
     ops = {
         "conv2d": spatial,
         "max_pool2d": spatial, "avg_pool2d": spatial, "global_avg_pool": spatial,
+        "adaptive_avg_pool2d": spatial, "adaptive_max_pool2d": spatial,
         "linear": OpLayout(inputs=({2: "NC"},), output="NC", weights={"weight": ip_w}, absorbs={"weight": 1}),
         "batch_norm": OpLayout(inputs=({4: act, 2: "NC"},), output=ANY),
         "softmax": OpLayout(inputs=({2: "NC"},), output="NC"),

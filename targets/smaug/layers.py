@@ -77,9 +77,17 @@ def _nonnegative(v: Value) -> bool:
 def _pool(E: Emitter, n: Node) -> None:
     a = n.attrs
     x = E.ref(n.inputs[0])
-    avg = n.op != "max_pool2d"
+    avg = n.op not in ("max_pool2d", "adaptive_max_pool2d")
     if n.op == "global_avg_pool":
         k = tuple(E.concrete(n.inputs[0].ttype.shape[2:]))
+        st, pads = k, (0,) * 4
+    elif n.op.startswith("adaptive_"):  # equal windows side by side when each output size divides its input's
+        size, out = E.concrete(n.inputs[0].ttype.shape[2:]), a["output_size"]
+        if any(s % o for s, o in zip(size, out)):
+            raise Unsupported(f"adaptive pooling of {size[0]}x{size[1]} to {out[0]}x{out[1]} has windows of "
+                              "different sizes, and a SMAUG pool has one window size",
+                              help="choose an output size that divides the input's, or pool with a fixed window")
+        k = tuple(s // o for s, o in zip(size, out))
         st, pads = k, (0,) * 4
     else:
         k, st, pads = a["kernel"], a["stride"], a["pads"]
