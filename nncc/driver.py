@@ -256,12 +256,13 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
         on_frontend(fe)
     opts = resolve_options(t, fe, options or {})
     g = fe.graph
-    if weights is not None and not t.needs_weights:
+    if weights is not None and not (t.needs_weights or t.weights_optional):
         raise CompileError([Diagnostic(
             codes.UNSUPPORTED_SETTING, f"--weights {weights}: target `{t.name}` writes no weight values (its "
             "runtime initializes the weights from the initializers in the job), so the file would be ignored",
             None, "leave out --weights; targets that carry weights: "
-            + ", ".join(n for n in targets_mod.available() if (o := targets_mod.get(n)) and o.needs_weights))])
+            + ", ".join(n for n in targets_mod.available() if (o := targets_mod.get(n)) and (
+                o.needs_weights or o.weights_optional)))])
     if t.needs_train and fe.train is None:
         raise CompileError([Diagnostic(codes.NEEDS_TRAIN, f"target `{t.name}` trains the model, but the file has no `train` "
                                        "section", fe.model.root.span,
@@ -281,7 +282,7 @@ def compile_model(path: str, target: str = "onnx", *, defines: dict[str, str] | 
     files: dict[str, bytes | Stream] = {}
     loaded = None
     if emit:
-        if t.needs_weights:
+        if t.needs_weights or (t.weights_optional and weights is not None):
             from .weights import materialize
 
             phase("weights")

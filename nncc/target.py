@@ -132,6 +132,7 @@ class Target:
     lowering: Lowering | None = None  # the lowering table, which is the capability table (None: takes every op)
     mode: str = "inference"  # inference | training
     needs_weights: bool = False
+    weights_optional: bool = False  # writes weight values only when --weights gives them (else its runtime draws)
     # the emitter takes weights still lazy (Weight.lazy) and writes them as a Stream (nncc/output.py)
     streams_weights: bool = False
     needs_train: bool = False

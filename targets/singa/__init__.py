@@ -45,6 +45,7 @@ TARGET = Target(
     lowering=LOWER,
     mode="training",
     needs_weights=False,
+    weights_optional=True,  # --weights: SINGA's own checkpoint file, loaded through checkpoint_path
     needs_train=True,
     pipeline=("dce",),
     emitter="nncc.targets.singa.emit:emit",

@@ -12,6 +12,7 @@ from nncc.target import EmitContext
 from nncc.train import TrainConfig
 
 from . import job_pb2 as pb
+from .checkpoint import Blob
 
 INT32_MAX = 2 ** 31 - 1  # SINGA's counts, sizes and frequencies are int32 fields
 
@@ -45,6 +46,7 @@ class Base:
         self.gpu = False
         self.mshadow = self.opts.get("conv_impl") == "mshadow"  # kConvolution/kPooling instead of Caffe's
         self.folded_metrics: set[int] = set()
+        self.blobs: list[Blob] = []  # the params the job owns, for --weights (checkpoint.py)
         self.gru_nodes: list[Node] = []  # the GRUs lowered, which unroll() unrolls over time
         self.in_graph = False  # lowering graph nodes: what SINGA lacks there is an op (E501)
         self.span_root = ctx.model.root.span if getattr(ctx.model, "root", None) is not None else None

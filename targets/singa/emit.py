@@ -25,9 +25,13 @@ from nncc.textproto import message_to_string
 from . import LOWER
 from . import job_pb2 as pb
 from .base import INT32_MAX, ROLE_SHORT
+from .checkpoint import Blob, given_weights
 from .data import DataLayers
 from .job import JobSettings
 from .layers import unroll
+
+
+CONVS = (pb.kCConvolution, pb.kConvolution, pb.kCudnnConv)  # weight [filters, channels·kernel_y·kernel_x]
 
 
 class Emitter(JobSettings, DataLayers):
@@ -121,6 +125,8 @@ class Emitter(JobSettings, DataLayers):
                     continue
             self.param_of[id(w)] = name
             self.fill_param(p, w, n.span, learned_state and role in ("mean", "var"))
+            layout = "bn" if ly.type == pb.kCudnnBM else "matrix" if role == "weight" and ly.type in CONVS else "as_is"
+            self.blobs.append(Blob(name, w, layout))
 
     def fill_param(self, p, w, span, learned_state: bool = False) -> None:
         """A param's lr/wd scales (0 for frozen weights) and its initializer."""
@@ -186,7 +192,7 @@ class Emitter(JobSettings, DataLayers):
 
 # -------------------------------------------------------------------- driver
 
-def build_job(g: Graph, ctx: EmitContext) -> pb.JobProto:
+def build_job(g: Graph, ctx: EmitContext) -> tuple[pb.JobProto, bytes | None]:
     E = Emitter(g, ctx)
     E.job_settings()
     E.test_settings()
@@ -198,7 +204,7 @@ def build_job(g: Graph, ctx: EmitContext) -> pb.JobProto:
     E.test_outputs()
     E.partitions()
     unroll(E)
-    return E.job
+    return E.job, given_weights(E)
 
 
 def _render(name: str, **kw: Any) -> str:
@@ -207,7 +213,7 @@ def _render(name: str, **kw: Any) -> str:
 
 
 def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
-    job = build_job(g, ctx)
+    job, weights = build_job(g, ctx)
     if ctx.bag.has_errors:
         return {}
     missing = job.FindInitializationErrors()
@@ -220,11 +226,16 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     if len(hosts) < nodes:
         ctx.bag.warning(codes.IGNORED_SETTING, f"train.distributed.nodes is {nodes} but targets.singa.hosts names "
                         f"{len(hosts)} host(s); the hostfile lists those", None)
-    names = {"conf": f"{ctx.stem}.conf", "hostfile": f"{ctx.stem}.hostfile", "script": f"{ctx.stem}.sh"}
+    names = {"conf": f"{ctx.stem}.conf", "hostfile": f"{ctx.stem}.hostfile", "script": f"{ctx.stem}.sh",
+             "weights": f"{ctx.stem}.weights.bin"}
     run = _render("run.sh.j2", job_name=job.name, conf_name=names["conf"], hostfile=names["hostfile"],
                   script=names["script"],
                   workspace=job.cluster.workspace, gpus=list(job.gpu),
                   test_only=ctx.train is not None and ctx.train.get("mode") == "test",
+                  weights=names["weights"] if weights is not None else None,
                   nhosts=len(hosts))
     hostfile = _render("hostfile.j2", hosts=hosts, job_name=job.name)
-    return {names["conf"]: conf.encode(), names["hostfile"]: hostfile.encode(), names["script"]: run.encode()}
+    files = {names["conf"]: conf.encode(), names["hostfile"]: hostfile.encode(), names["script"]: run.encode()}
+    if weights is not None:
+        files[names["weights"]] = weights
+    return files

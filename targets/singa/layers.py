@@ -9,6 +9,7 @@ from nncc.ir import Node, Value
 
 from . import job_pb2 as pb
 from .base import _clean
+from .checkpoint import Blob
 
 if TYPE_CHECKING:
     from .emit import Emitter
@@ -299,7 +300,8 @@ def _gru(E: Emitter, n: Node) -> None:
         if w.init.kind == "xavier_uniform":
             E.warn(f"SINGA splits `{w.name}` into three [{a['hidden']}, …] params per gate, so its xavier "
                    f"bound uses the fans of one gate, not of the stacked [{3 * a['hidden']}, …] matrix", n.span)
-        for gate in GRU_GATES:
+        rb = n.weights.get("recurrent_bias") if role == "bias" else None  # its z and r blocks add to b's
+        for g, gate in enumerate(GRU_GATES):
             p = ly.param.add()
             name, i = f"{ly.name}_{gate}_{suffix}", 2
             while name in E.param_names:
@@ -307,6 +309,7 @@ def _gru(E: Emitter, n: Node) -> None:
             E.param_names[name] = n.span
             p.name = name
             E.fill_param(p, w, n.span)
+            E.blobs.append(Blob(name, w, "rows", (g, len(GRU_GATES)), rb if g < 2 else None))
     E.gru_nodes.append(n)
 
 
