@@ -193,3 +193,19 @@ def test_a_weights_file_that_is_none_is_a_diagnostic(tmp_path):
     with pytest.raises(CompileError) as ei:
         compile_model(str(path), "singa", weights=str(tmp_path / "w.npz"))
     assert [d.code for d in ei.value.diagnostics if d.is_error]
+
+
+def test_a_test_job_evaluates_the_given_weights(tmp_path):
+    """A test-only job needs the params' values: --weights gives them as well as checkpoint_path."""
+    text = (DATA / "char-rnn-sample.yaml").read_text()
+    path = tmp_path / "sample.yaml"
+    path.write_text(text.replace(', checkpoint_path: "examples/char-rnn/checkpoint/step2000-worker0"', ""))
+    given(path, tmp_path, **{"gru1.recurrent_bias": np.zeros(3 * 512, np.float32)})
+    job, blobs, files = compiled(path, tmp_path)
+    assert list(job.checkpoint_path) == ["examples/char-rnn/char_rnn_sample.weights.bin"]
+    assert 'cp -- "$here/char_rnn_sample.weights.bin" examples/char-rnn/char_rnn_sample.weights.bin' in \
+        files["char_rnn_sample.sh"].decode()
+    assert list(blobs) == owned(job) and len(blobs) == 9 + 6 + 2
+    with pytest.raises(CompileError) as ei:
+        compile_model(str(path), "singa")
+    assert [d.code for d in ei.value.diagnostics if d.is_error] == ["E511"]

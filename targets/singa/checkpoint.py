@@ -111,5 +111,5 @@ def given_weights(E: Any) -> bytes | None:
         E.err(f"the params hold {size:,} bytes; SINGA v0.3 reads a checkpoint of at most {CHECKPOINT_LIMIT:,} "
               "(ReadProtoFromBinaryFile's limit)", None, "leave out --weights: SINGA draws the initial values")
         return None
-    E.job.checkpoint_path.append(f"{E.job.cluster.workspace}/{ctx.stem}.weights.bin")
+    E.job.checkpoint_path.append(f"{E.job.cluster.workspace.rstrip('/')}/{ctx.stem}.weights.bin")
     return checkpoint(E.blobs)

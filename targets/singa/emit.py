@@ -233,6 +233,7 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
                   workspace=job.cluster.workspace, gpus=list(job.gpu),
                   test_only=ctx.train is not None and ctx.train.get("mode") == "test",
                   weights=names["weights"] if weights is not None else None,
+                  weights_dest=job.checkpoint_path[-1] if weights is not None else None,
                   nhosts=len(hosts))
     hostfile = _render("hostfile.j2", hosts=hosts, job_name=job.name)
     files = {names["conf"]: conf.encode(), names["hostfile"]: hostfile.encode(), names["script"]: run.encode()}

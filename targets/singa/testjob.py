@@ -31,12 +31,12 @@ class TestJob(Base):
 
     def test_settings(self) -> None:
         """What Driver::Test needs: the params to load."""
-        if not self.test_only:
+        if not self.test_only or self.ctx.weights_path is not None:  # --weights: checkpoint.py points at them
             return
         if not self.job.checkpoint_path:
             self.err("a test job evaluates given weights: SINGA's Driver::Test loads them from checkpoint_path and "
                      "initialises nothing", self.tspan("mode"), "give targets.singa.checkpoint_path (the "
-                     "checkpoint files of the training job)", code=codes.MISSING_TARGET_SETTING)
+                     "checkpoint files of the training job), or --weights", code=codes.MISSING_TARGET_SETTING)
 
     def feedback_layer(self, fb: Feedback) -> None:
         """The fed-back input: a kRNNDummy `data` layer of one value per sample."""
