@@ -304,6 +304,25 @@ def test_unsupported_layer_settings():
     assert any(d.code == "E510" and d.span.line == 19 for d in errors(text))
 
 
+
+@pytest.mark.parametrize("pool,kernel", [("global_avg_pool(c)", (8, 8)), ("adaptive_avg_pool2d(c, 2)", (4, 4)),
+                                         ("adaptive_max_pool2d(c, [4, 1])", (2, 8))])
+def test_global_and_adaptive_pools_are_one_window_tiled(pool, kernel):
+    """An output size that divides the input's: SINGA's pooling with kernel = stride = input/output, no pad."""
+    job = job_of(compile_text(MLP.format(opt="sgd(lr=0.1)", more="  steps: 10").replace("max_pool2d(c, 2)", pool)).files)
+    (ly,) = [ly for ly in job.neuralnet.layer if ly.type == pb.kCPooling]
+    c = ly.pooling_conf
+    got = (c.kernel, c.kernel) if c.HasField("kernel") else (c.kernel_y, c.kernel_x)
+    stride = (c.stride, c.stride) if c.HasField("stride") else (c.stride_y, c.stride_x)
+    assert got == stride == kernel and not c.pad and not c.pad_x and not c.pad_y
+    assert c.pool == (pb.PoolingProto.MAX if "max" in pool else pb.PoolingProto.AVG)
+
+
+def test_adaptive_pool_with_unequal_windows_is_e501():
+    text = MLP.format(opt="sgd(lr=0.1)", more="  steps: 10").replace("max_pool2d(c, 2)", "adaptive_avg_pool2d(c, 3)")
+    errs = errors(text)
+    assert any(d.code == "E501" and "8x8 to 3x3" in d.message and d.span.line == 9 for d in errs), errs
+
 def test_cluster_and_gpus():
     more = ("  steps: 10\n  distributed:\n    worker_groups: 2\n    workers_per_group: 2\n    server_groups: 1\n"
             "    servers_per_group: 2\n    workers_per_proc: 2\n    servers_per_proc: 1\n    separate_servers: true\n"

@@ -11,6 +11,8 @@ from nncc.target import Lowering, Option, Target, rule
 # layer(s) (ops missing here are E501). The emitter reports the settings a layer cannot take.
 LOWER = Lowering("nncc.targets.singa.layers", {
     "linear": "_linear", "conv2d": "_conv", "max_pool2d": rule("_pool", "MAX"), "avg_pool2d": rule("_pool", "AVG"),
+    "global_avg_pool": rule("_pool", "AVG"), "adaptive_avg_pool2d": rule("_pool", "AVG"),
+    "adaptive_max_pool2d": rule("_pool", "MAX"),
     "lrn": "_lrn", "dropout": "_dropout", "relu": rule("_act", "kReLU", "RELU"),
     "sigmoid": rule("_act", "kSigmoid", "SIGMOID"), "tanh": rule("_act", "kActivation", "TANH"),
     "stanh": "_stanh", "leaky_relu": "_leaky", "softmax": "_softmax", "batch_norm": "_bn", "concat": "_concat",

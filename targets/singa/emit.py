@@ -172,8 +172,9 @@ class Emitter(JobSettings, DataLayers):
             self.src[id(v)] = name
         return ly
 
-    def spatial(self, n: Node, conf: Any, what: str) -> None:
-        k, s, p = n.attrs["kernel"], n.attrs["stride"], n.attrs["pads"]
+    def spatial(self, n: Node, conf: Any, what: str, window: tuple | None = None) -> None:
+        """kernel, stride and padding of `n` (or `window`: kernel, stride, pads) into a conv or pooling conf."""
+        k, s, p = window or (n.attrs["kernel"], n.attrs["stride"], n.attrs["pads"])
         if max(map(abs, [*k, *s, *p])) > INT32_MAX:
             self.err(f"the {what}'s kernel, stride or padding is more than SINGA's 32-bit fields hold", n.span)
             return

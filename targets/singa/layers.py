@@ -49,7 +49,13 @@ def _pool(method_name: str) -> Callable[[Emitter, Node], None]:
     method = getattr(pb.PoolingProto, method_name)  # MAX | AVG
 
     def f(E: Emitter, n: Node) -> None:
+        window = _whole_windows(E, n) if n.op not in ("max_pool2d", "avg_pool2d") else None
         ly = E.simple(n, pb.kCudnnPool if E.gpu else pb.kPooling if E.mshadow else pb.kCPooling)
+        if n.op not in ("max_pool2d", "avg_pool2d"):
+            ly.pooling_conf.pool = method
+            if window is not None:
+                E.spatial(n, ly.pooling_conf, "pooling", window)
+            return
         if n.attrs["ceil_mode"]:
             E.err("SINGA pooling rounds the output size down; ceil_mode is not available", n.span_of("ceil_mode"))
         if any(d != 1 for d in n.attrs.get("dilation", (1,))):
@@ -59,6 +65,23 @@ def _pool(method_name: str) -> Callable[[Emitter, Node], None]:
         ly.pooling_conf.pool = method
         E.spatial(n, ly.pooling_conf, "pooling")
     return f
+
+
+def _whole_windows(E: Emitter, n: Node) -> tuple | None:
+    """global_avg_pool and adaptive pools as one pooling window (kernel = stride, no padding) tiled over the
+    input: exact where each output size divides the input's (PyTorch's bins are then such windows)."""
+    size = n.inputs[0].ttype.shape[2:]
+    out = n.attrs.get("output_size", (1,) * len(size))
+    if len(size) != 2 or not all(isinstance(d, int) for d in size):
+        E.err(f"SINGA pooling needs fixed 2-D spatial dims to size its window, got {n.inputs[0].type}", n.span)
+        return None
+    if any(d % o for d, o in zip(size, out)):
+        E.err(f"adaptive pooling of {size[0]}x{size[1]} to {out[0]}x{out[1]} has windows of different sizes, and "
+              "a SINGA pooling layer has one window size", n.span,
+              "choose an output size that divides the input's, or pool with a fixed window")
+        return None
+    k = tuple(d // o for d, o in zip(size, out))
+    return k, k, (0, 0, 0, 0)
 
 
 def _lrn(E: Emitter, n: Node) -> None:
