@@ -37,7 +37,8 @@ from nncc.textproto import message_to_string
 
 from . import BACKENDS, LOWER
 from . import graph_pb2 as pb
-from .params import NP, Payload, Rows, encode, entry, params_file, streamable
+from .inputs import InputData, generator_at
+from .params import NP, Part, Payload, Rows, encode, entry, params_file, streamable
 
 # nncc's integer and bool dtypes -> SMAUG DataType (SMAUG has no Int8: i8 widens to Int32); float
 # tensors take the back end's type
@@ -127,7 +128,7 @@ class Emitter:
         self.batch = int(opts.get("batch", 1))
         self.graph = pb.GraphProto(name=ctx.stem, backend=self.backend,
                                    mem_policy=pb.HostMemoryAccessPolicy.Value(opts.get("mem_policy", "AllDma")))
-        self.params: list[bytes | Payload] = []  # the params file's parts, in order
+        self.params: list[Part] = []  # the params file's parts, in order
         self.labels: dict[int, str] = {}  # id(input Value or Node) -> the node name its line gives
         given = Names(_clean)
         for v in g.inputs:
@@ -269,13 +270,13 @@ class Emitter:
                                                f"would take {nbytes:,} bytes, more than the limit of "
                                                f"{LIMITS['max_weight_bytes']:,}", None,
                                                "use a smaller targets.smaug.batch, or raise --max-weight-bytes")])
-            if dt in ("Int32", "Int64"):
-                arr: np.ndarray = np.zeros(shape, dtype=NP[dt])
-            elif dt == "Bool":
-                arr = np.zeros(shape, dtype=np.bool_)
-            else:
-                arr = self.rng.random(shape, dtype=np.float32)
-            r = self.data(to_layout(arr, self.layout_of(v)), self.layout_of(v), dt, self.labels[id(v)])
+            layout = self.layout_of(v)
+            state = None if dt in ("Int32", "Int64", "Bool") else self.rng.bit_generator.state
+            data = InputData(state, shape, layout, dt, self.align)
+            if state is not None:  # the next input's values follow this one's
+                self.rng = generator_at(state, math.prod(shape))
+            r, tname = self.data_node(physical(tuple(shape), layout), layout, dt, self.labels[id(v)])
+            self.params.extend(entry(tname, data))
             self.refs[id(v)] = r
             return r
         raise KeyError(v.name)  # pragma: no cover - the IR is in topological order

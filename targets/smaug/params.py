@@ -14,7 +14,7 @@ the weights are never all in memory.
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Union
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from nncc.protowire import length_delimited
 from nncc.weights import BLOCK, Draw
 
 from . import graph_pb2 as pb
+
+if TYPE_CHECKING:
+    from .inputs import InputData
 
 # SMAUG DataType -> numpy
 NP = {"Float16": np.float16, "Float32": np.float32, "Float64": np.float64, "Int32": np.int32,
@@ -228,12 +231,15 @@ def streamable(dims: list[int], dtype: str, alignment: int) -> bool:
     return dtype != "Float16" or int(np.prod(padded_dims(dims, alignment)[1:])) % 2 == 0
 
 
-def entry(name: str, payload: Payload) -> list[bytes | Payload]:
+Part = Union[bytes, "Payload", "InputData"]  # of the params file: bytes, or a payload made as it is written
+
+
+def entry(name: str, payload: Payload | InputData) -> list[Part]:
     """The parts of one streamed TensorDataArray entry: its head, then the payload as it is made."""
     return [_head(name, payload.dtype, payload.nbytes), payload]
 
 
-def params_file(parts: list[bytes | Payload]) -> Stream:
+def params_file(parts: list[Part]) -> Stream:
     """The TensorDataArray: the entries' parts in order (bytes, and payloads drawn as they are written)."""
     return Stream(list(parts))
 
