@@ -6,7 +6,7 @@ import re
 from nncc.diagnostics import CompileError
 from nncc.driver import compile_model, frontend
 
-from .conftest import record
+from .conftest import cpu_seconds, record, timed
 
 _CODE = re.compile(r"^[EW]\d{3}$")
 
@@ -19,12 +19,14 @@ def run(test: str, text: str | bytes, *, target: str | None = "onnx", defines: d
     (RecursionError, KeyError, ValueError from a back end, ...) propagates: that is a bug.
     """
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    t0 = cpu_seconds()
     try:
         if target is None:
             out = frontend(name, defines, data)
         else:
             out = compile_model(name, target, defines=defines, data=data)
     except CompileError as e:
+        timed(test, cpu_seconds() - t0, data)
         assert e.diagnostics, "CompileError without diagnostics"
         for d in e.diagnostics:
             assert _CODE.match(d.code), d
@@ -32,5 +34,6 @@ def run(test: str, text: str | bytes, *, target: str | None = "onnx", defines: d
             assert d.code != "E999", d  # E999 is an internal error reported as a diagnostic
         record(test, "diag", [d.code for d in e.diagnostics if d.is_error])
         return None
+    timed(test, cpu_seconds() - t0, data)
     record(test, "ok")
     return out

@@ -306,9 +306,23 @@ TARGET_OPTIONS = {
 }
 
 
+# values no option may take through to a script or a file: newlines, quotes, $(), backticks, `;`,
+# escape sequences, a leading dash, and integers beyond, at and around each field's range
+HOSTILE_STR = ["a\ntouch /tmp/nncc-fuzz-pwned", "x'; touch /tmp/nncc-fuzz-pwned; '", "$(touch /tmp/nncc-fuzz-pwned)",
+               "`touch /tmp/nncc-fuzz-pwned`", "a;b", "\x1b[31m", "-rf", "tiny\n", "a b", "", "x" * 300]
+HOSTILE_INT = [0, -1, -5, 2 ** 31 - 1, 2 ** 31, 2 ** 63, 2 ** 64, -(2 ** 63) - 1]
+
+
 @st.composite
 def target_options(draw, target: str) -> dict:
-    return {k: draw(st.sampled_from(v)) for k, v in TARGET_OPTIONS[target].items() if draw(st.booleans())}
+    """Mostly values the target takes; one time in four, any option of the target with a hostile value."""
+    opts = {k: draw(st.sampled_from(v)) for k, v in TARGET_OPTIONS[target].items() if draw(st.booleans())}
+    if draw(st.integers(0, 3)) == 0:
+        from nncc import target as T
+
+        o = draw(st.sampled_from(T.get(target).options))
+        opts[o.name] = draw(st.sampled_from(HOSTILE_INT if o.kind == "int" else HOSTILE_STR))
+    return opts
 
 
 @st.composite
