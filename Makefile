@@ -16,7 +16,7 @@ LOCKS   := requirements
 INSTALL  = $(PIP) install -qq --require-hashes --no-deps -r $(1) && \
            $(PIP) install -qq --no-deps --no-build-isolation -e .
 
-.PHONY: demo test fuzz bench lint lock test-latest clean
+.PHONY: demo test fuzz fuzz-long bench lint lock test-latest clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -39,8 +39,20 @@ demo: $(VENV)/.installed-demo
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest tests
 
+# make fuzz: the property tests at 5,000 examples each, then 20,000 inputs (at most 10 minutes) of the
+# long-run driver: every kind of input on all four targets and lint, target options included
 fuzz: $(VENV)/.installed-test
 	NNCC_FUZZ=long $(BIN)/python -m pytest tests/fuzz -q
+	$(BIN)/python -m tests.fuzz.long_run --inputs 20000 --seconds 600 --out build/fuzz-long
+
+# make fuzz-long: the long run (tests/fuzz/README.md), at the lowest priority; FUZZ_INPUTS and FUZZ_SECONDS
+# bound it (0 seconds: no time limit), FUZZ_SEED chooses its inputs
+FUZZ_INPUTS  ?= 1000000
+FUZZ_SECONDS ?= 0
+FUZZ_SEED    ?= 1
+fuzz-long: $(VENV)/.installed-test
+	nice -n 19 $(BIN)/python -m tests.fuzz.long_run --inputs $(FUZZ_INPUTS) --seconds $(FUZZ_SECONDS) \
+		--seed $(FUZZ_SEED) --out build/fuzz-long-$(FUZZ_SEED)
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/bench_export.py

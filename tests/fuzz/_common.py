@@ -12,8 +12,8 @@ _CODE = re.compile(r"^[EW]\d{3}$")
 
 
 def run(test: str, text: str | bytes, *, target: str | None = "onnx", defines: dict[str, str] | None = None,
-        name: str = "fuzz.yaml"):
-    """Compile (or, with target=None, run the front end on) `text`.
+        name: str = "fuzz.yaml", options: dict[str, str] | None = None):
+    """Compile (or, with target=None, run the front end on) `text`, with the target's `options` (-O).
 
     Returns the Result/Frontend, or None when nncc reported diagnostics. Any other exception
     (RecursionError, KeyError, ValueError from a back end, ...) propagates: that is a bug.
@@ -24,7 +24,7 @@ def run(test: str, text: str | bytes, *, target: str | None = "onnx", defines: d
         if target is None:
             out = frontend(name, defines, data)
         else:
-            out = compile_model(name, target, defines=defines, data=data)
+            out = compile_model(name, target, defines=defines, data=data, options=options)
     except CompileError as e:
         timed(test, cpu_seconds() - t0, data)
         assert e.diagnostics, "CompileError without diagnostics"

@@ -303,6 +303,8 @@ TARGET_OPTIONS = {
               "cd_k": [1, 3]},
     "smaug": {"backend": ["Reference", "SMV"], "mem_policy": ["AllDma", "AllAcp", "AllAcpWithDmaForWeights"],
               "batch": [1, 2, 2 ** 31]},
+    "onnx": {"opset": [17, 18, 21], "external_data": ["auto", "always", "never"], "external_threshold": [0, 1024],
+             "opt_level": [0, 1, 2], "ort_fusions": [True, False]},
 }
 
 
