@@ -50,18 +50,20 @@ sys.stdout.write("\n@@" + json.dumps({"code": code, "cpu": dt, "rss": rss}) + "\
 """
 
 
-def _cases() -> list[tuple[str, str]]:
+def _cases() -> list[tuple[str, str, str]]:
+    """(file, expected code, target): the .expect file's first line, and its `target:` line (else onnx)."""
     out = []
     for p in sorted(glob.glob(os.path.join(HERE, "*.yaml"))):
         with open(p[:-5] + ".expect") as f:
-            code = f.readline().strip()
-        out.append((p, code))
+            lines = f.read().splitlines()
+        target = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("target:")), "onnx")
+        out.append((p, lines[0].strip(), target))
     return out
 
 
 def run_hostile(path: str, extra: list[str] | None = None, out_dir: str = "/tmp",
-                memory_limit: int = MEMORY_LIMIT) -> dict:
-    args = [sys.executable, "-c", CHILD, str(memory_limit), "compile", path, "-t", "onnx",
+                memory_limit: int = MEMORY_LIMIT, target: str = "onnx") -> dict:
+    args = [sys.executable, "-c", CHILD, str(memory_limit), "compile", path, "-t", target,
             "-o", os.path.join(out_dir, "hostile-out") + "/", *(extra or [])]
     env = dict(os.environ, NO_COLOR="1")
     env.pop("NNCC_LIMITS", None)
@@ -81,16 +83,16 @@ def _check(r: dict, code: str) -> None:
     assert r["rss"] < MEMORY_LIMIT, f"peak RSS {r['rss'] / 2 ** 20:.0f} MB"
 
 
-@pytest.mark.parametrize("path,code", _cases(), ids=lambda x: os.path.basename(x)[:-5] if x.endswith(".yaml") else x)
-def test_hostile_corpus(path, code, tmp_path):
-    _check(run_hostile(path, out_dir=str(tmp_path)), code)
+@pytest.mark.parametrize("path,code,target", _cases(), ids=[os.path.basename(c[0])[:-5] for c in _cases()])
+def test_hostile_corpus(path, code, target, tmp_path):
+    _check(run_hostile(path, out_dir=str(tmp_path), target=target), code)
     assert not os.path.exists(tmp_path / "hostile-out")  # nothing written
 
 
 def test_corpus_is_complete():
     cases = _cases()
-    assert len(cases) >= 40
-    assert {c for _, c in cases} >= {"E001", "E002", "E003", "E004", "E005", "E101", "E105", "E308", "E310"}
+    assert len(cases) >= 40 and {t for _, _, t in cases} == {"onnx", "lbann", "singa", "smaug"}
+    assert {c for _, c, _ in cases} >= {"E001", "E002", "E003", "E004", "E005", "E101", "E105", "E308", "E310"}
 
 
 def test_file_over_the_size_limit(tmp_path):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+import yaml
+
 from nncc.diagnostics import CompileError
 from nncc.driver import compile_model, frontend
 
@@ -37,3 +39,16 @@ def run(test: str, text: str | bytes, *, target: str | None = "onnx", defines: d
     timed(test, cpu_seconds() - t0, data)
     record(test, "ok")
     return out
+
+
+# libyaml's loader and dumper (the pure-Python ones were half of the cost of making an input)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def load_yaml(text: str | bytes):
+    return yaml.load(text, Loader=_LOADER)
+
+
+def dump_yaml(doc, **kw) -> str:
+    return yaml.dump(doc, Dumper=_DUMPER, **kw)

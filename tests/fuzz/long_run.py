@@ -63,6 +63,7 @@ def make_case(seed: int, i: int) -> Case:
     from . import test_mutations as M
     from . import test_registry as R
     from . import test_targets as T
+    from ._common import load_yaml
 
     rng = random.Random(f"{seed}:{i}")
     kind = KINDS[i % len(KINDS)]
@@ -71,13 +72,13 @@ def make_case(seed: int, i: int) -> Case:
         target = T.TARGETS[(i // len(KINDS)) % len(T.TARGETS)]  # models with a train section: lbann, singa, smaug
         if kind == "chains":
             text, _ = _draw(R.chains(), rng)
-            last = __import__("yaml").safe_load(text)["outputs"][0]
+            last = load_yaml(text)["outputs"][0]
         elif kind == "calls":
             text, _ = _draw(R.calls(), rng)
             last = "out"
         else:
             text, _ = _draw(R.chains(T.TARGET_OPS[target]), rng)
-            last = __import__("yaml").safe_load(text)["outputs"][0]
+            last = load_yaml(text)["outputs"][0]
         return Case(kind, target, "fuzz.yaml", _draw(T.with_head_and_train(text, target, last), rng).encode())
     if kind == "registry":
         text, _ = _draw(R.chains() if rng.random() < 0.5 else R.calls(), rng)

@@ -6,19 +6,20 @@ output or diagnostics, never another exception. A few go through the command lin
 """
 from __future__ import annotations
 
+import copy
+import functools
 import glob
 import json
 import os
 import re
 
-import yaml
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
 from nncc.cli import main
 
-from ._common import run
+from ._common import dump_yaml, load_yaml, run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLES = {os.path.basename(p): open(p, "rb").read() for p in sorted(glob.glob(os.path.join(ROOT, "samples", "*.yaml")))}
@@ -105,10 +106,15 @@ REPLACEMENTS = st.one_of(
 )
 
 
+@functools.cache
+def _doc(name: str):
+    return load_yaml(SAMPLES[name])
+
+
 @st.composite
 def yaml_mutants(draw):
     name = draw(st.sampled_from(sorted(SAMPLES)))
-    doc = yaml.safe_load(SAMPLES[name])
+    doc = copy.deepcopy(_doc(name))
     for _ in range(draw(st.integers(1, 4))):
         paths = list(_paths(doc))
         path = draw(st.sampled_from(paths))
@@ -139,7 +145,7 @@ def yaml_mutants(draw):
                                         "basic(x, ch)", "1", "train"]))
             parent[new] = parent.pop(key)
     if draw(st.booleans()):
-        text = yaml.safe_dump(doc, sort_keys=False, default_flow_style=draw(st.sampled_from([None, True, False])))
+        text = dump_yaml(doc, sort_keys=False, default_flow_style=draw(st.sampled_from([None, True, False])))
     else:  # JSON is YAML too, and a different way to write every scalar
         text = json.dumps(doc, default=str)
     if draw(st.booleans()) and "&" not in text:  # anchors and aliases, duplicated keys

@@ -26,7 +26,6 @@ import subprocess
 
 import numpy as np
 import pytest
-import yaml
 from google.protobuf import text_format
 from hypothesis import given
 from hypothesis import strategies as st
@@ -39,7 +38,7 @@ from nncc.targets.smaug import graph_pb2
 
 from nncc.train import CALLBACKS, DATA_FORMATS, OPTIMIZERS, SCHEDULES, TRANSFORMS, R
 
-from ._common import run
+from ._common import dump_yaml, load_yaml, run
 from .test_mutations import SAMPLES, SMALL, byte_mutants, token_mutants, yaml_mutants
 from .test_registry import calls, chains
 
@@ -330,7 +329,7 @@ def target_options(draw, target: str) -> dict:
 @st.composite
 def with_head_and_train(draw, base: str, target: str, last: str) -> str:
     """`base` (a registry model) with a classifier or regression head, a train section, options."""
-    doc = yaml.safe_load(base)
+    doc = load_yaml(base)
     classes = draw(st.integers(1, 10))
     head = draw(st.sampled_from(["classify", "regress", "none"]))
     if head == "classify" or (head == "none" and target != "smaug" and draw(st.booleans())):
@@ -350,7 +349,7 @@ def with_head_and_train(draw, base: str, target: str, last: str) -> str:
     doc["outputs"] = [logits] + [o for o in doc["outputs"] if o != logits and draw(st.booleans())]
     if target != "smaug" or draw(st.integers(0, 4)) == 0:
         doc["train"] = draw(train_section(target, loss, metric))
-    text = yaml.safe_dump(doc, sort_keys=False)
+    text = dump_yaml(doc, sort_keys=False)
     opts = draw(target_options(target))  # as JSON: strings quoted, which makes them strings to nncc
     return text + (f"targets:\n  {target}: {json.dumps(opts)}\n" if opts else "")
 
@@ -361,7 +360,7 @@ def with_head_and_train(draw, base: str, target: str, last: str) -> str:
 def chain_models(draw):
     target = draw(st.sampled_from(TARGETS))
     text, _ = draw(chains())
-    last = yaml.safe_load(text)["outputs"][0]
+    last = load_yaml(text)["outputs"][0]
     return target, draw(with_head_and_train(text, target, last))
 
 
@@ -383,7 +382,7 @@ def target_chains(draw):
     """The registry's valid chains of only the ops one target maps (its lowering table)."""
     target = draw(st.sampled_from(TARGETS))
     text, _ = draw(chains(TARGET_OPS[target]))
-    return target, draw(with_head_and_train(text, target, yaml.safe_load(text)["outputs"][0]))
+    return target, draw(with_head_and_train(text, target, load_yaml(text)["outputs"][0]))
 
 
 TARGET_OPS = {"lbann": set(LBANN_OPS), "singa": set(SINGA_OPS), "smaug": set(SMAUG_OPS)}

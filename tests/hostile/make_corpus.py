@@ -134,6 +134,34 @@ CASES: dict[str, tuple[str | bytes, str, str]] = {
 }
 
 
+def option(target: str, text: str, train: bool = False) -> str:
+    """OK with one target's options (and a train section, for the targets that train)."""
+    fmt = "record" if target == "singa" else "npz"
+    extra = ("  label: i64[N]\n", "train:\n  loss: cross_entropy(y, label)\n  optimizer: sgd(lr=0.1)\n"
+             f"  batch_size: 8\n  epochs: 1\n  data: {{train: {{format: {fmt}, path: d, samples: 64}}}}\n") \
+        if train else ("", "")
+    return OK.replace("graph:", extra[0] + "graph:") + extra[1] + f"targets:\n  {target}: {text}\n"
+
+
+# cases for another target than onnx, named after it: name -> (content, expected code, what it tries)
+TARGET_CASES: dict[str, tuple[str, str, str]] = {
+    "lbann_job_name_command": (option("lbann", '{job_name: "$(touch /tmp/nncc-pwned)"}', True), "E502",
+                               "a command in the LBANN job name (the Slurm script's #SBATCH line)"),
+    "lbann_partition_backticks": (option("lbann", '{partition: "p`touch /tmp/nncc-pwned`"}', True), "E502",
+                                  "backticks in the Slurm partition"),
+    "singa_job_name_newline": (option("singa", '{job_name: "a\\ntouch /tmp/nncc-pwned"}', True), "E502",
+                               "a newline and a command in SINGA's job name (pasted into run.sh)"),
+    "singa_hosts_newline": (option("singa", '{hosts: "a\\ntouch /tmp/nncc-pwned"}', True), "E502",
+                            "a command line in the hostfile"),
+    "singa_cd_k_int32": (option("singa", "{cd_k: 2147483648}", True), "E502",
+                         "cd_k beyond SINGA's int32 field (was an internal ValueError)"),
+    "smaug_batch_negative": (option("smaug", "{batch: -3}"), "E502", "a negative batch (was an internal error)"),
+    "smaug_batch_zero": (option("smaug", "{batch: 0}"), "E502", "batch 0 (was written as dims: 0)"),
+    "smaug_batch_input_data": (option("smaug", "{batch: 2147483647}"), "E005",
+                               "a batch within int32 whose input data would take 32 GB (was 20 GB of RSS)"),
+}
+
+
 def main() -> None:
     for f in os.listdir(HERE):
         if f.endswith((".yaml", ".expect")):
@@ -144,6 +172,12 @@ def main() -> None:
             f.write(data)
         with open(os.path.join(HERE, f"{name}.expect"), "w") as f:
             f.write(f"{code}\n# {what}\n")
+    for name, (text, code, what) in TARGET_CASES.items():
+        target = name.split("_")[0]
+        with open(os.path.join(HERE, f"{name}.yaml"), "w") as f:
+            f.write(text)
+        with open(os.path.join(HERE, f"{name}.expect"), "w") as f:
+            f.write(f"{code}\n# {what}\ntarget: {target}\n")
 
 
 if __name__ == "__main__":
