@@ -46,13 +46,13 @@ fuzz: $(VENV)/.installed-test
 	$(BIN)/python -m tests.fuzz.long_run --inputs 20000 --seconds 600 --out build/fuzz-long
 
 # make fuzz-long: the long run (tests/fuzz/README.md), at the lowest priority; FUZZ_INPUTS and FUZZ_SECONDS
-# bound it (0 seconds: no time limit), FUZZ_SEED chooses its inputs
+# bound it (0 seconds: no time limit), FUZZ_SEED chooses its inputs; it runs from a copy of the last commit
 FUZZ_INPUTS  ?= 1000000
 FUZZ_SECONDS ?= 0
 FUZZ_SEED    ?= 1
 fuzz-long: $(VENV)/.installed-test
 	nice -n 19 $(BIN)/python -m tests.fuzz.long_run --inputs $(FUZZ_INPUTS) --seconds $(FUZZ_SECONDS) \
-		--seed $(FUZZ_SEED) --out build/fuzz-long-$(FUZZ_SEED)
+		--seed $(FUZZ_SEED) --out build/fuzz-long-$(FUZZ_SEED) --snapshot
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/bench_export.py

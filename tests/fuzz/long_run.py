@@ -233,7 +233,7 @@ class Run:
         try:
             import subprocess
 
-            self.commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+            self.commit = os.environ.get("NNCC_FUZZ_COMMIT") or subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
                                          cwd=os.path.dirname(__file__)).stdout.strip()
         except OSError:
             self.commit = ""
@@ -367,6 +367,41 @@ def reap(run: Run, pid: int, rfd: int, lo: int, hi: int) -> int:
     return hi
 
 
+# Runs the driver from a snapshot (argv[1]): nncc's editable install is pointed at the snapshot's files
+# before anything of nncc is imported, so that a checkout changing under a long run (a rebase) changes
+# nothing it reads: modules imported late, templates, grammars.
+_BOOT = """
+import os, runpy, sys
+root = sys.argv[1]
+for name, m in list(sys.modules.items()):
+    if name.startswith("__editable___nncc") and hasattr(m, "MAPPING"):
+        old = os.path.dirname(m.MAPPING["nncc"])
+        m.MAPPING.update({k: v.replace(old, root, 1) for k, v in m.MAPPING.items()})
+        m.NAMESPACES.update({k: [p.replace(old, root, 1) for p in v] for k, v in m.NAMESPACES.items()})
+sys.path.insert(0, root)
+sys.argv = ["long_run", *sys.argv[2:]]
+runpy.run_module("tests.fuzz.long_run", run_name="__main__")
+"""
+
+
+def snapshot(out: str, argv: list[str]) -> None:
+    """Copy the committed tree (git archive HEAD) to OUT/tree and run the driver from it (never returns)."""
+    import shutil
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    dest = os.path.abspath(os.path.join(out, "tree"))
+    shutil.rmtree(dest, ignore_errors=True)
+    os.makedirs(dest)
+    commit = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    archive = subprocess.run(["git", "-C", root, "archive", commit], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", dest], input=archive, check=True)
+    os.environ["NNCC_FUZZ_COMMIT"] = commit
+    args = [a for a in argv if a != "--snapshot"]
+    os.execv(sys.executable, [sys.executable, "-c", _BOOT, dest, *args])
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--inputs", type=int, default=1_000_000, help="stop after this many inputs")
@@ -382,7 +417,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--inject", action="append", default=[], metavar="WHAT:INDEX",
                     help="run a fault (hang, crash, rss, error) instead of input INDEX: the run's own test")
     ap.add_argument("--replay", metavar="SEED:INDEX", help="run one input in this process, with its traceback")
+    ap.add_argument("--snapshot", action="store_true",
+                    help="run from a copy of the committed tree (OUT/tree), which a checkout or rebase cannot change")
     args = ap.parse_args(argv)
+    if args.snapshot:
+        snapshot(args.out, sys.argv[1:] if argv is None else argv)
     from nncc.limits import configure
 
     configure(max_weight_bytes=args.max_weight_bytes)
