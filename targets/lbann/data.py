@@ -143,6 +143,16 @@ def _resized_center_crops(ts: list[pb.Transform]) -> list[pb.Transform]:
     return out
 
 
+def _height_width(c: Config) -> tuple[int, int]:
+    """A crop's or resize's `size`: one size, or height and width, each at least 1 (LBANN's fields are
+    unsigned: -1 was a ValueError from protobuf, found by the long fuzz run for random_resized_crop)."""
+    size = list(c["size"])
+    if len(size) not in (1, 2) or min(size) < 1:
+        raise Unsupported(f"{c.name}(size={size}): give one size or height and width, each at least 1 "
+                          "(target `lbann`)", c.span)
+    return (size[0], size[0]) if len(size) == 1 else (size[0], size[1])
+
+
 def transforms(r: pb.Reader, src: DataSource, fmt: str, em: DataReaders) -> None:
     """LBANN's image readers decode 8-bit pixels and need the spatial transforms first, then one
     transform that turns bytes into floats; scale(1/255) followed by normalize is exactly
@@ -155,18 +165,13 @@ def transforms(r: pb.Reader, src: DataSource, fmt: str, em: DataReaders) -> None
             if c.get("pad"):
                 raise Unsupported("random_crop(pad=…): LBANN's random crop does not pad (target `lbann`)", c.span,
                                   "crop without padding, or train with `nncc train`")
-            size = list(c["size"])
-            if len(size) not in (1, 2) or min(size) < 1:
-                raise Unsupported(f"{c.name}(size={size}): give one size or height and width, each at least 1 "
-                                  "(target `lbann`)", c.span)
-            h, w = (size[0], size[0]) if len(size) == 1 else size
+            h, w = _height_width(c)
             t = pb.Transform()
             getattr(t, c.name).height = h
             getattr(t, c.name).width = w
             spatial.append(t)
         elif c.name == "random_resized_crop":
-            size = list(c["size"])
-            h, w = (size[0], size[0]) if len(size) == 1 else size[:2]
+            h, w = _height_width(c)
             t = pb.Transform()
             rc = t.random_resized_crop
             rc.height, rc.width = h, w

@@ -70,6 +70,15 @@ TARGET_CASES = [
      target_model("  logits: x |> flatten |> linear(2)\n", "f32[N, 3, 32, 32]", fmt="cifar10",
                   more="      transforms:\n      - resize(size=[0, 4])\n      - scale(1.0 / 255)\n"),
      "E510"),
+    # the long run (seed 2, input 21363): random_resized_crop's size was not checked as the others' were
+    ("lbann-random-resized-crop-size-negative", "lbann",
+     target_model("  logits: x |> flatten |> linear(2)\n", "f32[N, 3, 32, 32]", fmt="cifar10",
+                  more="      transforms:\n      - random_resized_crop(size=[0, -1, 28])\n      - scale(1.0 / 255)\n"),
+     "E510"),
+    ("lbann-random-resized-crop-compiles", "lbann",
+     target_model("  logits: x |> flatten |> linear(2)\n", "f32[N, 3, 32, 32]", fmt="cifar10",
+                  more="      transforms:\n      - random_resized_crop(size=[24, 20])\n      - scale(1.0 / 255)\n"),
+     None),
     ("smaug-batch-beyond-int32", "smaug",
      'nncc: 1\nmodel: r\ninputs:\n  x: f32[N, 1, 1, 1, 1]\ngraph:\n  out: add(x, x)\n  logits: out |> flatten |> linear(1)\n'
      'outputs: [logits]\ntargets:\n  smaug: {batch: 2147483648}\n', "E502"),
