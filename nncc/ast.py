@@ -7,7 +7,7 @@ from typing import Any, Iterator
 from .diagnostics import Span
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Pos:
     """A range inside one YAML scalar; turned into a file span only when needed."""
 

@@ -12,7 +12,7 @@ from typing import Iterable, Iterator
 from .codes import CATALOGUE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """A range in a source file; lines and columns are 1-based, `end_col` exclusive."""
 

@@ -69,14 +69,14 @@ class YScalar:
     start: int  # offset of the node's raw text in the file
     end: int
     style: str | None = None
-    _map: list[int] | None = field(default=None, repr=False)
+    _map: list[int] | range | None = field(default=None, repr=False)
 
-    def _offsets(self) -> list[int]:
+    def _offsets(self) -> list[int] | range:
         """File offset of each character of `value` (plus one past the end)."""
         if self._map is None:
             raw = self.src.text[self.start:self.end]
             if raw == self.value:
-                self._map = list(range(self.start, self.end + 1))
+                self._map = range(self.start, self.end + 1)  # the raw text itself: no list of offsets
             else:
                 m: list[int] = []
                 j = 0
