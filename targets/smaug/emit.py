@@ -268,7 +268,7 @@ class Emitter:
             if nbytes > LIMITS["max_weight_bytes"]:  # `batch` multiplies it: checked before it is drawn
                 raise CompileError([Diagnostic(codes.TOO_LARGE, f"the data of input `{v.name}` ({list(shape)}) "
                                                f"would take {nbytes:,} bytes, more than the limit of "
-                                               f"{LIMITS['max_weight_bytes']:,}", None,
+                                               f"{LIMITS['max_weight_bytes']:,}", v.span,
                                                "use a smaller targets.smaug.batch, or raise --max-weight-bytes")])
             layout = self.layout_of(v)
             state = None if dt in ("Int32", "Int64", "Bool") else self.rng.bit_generator.state
