@@ -33,7 +33,7 @@ DEFAULTS: dict[str, int] = {
     # elaboration (nncc/elaborate.py)
     "max_nodes": 100_000,                 # E005: graph nodes that blocks and repeat make (lines written out
                                           # are bounded by max_file_bytes)
-    "max_repeat": 10_000,                 # E005: one repeat count
+    "max_repeat": 10_000,                 # E005: one repeat count (and the layers lstm/gru stack)
     "max_call_depth": 64,                 # E308: blocks calling blocks
     "max_diagnostics": 100,               # errors reported per file; the rest are counted ("and K more")
     "max_steps": 2_000_000,               # E005: expressions evaluated, block calls included (2^40 calls of 1 KB)

@@ -8,7 +8,9 @@ a one-layer forward gru keeps the names it always had. Gates are stacked in ONNX
 """
 from __future__ import annotations
 
+from .. import codes
 from ..ir import Init, TensorType
+from ..limits import LIMITS
 from ..ops import Param, T, WeightSpec, check_float, check_positive, check_rank, op
 from ..shapes import ShapeError
 from .dense import SECTION
@@ -128,6 +130,9 @@ def _shape(kind: str):
         check_float(x, kind)
         check_positive("hidden", a["hidden"])
         check_positive("num_layers", a["num_layers"])
+        if a["num_layers"] > LIMITS["max_repeat"]:  # stacked layers are a repeat: bounded before their weights are made
+            raise ShapeError(f"num_layers {a['num_layers']} is above the limit of {LIMITS['max_repeat']} (max_repeat)",
+                             "num_layers", "raise it with --max-repeat if this is intended", code=codes.TOO_LARGE)
         if not isinstance(x.shape[2], int):
             raise ShapeError(f"{kind} needs a fixed feature size (the last dim) to size its weights, got {x}", 0)
         width = directions(a) * a["hidden"]

@@ -156,7 +156,7 @@ def _cpu() -> float:
 
 
 def save_finding(out: str, seed: int, i: int, case: Case | None, what: str, detail: str) -> str:
-    d = os.path.join(out, "findings", f"{seed}-{i}")
+    d = os.path.join(out, "findings", f"{seed}-{i}" + ("" if what in ("error", "check") else f"-{what}"))
     os.makedirs(d, exist_ok=True)
     if case is not None:
         with open(os.path.join(d, case.name if case.name.endswith((".yaml", ".yml")) else "input.yaml"), "wb") as f:

@@ -35,8 +35,8 @@ def test_the_run_records_each_failure_as_a_finding(tmp_path):
     found = {(f["i"], f["outcome"]) for f in stats["findings"]}
     assert {(1, "hang"), (2, "crash"), (5, "rss"), (6, "error")} <= found, found
     assert not found - {(1, "hang"), (2, "crash"), (4, "rss"), (5, "rss"), (6, "error")}, found  # 4: its batch
-    for i in (1, 2, 6):
-        meta = json.loads((tmp_path / "findings" / f"1-{i}" / "finding.json").read_text())
+    for i, what in ((1, "-hang"), (2, "-crash"), (5, "-rss"), (6, "")):  # one folder per input and failure
+        meta = json.loads((tmp_path / "findings" / f"1-{i}{what}" / "finding.json").read_text())
         assert meta["replay"].endswith(f"--replay 1:{i}") and meta["kind"] == KINDS[i]
     assert stats["max_batch_peak_rss"]["mb"] > 300
     counts = sum(sum(v.values()) for v in stats["outcomes"].values())

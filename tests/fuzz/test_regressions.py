@@ -154,3 +154,13 @@ def test_a_bfloat16_output_is_compared_by_its_shape():
     res = compile_model("b.yaml", "onnx", data=model('"param(shape=[3], dtype=\\"bf16\\")"').encode())
     assert res.frontend.graph.outputs[0].type.dtype == "bf16"
     check_in_onnxruntime(res, 2)
+
+
+def test_stacked_recurrent_layers_are_bounded_before_their_weights_are_made():
+    """Found by the long run (seed 3, input 103060): a mutant of lstm_lm.yaml with `layers: 7679162`
+    built a weight spec per layer before any limit applied (1.4 GB, 3.8 CPU s); num_layers is now a
+    repeat count, bounded by max_repeat (E005) before the weights are made."""
+    for op in ("lstm", "gru"):
+        with pytest.raises(CompileError) as e:
+            compile_model("l.yaml", "onnx", data=model(f'"{op}(x, 8, num_layers=7679162)"', inputs="f32[N, 3, 4]").encode())
+        assert [d.code for d in e.value.diagnostics] == ["E005"] and "max_repeat" in e.value.diagnostics[0].message

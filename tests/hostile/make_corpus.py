@@ -82,6 +82,8 @@ CASES: dict[str, tuple[str | bytes, str, str]] = {
                                "E308", "two blocks calling each other"),
     "huge_weights": (graph("linear(x, 100000) |> linear(100000) |> linear(100000)"), "E005",
                      "80 GB of weights (checked before anything is allocated)"),
+    "lstm_num_layers": (graph("lstm(x, 8, num_layers=p)", inputs="f32[N, 3, 4]", params="  p: 7679162\n"), "E005",
+                        "7.7 million stacked LSTM layers (found by the long fuzz run: 1.4 GB before the weight limit)"),
     "huge_single_weight": (graph("linear(x, 2 ** 40)"), "E005", "one weight of 2^42 elements"),
     "dim_overflow": (graph("flatten(x)", inputs="f32[4294967296, 4294967296, 4294967296]"), "E005",
                      "dims whose product overflows int64"),
