@@ -209,6 +209,9 @@ def target_name(name: str | None) -> str | None:
 
     if name is None:
         return None
+    for n in (name, name.lower()):
+        if n in T.BUILTIN and T.get(n) is not None:  # without listing every target: that imports them all
+            return n                                 # and scans the installed packages' entry points
     known = T.available()
     if name in known:
         return name

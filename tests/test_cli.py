@@ -44,13 +44,19 @@ HEAVY = ("numpy", "onnx", "onnxruntime", "torch", "jinja2", "lark", "google", "t
     (["lint", "-j", "1", os.path.join(ROOT, "samples")], HEAVY),
     (["summary", LENET], HEAVY),
     (["ir", LENET], HEAVY),
+    # a compile loads its own target only: naming one does not list (import) every target nor scan the
+    # installed packages' entry points (importlib.metadata); LBANN's prototext needs no numpy
+    (["compile", LENET, "-t", "lbann", "-o", "{tmp}"],
+     ("numpy", "onnx", "torch", "importlib.metadata", "nncc.targets.onnx", "nncc.targets.singa",
+      "nncc.targets.smaug", "nncc.targets.pytorch")),
 ])
-def test_fast_start_does_not_import_heavy_modules(argv, forbidden):
+def test_fast_start_does_not_import_heavy_modules(argv, forbidden, tmp_path):
     """Through the executable's entry point (nncc/entry.py), as `nncc ...` runs: a command imports only
     what it uses (issue 22); the parser's tables are a module of nncc (nncc/exprtables.py), not Lark."""
     code = ("import sys\nsys.argv = ['nncc'] + sys.argv[1:]\nfrom nncc.entry import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             f"print('LOADED', sorted(m for m in {forbidden!r} if m in sys.modules))")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     r = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=ROOT)
     assert "LOADED []" in r.stdout, (r.stdout[-2000:], r.stderr[-2000:])
 
