@@ -5,18 +5,16 @@ import math
 from typing import Any, Callable
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
 
 from nncc import __version__
 from nncc.protowire import length_delimited
-from nncc.dtypes import TABLE as DTYPE_TABLE
+from nncc.dtypes import TABLE as DTYPE_TABLE, numpy_type
 from nncc.ir import Graph, Node, TensorType, Weight
 from nncc.layergraph import layer_name
 from nncc.output import Stream
 from nncc.target import EmitContext
 
-from . import LOWER
+from . import LOWER, proto
 from .layers import (  # noqa: F401  (the lowering table names these rules here)
     adaptive_pool,
     attention,
@@ -27,15 +25,41 @@ from .layers import (  # noqa: F401  (the lowering table names these rules here)
     upsample,
 )
 
-# nncc dtype -> TensorProto element type, and the numpy type of its arrays (bf16: ml_dtypes.bfloat16)
-ELEM = {n: getattr(TensorProto, d.onnx) for n, d in DTYPE_TABLE.items()}
-NP = {n: helper.tensor_dtype_to_np_dtype(e).type for n, e in ELEM.items()}
+# nncc dtype -> TensorProto element type
+ELEM = {n: proto.DATA_TYPE[d.onnx] for n, d in DTYPE_TABLE.items()}
 TWO_GB = 2 ** 31
 
 
-def value_info(name: str, t: TensorType) -> onnx.ValueInfoProto:
-    dims = [d if isinstance(d, int) else str(d) for d in t.shape]
-    return helper.make_tensor_value_info(name, ELEM[t.dtype], dims)
+class _NumpyTypes(dict):
+    """nncc dtype -> the numpy type of its arrays in an ONNX file: bf16 is ml_dtypes.bfloat16, imported only
+    when a model has bf16 values."""
+
+    def __missing__(self, dtype: str) -> type:
+        if dtype == "bf16":
+            import ml_dtypes
+
+            t: type = ml_dtypes.bfloat16
+        else:
+            t = numpy_type(dtype)
+        self[dtype] = t
+        return t
+
+
+NP = _NumpyTypes()
+
+
+def elem_of(dt: np.dtype) -> int:
+    """The TensorProto element type of a numpy array's dtype (float32 is FLOAT: bf16 arrays are bfloat16)."""
+    if dt.name == "bfloat16":
+        return ELEM["bf16"]
+    for n in DTYPE_TABLE:
+        if n != "bf16" and np.dtype(NP[n]) == dt:
+            return ELEM[n]
+    raise KeyError(f"no ONNX element type for numpy {dt}")
+
+
+def value_info(name: str, t: TensorType) -> bytes:
+    return proto.value_info(name, ELEM[t.dtype], [d if isinstance(d, int) else str(d) for d in t.shape])
 
 
 class Lowering:
@@ -43,7 +67,8 @@ class Lowering:
         self.g = g
         self.opset = opset
         self.node: Node | None = None  # the IR node being lowered
-        self.nodes: list[onnx.NodeProto] = []
+        self.nodes: list[bytes] = []  # NodeProtos, serialized (targets/onnx/proto.py)
+        self.domains: set[str] = set()  # of the nodes that name one
         # (name, array), or (name, Draw) for a weight still lazy (nncc/weights.py): serialize streams it
         self.inits: list[tuple[str, Any]] = []
         self.init_names: set[str] = set()
@@ -81,7 +106,10 @@ class Lowering:
     def add(self, op: str, ins: list[str], outs: list[str], name: str, **attrs) -> None:
         if self.node is not None and name == self.node.name:
             name = layer_name(self.node)  # a fused node is named for the line whose value it makes
-        self.nodes.append(helper.make_node(op, ins, outs, name=name, **attrs))
+        domain = attrs.pop("domain", None)
+        if domain:
+            self.domains.add(domain)
+        self.nodes.append(proto.node(op, ins, outs, name, domain, **attrs))
 
     def lower(self) -> None:
         for n in self.g.nodes:
@@ -275,34 +303,21 @@ def _constant(L: Lowering, n: Node) -> None:
     L.const(n.output.name, np.asarray(n.attrs["value"], dtype=NP[n.attrs["dtype"]]))
 
 
-def _header(name: str, arr: np.ndarray) -> TensorProto:
-    t = TensorProto()
-    t.name = name
-    t.dims.extend(arr.shape)
-    t.data_type = helper.np_dtype_to_tensor_dtype(arr.dtype)
-    return t
+def _header(name: str, arr: Any) -> bytes:
+    """The TensorProto of an initializer (an array, or a Draw) without its data."""
+    return proto.tensor_header(name, arr.shape, elem_of(arr.dtype))
 
 
-def build_skeleton(g: Graph, opset: int = 17, doc: str = "") -> tuple[onnx.ModelProto, list[tuple[str, np.ndarray]]]:
-    """The model without initializer data, and the initializers as (name, array) in graph order."""
+def build_skeleton(g: Graph, opset: int = 17, doc: str = "") -> tuple[bytes, list[tuple[str, Any]]]:
+    """The serialized ModelProto without initializers, and the initializers as (name, array or Draw) in
+    graph order."""
     L = Lowering(g, opset)
     L.lower()
-    inputs = [value_info(v.name, v.ttype) for v in g.inputs]
-    outputs = [value_info(v.name, v.ttype) for v in g.outputs]
-    graph = helper.make_graph(L.nodes, g.name, inputs, outputs, doc_string=doc or None)
-    domains = [helper.make_opsetid("", opset)]
-    if any(p.domain == "com.microsoft" for p in L.nodes):
-        domains.append(helper.make_opsetid("com.microsoft", 1))
-    model = helper.make_model(graph, opset_imports=domains, producer_name="nncc", producer_version=__version__)
-    model.ir_version = min(model.ir_version, _IR_FOR_OPSET.get(opset, 9))
+    opsets = [("", opset)] + ([("com.microsoft", 1)] if "com.microsoft" in L.domains else [])
+    model = proto.model(_IR_FOR_OPSET.get(opset, 9), ("nncc", __version__), g.name, L.nodes,
+                        [value_info(v.name, v.ttype) for v in g.inputs],
+                        [value_info(v.name, v.ttype) for v in g.outputs], doc, opsets)
     return model, L.inits
-
-
-def build_model(g: Graph, opset: int = 17, doc: str = "") -> onnx.ModelProto:
-    """The complete ModelProto in memory (for tests and passes; `emit` avoids this copy)."""
-    model, inits = build_skeleton(g, opset, doc)
-    model.graph.initializer.extend(numpy_helper.from_array(_array(a), n) for n, a in inits)
-    return model
 
 
 def _array(a: Any) -> np.ndarray:
@@ -310,7 +325,7 @@ def _array(a: Any) -> np.ndarray:
     return a if isinstance(a, np.ndarray) else a.array()
 
 
-def serialize(model: onnx.ModelProto, inits: list[tuple[str, Any]]) -> Stream:
+def serialize(model: bytes, inits: list[tuple[str, Any]]) -> Stream:
     """Serialise with initializers appended on the wire, without copying any weight.
 
     Protobuf merges repeated occurrences of an embedded message field, so
@@ -323,7 +338,7 @@ def serialize(model: onnx.ModelProto, inits: list[tuple[str, Any]]) -> Stream:
     parts: list[Any] = []
     size = 0
     for name, arr in inits:
-        head = _header(name, arr).SerializeToString()
+        head = _header(name, arr)
         if isinstance(arr, np.ndarray):
             raw: Any = np.ascontiguousarray(arr).reshape(-1).view(np.uint8).data if arr.size else b""
         else:
@@ -334,16 +349,20 @@ def serialize(model: onnx.ModelProto, inits: list[tuple[str, Any]]) -> Stream:
         p = length_delimited(5, tlen) + head + raw_prefix  # GraphProto.initializer = 5
         parts += [p, raw]
         size += len(p) + nbytes
-    base = model.SerializeToString(deterministic=True)
-    return Stream([base, length_delimited(7, size), *parts])  # ModelProto.graph = 7
+    return Stream([model, length_delimited(7, size), *parts])  # ModelProto.graph = 7
 
 
 _IR_FOR_OPSET = {17: 8, 18: 8, 19: 9, 20: 9, 21: 10, 22: 10}
 
 
-def _externalize(model: onnx.ModelProto, inits: list[tuple[str, Any]], data_name: str,
-                 threshold: int) -> Stream:
-    """Move large initializers to one side file, in order, 64-byte aligned (deterministic)."""
+def _externalize(skeleton: bytes, inits: list[tuple[str, Any]], data_name: str,
+                 threshold: int) -> tuple[bytes, Stream]:
+    """The model with its large initializers moved to one side file, in order, 64-byte aligned
+    (deterministic); the side file. (Files of 2 GB and more only: this path uses the onnx package.)"""
+    import onnx
+    from onnx import TensorProto, numpy_helper
+
+    model = onnx.ModelProto.FromString(skeleton)
     chunks: list[Any] = []
     offset = 0
     for name, arr in inits:
@@ -351,7 +370,7 @@ def _externalize(model: onnx.ModelProto, inits: list[tuple[str, Any]], data_name
         if arr.nbytes < threshold:
             t.CopyFrom(numpy_helper.from_array(_array(arr), name))
             continue
-        t.CopyFrom(_header(name, arr))
+        t.ParseFromString(_header(name, arr))
         raw = np.ascontiguousarray(arr).reshape(-1).view(np.uint8).data if isinstance(arr, np.ndarray) else arr
         pad = (-offset) % 64
         if pad:
@@ -364,7 +383,7 @@ def _externalize(model: onnx.ModelProto, inits: list[tuple[str, Any]], data_name
         t.data_location = TensorProto.EXTERNAL
         chunks.append(raw)
         offset += raw.nbytes
-    return Stream(chunks)
+    return model.SerializeToString(deterministic=True), Stream(chunks)
 
 
 def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes | Stream]:
@@ -375,6 +394,6 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes | Stream]:
     mode = ctx.options["external_data"]
     if mode == "always" or (mode == "auto" and total > TWO_GB - 64 * 1024 * 1024):
         data_name = f"{ctx.stem}.onnx.data"
-        side = _externalize(model, inits, data_name, int(ctx.options["external_threshold"]))
-        return {name: model.SerializeToString(deterministic=True), data_name: side}
+        main, side = _externalize(model, inits, data_name, int(ctx.options["external_threshold"]))
+        return {name: main, data_name: side}
     return {name: serialize(model, inits)}
