@@ -26,6 +26,7 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_INTERNAL, "an internal error: a bug in nncc (NNCC_DEBUG=1 shows the traceback)"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C); nothing half-written is left"),
 )
+EXITS = "\b\nExit codes:\n" + "\n".join(f"  {c:<4} {m}" for c, m in EXIT_CODES)  # a command's help epilog
 
 
 # ---------------------------------------------------------------- verbosity
@@ -126,8 +127,6 @@ def report(ds: list[Diagnostic], fmt: str = "text", stream: Any = None, more: in
 
 def guard(fn: Callable) -> Callable:
     """Map how a command ends onto the exit-code table; never show a traceback."""
-    from .placement import Refused
-
     @functools.wraps(fn)
     def wrapper(*a: Any, **kw: Any) -> Any:
         try:
@@ -138,9 +137,6 @@ def guard(fn: Callable) -> Callable:
         except CompileError as e:
             report(e.diagnostics, kw.get("fmt") or "text", more=e.more, stopped=e.stopped)
             sys.exit(EXIT_INPUT)
-        except Refused as e:
-            report([Diagnostic(e.code, e.message, None, e.help)])
-            sys.exit(EXIT_USAGE)
         except (click.ClickException, click.exceptions.Exit, SystemExit, KeyboardInterrupt):
             raise
         except OSError as e:
@@ -153,7 +149,13 @@ def guard(fn: Callable) -> Callable:
         except MemoryError:
             click.echo(f"error[{codes.TOO_LARGE}]: out of memory while compiling this model", err=True)
             sys.exit(EXIT_INPUT)
-        except Exception as e:  # an internal compiler error: never show a traceback to users
+        except Exception as e:
+            from .placement import Refused  # (imported here: `nncc lint` places no files)
+
+            if isinstance(e, Refused):  # an output refused: a usage error
+                report([Diagnostic(e.code, e.message, None, e.help)])
+                sys.exit(EXIT_USAGE)
+            # an internal compiler error: never show a traceback to users
             if os.environ.get("NNCC_DEBUG"):
                 raise
             click.echo(f"internal error: {type(e).__name__}: {e}\n"
@@ -164,7 +166,24 @@ def guard(fn: Callable) -> Callable:
 
 class Group(click.Group):
     """The `nncc` group: Ctrl-C exits 130 (the shell's convention), not click's `Aborted!` and 1,
-    and a mistyped command gets a suggestion."""
+    and a mistyped command gets a suggestion. Its commands are `lazy`, {name: "module:function"},
+    each module imported when its command runs (or `--help` lists them), so that a command pays only
+    for its own imports."""
+
+    def __init__(self, *a: Any, lazy: dict[str, str] | None = None, **kw: Any) -> None:
+        super().__init__(*a, **kw)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> Any:
+        if name not in self.commands and name in self.lazy:
+            import importlib
+
+            module, _, attr = self.lazy[name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

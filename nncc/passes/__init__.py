@@ -85,9 +85,9 @@ class PassManager:
         self.stats: list[PassStat] = []
 
     def run(self, g: Graph, ctx: PassContext) -> Graph:
-        from ..printer import print_graph
-        from .contracts import check
-        from .verify import verify
+        if self.verify_each:
+            from .contracts import check
+            from .verify import verify
 
         for name in self.names:
             p = PASSES[name]
@@ -105,6 +105,8 @@ class PassManager:
                 verify(g, after=name)
                 check(p.ensures, g, ctx, after=name)
             if self.print_after_all or name in self.print_after:
+                from ..printer import print_graph
+
                 self.printer(f"; IR after {name}\n{print_graph(g)}")
         return g
 
