@@ -35,12 +35,12 @@ class _NumpyTypes(dict):
     when a model has bf16 values."""
 
     def __missing__(self, dtype: str) -> type:
-        if dtype == "bf16":
+        if DTYPE_TABLE[dtype].onnx != "BFLOAT16":
+            t: type = numpy_type(dtype)
+        else:  # (ml_dtypes: a dependency of onnx and onnxruntime)
             import ml_dtypes
 
-            t: type = ml_dtypes.bfloat16
-        else:
-            t = numpy_type(dtype)
+            t = ml_dtypes.bfloat16
         self[dtype] = t
         return t
 
