@@ -9,7 +9,9 @@ from . import ast as A
 from . import codes
 from .diagnostics import (
     Span,
+    SpanLike,
     did_you_mean,
+    resolved,
 )
 from .evalcore import (
     _BUILTINS,
@@ -120,7 +122,7 @@ def _make_init(self: Elaborator, name: str, args: list, kwargs: list, e: A.Expr)
 def _bind(self: Elaborator, opdef: OpDef, args: list, kwargs: dict, e: A.Call) -> Bound:
     params = opdef.params
     attrs: dict[str, Any] = {}
-    spans: dict[str, Span] = {}
+    spans: dict[str, SpanLike] = {}  # where each argument was written, resolved when a diagnostic needs it
     given: dict[str, Any] = {}
     arg_nodes = e.args
     if len(args) > len(params):
@@ -130,7 +132,7 @@ def _bind(self: Elaborator, opdef: OpDef, args: list, kwargs: dict, e: A.Call) -
                         f"signature: {opdef.signature()}")
     for p, v, node in zip(params, args, arg_nodes):
         given[p.name] = v
-        spans[p.name] = node.span
+        spans[p.name] = node.pos
     wopts: dict[str, Any] = {}
     prefixes = opdef.prefixes
     pnames = [p.name for p in params]
@@ -139,7 +141,7 @@ def _bind(self: Elaborator, opdef: OpDef, args: list, kwargs: dict, e: A.Call) -
             raise EvalError(codes.DUPLICATE_ARGUMENT, f"{opdef.name}: argument `{k}` is given twice", node.pos.span)
         if k in pnames:
             given[k] = v
-            spans[k] = node.value.span
+            spans[k] = node.value.pos
             continue
         pre, _, suffix = k.rpartition("_")
         if pre in prefixes and suffix in ("init", "lr", "wd", "share", "name"):
@@ -164,7 +166,7 @@ def _bind(self: Elaborator, opdef: OpDef, args: list, kwargs: dict, e: A.Call) -
         if p.kind == "tensor":
             like = _like(opdef, given, p.name)
             if not isinstance(v, Value) and like is not None and isinstance(v, (int, float)) and not isinstance(v, bool):
-                v = self._constant(float(v), span, like)  # a number in an element-wise op: a constant of the other's dtype
+                v = self._constant(float(v), resolved(span), like)  # a number in an element-wise op: a constant of the other's dtype
             if not isinstance(v, Value):
                 raise EvalError(codes.ARG_TYPE, f"{opdef.name}: `{p.name}` must be a tensor, got {_kind(v)}", span)
             spans[str(len(inputs))] = span
@@ -176,7 +178,7 @@ def _bind(self: Elaborator, opdef: OpDef, args: list, kwargs: dict, e: A.Call) -
                                 span)
             for j, x in enumerate(vs):
                 sub = e.args[i] if i < len(e.args) else None
-                item_span = sub.items[j].span if isinstance(sub, A.ListExpr) and j < len(sub.items) else span
+                item_span = sub.items[j].pos if isinstance(sub, A.ListExpr) and j < len(sub.items) else span
                 spans[str(len(inputs))] = item_span
                 inputs.append(x)
         else:
@@ -211,7 +213,7 @@ def _like(opdef: OpDef, given: dict[str, Any], name: str) -> Value | None:
             return given[other]
     return None
 
-def _check_attr(self: Elaborator, opdef: OpDef, p, v: Any, span: Span) -> Any:
+def _check_attr(self: Elaborator, opdef: OpDef, p, v: Any, span: SpanLike) -> Any:
     def bad(expect: str) -> EvalError:
         return EvalError(codes.ARG_TYPE, f"{opdef.name}: `{p.name}` must be {expect}, got {_kind(v)}", span,
                          f"signature: {opdef.signature()}")
@@ -277,7 +279,7 @@ def _call_op(self: Elaborator, opdef: OpDef, args: list, kwargs: dict, e: A.Call
     return outs[0] if opdef.outputs is None else tuple(outs)
 
 def _add_node(self: Elaborator, op: str, inputs: list[Value], attrs: dict, wopts: dict, span: Span,
-              spans: dict[str, Span], like_dtype: Value | None = None) -> list[Value]:
+              spans: dict[str, SpanLike], like_dtype: Value | None = None) -> list[Value]:
     if self.call_stack or self.repeating:  # made by expansion: what a bomb multiplies (lines written out are
         self.expanded += 1                    # bounded by the file's size)
         if self.expanded > LIMITS["max_nodes"]:

@@ -18,6 +18,7 @@ from .diagnostics import (
     DiagnosticBag,
     Note,
     Span,
+    SpanLike,
     did_you_mean,
 )
 from .evalcore import (
@@ -482,7 +483,7 @@ class Elaborator:
 
     def _tensor_binop(self, op: str, left: Any, right: Any, e: A.Expr, le: A.Expr, re_: A.Expr) -> Value:
         ins: list[Value] = []
-        spans: dict[str, Span] = {}
+        spans: dict[str, SpanLike] = {}
         ref = left if isinstance(left, Value) else right
         for i, (v, sub) in enumerate(((left, le), (right, re_))):
             if isinstance(v, Value):
@@ -491,7 +492,7 @@ class Elaborator:
                 ins.append(self._constant(float(v), sub.span, ref))
             else:
                 raise EvalError(codes.ARG_TYPE, f"`{op}` needs a tensor or a number, got {_kind(v)}", sub.span)
-            spans[str(i)] = sub.span
+            spans[str(i)] = sub.pos
         return self._add_node(_TENSOR_OPS[op], ins, {}, {}, e.span, spans)[0]
 
     def _constant(self, value: Any, span: Span, like: Value) -> Value:

@@ -12,16 +12,18 @@ from .diagnostics import (
     Diagnostic,
     Note,
     Span,
+    SpanLike,
+    resolved,
 )
 from .ir import Init, Value
 from .limits import LIMITS  # noqa: E402  (max_nodes, max_repeat, max_call_depth, max_list, max_int_bits)
 
 
 class EvalError(Exception):
-    def __init__(self, code: str, message: str, span: Span | None, help: str | None = None,
+    def __init__(self, code: str, message: str, span: SpanLike | None, help: str | None = None,
                  notes: list[Note] | None = None):
         super().__init__(message)
-        self.diag = Diagnostic(code, message, span, help, notes=notes or [])
+        self.diag = Diagnostic(code, message, resolved(span), help, notes=notes or [])
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class Bound:
     inputs: list[Value]
     attrs: dict[str, Any]
     weight_opts: dict[str, Any]
-    spans: dict[str, Span]
+    spans: dict[str, SpanLike]
     written: dict[str, Any]  # the attributes as the call gave them: no defaults, not normalised
 
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Union, overload
 
-from .diagnostics import Span
+from .diagnostics import Span, SpanLike, resolved
 from .dtypes import DTYPE_BYTES, DTYPES, FLOAT_DTYPES, INT_DTYPES  # noqa: F401  (views of the dtype table)
 
 Dim = Union[int, str]
@@ -179,13 +179,14 @@ class Node:
 
     def __init__(self, op: str, name: str, inputs: Iterable[Value] = (), attrs: dict[str, Any] | None = None,
                  outputs: Iterable[Value] = (), weights: dict[str, Weight] | None = None, span: Span | None = None,
-                 arg_spans: dict[str, Span] | None = None, kind: str = "layer", meta: dict[str, Any] | None = None):
+                 arg_spans: dict[str, SpanLike] | None = None, kind: str = "layer", meta: dict[str, Any] | None = None):
         self.op = op
         self.name = name
         self.attrs: dict[str, Any] = attrs if attrs is not None else {}
         self.weights: dict[str, Weight] = weights if weights is not None else {}
         self.span = span
-        self.arg_spans: dict[str, Span] = arg_spans if arg_spans is not None else {}  # by input index or attr
+        # by input index or attr name: where each argument was written (resolved by span_of)
+        self.arg_spans: dict[str, SpanLike] = arg_spans if arg_spans is not None else {}
         self.kind = kind  # layer | loss | metric
         self.meta: dict[str, Any] = meta if meta is not None else {}
         self.graph: Graph | None = None
@@ -229,7 +230,7 @@ class Node:
         return self._outputs[0]
 
     def span_of(self, key: str | int) -> Span | None:
-        return self.arg_spans.get(str(key), self.span)
+        return resolved(self.arg_spans.get(str(key), self.span))
 
     def __repr__(self) -> str:
         return f"Node({self.op} {self.name})"

@@ -348,7 +348,7 @@ def suspicious_dropout(ctx: Context) -> Iterator[Finding]:
         if not has(n.op, "stochastic"):  # dropout: `p` is the probability of dropping
             continue
         p = n.attrs.get("p")
-        span = n.arg_spans.get("p", n.span)
+        span = n.span_of("p")
         if span in seen or not isinstance(p, (int, float)):
             continue
         if p >= 0.9:
