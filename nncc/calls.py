@@ -162,7 +162,7 @@ def _bind(self: Elaborator, opdef: OpDef, args: list, kwargs: dict, e: A.Call) -
             attrs[p.name] = p.default
             continue
         v = given[p.name]
-        span = spans.get(p.name, e.span)
+        span = spans.get(p.name, e.pos)
         if p.kind == "tensor":
             like = _like(opdef, given, p.name)
             if not isinstance(v, Value) and like is not None and isinstance(v, (int, float)) and not isinstance(v, bool):

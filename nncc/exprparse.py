@@ -115,6 +115,21 @@ def _refused(text: str, pos: int, accepts: dict[str, int]) -> Exception:
 # are these, the precedence levels an operand climbs through)
 _UNIT = [size == 1 and single and not inline and keep == ((0, False, 0),) and not after
          for _, _, size, keep, after, single, inline in RULES]
+_ENDS = set(END.values())
+# (state below, state on top, lookahead) -> the state on top once every unit reduction the lookahead makes
+# there is done: an operand climbs the precedence levels one reduction each, always over the same state
+# below, so the climb is looked up once and then taken in one step (filled as parses meet them)
+_CLIMB: dict[tuple[int, int, str], int] = {}
+
+
+def _climb(below: int, top: int, ttype: str) -> int:
+    while True:
+        act = ACTIONS[top].get(ttype)
+        if act is None or act >= 0 or not _UNIT[-1 - act]:
+            return top
+        top = ACTIONS[below][RULES[-1 - act][1]]
+        if ttype == "$END" and top in _ENDS:
+            return top
 
 
 def parse(text: str, start: str, callbacks: Any, max_depth: int) -> tuple[Any, int]:
@@ -146,11 +161,13 @@ def parse(text: str, start: str, callbacks: Any, max_depth: int) -> tuple[Any, i
                 break
             rule = -1 - act
             if _UNIT[rule]:
-                states.pop()
-                goto = ACTIONS[states[-1]][RULES[rule][1]]
-                if goto == end_state and ttype == "$END":
+                key = (states[-2], states[-1], ttype)
+                top = _CLIMB.get(key)
+                if top is None:
+                    top = _CLIMB[key] = _climb(*key)
+                if top == end_state and ttype == "$END":
                     return entries[-1][0], entries[-1][3]
-                states.append(goto)
+                states[-1] = top
                 continue
             name, origin, size, keep, after, single, inline = RULES[rule]
             kids = entries[-size:]
