@@ -354,18 +354,18 @@ def _prescan(src: SourceFile, text: str, loader_class: type | None = None) -> No
     try:
         while loader.check_event():
             ev = loader.get_event()
-            if isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            if isinstance(ev, yaml.ScalarEvent):  # (most events are scalars: tested first)
+                n, c, a = 1, len(ev.value), ev.anchor
+                chars += c
+            elif isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 if len(open_) >= limit:
                     raise _too_deep(where(ev))
                 open_.append([1, 0])
                 anchors.append(ev.anchor)
                 continue
-            if isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            elif isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 n, c = open_.pop()
                 a = anchors.pop()  # already counted in `nodes` and `chars` as its items came
-            elif isinstance(ev, yaml.ScalarEvent):
-                n, c, a = 1, len(ev.value), ev.anchor
-                chars += c
             elif isinstance(ev, yaml.AliasEvent):
                 (n, c), a = anchored.get(ev.anchor, (1, 0)), None
                 nodes, chars = nodes + n, chars + c
