@@ -52,6 +52,10 @@ def main() -> None:
     shutil.copy(RESNET50, tmp / RESNET50.name)
     cmds = {
         "python -c pass (interpreter start)": [sys.executable, "-c", "pass"],
+        # where the time goes: the libraries every nncc command (click, PyYAML) or the LBANN one (jinja2) imports
+        "python -c 'import click'": [sys.executable, "-c", "import click"],
+        "python -c 'import yaml'": [sys.executable, "-c", "import yaml"],
+        "python -c 'import jinja2'": [sys.executable, "-c", "import jinja2"],
         "nncc --version": nncc + ["--version"],
         "nncc --help": nncc + ["--help"],
         "yamllint lenet5.yaml": yamllint + [SAMPLE.name],
@@ -83,6 +87,15 @@ def main() -> None:
                    f"`nncc --version`: **{med(ver, 1):.3f} s** CPU ({med(ver, 0):.3f} s wall); goal ≤ 0.05 s: "
                    f"**{'met' if med(ver, 1) <= 0.05 else 'missed'}** on CPU time, "
                    f"{'met' if med(ver, 0) <= 0.05 else 'missed'} on wall time.")]
+    base = med(runs["python -c pass (interpreter start)"], 1)
+    lib = {m: med(runs[f"python -c 'import {m}'"], 1) - base for m in ("click", "yaml", "jinja2")}
+    lines += ["", (f"Where the time goes (CPU, from the rows above): the interpreter {base:.3f} s; importing click "
+                   f"{lib['click']:.3f} s and PyYAML {lib['yaml']:.3f} s, each on its own (with the standard modules "
+                   f"they bring, some of which nncc would import anyway; yamllint imports PyYAML too); what is left "
+                   f"for nncc's own modules and its work on the file: "
+                   f"{med(lint, 1) - base - lib['click'] - lib['yaml']:.3f} s, against yamllint's "
+                   f"{med(yl, 1) - base - lib['yaml']:.3f} s for its own modules and work. The LBANN compile imports "
+                   f"jinja2 ({lib['jinja2']:.3f} s) for its launch script.")]
     lb = runs["nncc compile resnet50.yaml -t lbann"]
     fe = runs.get("LBANN's frontend, ResNet-50")
     fe_s, how = (med(fe, 1), "measured in this run") if fe else (
