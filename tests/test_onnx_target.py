@@ -408,3 +408,22 @@ def test_failing_compile_leaves_output_untouched(how, tmp_path):
     assert "Traceback" not in r.output
     assert _listing(out_dir) == before, "a failing compile changed or added files"
     assert os.stat(dest).st_mtime == 1
+
+
+def test_names_the_lowering_adds_are_found_in_constant_probes():
+    """A stacked LSTM adds the same base names per layer: each fresh name costs O(1) probes, not one per
+    earlier use (12,000 names took 0.66 s for 1,000 layers, quadratic; found by the long fuzz run)."""
+    from nncc.targets.onnx.emit import Lowering
+
+    class Counting(set):
+        probes = 0
+
+        def __contains__(self, item) -> bool:
+            Counting.probes += 1
+            return super().__contains__(item)
+
+    low = Lowering(Graph("g"), 17)
+    low.taken = Counting(low.taken)
+    names = [low.fresh("shape") for _ in range(5000)]
+    assert names[:3] == ["shape", "shape_1", "shape_2"] and len(set(names)) == 5000
+    assert Counting.probes <= 3 * 5000, Counting.probes

@@ -73,13 +73,18 @@ class Lowering:
         self.inits: list[tuple[str, Any]] = []
         self.init_names: set[str] = set()
         self.taken: set[str] = {v.name for v in g.values()}
+        self.suffix: dict[str, int] = {}  # per base, the suffix after the last one taken: naming stays linear
 
     def fresh(self, base: str) -> str:
         """A name for a value the lowering adds: `base`, or `base_1`, ... if an IR value (a block's
         line named `matmul`, say) or another added value already has it. ONNX graphs are SSA."""
-        name, i = base, 1
-        while name in self.taken or name in self.init_names:
-            name, i = f"{base}_{i}", i + 1
+        name, i = base, self.suffix.get(base, 1)
+        if name in self.taken or name in self.init_names:
+            name = f"{base}_{i}"
+            while name in self.taken or name in self.init_names:
+                i += 1
+                name = f"{base}_{i}"
+            self.suffix[base] = i + 1
         self.taken.add(name)
         return name
 
