@@ -149,6 +149,11 @@ def _break(name: str) -> Callable[[pb.LbannPB], None]:
     def early_stopping(e):
         e.model.callback.add().early_stopping.patience = 2
 
+    def python_samples(e):  # a complete Python reader, and the model's label input still reads `labels`
+        r = e.data_reader.reader.add(name="python", role="test", fraction_of_data_to_use=1.0)
+        r.python.module, r.python.sample_function = "m_data", "test_sample"
+        r.python.num_samples_function, r.python.sample_dims_function = "test_num_samples", "test_sample_dims"
+
     return locals()[name.replace("-", "_")]
 
 
@@ -160,6 +165,12 @@ def test_each_rule_catches_an_experiment_that_breaks_it(tmp_path, rule):
     bad = copy.deepcopy(good)
     _break(rule)(bad)
     assert rule in {v.rule for v in rules.check(bad)}
+
+
+def test_reader_size_a_count_and_a_fraction_together_are_caught(tmp_path):
+    exp = experiment(tmp_path, model())
+    exp.data_reader.reader[0].absolute_sample_count = 100  # LBANN: "exactly one must be zero"
+    assert [v.rule for v in rules.check(exp)] == ["reader-size"]
 
 
 @pytest.mark.parametrize("target", ["lbann"])  # singa writes them: tests/test_singa_weights.py

@@ -5,16 +5,19 @@ import math
 import os
 from collections.abc import Callable
 
+from nncc import training
 from nncc.ir import Value
 from nncc.train import Config, DataSource
 
 from . import lbann_pb2 as pb
+from . import pyreader
 from .base import Base, Unsupported, _fmt
 
 READERS: dict[str, tuple[str, tuple[int, ...] | None]] = {
     "mnist": ("mnist", (1, 28, 28)), "cifar10": ("cifar10", (3, 32, 32)), "imagenet": ("imagenet", None),
     "npz": ("numpy_npz", None), "hdf5": ("hdf5", None), "csv": ("csv", None),
 }
+EVAL_STEPS = {"test": "test_steps", "validate": "validate_steps"}  # roles whose batches a train key limits
 MNIST_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
                "validate": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
                "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
@@ -35,6 +38,15 @@ class DataReaders(Base):
                               self.ctx.model.root.span if hasattr(self.ctx.model, "root") else None,
                               "add train.data.train: {format: mnist, path: …}, or -O reader=FILE.prototext")
         classes = self.num_classes()
+        for role, key in EVAL_STEPS.items():
+            if t.get(key) is not None and role not in t.data:
+                self.errors.append(Unsupported(f"train.{key} limits the {role} data, and there is no data.{role} "
+                                               "(target `lbann`)", t.spans.get(key), f"add data.{role}"))
+        try:
+            pyreader.check_formats(self)
+        except Unsupported as e:
+            self.errors.append(e)
+            return
         for role in ("train", "validate", "test"):
             src = t.data.get(role)
             if src is not None:
@@ -51,17 +63,54 @@ class DataReaders(Base):
                     return d
         return 0
 
+    def eval_limit(self, src: DataSource) -> int | None:
+        """The samples `test_steps`/`validate_steps` batches hold, or None: nncc evaluates those first batches."""
+        key = EVAL_STEPS.get(src.role)
+        steps = self.train.get(key) if key else None
+        if steps is None:
+            return None
+        if src.fields.get("shuffle"):
+            raise Unsupported(f"train.{key} with data.{src.role}.shuffle: nncc evaluates the first {steps} batches "
+                              f"of a new order each time, LBANN one subset drawn once (target `lbann`)",
+                              src.field_spans.get("shuffle", src.span), f"read data.{src.role} in order")
+        return int(steps) * int(src.fields.get("batch_size") or self.train.batch_size)
+
+    def sample_count(self, src: DataSource) -> int | None:
+        """LBANN's absolute_sample_count for a reader, or None when it reads a fraction of its data.
+
+        `samples` (times `fraction`, rounded down, as training.dataset_samples) and an evaluation limit
+        (`test_steps` × the batch) are counts; LBANN stops when a count exceeds the data, so a limit
+        needs the set's size: the smaller of the two is the count."""
+        f = src.fields
+        size = None
+        if f.get("samples") is not None:
+            size = max(0, math.floor(int(f["samples"]) * float(f.get("fraction") or 1.0) + 1e-9))
+        limit = self.eval_limit(src)
+        if limit is None:
+            return size
+        if size is None:
+            known = training.KNOWN_SAMPLES.get(src.format, {}).get(src.role)
+            if known is None:
+                key = EVAL_STEPS[src.role]
+                raise Unsupported(f"train.{key} limits data.{src.role} to {limit} samples, which LBANN counts with "
+                                  "absolute_sample_count and refuses when the set holds fewer; the size of this set "
+                                  "is unknown (target `lbann`)", self.train.spans.get(key),
+                                  f"give data.{src.role}.samples (the samples in the set)")
+            size = max(0, math.floor(known * float(f.get("fraction") or 1.0) + 1e-9))
+        return min(size, limit)
+
     def reader(self, src: DataSource, classes: int) -> None:
         fmt = src.format
         sp = src.field_spans
-        if fmt not in READERS:
+        if fmt not in READERS and fmt not in pyreader.FORMATS:
             raise Unsupported(f"data.{src.role}.format: {fmt} has no LBANN data reader (target `lbann`)",
                               sp.get("format", src.span),
                               "LBANN reads mnist, cifar10, imagenet, npz, hdf5 and csv; or give -O reader=FILE")
-        name = READERS[fmt][0]
-        r = self.exp.data_reader.reader.add(name=name, role=src.role)
+        r = pb.Reader(role=src.role)
         f = src.fields
         r.shuffle = bool(f.get("shuffle")) if f.get("shuffle") is not None else src.role == "train"
+        name = READERS[fmt][0] if fmt in READERS else "python"
+        r.name = name
         path = f["path"]
         if fmt == "mnist":
             r.data_filedir = path
@@ -89,7 +138,7 @@ class DataReaders(Base):
         elif fmt == "csv":
             r.data_filename = path
             r.separator = ","
-        if f.get("has_label") is False:
+        if f.get("has_label") is False and fmt not in pyreader.FORMATS:
             r.disable_labels = True
         if fmt == "npz" and (f.get("sample_key") not in (None, "data") or f.get("label_key") not in (None, "labels")):
             raise Unsupported(f"data.{src.role}: LBANN's npz reader reads the arrays `data` and `labels`; "
@@ -104,15 +153,20 @@ class DataReaders(Base):
                 raise Unsupported(f"data.{src.role}.validation_fraction: LBANN splits validation data off the "
                                   f"train reader only (target `lbann`)", sp.get("validation_fraction"))
             r.validation_fraction = float(f["validation_fraction"])
-        if f.get("samples") is not None:
-            r.absolute_sample_count = int(f["samples"])
-        # LBANN copies the field whatever it holds, and a reader with neither a fraction nor a count
-        # stops at start-up (rules.READER_SIZE); its frontend writes 1.0 too.
-        r.fraction_of_data_to_use = float(f["fraction"]) if f.get("fraction") is not None else 1.0
-        if f.get("batch_size") is not None and f["batch_size"] != self.train.batch_size:
-            raise Unsupported(f"data.{src.role}.batch_size: {f['batch_size']}: LBANN uses one mini-batch size "
-                              f"({self.train.batch_size}) for every role (target `lbann`)", sp.get("batch_size"))
-        for key in ("random_skip", "backend"):
+        # LBANN reads exactly one of a sample count and a fraction (rules.READER_SIZE); its frontend writes a
+        # fraction of 1.0 when nothing is said.
+        count = self.sample_count(src) if fmt not in pyreader.FORMATS else None  # the module counts its own
+        if count is not None:
+            r.absolute_sample_count = count
+        else:
+            r.fraction_of_data_to_use = float(f["fraction"]) if f.get("fraction") is not None else 1.0
+        # LBANN evaluates with the training mini-batch too; losses and metrics are per-sample means (LBANN's
+        # metric statistics and nncc's alike), so an evaluation role's own batch size changes nothing but the
+        # count of samples test_steps covers (eval_limit).
+        if f.get("batch_size") is not None and f["batch_size"] != self.train.batch_size and src.role == "train":
+            raise Unsupported(f"data.train.batch_size: {f['batch_size']}: LBANN trains with one mini-batch size, "
+                              f"train.batch_size ({self.train.batch_size}) (target `lbann`)", sp.get("batch_size"))
+        for key in ("random_skip", "backend") if fmt not in pyreader.FORMATS else ("random_skip",):
             if f.get(key) is not None:
                 raise Unsupported(f"data.{src.role}.{key} has no LBANN equivalent (target `lbann`)", sp.get(key))
         if f.get("shape") is not None:
@@ -121,7 +175,13 @@ class DataReaders(Base):
             if math.prod(f["shape"]) != sum(want):
                 raise Unsupported(f"data.{src.role}.shape {f['shape']} does not match the model's sample inputs "
                                   f"(target `lbann`)", sp.get("shape"))
-        transforms(r, src, fmt, self)
+        if fmt in pyreader.FORMATS:
+            samples = [v for v in self.g.inputs if self.g.input_roles.get(v.name) == "sample"]
+            shape = self.static_input(samples[0]) if samples else []
+            self.py_specs[src.role] = pyreader.reader(self, src, r, self.eval_limit(src), shape)
+        else:
+            transforms(r, src, fmt, self)
+        self.exp.data_reader.reader.add().CopyFrom(r)
 
 
 # -------------------------------------------------------------------- transforms

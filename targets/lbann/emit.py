@@ -17,7 +17,7 @@ from nncc.quoting import comment
 from nncc.target import EmitContext
 from nncc.textproto import message_to_string
 
-from . import LOWER, rules
+from . import LOWER, pyreader, rules
 from . import lbann_pb2 as pb
 from .base import Unsupported, sanitize
 from .data import READERS, DataReaders
@@ -48,6 +48,12 @@ class Emitter(Training, DataReaders):
 
     def inputs(self) -> None:
         samples = [v for v in self.g.inputs if self.g.input_roles.get(v.name) == "sample"]
+        if pyreader.uses_python(self):
+            try:
+                pyreader.inputs(self, self.static_input(samples[0]) if samples else [])
+            except Unsupported as e:
+                self.errors.append(e)
+            return
         labels = [v for v in self.g.inputs if self.g.input_roles.get(v.name) == "label"]
         heads = list(self.g.losses) + list(self.g.metrics.values())
         reader_dims = self.reader_dims()
@@ -194,7 +200,7 @@ def check_options(ctx: EmitContext, em: Emitter) -> None:
 
 # -------------------------------------------------------------------- entry point
 
-def build(g: Graph, ctx: EmitContext) -> tuple[pb.LbannPB, list[Unsupported]]:
+def build(g: Graph, ctx: EmitContext) -> tuple[pb.LbannPB, list[Unsupported], Emitter]:
     em = Emitter(g, ctx)
     check_options(ctx, em)
     em.lower_graph()
@@ -211,14 +217,14 @@ def build(g: Graph, ctx: EmitContext) -> tuple[pb.LbannPB, list[Unsupported]]:
                 step()
         except Unsupported as e:
             em.errors.append(e)
-    return em.exp, em.errors
+    return em.exp, em.errors, em
 
 
 def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     if ctx.train is None or ctx.train.optimizer is None:
         ctx.bag.error(codes.NEEDS_TRAIN, "target `lbann` trains the model and needs train.optimizer", None)
         return {}
-    exp, errors = build(g, ctx)
+    exp, errors, em = build(g, ctx)
     for e in errors:
         ctx.bag.error(e.code, e.msg, e.span, e.help)
     if errors:
@@ -231,6 +237,12 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     if ctx.bag.has_errors:
         return {}
     text = f"# {comment(ctx.model.name)}: written by nncc for LBANN (lbann --prototext={comment(ctx.stem)}.prototext)\n"
-    text += message_to_string(exp)
     proto_name = f"{ctx.stem}.prototext"
-    return {proto_name: text.encode(), f"{ctx.stem}.sh": launch_script(ctx, ctx.train, proto_name).encode()}
+    files = {proto_name: b""}
+    if em.py_specs:
+        module = f"{pyreader.module_name(ctx.stem)}.py"
+        text += f"# {pyreader.BUILD_NOTE}; the module is {comment(module)}\n"
+        files[module] = pyreader.module(em, em.py_specs, proto_name).encode()
+    files[proto_name] = (text + message_to_string(exp)).encode()
+    files[f"{ctx.stem}.sh"] = launch_script(ctx, ctx.train, proto_name, tuple(n for n in files if n != proto_name)).encode()
+    return files

@@ -20,7 +20,8 @@ _HOW = {"slurm": "Submit with: sbatch", "flux": "Submit with: flux batch", "lsf"
         "mpirun": "Run with: bash"}
 
 
-def launch_script(ctx: EmitContext, train: TrainConfig, prototext: str) -> str:
+def launch_script(ctx: EmitContext, train: TrainConfig, prototext: str, extra: tuple[str, ...] = ()) -> str:
+    """`extra`: files written beside the prototext that LBANN reads too (the Python reader's module)."""
     opts = ctx.options
     d = train.distributed
     nodes = int(d.get("nodes") or 1)
@@ -74,7 +75,8 @@ def launch_script(ctx: EmitContext, train: TrainConfig, prototext: str) -> str:
               'cd "${SLURM_SUBMIT_DIR:-${FLUX_JOB_CWD:-${LS_SUBCWD:-$(dirname "$0")}}}"',
               f'LBANN="${{LBANN:-{opts.get("lbann", "lbann")}}}"']
     if ws:
-        common += [f"mkdir -p -- {shell_word(ws)}", f"cp -- {shell_word(prototext)} {shell_word(ws)}/",
+        common += [f"mkdir -p -- {shell_word(ws)}",
+                   "cp --" + "".join(f" {shell_word(f)}" for f in (prototext, *extra)) + f" {shell_word(ws)}/",
                    f"cd -- {shell_word(ws)}"]
     if gpus:
         common.append(f"export CUDA_VISIBLE_DEVICES={shell_word(gpus)}")

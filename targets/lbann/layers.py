@@ -98,11 +98,13 @@ def _linear(em: Emitter, n: Node) -> None:
     x = n.inputs[0]
     r = x.ttype.rank
     ws = em.weights_of(n, "weight", "bias")
+    tied = n.weights["weight"].share is not None  # tied transposed (`w_share` of a mirror layer)
     parent = em.x(x)
     if r == 2:
         lay, fc = em.layer(n.name, [parent], "fully_connected", ws)
         fc.num_neurons = n.attrs["out_features"]
         fc.has_bias = bool(n.attrs["bias"])
+        fc.transpose = tied  # LBANN then shapes the weights [in, out]: the tied layer's [out, in] read transposed
         em.src[id(n.output)] = lay.name
         return
     if r < 2:
@@ -118,6 +120,8 @@ def _linear(em: Emitter, n: Node) -> None:
     lay, fc = em.layer(n.name if r == 3 else f"{n.name}_fc", [parent], "channelwise_fully_connected", ws)
     fc.output_channel_dims.append(n.attrs["out_features"])
     fc.bias.value = bool(n.attrs["bias"])
+    if tied:
+        fc.transpose.value = True
     if r > 3:
         back, bs = em.layer(n.name, [lay.name], "reshape")
         bs.dims.extend([*em.static(n, tuple(lead), "leading dims"), n.attrs["out_features"]])

@@ -39,6 +39,8 @@ def _reader_size(exp: pb.LbannPB) -> Iterator[str]:
     for r in exp.data_reader.reader:
         if r.fraction_of_data_to_use <= 0 and r.absolute_sample_count <= 0:
             yield f"reader `{r.name}` ({r.role}) sets neither fraction_of_data_to_use nor absolute_sample_count"
+        elif r.fraction_of_data_to_use > 0 and r.absolute_sample_count > 0:
+            yield f"reader `{r.name}` ({r.role}) sets both fraction_of_data_to_use and absolute_sample_count"
 
 
 TRAINER_ONLY = ("checkpoint",)
@@ -133,9 +135,23 @@ def _early_stopping(exp: pb.LbannPB) -> Iterator[str]:
         yield "early stopping watches the validation objective, and no reader gives validation data"
 
 
+def _python_samples(exp: pb.LbannPB) -> Iterator[str]:
+    readers = exp.data_reader.reader
+    if not any(r.name == "python" for r in readers):
+        return
+    for r in readers:
+        if r.name == "python" and not (r.python.module and r.python.sample_function and
+                                       r.python.num_samples_function and r.python.sample_dims_function):
+            yield f"Python reader ({r.role}) does not name its module and its three functions"
+    for lay in exp.model.layer:
+        if _kind(lay) == "input" and lay.input.data_field != "samples":
+            yield f"input layer `{lay.name}` reads `{lay.input.data_field}`, and a Python reader gives samples only"
+
+
 RULES: tuple[Rule, ...] = (
-    Rule("reader-size", "every data reader uses a fraction of its data or a sample count",
-         "src/data_ingestion/data_reader.cpp (\"it's impossible to be here\"), src/proto/proto_common.cpp",
+    Rule("reader-size", "every data reader uses either a fraction of its data or a sample count, not both",
+         "src/data_ingestion/data_reader.cpp (error_check_counts: \"exactly one must be zero\"; \"it's impossible "
+         "to be here\"), src/proto/proto_common.cpp",
          _reader_size),
     Rule("trainer-callbacks", "checkpoint callbacks belong to the trainer",
          "src/proto/factories/callback_factory.cpp (\"Unknown id\" from the model's factory)", _trainer_callbacks),
@@ -156,6 +172,9 @@ RULES: tuple[Rule, ...] = (
          "src/proto/factories/objective_function_factory.cpp, metric factory", _objective),
     Rule("cifar10-roles", "the CIFAR-10 reader reads the train and test sets only",
          "src/data_ingestion/readers/data_reader_cifar10.cpp", _cifar10_roles),
+    Rule("python-samples", "a Python data reader names its module and functions, and gives the samples only "
+         "(labels travel inside them)", "src/data_ingestion/readers/data_reader_python.cpp (fetch_label fills "
+         "nothing), src/proto/proto_common.cpp", _python_samples),
     Rule("early-stopping", "early stopping has validation data to watch", "src/callbacks/early_stopping.cpp",
          _early_stopping),
 )

@@ -97,8 +97,11 @@ class Training(Base):
             steps, values = list(s["steps"]), list(s["values"])
             if len(steps) != len(values):
                 raise Unsupported("fixed_step(): `steps` and `values` differ in length (target `lbann`)", s.span)
+            end = training.total_steps(self.train)
             for st, val in zip(steps, values):
-                ep = self.to_epochs(st, "schedule fixed_step(steps=…)", s.span) if self.train.steps else st
+                if end is not None and st >= end:
+                    continue  # from the last step on it would change nothing
+                ep = self.to_epochs(st, "schedule fixed_step(steps=…)", s.span) if self.train.steps and st else st
                 if ep == 0 and math.isclose(val, base_lr):
                     continue
                 for mult, names in groups:
@@ -358,11 +361,6 @@ class Training(Base):
             tr.training_algorithm.parameters.Pack(algo)
         else:
             self.model.num_epochs = 1
-        for key in ("test_steps", "validate_steps"):
-            if t.get(key) is not None:
-                raise Unsupported(f"train.{key} has no LBANN equivalent: LBANN evaluates the whole "
-                                  f"{'test' if key == 'test_steps' else 'validation'} set (target `lbann`)",
-                                  t.spans.get(key), "limit the set with data.<role>.samples or fraction")
         ve = t.get("validate_every")
         if ve is not None and ve != 1:
             raise Unsupported(f"train.validate_every: {ve}: LBANN validates after every epoch (target `lbann`)",
