@@ -27,7 +27,6 @@ NOT_FOR_LBANN = {
     "rbm": ("E501", "`rbm`"),                        # contrastive divergence / RBM layers
     "char_rnn": ("E510", "format: text"),            # gru maps; LBANN has no character-corpus reader
     "lstm_lm": ("E501", "`lstm`"),                   # LBANN has a gru layer, no lstm
-    "transformer_encoder": ("E501", "`attention`"),  # no multi-head attention layer
     # a rate changed every 60 steps: LBANN changes rates per epoch or by formula, and 60 steps are no whole epoch
     "mnist_mlp": ("E510", "step(every=60)"),
     "digits": ("E510", "does not pad"),                # random_crop(pad=…) for PyTorch; LBANN's crop has none

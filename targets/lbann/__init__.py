@@ -28,7 +28,7 @@ LOWER = Lowering("nncc.targets.lbann.layers", {
     "softmax": rule("_softmax", "softmax"), "log_softmax": rule("_softmax", "log_softmax"),
     "add": "_binary", "sub": "_binary", "mul": "_binary", "div": "_binary", "constant": "_constant",
     "concat": "_concat", "split": "_split", "slice": "_slice", "flatten": "_reshape", "reshape": "_reshape",
-    "transpose": "_transpose", "embedding": "_embedding", "gru": "_gru",
+    "transpose": "_transpose", "embedding": "_embedding", "gru": "_gru", "attention": "attention._attention",
     "adaptive_avg_pool2d": rule("_adaptive_pool", "average"), "adaptive_max_pool2d": rule("_adaptive_pool", "max"),
     "upsample": "_upsample", "instance_norm": "_instance_norm",
     "cross_entropy": rule("_class_head", "cross_entropy"), "accuracy": rule("_class_head", "categorical_accuracy"),

@@ -55,7 +55,11 @@ def _bash_n(script: bytes) -> None:
 def check_lbann(files: dict[str, bytes]) -> None:
     proto = [k for k in files if k.endswith(".prototext")]
     scripts = [k for k in files if k.endswith(".sh")]
-    assert len(proto) == 1 and len(scripts) == 1 and len(files) == 2, sorted(files)
+    modules = [k for k in files if k.endswith("_data.py")]  # the Python reader's module (record files)
+    assert len(proto) == 1 and len(scripts) == 1 and len(modules) <= 1, sorted(files)
+    assert len(files) == 2 + len(modules), sorted(files)
+    for m in modules:
+        compile(files[m].decode(), m, "exec")  # whatever the model file says, the module is valid Python
     exp = text_format.Parse(files[proto[0]].decode(), lbann_pb2.LbannPB())
     layers = {}
     for lay in exp.model.layer:
