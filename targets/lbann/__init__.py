@@ -22,7 +22,7 @@ LOWER = Lowering("nncc.targets.lbann.layers", {
     "where": "elementwise._where",
     **{op: "tensors._reduce" for op in ("mean", "sum", "max", "min")}, "argmax": "tensors._argmax",
     "squeeze": "_reshape", "unsqueeze": "_reshape", "expand": "tensors._expand", "stack": "tensors._stack",
-    "one_hot": "tensors._one_hot", "param": "tensors._param", "const": "_constant",
+    "one_hot": "tensors._one_hot", "param": "tensors._param", "const": "_constant", "gather": "tensors._gather",
     "stanh": rule("_op", ("ScaleOperator", {"constant": 2.0 / 3.0}), ("TanhOperator", {}),
                   ("ScaleOperator", {"constant": 1.7159})),
     "softmax": rule("_softmax", "softmax"), "log_softmax": rule("_softmax", "log_softmax"),

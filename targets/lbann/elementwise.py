@@ -2,6 +2,7 @@
 lowering table as `elementwise.<rule>`."""
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from nncc.ir import Node, Value
@@ -40,11 +41,20 @@ def _times(em: Emitter, n: Node) -> None:
     em.bind(n, em.operator(n.name, [x, f.name], ("MultiplyOperator", {})))
 
 
+# x·(1 + erf(x/√2))/2, GELU's exact form, from LBANN's entry-wise operators
+GELU_ERF: tuple[tuple[str, dict], ...] = (("ScaleOperator", {"constant": 1 / math.sqrt(2)}), ("ErfOperator", {}),
+                                          ("AddConstantOperator", {"constant": 1.0}))
+
+
 def _gelu(em: Emitter, n: Node) -> None:
+    """LBANN's GeluOperator is the tanh approximation (src/operators/math/unary.cpp, BERT's coefficients), which
+    is `approximate="tanh"`; the erf form is built from ErfOperator."""
+    x = em.x(n.inputs[0])
     if n.attrs.get("approximate") == "tanh":
-        raise Unsupported('`gelu(approximate="tanh")` has no LBANN equivalent: its GeluOperator is the erf form '
-                          "(target `lbann`)", n.span_of("approximate"), 'drop approximate="tanh"')
-    em.bind(n, em.operator(n.name, [em.x(n.inputs[0])], ("GeluOperator", {})))
+        return em.bind(n, em.operator(n.name, [x], ("GeluOperator", {})))
+    gate = em.operator(f"{n.name}_gate", [x], *GELU_ERF)
+    times = em.operator(f"{n.name}_times", [x, gate.name], ("MultiplyOperator", {}))
+    em.bind(n, em.operator(n.name, [times.name], ("ScaleOperator", {"constant": 0.5})))
 
 
 # element-wise math of two tensors of one shape (LBANN's entry-wise operators do not broadcast)

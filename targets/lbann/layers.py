@@ -264,6 +264,8 @@ def _constant(em: Emitter, n: Node) -> None:
 
     if users and all(m.op in BINARY or m.op in TAKES_SCALAR for m in users) and em.const_value(n.output) is not None:
         return  # folded into the users' *ConstantOperator
+    if users and all(m.op == "gather" and m.inputs[1] is n.output for m in users):
+        return  # indices: the gather writes them as its weights layer (tensors._gather)
     c = em.const_value(n.output)
     if c is None or not n.output.ttype.shape:
         raise Unsupported("a constant tensor with different values has no LBANN layer (target `lbann`)", n.span)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from nncc.ir import Node
 
-from .base import Unsupported
+from .base import Unsupported, sanitize
 
 if TYPE_CHECKING:
     from .emit import Emitter
@@ -89,4 +89,41 @@ def _param(em: Emitter, n: Node) -> None:
                           "give it a first dim of 1 ([1, ...]), the mini-batch dimension it broadcasts over")
     lay, p = em.layer(n.name, [], "weights_layer", em.weights_of(n, "weight"))
     p.dims.extend(shape[1:])
+    em.bind(n, lay)
+
+
+def _gather(em: Emitter, n: Node) -> None:
+    """LBANN's gather picks, in each sample, the entries a 1-D index vector names (along `axis` of 1-D or 2-D
+    data); the same for every sample is what nncc's gather does with constant indices, which become a frozen
+    `weights_layer` (the indices as its values)."""
+    import numpy as np
+
+    x, idx = n.inputs
+    ax = em.axis(n, n.attrs["axis"], "axis")
+    src = idx.producer
+    if src is None or src.op not in ("const", "constant") or idx.ttype.rank != 1:
+        raise Unsupported(f"`gather` by {idx.type} has no LBANN equivalent: LBANN's gather picks the same entries "
+                          "in every sample by one index vector, so the indices must be a constant list "
+                          "(target `lbann`)", n.span_of(1))
+    if x.ttype.rank not in (2, 3):
+        raise Unsupported(f"`gather` of {x.type} has no LBANN equivalent: LBANN gathers from 1-D or 2-D samples "
+                          "(target `lbann`)", n.span)
+    size = x.ttype.shape[ax + 1]
+    values = np.asarray(src.attrs["value"], dtype=np.int64).reshape(-1)
+    if not isinstance(size, int) or ((values < -size) | (values >= size)).any():
+        raise Unsupported(f"`gather` indices {values.tolist()} out of the {size} entries along axis "
+                          f"{n.attrs['axis']} (target `lbann`)", n.span_of(1))
+    values = values % size  # nncc counts negative indices from the end; LBANN zeroes them
+    name, i = f"{sanitize(n.name)}.indices", 1
+    while name in em.wused:
+        name, i = f"{sanitize(n.name)}.indices_{i}", i + 1
+    em.wused.add(name)
+    w = em.model.weights.add(name=name)
+    w.initializer.value_initializer.values.extend(float(v) for v in values)  # exact below 2**24
+    w.optimizer.no_optimizer.SetInParent()
+    ind, ip = em.layer(f"{n.name}_indices", [], "weights_layer", [w.name])
+    ip.dims.append(len(values))
+    lay, p = em.layer(n.name, [em.x(x), ind.name], "gather")
+    if x.ttype.rank == 3:
+        p.axis.value = ax
     em.bind(n, lay)
