@@ -17,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lbann_norm import normalise, text  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "lbann"
-EXPERIMENTS = ["lenet", "lenet_es", "alexnet", "alexnet_adam", "resnet50", "resnet50_warmup"]
+EXPERIMENTS = ["lenet", "lenet_es", "alexnet", "alexnet_adam", "resnet50", "resnet50_warmup", "lenet_amp",
+               "resnet50_amp"]
 
 
 def reference(name: str) -> pb.LbannPB:
@@ -139,3 +140,18 @@ def test_random_resized_crop_bounds():
     assert (c.height, c.width, c.scale_min) == (32, 32, 0)  # LBANN's defaults: none written
     c = crop('"random_resized_crop(32, min_scale=0.5)", ')
     assert (c.scale_min, c.scale_max, c.ar_min) == (0.5, 1.0, 0.75)  # LBANN reads all four once scale_min is set
+
+
+def test_amp_is_the_frontends_and_refuses_another_data_type(tmp_path):
+    """`amp` types each layer as lbann.util.amp does (equal to lenet_amp/resnet50_amp above); without it the
+    references differ; with data_type other than float it is E502."""
+    from test_lbann import diags, model
+
+    assert text(ours("lenet")) != text(reference("lenet_amp"))
+    exp = ours("lenet_amp")
+    kinds = {lay.WhichOneof("layer_type"): lay.datatype for lay in exp.model.layer}
+    assert kinds["convolution"] == kinds["fully_connected"] == pb.FP16
+    assert kinds["input"] == kinds["softmax"] == kinds["cross_entropy"] == pb.FLOAT
+    assert exp.model.amp.enabled and all(w.datatype == pb.FLOAT for w in exp.model.weights)
+    [d] = [d for d in diags(tmp_path, model(), amp="true", data_type="fp16") if d.is_error]
+    assert d.code == "E502" and "amp" in d.message

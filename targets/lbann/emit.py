@@ -17,7 +17,7 @@ from nncc.quoting import comment
 from nncc.target import EmitContext
 from nncc.textproto import message_to_string
 
-from . import LOWER, pyreader, rules
+from . import LOWER, amp, pyreader, rules
 from . import lbann_pb2 as pb
 from .base import Unsupported, sanitize
 from .data import READERS, DataReaders
@@ -190,6 +190,10 @@ def check_options(ctx: EmitContext, em: Emitter) -> None:
     t = str(ctx.options.get("time") or "")
     if t and not re.fullmatch(r"([0-9]{1,5}-)?[0-9]{1,3}(:[0-9]{2}){0,2}", t):
         em.fail(f"targets.lbann.time: `{t}` is not a wall-clock limit such as 01:30:00 (target `lbann`)", None)
+    if ctx.options.get("amp") and ctx.options.get("data_type", "float") != "float":
+        em.fail(f"targets.lbann.amp with data_type {ctx.options['data_type']}: LBANN's mixed precision chooses each "
+                "layer's type and keeps the weights in float (target `lbann`)", None,
+                "leave data_type at float with amp", code=codes.BAD_TARGET_OPTION)
     d = ctx.train.distributed if ctx.train else {}
     ppt = d.get("procs_per_trainer")
     total = int(d.get("nodes") or 1) * int(d.get("procs_per_node") or 1)
@@ -206,8 +210,6 @@ def build(g: Graph, ctx: EmitContext) -> tuple[pb.LbannPB, list[Unsupported], Em
     em.lower_graph()
     em.model.layer.extend(em.layers)
     em.model.name = sanitize(ctx.model.name)
-    if ctx.options.get("amp"):
-        em.model.amp.enabled = True
     opt = em.train.optimizer
     assert opt is not None, "emit() compiles only a model with train.optimizer"
     for step in (em.emit_weights, em.objective, lambda: em.optimizer(em.exp.optimizer, opt),
@@ -217,6 +219,8 @@ def build(g: Graph, ctx: EmitContext) -> tuple[pb.LbannPB, list[Unsupported], Em
                 step()
         except Unsupported as e:
             em.errors.append(e)
+    if ctx.options.get("amp") and not em.errors:
+        amp.apply(em.exp)
     return em.exp, em.errors, em
 
 
