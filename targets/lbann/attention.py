@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from nncc.ir import Node
 
-from .base import Unsupported
+from .refusals import refuse
 from .layers import _float_or_double
 
 if TYPE_CHECKING:
@@ -44,12 +44,13 @@ def _attention(em: Emitter, n: Node) -> None:
     q, k, v = n.inputs[:3]
     mask = n.inputs[3] if len(n.inputs) > 3 else None
     if n.attrs["causal"]:
-        raise Unsupported("attention(causal=true) has no LBANN equivalent: LBANN has no triangular mask "
-                          "(target `lbann`)", n.span_of("causal"))
+        raise refuse("attention-causal", "attention(causal=true) has no LBANN equivalent: LBANN has no triangular mask "
+                     "(target `lbann`)", n.span_of("causal"))
     lq, s = q.ttype.shape[1], k.ttype.shape[1]
     if mask is not None and not (isinstance(lq, int) and isinstance(s, int)):
-        raise Unsupported(f"attention with key_padding_mask over {q.type} and {k.type}: LBANN needs static "
-                          "lengths to spread the mask over the scores (target `lbann`)", n.span)
+        raise refuse("attention-mask-lengths",
+                     f"attention with key_padding_mask over {q.type} and {k.type}: LBANN needs static "
+                     "lengths to spread the mask over the scores (target `lbann`)", n.span)
     e, heads = n.output.ttype.shape[-1], n.attrs["num_heads"]
     size = e // heads
     proj = {w: _project(em, n, w, em.x(x)) for w, x in (("query", q), ("key", k), ("value", v))}

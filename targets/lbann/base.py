@@ -5,7 +5,6 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from nncc import codes
 from nncc.diagnostics import Span
 from nncc.ir import Graph, Node, Value, Weight
 from nncc.layergraph import Names, Unsupported
@@ -14,6 +13,7 @@ from nncc.target import EmitContext
 from nncc.train import TrainConfig
 
 from . import lbann_pb2 as pb
+from .refusals import refuse
 
 L = pb.Layer
 DATATYPE = {"float": pb.FLOAT, "double": pb.DOUBLE, "fp16": pb.FP16}
@@ -57,9 +57,9 @@ class Base:
 
     # ---------------------------------------------------------------- helpers
 
-    def fail(self, msg: str, span: Span | None, help: str | None = None,
-             code: str = codes.UNSUPPORTED_SETTING) -> None:
-        self.errors.append(Unsupported(msg, span, help, code))
+    def fail(self, key: str, msg: str, span: Span | None, help: str | None = None) -> None:
+        """Collect the refusal `key` of refusals.CATALOGUE and carry on, to report more than one."""
+        self.errors.append(refuse(key, msg, span, help))
 
     def unique(self, base: str) -> str:
         return self.names.fresh(base)
@@ -116,14 +116,15 @@ class Base:
 
     def axis(self, n: Node, axis: int, what: str) -> int:
         if axis == 0:
-            raise Unsupported(f"`{n.op}` along axis 0 (the mini-batch) has no LBANN equivalent "
-                              f"(target `lbann`)", n.span_of("axis"),
-                              "LBANN layers see one sample at a time; use an axis of 1 or more")
+            raise refuse("axis-0", f"`{n.op}` along axis 0 (the mini-batch) has no LBANN equivalent "
+                         f"(target `lbann`)", n.span_of("axis"),
+                         "LBANN layers see one sample at a time; use an axis of 1 or more")
         return axis - 1
 
     def static(self, n: Node, dims: tuple, what: str) -> list[int]:
         if not all(isinstance(d, int) for d in dims):
-            raise Unsupported(f"`{n.op}` needs static {what} for LBANN, got {list(dims)} (target `lbann`)", n.span)
+            raise refuse("static-dims",
+                         f"`{n.op}` needs static {what} for LBANN, got {list(dims)} (target `lbann`)", n.span)
         return [int(d) for d in dims]
 
     def weight(self, w: Weight) -> str:

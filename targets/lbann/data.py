@@ -11,7 +11,8 @@ from nncc.train import Config, DataSource
 
 from . import lbann_pb2 as pb
 from . import pyreader
-from .base import Base, Unsupported, _fmt
+from .base import Base, _fmt
+from .refusals import Unsupported, refuse
 
 READERS: dict[str, tuple[str, tuple[int, ...] | None]] = {
     "mnist": ("mnist", (1, 28, 28)), "cifar10": ("cifar10", (3, 32, 32)), "imagenet": ("imagenet", None),
@@ -34,14 +35,15 @@ class DataReaders(Base):
             return
         t = self.train
         if not t.data:
-            raise Unsupported("train.data is missing: LBANN needs a data reader (target `lbann`)",
-                              self.ctx.model.root.span if hasattr(self.ctx.model, "root") else None,
-                              "add train.data.train: {format: mnist, path: …}, or -O reader=FILE.prototext")
+            raise refuse("no-data", "train.data is missing: LBANN needs a data reader (target `lbann`)",
+                         self.ctx.model.root.span if hasattr(self.ctx.model, "root") else None,
+                         "add train.data.train: {format: mnist, path: …}, or -O reader=FILE.prototext")
         classes = self.num_classes()
         for role, key in EVAL_STEPS.items():
             if t.get(key) is not None and role not in t.data:
-                self.errors.append(Unsupported(f"train.{key} limits the {role} data, and there is no data.{role} "
-                                               "(target `lbann`)", t.spans.get(key), f"add data.{role}"))
+                self.errors.append(refuse("limit-without-role",
+                                          f"train.{key} limits the {role} data, and there is no data.{role} "
+                                          "(target `lbann`)", t.spans.get(key), f"add data.{role}"))
         try:
             pyreader.check_formats(self)
         except Unsupported as e:
@@ -70,9 +72,10 @@ class DataReaders(Base):
         if steps is None:
             return None
         if src.fields.get("shuffle"):
-            raise Unsupported(f"train.{key} with data.{src.role}.shuffle: nncc evaluates the first {steps} batches "
-                              f"of a new order each time, LBANN one subset drawn once (target `lbann`)",
-                              src.field_spans.get("shuffle", src.span), f"read data.{src.role} in order")
+            raise refuse("limit-shuffled",
+                         f"train.{key} with data.{src.role}.shuffle: nncc evaluates the first {steps} batches "
+                         f"of a new order each time, LBANN one subset drawn once (target `lbann`)",
+                         src.field_spans.get("shuffle", src.span), f"read data.{src.role} in order")
         return int(steps) * int(src.fields.get("batch_size") or self.train.batch_size)
 
     def sample_count(self, src: DataSource) -> int | None:
@@ -92,10 +95,11 @@ class DataReaders(Base):
             known = training.KNOWN_SAMPLES.get(src.format, {}).get(src.role)
             if known is None:
                 key = EVAL_STEPS[src.role]
-                raise Unsupported(f"train.{key} limits data.{src.role} to {limit} samples, which LBANN counts with "
-                                  "absolute_sample_count and refuses when the set holds fewer; the size of this set "
-                                  "is unknown (target `lbann`)", self.train.spans.get(key),
-                                  f"give data.{src.role}.samples (the samples in the set)")
+                raise refuse("limit-unknown-size",
+                             f"train.{key} limits data.{src.role} to {limit} samples, which LBANN counts with "
+                             "absolute_sample_count and refuses when the set holds fewer; the size of this set "
+                             "is unknown (target `lbann`)", self.train.spans.get(key),
+                             f"give data.{src.role}.samples (the samples in the set)")
             size = max(0, math.floor(known * float(f.get("fraction") or 1.0) + 1e-9))
         return min(size, limit)
 
@@ -103,9 +107,9 @@ class DataReaders(Base):
         fmt = src.format
         sp = src.field_spans
         if fmt not in READERS and fmt not in pyreader.FORMATS:
-            raise Unsupported(f"data.{src.role}.format: {fmt} has no LBANN data reader (target `lbann`)",
-                              sp.get("format", src.span),
-                              "LBANN reads mnist, cifar10, imagenet, npz, hdf5 and csv; or give -O reader=FILE")
+            raise refuse("format", f"data.{src.role}.format: {fmt} has no LBANN data reader (target `lbann`)",
+                         sp.get("format", src.span),
+                         "LBANN reads mnist, cifar10, imagenet, npz, hdf5 and csv; or give -O reader=FILE")
         r = pb.Reader(role=src.role)
         f = src.fields
         r.shuffle = bool(f.get("shuffle")) if f.get("shuffle") is not None else src.role == "train"
@@ -119,9 +123,9 @@ class DataReaders(Base):
                 r.label_filename = f["labels"]
         elif fmt == "cifar10":
             if src.role == "validate":
-                raise Unsupported("data.validate: LBANN's CIFAR-10 reader has train and test roles only "
-                                  "(target `lbann`)", src.span,
-                                  "hold validation data out of the train set: data.train.validation_fraction: 0.1")
+                raise refuse("cifar10-validate", "data.validate: LBANN's CIFAR-10 reader has train and test roles only "
+                             "(target `lbann`)", src.span,
+                             "hold validation data out of the train set: data.train.validation_fraction: 0.1")
             r.data_filedir = path
         elif fmt == "imagenet":
             r.data_filedir = path
@@ -141,17 +145,19 @@ class DataReaders(Base):
         if f.get("has_label") is False and fmt not in pyreader.FORMATS:
             r.disable_labels = True
         if fmt == "npz" and (f.get("sample_key") not in (None, "data") or f.get("label_key") not in (None, "labels")):
-            raise Unsupported(f"data.{src.role}: LBANN's npz reader reads the arrays `data` and `labels`; "
-                              f"other keys have no equivalent (target `lbann`)",
-                              sp.get("sample_key", sp.get("label_key", src.span)))
+            raise refuse("npz-keys", f"data.{src.role}: LBANN's npz reader reads the arrays `data` and `labels`; "
+                         f"other keys have no equivalent (target `lbann`)",
+                         sp.get("sample_key", sp.get("label_key", src.span)))
         if fmt not in ("hdf5", "npz") and (f.get("sample_key") or f.get("label_key")):
             key = "sample_key" if f.get("sample_key") else "label_key"
-            raise Unsupported(f"data.{src.role}.{key} has no meaning for LBANN's {name} reader (target `lbann`)",
-                              sp.get(key, src.span))
+            raise refuse("reader-keys",
+                         f"data.{src.role}.{key} has no meaning for LBANN's {name} reader (target `lbann`)",
+                         sp.get(key, src.span))
         if f.get("validation_fraction") is not None:
             if src.role != "train":
-                raise Unsupported(f"data.{src.role}.validation_fraction: LBANN splits validation data off the "
-                                  f"train reader only (target `lbann`)", sp.get("validation_fraction"))
+                raise refuse("validation-fraction-role",
+                             f"data.{src.role}.validation_fraction: LBANN splits validation data off the "
+                             f"train reader only (target `lbann`)", sp.get("validation_fraction"))
             r.validation_fraction = float(f["validation_fraction"])
         # LBANN reads exactly one of a sample count and a fraction (rules.READER_SIZE); its frontend writes a
         # fraction of 1.0 when nothing is said.
@@ -164,17 +170,20 @@ class DataReaders(Base):
         # metric statistics and nncc's alike), so an evaluation role's own batch size changes nothing but the
         # count of samples test_steps covers (eval_limit).
         if f.get("batch_size") is not None and f["batch_size"] != self.train.batch_size and src.role == "train":
-            raise Unsupported(f"data.train.batch_size: {f['batch_size']}: LBANN trains with one mini-batch size, "
-                              f"train.batch_size ({self.train.batch_size}) (target `lbann`)", sp.get("batch_size"))
+            raise refuse("train-batch-size",
+                         f"data.train.batch_size: {f['batch_size']}: LBANN trains with one mini-batch size, "
+                         f"train.batch_size ({self.train.batch_size}) (target `lbann`)", sp.get("batch_size"))
         for key in ("random_skip", "backend") if fmt not in pyreader.FORMATS else ("random_skip",):
             if f.get(key) is not None:
-                raise Unsupported(f"data.{src.role}.{key} has no LBANN equivalent (target `lbann`)", sp.get(key))
+                raise refuse("reader-field",
+                             f"data.{src.role}.{key} has no LBANN equivalent (target `lbann`)", sp.get(key))
         if f.get("shape") is not None:
             samples = [v for v in self.g.inputs if self.g.input_roles.get(v.name) == "sample"]
             want = [math.prod(self.static_input(v)) for v in samples]
             if math.prod(f["shape"]) != sum(want):
-                raise Unsupported(f"data.{src.role}.shape {f['shape']} does not match the model's sample inputs "
-                                  f"(target `lbann`)", sp.get("shape"))
+                raise refuse("reader-shape",
+                             f"data.{src.role}.shape {f['shape']} does not match the model's sample inputs "
+                             f"(target `lbann`)", sp.get("shape"))
         if fmt in pyreader.FORMATS:
             samples = [v for v in self.g.inputs if self.g.input_roles.get(v.name) == "sample"]
             shape = self.static_input(samples[0]) if samples else []
@@ -208,8 +217,8 @@ def _height_width(c: Config) -> tuple[int, int]:
     unsigned: -1 was a ValueError from protobuf, found by the long fuzz run for random_resized_crop)."""
     size = list(c["size"])
     if len(size) not in (1, 2) or min(size) < 1:
-        raise Unsupported(f"{c.name}(size={size}): give one size or height and width, each at least 1 "
-                          "(target `lbann`)", c.span)
+        raise refuse("crop-size", f"{c.name}(size={size}): give one size or height and width, each at least 1 "
+                     "(target `lbann`)", c.span)
     return (size[0], size[0]) if len(size) == 1 else (size[0], size[1])
 
 
@@ -223,8 +232,9 @@ def transforms(r: pb.Reader, src: DataSource, fmt: str, em: DataReaders) -> None
     for c in src.transforms:
         if c.name in ("random_crop", "center_crop", "resize"):
             if c.get("pad"):
-                raise Unsupported("random_crop(pad=…): LBANN's random crop does not pad (target `lbann`)", c.span,
-                                  "crop without padding, or train with `nncc train`")
+                raise refuse("random-crop-pad",
+                             "random_crop(pad=…): LBANN's random crop does not pad (target `lbann`)", c.span,
+                             "crop without padding, or train with `nncc train`")
             h, w = _height_width(c)
             t = pb.Transform()
             getattr(t, c.name).height = h
@@ -248,20 +258,22 @@ def transforms(r: pb.Reader, src: DataSource, fmt: str, em: DataReaders) -> None
         elif c.name == "to_float":
             continue
         else:
-            raise Unsupported(f"transform `{c.name}` has no LBANN equivalent (target `lbann`)", c.span,
-                              "LBANN has normalize, scale, random_crop, center_crop, resize and the flips")
+            raise refuse("transform", f"transform `{c.name}` has no LBANN equivalent (target `lbann`)", c.span,
+                         "LBANN has normalize, scale, random_crop, center_crop, resize and the flips")
     if spatial and fmt not in IMAGE_READERS:
         c = next(c for c in src.transforms if c.name not in ("scale", "normalize", "to_float"))
-        raise Unsupported(f"transform `{c.name}` needs one of LBANN's image readers (cifar10, imagenet), "
-                          f"not {fmt} (target `lbann`)", c.span)
+        raise refuse("transform-reader",
+                     f"transform `{c.name}` needs one of LBANN's image readers (cifar10, imagenet), "
+                     f"not {fmt} (target `lbann`)", c.span)
     r.transforms.extend(_resized_center_crops(spatial))
     if fmt == "imagenet":  # a few ImageNet JPEGs are grey: three channels for every sample, as LBANN's recipes
         r.transforms.add().colorize.SetInParent()
     if fmt in IMAGE_READERS:
         if not values or values[0].name != "scale" or not math.isclose(values[0]["factor"], 1 / 255, rel_tol=1e-6):
-            raise Unsupported(f"data.{src.role}: LBANN's {fmt} reader turns pixels into floats in [0, 1]; start the "
-                              f"value transforms with scale(1/255) (target `lbann`)",
-                              values[0].span if values else src.span)
+            raise refuse("pixels-to-floats",
+                         f"data.{src.role}: LBANN's {fmt} reader turns pixels into floats in [0, 1]; start the "
+                         f"value transforms with scale(1/255) (target `lbann`)",
+                         values[0].span if values else src.span)
         if len(values) > 1 and values[1].name == "normalize":
             t = r.transforms.add()
             n = values[1]
@@ -282,6 +294,7 @@ def transforms(r: pb.Reader, src: DataSource, fmt: str, em: DataReaders) -> None
             t.scale.scale = float(c["factor"])
         else:
             if len(c["mean"]) != len(c["std"]):
-                raise Unsupported("normalize(): give as many std values as mean values (target `lbann`)", c.span)
+                raise refuse("normalize-lengths",
+                             "normalize(): give as many std values as mean values (target `lbann`)", c.span)
             t.normalize.means = " ".join(_fmt(x) for x in c["mean"])
             t.normalize.stddevs = " ".join(_fmt(x) for x in c["std"])

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from nncc.ir import Node, Value
 
-from .base import Unsupported
+from .refusals import refuse
 
 if TYPE_CHECKING:
     from .emit import Emitter
@@ -81,14 +81,15 @@ def _pair(em: Emitter, n: Node) -> None:
         op = n.op
     if cb is not None and op in WITH_CONSTANT:
         if not em.same_shape(a, n.output):
-            raise Unsupported(f"`{n.op}` broadcasting {a.type} to {n.output.type} has no LBANN equivalent "
-                              "(target `lbann`)", n.span)
+            raise refuse("broadcast", f"`{n.op}` broadcasting {a.type} to {n.output.type} has no LBANN equivalent "
+                         "(target `lbann`)", n.span)
         em.bind(n, em.operator(n.name, [em.x(a)], (WITH_CONSTANT[op], {"constant": cb})))
         return
     scalar = [not v.ttype.shape and em.const_value(v) is not None for v in n.inputs]
     if not (em.same_shape(a, b) or any(scalar)):
-        raise Unsupported(f"`{n.op}` of {a.type} and {b.type} broadcasts, which LBANN's entry-wise layers do not "
-                          "(target `lbann`)", n.span, "give both operands the same shape")
+        raise refuse("broadcast",
+                     f"`{n.op}` of {a.type} and {b.type} broadcasts, which LBANN's entry-wise layers do not "
+                     "(target `lbann`)", n.span, "give both operands the same shape")
     parents = [_filled(em, n, v) if s else em.x(v) for v, s in zip(n.inputs, scalar)]
     em.bind(n, em.operator(n.name, parents, (PAIR[n.op], {})))
 
@@ -105,6 +106,6 @@ def _where(em: Emitter, n: Node) -> None:
     """LBANN's SelectOperator: a where the condition (0 or 1, LBANN has no bool tensors) is 1, else b."""
     shapes = {v.ttype.shape for v in n.inputs}
     if len(shapes) != 1:
-        raise Unsupported(f"`where` of {', '.join(str(v.type) for v in n.inputs)} broadcasts, which LBANN's "
-                          "entry-wise layers do not (target `lbann`)", n.span, "give all three the same shape")
+        raise refuse("broadcast", f"`where` of {', '.join(str(v.type) for v in n.inputs)} broadcasts, which LBANN's "
+                     "entry-wise layers do not (target `lbann`)", n.span, "give all three the same shape")
     em.bind(n, em.operator(n.name, [em.x(v) for v in n.inputs], ("SelectOperator", {"value": 1.0, "epsilon": 0.5})))

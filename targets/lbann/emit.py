@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 
-from nncc import codes
 from nncc.ir import Graph, Value, Weight
 from nncc.quoting import comment
 from nncc.target import EmitContext
@@ -19,7 +18,8 @@ from nncc.textproto import message_to_string
 
 from . import LOWER, amp, pyreader, rules
 from . import lbann_pb2 as pb
-from .base import Unsupported, sanitize
+from .base import sanitize
+from .refusals import Unsupported, refuse, report, report_all
 from .data import READERS, DataReaders
 from .launch import launch_script
 from .training import Training
@@ -37,10 +37,9 @@ class Emitter(Training, DataReaders):
             fn = LOWER.get_rule(n.op)
             try:
                 if fn is None:
-                    raise Unsupported(f"target `lbann` has no equivalent of `{n.op}`", n.span)
+                    raise refuse("op", f"target `lbann` has no equivalent of `{n.op}`", n.span)
                 fn(self, n)
-            except Unsupported as e:
-                e.code = codes.UNSUPPORTED_OP  # found while lowering an op: the op, or this form of it
+            except Unsupported as e:  # E501 (refusals.py says each one's code)
                 self.errors.append(e)
                 for v in n.outputs:  # keep going to report more than one problem
                     self.src.setdefault(id(v), sanitize(v.name))
@@ -75,7 +74,7 @@ class Emitter(Training, DataReaders):
                 rsub.dims.extend(self.static_input(v))
                 self.src[id(v)] = r.name
         if len(labels) > 1:
-            self.fail(f"LBANN reads one label tensor per sample, the model has {len(labels)} "
+            self.fail("labels-count", f"LBANN reads one label tensor per sample, the model has {len(labels)} "
                       f"({', '.join(v.name for v in labels)}) (target `lbann`)", labels[1].span)
         for v in labels:
             users = [n for n in heads if v in n.inputs]
@@ -88,7 +87,8 @@ class Emitter(Training, DataReaders):
     def static_input(self, v: Value) -> list[int]:
         dims = self.sample(v)
         if not all(isinstance(d, int) for d in dims):
-            raise Unsupported(f"input `{v.name}` {v.type} needs static sample dims for LBANN (target `lbann`)", v.span)
+            raise refuse("input-dims",
+                         f"input `{v.name}` {v.type} needs static sample dims for LBANN (target `lbann`)", v.span)
         return [int(d) for d in dims]
 
     def input_layer(self, v: Value, field: str, reader_dims: tuple[int, ...] | None) -> None:
@@ -96,7 +96,8 @@ class Emitter(Training, DataReaders):
         if reader_dims is not None and tuple(dims) != reader_dims:
             n_model = math.prod(d for d in dims if isinstance(d, int)) if all(isinstance(d, int) for d in dims) else 0
             if n_model != math.prod(reader_dims):
-                self.fail(f"input `{v.name}` {v.type} does not hold the {list(reader_dims)} samples the "
+                self.fail("input-reader-dims",
+                          f"input `{v.name}` {v.type} does not hold the {list(reader_dims)} samples the "
                           f"data reader delivers (target `lbann`)", v.span)
             lay, sub = self.layer(f"{v.name}_input", [], "input")
             sub.data_field = field
@@ -182,23 +183,24 @@ def init(out: pb.Initializer, w: Weight, em: Emitter) -> None:
     elif k in ("xavier_normal", "xavier_uniform"):
         getattr(out, f"glorot_{k.split('_')[1]}_initializer").SetInParent()
     else:
-        em.fail(f"initializer `{k}` of `{w.name}` has no LBANN equivalent (target `lbann`)", w.span,
-                code=codes.UNSUPPORTED_OP)
+        em.fail("initializer", f"initializer `{k}` of `{w.name}` has no LBANN equivalent (target `lbann`)", w.span)
 
 
 def check_options(ctx: EmitContext, em: Emitter) -> None:
     t = str(ctx.options.get("time") or "")
     if t and not re.fullmatch(r"([0-9]{1,5}-)?[0-9]{1,3}(:[0-9]{2}){0,2}", t):
-        em.fail(f"targets.lbann.time: `{t}` is not a wall-clock limit such as 01:30:00 (target `lbann`)", None)
+        em.fail("time-limit",
+                f"targets.lbann.time: `{t}` is not a wall-clock limit such as 01:30:00 (target `lbann`)", None)
     if ctx.options.get("amp") and ctx.options.get("data_type", "float") != "float":
-        em.fail(f"targets.lbann.amp with data_type {ctx.options['data_type']}: LBANN's mixed precision chooses each "
+        em.fail("amp-data-type",
+                f"targets.lbann.amp with data_type {ctx.options['data_type']}: LBANN's mixed precision chooses each "
                 "layer's type and keeps the weights in float (target `lbann`)", None,
-                "leave data_type at float with amp", code=codes.BAD_TARGET_OPTION)
+                "leave data_type at float with amp")
     d = ctx.train.distributed if ctx.train else {}
     ppt = d.get("procs_per_trainer")
     total = int(d.get("nodes") or 1) * int(d.get("procs_per_node") or 1)
     if ppt and total % ppt:
-        em.fail(f"distributed.procs_per_trainer ({ppt}) does not divide the {total} processes "
+        em.fail("procs-per-trainer", f"distributed.procs_per_trainer ({ppt}) does not divide the {total} processes "
                 f"(nodes × procs_per_node) (target `lbann`)", em.train.spans.get("distributed"))
 
 
@@ -226,18 +228,17 @@ def build(g: Graph, ctx: EmitContext) -> tuple[pb.LbannPB, list[Unsupported], Em
 
 def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
     if ctx.train is None or ctx.train.optimizer is None:
-        ctx.bag.error(codes.NEEDS_TRAIN, "target `lbann` trains the model and needs train.optimizer", None)
+        report(ctx.bag, "needs-train", "target `lbann` trains the model and needs train.optimizer", None)
         return {}
     exp, errors, em = build(g, ctx)
-    for e in errors:
-        ctx.bag.error(e.code, e.msg, e.span, e.help)
+    report_all(ctx.bag, errors)
     if errors:
         return {}
     spans = {sanitize(n.name): n.span for n in g.nodes}
     for v in rules.check(exp):
-        ctx.bag.error(codes.UNSUPPORTED_SETTING, f"LBANN would refuse this experiment at start-up: {v.message} "
-                      f"(rule {v.rule}, target `lbann`)", spans.get(v.layer or ""),
-                      "this is a bug in nncc's LBANN target; please report it with the model file")
+        report(ctx.bag, "start-up-rule", f"LBANN would refuse this experiment at start-up: {v.message} "
+               f"(rule {v.rule}, target `lbann`)", spans.get(v.layer or ""),
+               "this is a bug in nncc's LBANN target; please report it with the model file")
     if ctx.bag.has_errors:
         return {}
     text = f"# {comment(ctx.model.name)}: written by nncc for LBANN (lbann --prototext={comment(ctx.stem)}.prototext)\n"

@@ -12,6 +12,8 @@ from nncc.quoting import comment, shell_word
 from nncc.target import EmitContext
 from nncc.train import TrainConfig
 
+from .refusals import report
+
 # -------------------------------------------------------------------- launch script
 
 # What each launcher's script says before the shared part: how to submit it, and its directives.
@@ -92,18 +94,16 @@ def extra_args(ctx: EmitContext) -> list[str]:
     """targets.lbann.args, split as a shell would; LBANN's own options all start with `--`."""
     import shlex
 
-    from nncc import codes
-
     text = str(ctx.options.get("args") or "")
     try:
         words = shlex.split(text)
     except ValueError as e:
-        ctx.bag.error(codes.BAD_TARGET_OPTION, f"targets.lbann.args cannot be split into arguments: {e}", None)
+        report(ctx.bag, "args-split", f"targets.lbann.args cannot be split into arguments: {e}", None)
         return []
     bad = [w for w in words if not w.startswith("--")]
     if bad:
-        ctx.bag.error(codes.BAD_TARGET_OPTION, f"targets.lbann.args: `{bad[0]}` is not an LBANN option (they start "
-                      "with --)", None, "write e.g. args: \"--use_data_store --preload_data_store\"")
+        report(ctx.bag, "args-option", f"targets.lbann.args: `{bad[0]}` is not an LBANN option (they start "
+               "with --)", None, "write e.g. args: \"--use_data_store --preload_data_store\"")
         return []
     return words
 

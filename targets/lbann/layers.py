@@ -5,12 +5,11 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from nncc import codes
 from nncc.ir import Init, Node, TensorType, Value, Weight
 from nncc.opdefs.recurrent import suffix
 
 from . import lbann_pb2 as pb
-from .base import Unsupported
+from .refusals import refuse
 
 if TYPE_CHECKING:
     from .emit import Emitter
@@ -24,11 +23,13 @@ def _conv(kind: str) -> Callable[[Emitter, Node], None]:
         s = len(a["kernel"])
         pads = list(a["pads"])
         if a.get("padding_mode", "zeros") != "zeros" and any(pads):
-            raise Unsupported(f"`{n.op}(padding_mode=\"{a['padding_mode']}\")`: LBANN's convolution pads with zeros "
-                              "(target `lbann`)", n.span_of("padding_mode"))
+            raise refuse("conv-padding-mode",
+                         f"`{n.op}(padding_mode=\"{a['padding_mode']}\")`: LBANN's convolution pads with zeros "
+                         "(target `lbann`)", n.span_of("padding_mode"))
         if pads[:s] != pads[s:]:
-            raise Unsupported(f"`{n.op}` with asymmetric padding {pads} has no LBANN equivalent (target `lbann`)",
-                              n.span_of("pad"), "LBANN pads both sides of a dimension equally")
+            raise refuse("asymmetric-padding",
+                         f"`{n.op}` with asymmetric padding {pads} has no LBANN equivalent (target `lbann`)",
+                         n.span_of("pad"), "LBANN pads both sides of a dimension equally")
         lay, c = em.layer(n.name, [em.x(n.inputs[0])], kind, em.weights_of(n, "weight", "bias"))
         c.num_dims = s
         c.out_channels = a["out_channels"]
@@ -48,15 +49,17 @@ def _pool(mode: str) -> Callable[[Emitter, Node], None]:
     def f(em: Emitter, n: Node) -> None:
         a = n.attrs
         if a["ceil_mode"]:
-            raise Unsupported(f"`{n.op}(ceil_mode=true)` has no LBANN equivalent (target `lbann`)",
-                              n.span_of("ceil_mode"))
+            raise refuse("pool-ceil-mode", f"`{n.op}(ceil_mode=true)` has no LBANN equivalent (target `lbann`)",
+                         n.span_of("ceil_mode"))
         if any(d != 1 for d in a.get("dilation", (1,))):
-            raise Unsupported(f"`{n.op}` with dilation {list(a['dilation'])} has no LBANN equivalent (target `lbann`)",
-                              n.span_of("dilation"))
+            raise refuse("pool-dilation",
+                         f"`{n.op}` with dilation {list(a['dilation'])} has no LBANN equivalent (target `lbann`)",
+                         n.span_of("dilation"))
         k, st, pads = list(a["kernel"]), list(a["stride"]), list(a["pads"])
         if pads[:2] != pads[2:]:
-            raise Unsupported(f"`{n.op}` with asymmetric padding {pads} has no LBANN equivalent (target `lbann`)",
-                              n.span_of("pad"))
+            raise refuse("asymmetric-padding",
+                         f"`{n.op}` with asymmetric padding {pads} has no LBANN equivalent (target `lbann`)",
+                         n.span_of("pad"))
         m = mode
         if mode == "average" and not a.get("count_include_pad", False) and any(pads):
             m = "average_no_pad"
@@ -83,8 +86,8 @@ def pool(em: Emitter, name: str, parent: str, mode: str, k: list, st: list, pads
 def _gap(em: Emitter, n: Node) -> None:
     dims = em.static(n, tuple(n.inputs[0].ttype.shape[2:]), "spatial dims")
     if len(dims) != 2:
-        raise Unsupported(f"`global_avg_pool` over {len(dims)} spatial dims has no LBANN equivalent "
-                          f"(target `lbann`)", n.span)
+        raise refuse("global-pool-dims", f"`global_avg_pool` over {len(dims)} spatial dims has no LBANN equivalent "
+                     f"(target `lbann`)", n.span)
     users = [m for m in em.g.nodes if n.output in m.inputs]
     if users and n.output not in em.g.outputs and all(m.op in ("flatten", "linear") for m in users):
         # [C] per sample, as LBANN's ResNets write it; flatten and fully_connected read it as [C, 1, 1]
@@ -108,8 +111,9 @@ def _linear(em: Emitter, n: Node) -> None:
         em.src[id(n.output)] = lay.name
         return
     if r < 2:
-        raise Unsupported("`linear` of a tensor without a feature dim has no LBANN equivalent (target `lbann`)",
-                          n.span)
+        raise refuse("linear-no-features",
+                     "`linear` of a tensor without a feature dim has no LBANN equivalent (target `lbann`)",
+                     n.span)
     # [N, ..., in]: the same affine map over every leading position (LBANN's channelwise_fully_connected)
     lead = x.ttype.shape[1:-1]
     if r > 3:
@@ -132,8 +136,8 @@ def _linear(em: Emitter, n: Node) -> None:
 def _matmul(em: Emitter, n: Node) -> None:
     a, b = n.inputs
     if a.ttype.shape[:-2] != b.ttype.shape[:-2] or a.ttype.rank not in (3, 4):
-        raise Unsupported(f"`matmul` of {a.type} and {b.type} has no LBANN equivalent: LBANN multiplies "
-                          f"per-sample matrices or equal-sized batches of them (target `lbann`)", n.span)
+        raise refuse("matmul-shapes", f"`matmul` of {a.type} and {b.type} has no LBANN equivalent: LBANN multiplies "
+                     f"per-sample matrices or equal-sized batches of them (target `lbann`)", n.span)
     lay, mm = em.layer(n.name, [em.x(a), em.x(b)], "matmul")
     mm.transpose_a, mm.transpose_b = bool(n.attrs.get("transpose_a")), bool(n.attrs.get("transpose_b"))
     em.src[id(n.output)] = lay.name
@@ -143,9 +147,10 @@ def _bn(em: Emitter, n: Node) -> None:
     # LBANN keeps the running mean and variance itself; only scale and bias are weights here
     lay, bn = em.layer(n.name, [em.x(n.inputs[0])], "batch_normalization", em.weights_of(n, "scale", "bias"))
     if n.attrs["momentum"] == 0:
-        raise Unsupported("batch_norm(momentum=0): LBANN reads a decay of 0 as its default, 0.9, so the running "
-                          "statistics cannot follow the last batch alone (target `lbann`)", n.span_of("momentum"),
-                          "give a momentum above 0, e.g. 1e-6", code=codes.UNSUPPORTED_OP)
+        raise refuse("batch-norm-momentum-0",
+                     "batch_norm(momentum=0): LBANN reads a decay of 0 as its default, 0.9, so the running "
+                     "statistics cannot follow the last batch alone (target `lbann`)", n.span_of("momentum"),
+                     "give a momentum above 0, e.g. 1e-6")
     bn.decay = float(n.attrs["momentum"])
     bn.epsilon = float(n.attrs["eps"])
     em.src[id(n.output)] = lay.name
@@ -153,9 +158,8 @@ def _bn(em: Emitter, n: Node) -> None:
 
 def _float_or_double(em: Emitter, n: Node, layer: str) -> None:
     if em.dtype == pb.FP16:
-        raise Unsupported(f"LBANN's {layer} layer exists in float and double only, not fp16 (target `lbann`)",
-                          n.span, "use -O data_type=float with -O amp=true for mixed precision",
-                          code=codes.UNSUPPORTED_OP)
+        raise refuse("fp16-layer", f"LBANN's {layer} layer exists in float and double only, not fp16 (target `lbann`)",
+                     n.span, "use -O data_type=float with -O amp=true for mixed precision")
 
 
 def _ln(em: Emitter, n: Node) -> None:
@@ -213,8 +217,9 @@ def _softmax(kind: str) -> Callable[[Emitter, Node], None]:
             p.dim = ax - 1
             p.single_dim_mode = True
         else:
-            raise Unsupported(f"`log_softmax` over one axis of {x.type} has no LBANN equivalent (target `lbann`)",
-                              n.span, "LBANN's log_softmax covers the whole sample; flatten first")
+            raise refuse("log-softmax-axis",
+                         f"`log_softmax` over one axis of {x.type} has no LBANN equivalent (target `lbann`)",
+                         n.span, "LBANN's log_softmax covers the whole sample; flatten first")
         em.src[id(n.output)] = lay.name
     return f
 
@@ -227,17 +232,17 @@ def _binary(em: Emitter, n: Node) -> None:
     ca, cb = em.const_value(a), em.const_value(b)
     x = em.x
     if ca is not None and cb is not None:
-        raise Unsupported(f"`{n.op}` of two constants should have been folded (target `lbann`)", n.span)
+        raise refuse("two-constants", f"`{n.op}` of two constants should have been folded (target `lbann`)", n.span)
     if cb is not None:
         c = cb
         ops = {"add": ("AddConstantOperator", {"constant": c}), "sub": ("SubtractConstantOperator", {"constant": c}),
                "mul": ("ScaleOperator", {"constant": c}),
                "div": ("ScaleOperator", {"constant": 1.0 / c}) if c else None}[n.op]
         if ops is None:
-            raise Unsupported("division by the constant 0 (target `lbann`)", n.span)
+            raise refuse("divide-by-zero", "division by the constant 0 (target `lbann`)", n.span)
         if not em.same_shape(a, n.output):
-            raise Unsupported(f"`{n.op}` broadcasting {a.type} to {n.output.type} has no LBANN equivalent "
-                              f"(target `lbann`)", n.span)
+            raise refuse("broadcast", f"`{n.op}` broadcasting {a.type} to {n.output.type} has no LBANN equivalent "
+                         f"(target `lbann`)", n.span)
         em.src[id(n.output)] = em.operator(n.name, [x(a)], ops).name
         return
     if ca is not None:
@@ -248,13 +253,14 @@ def _binary(em: Emitter, n: Node) -> None:
             "mul": [("ScaleOperator", {"constant": c})],
             "div": [("ReciprocalOperator", {}), ("ScaleOperator", {"constant": c})]}[n.op]
         if not em.same_shape(b, n.output):
-            raise Unsupported(f"`{n.op}` broadcasting {b.type} to {n.output.type} has no LBANN equivalent "
-                              f"(target `lbann`)", n.span)
+            raise refuse("broadcast", f"`{n.op}` broadcasting {b.type} to {n.output.type} has no LBANN equivalent "
+                         f"(target `lbann`)", n.span)
         em.src[id(n.output)] = em.operator(n.name, [x(b)], *chain).name
         return
     if not em.same_shape(a, b):
-        raise Unsupported(f"`{n.op}` of {a.type} and {b.type} broadcasts, which LBANN's entry-wise layers do not "
-                          f"(target `lbann`)", n.span, "give both operands the same shape")
+        raise refuse("broadcast",
+                     f"`{n.op}` of {a.type} and {b.type} broadcasts, which LBANN's entry-wise layers do not "
+                     f"(target `lbann`)", n.span, "give both operands the same shape")
     em.src[id(n.output)] = em.operator(n.name, [x(a), x(b)], (BINARY[n.op], {})).name
 
 
@@ -268,7 +274,8 @@ def _constant(em: Emitter, n: Node) -> None:
         return  # indices: the gather writes them as its weights layer (tensors._gather)
     c = em.const_value(n.output)
     if c is None or not n.output.ttype.shape:
-        raise Unsupported("a constant tensor with different values has no LBANN layer (target `lbann`)", n.span)
+        raise refuse("constant-values",
+                     "a constant tensor with different values has no LBANN layer (target `lbann`)", n.span)
     lay, p = em.layer(n.name, [], "constant")
     p.value = c
     p.num_neurons.extend(int(d) for d in n.output.ttype.shape)
@@ -308,7 +315,7 @@ def _slice(em: Emitter, n: Node) -> None:
                 continue
             em.axis(n, 0, "axis")
         if st != 1:
-            raise Unsupported(f"slicing with step {st} has no LBANN equivalent (target `lbann`)", n.span)
+            raise refuse("slice-step", f"slicing with step {st} has no LBANN equivalent (target `lbann`)", n.span)
         lo, hi, _ = slice(s, e if e < 2 ** 62 else None, 1).indices(d)
         alone = len(items) == 1 and not a["squeeze"] and em.readers(n.output) <= 1
         lay, p = em.layer(n.name if alone else f"{n.name}_slice{i}", [parent], "slice")
@@ -333,13 +340,14 @@ def _reshape(em: Emitter, n: Node) -> None:
         em.src[id(out)] = em.x(x)  # LBANN's fully_connected flattens its input itself
         return
     if out.ttype.rank == 0 or out.ttype.shape[0] != x.ttype.shape[0]:
-        raise Unsupported(f"`{n.op}` from {x.type} to {out.type} moves the mini-batch dimension, which LBANN "
-                          f"cannot (target `lbann`)", n.span, "keep dim 0 and reshape the rest")
+        raise refuse("moves-mini-batch",
+                     f"`{n.op}` from {x.type} to {out.type} moves the mini-batch dimension, which LBANN "
+                     f"cannot (target `lbann`)", n.span, "keep dim 0 and reshape the rest")
     lay, p = em.layer(n.name, [em.x(x)], "reshape")
     dims = list(out.ttype.shape[1:])
     sym = [i for i, d in enumerate(dims) if not isinstance(d, int)]
     if len(sym) > 1:
-        raise Unsupported(f"`{n.op}` to {out.type}: LBANN infers at most one dim (target `lbann`)", n.span)
+        raise refuse("reshape-infer", f"`{n.op}` to {out.type}: LBANN infers at most one dim (target `lbann`)", n.span)
     p.dims.extend(-1 if i in sym else int(d) for i, d in enumerate(dims))
     em.src[id(out)] = lay.name
 
@@ -347,8 +355,9 @@ def _reshape(em: Emitter, n: Node) -> None:
 def _transpose(em: Emitter, n: Node) -> None:
     perm = list(n.attrs["perm"])
     if perm[0] != 0:
-        raise Unsupported(f"`transpose` with perm {perm} moves the mini-batch dimension, which LBANN cannot "
-                          f"(target `lbann`)", n.span_of("perm"))
+        raise refuse("moves-mini-batch",
+                     f"`transpose` with perm {perm} moves the mini-batch dimension, which LBANN cannot "
+                     f"(target `lbann`)", n.span_of("perm"))
     lay, p = em.layer(n.name, [em.x(n.inputs[0])], "permute")
     p.axes.extend(q - 1 for q in perm[1:])
     em.src[id(n.output)] = lay.name
@@ -382,11 +391,13 @@ def _gru(em: Emitter, n: Node) -> None:
         tied = [(m, v) for m in em.g.nodes for v in m.weights.values()
                 if (v.share if v.share is not None else v) is src]
         if src.role != w.role or any(m.op != "gru" or v.role != w.role for m, v in tied):
-            raise Unsupported(f"`gru` weight `{w.name}` is tied to `{src.name}`, which is not the same gru weight: "
-                              f"LBANN stacks the gates r, z, n where nncc stacks z, r, h (target `lbann`)", w.span)
+            raise refuse("gru-tied",
+                         f"`gru` weight `{w.name}` is tied to `{src.name}`, which is not the same gru weight: "
+                         f"LBANN stacks the gates r, z, n where nncc stacks z, r, h (target `lbann`)", w.span)
     if n.attrs["bidirectional"]:
-        raise Unsupported("`gru` with bidirectional=true: LBANN's gru layer runs forward only (target `lbann`)",
-                          n.span, "run a second gru over the reversed sequence, or use the onnx or pytorch target")
+        raise refuse("gru-bidirectional",
+                     "`gru` with bidirectional=true: LBANN's gru layer runs forward only (target `lbann`)",
+                     n.span, "run a second gru over the reversed sequence, or use the onnx or pytorch target")
     prev = em.x(x)
     for k in range(n.attrs["num_layers"]):  # one LBANN gru layer per layer, each with its own weights
         s = suffix(k, False)
@@ -418,12 +429,12 @@ def _class_head(kind: str) -> Callable[[Emitter, Node], None]:
     def f(em: Emitter, n: Node) -> None:
         logits, label = n.inputs
         if label.producer is not None or em.g.input_roles.get(label.name) != "label":
-            raise Unsupported(f"`{n.op}` against `{label.name}`: LBANN compares with the labels its data "
-                              f"reader delivers, so the target must be an input (target `lbann`)", n.span_of(1))
+            raise refuse("head-label", f"`{n.op}` against `{label.name}`: LBANN compares with the labels its data "
+                         f"reader delivers, so the target must be an input (target `lbann`)", n.span_of(1))
         if logits.ttype.rank > 2:
-            raise Unsupported(f"`{n.op}` on scores {logits.type}: LBANN's {kind} layer reads one class "
-                              "distribution per sample, and its readers give one label per sample (target `lbann`)",
-                              n.span, code=codes.UNSUPPORTED_OP)
+            raise refuse("head-per-step", f"`{n.op}` on scores {logits.type}: LBANN's {kind} layer reads one class "
+                         "distribution per sample, and its readers give one label per sample (target `lbann`)",
+                         n.span)
         lay, p = em.layer(n.name, [em.softmax(logits), em.x(label)], kind)
         if kind == "top_k_categorical_accuracy":
             p.k = n.attrs["k"]
@@ -451,9 +462,10 @@ def _adaptive_pool(mode: str) -> Callable[[Emitter, Node], None]:
     def f(em: Emitter, n: Node) -> None:
         (h, w), (oh, ow) = em.static(n, tuple(n.inputs[0].ttype.shape[2:]), "spatial dims"), n.attrs["output_size"]
         if h % oh or w % ow:
-            raise Unsupported(f"`{n.op}` from {h}x{w} to {oh}x{ow}: LBANN's pooling has one window size, and these "
-                              "windows differ (target `lbann`)", n.span_of("output_size"),
-                              "choose an output size that divides the input's")
+            raise refuse("adaptive-pool-windows",
+                         f"`{n.op}` from {h}x{w} to {oh}x{ow}: LBANN's pooling has one window size, and these "
+                         "windows differ (target `lbann`)", n.span_of("output_size"),
+                         "choose an output size that divides the input's")
         k = [h // oh, w // ow]
         pool(em, n.name, em.x(n.inputs[0]), mode, k, k, [0, 0], n.output)
     return f
@@ -465,8 +477,9 @@ def _upsample(em: Emitter, n: Node) -> None:
     h, w = em.static(n, tuple(n.inputs[0].ttype.shape[2:]), "spatial dims")
     oh, ow = a["size"]
     if a["mode"] != "nearest" or oh % h or ow % w:
-        raise Unsupported(f"`upsample` to {oh}x{ow} ({a['mode']}): LBANN's upsample layer repeats pixels by an "
-                          "integer factor (target `lbann`)", n.span, "use mode=\"nearest\" with an integer scale")
+        raise refuse("upsample-factor",
+                     f"`upsample` to {oh}x{ow} ({a['mode']}): LBANN's upsample layer repeats pixels by an "
+                     "integer factor (target `lbann`)", n.span, "use mode=\"nearest\" with an integer scale")
     lay, u = em.layer(n.name, [em.x(n.inputs[0])], "upsample")
     u.upsample_mode = "nearest"
     u.num_dims = 2
@@ -480,8 +493,9 @@ def _upsample(em: Emitter, n: Node) -> None:
 
 def _instance_norm(em: Emitter, n: Node) -> None:
     if n.weights:
-        raise Unsupported("`instance_norm(affine=true)`: LBANN's instance_norm layer has no scale and bias "
-                          "(target `lbann`)", n.span_of("affine"), "use affine=false, then a scale and a shift")
+        raise refuse("instance-norm-affine",
+                     "`instance_norm(affine=true)`: LBANN's instance_norm layer has no scale and bias "
+                     "(target `lbann`)", n.span_of("affine"), "use affine=false, then a scale and a shift")
     lay, p = em.layer(n.name, [em.x(n.inputs[0])], "instance_norm")
     p.epsilon.value = n.attrs["eps"]
     em.src[id(n.output)] = lay.name

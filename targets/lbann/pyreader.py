@@ -16,7 +16,8 @@ import re
 from nncc.train import DataSource
 
 from . import lbann_pb2 as pb
-from .base import Base, Unsupported
+from .base import Base
+from .refusals import refuse
 
 FORMATS = ("record",)  # the formats nncc reads through a module of its own
 VALUE_TRANSFORMS = ("scale", "normalize", "mean_file", "to_float")
@@ -41,10 +42,11 @@ def check_formats(em: Base) -> None:
     fmts = {d.format in FORMATS for d in em.train.data.values()}
     if len(fmts) > 1:
         src = next(d for d in em.train.data.values() if d.format in FORMATS)
-        raise Unsupported(f"data.{src.role}.format: {src.format} is read by LBANN's Python reader, which gives the "
-                          "labels inside the samples, and the other roles use built-in readers, which give them "
-                          "apart; one model's input layers cannot read both (target `lbann`)",
-                          src.field_spans.get("format", src.span), "give every role the same format")
+        raise refuse("python-mixed-formats",
+                     f"data.{src.role}.format: {src.format} is read by LBANN's Python reader, which gives the "
+                     "labels inside the samples, and the other roles use built-in readers, which give them "
+                     "apart; one model's input layers cannot read both (target `lbann`)",
+                     src.field_spans.get("format", src.span), "give every role the same format")
 
 
 def inputs(em: Base, sample_dims: list[int]) -> None:
@@ -54,9 +56,9 @@ def inputs(em: Base, sample_dims: list[int]) -> None:
     labels = [v for v in g.inputs if g.input_roles.get(v.name) == "label"]
     extra = samples[1:] + labels[1:]
     if extra or not samples:
-        raise Unsupported("a record holds one sample and one label, and this model reads "
-                          f"{len(samples)} sample and {len(labels)} label inputs (target `lbann`)",
-                          extra[0].span if extra else None)
+        raise refuse("python-inputs", "a record holds one sample and one label, and this model reads "
+                     f"{len(samples)} sample and {len(labels)} label inputs (target `lbann`)",
+                     extra[0].span if extra else None)
     v = samples[0]
     n = math.prod(sample_dims)
     lay, sub = em.layer("samples", [], "input")
@@ -87,27 +89,32 @@ def classes(em: Base) -> int:
             d = h.inputs[0].ttype.shape[-1]
             if isinstance(d, int):
                 return d
-    raise Unsupported("the classes of the labels are not static (target `lbann`)", None)
+    raise refuse("python-classes", "the classes of the labels are not static (target `lbann`)", None)
 
 
 def reader(em: Base, src: DataSource, r: pb.Reader, limit: int | None, shape: list[int]) -> dict:
     """Fill a Python reader entry; the module's spec for the role."""
     f, sp = src.fields, src.field_spans
     if f.get("backend") not in (None, "kvfile"):
-        raise Unsupported(f"data.{src.role}.backend: {f['backend']}: nncc reads SINGA's kvfile record stores for "
-                          "LBANN (target `lbann`)", sp.get("backend"))
+        raise refuse("python-backend",
+                     f"data.{src.role}.backend: {f['backend']}: nncc reads SINGA's kvfile record stores for "
+                     "LBANN (target `lbann`)", sp.get("backend"))
     if limit is not None and f.get("fraction") is not None:
-        raise Unsupported(f"data.{src.role}.fraction with an evaluation limit: LBANN takes the fraction after the "
-                          "reader's count (target `lbann`)", sp.get("fraction"), f"give data.{src.role}.samples")
+        raise refuse("python-fraction",
+                     f"data.{src.role}.fraction with an evaluation limit: LBANN takes the fraction after the "
+                     "reader's count (target `lbann`)", sp.get("fraction"), f"give data.{src.role}.samples")
     for c in src.transforms:
         if c.name not in VALUE_TRANSFORMS:
-            raise Unsupported(f"transform `{c.name}` of record files has no LBANN equivalent: nncc's Python reader "
-                              "applies scale, normalize and mean_file (target `lbann`)", c.span)
+            raise refuse("python-transform",
+                         f"transform `{c.name}` of record files has no LBANN equivalent: nncc's Python reader "
+                         "applies scale, normalize and mean_file (target `lbann`)", c.span)
         if c.name == "normalize" and len(c["mean"]) != len(c["std"]):
-            raise Unsupported("normalize(): give as many std values as mean values (target `lbann`)", c.span)
+            raise refuse("normalize-lengths",
+                         "normalize(): give as many std values as mean values (target `lbann`)", c.span)
         if c.name == "normalize" and len(c["mean"]) not in (1, shape[0]):
-            raise Unsupported(f"normalize() with {len(c['mean'])} means for samples of {shape[0]} channels "
-                              "(target `lbann`)", c.span)
+            raise refuse("python-normalize-channels",
+                         f"normalize() with {len(c['mean'])} means for samples of {shape[0]} channels "
+                         "(target `lbann`)", c.span)
     stem = module_name(em.ctx.stem)
     p = r.python
     p.module, p.module_dir = stem, "."

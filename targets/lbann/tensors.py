@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from nncc.ir import Node
 
-from .base import Unsupported, sanitize
+from .base import sanitize
+from .refusals import refuse
 
 if TYPE_CHECKING:
     from .emit import Emitter
@@ -38,8 +39,9 @@ def _reduce(em: Emitter, n: Node) -> None:
 def _argmax(em: Emitter, n: Node) -> None:
     x = n.inputs[0]
     if x.ttype.rank != 2:
-        raise Unsupported(f"`argmax` of {x.type} has no LBANN equivalent: LBANN's argmax takes one vector per "
-                          "sample (target `lbann`)", n.span, "flatten the input first")
+        raise refuse("argmax-shape",
+                     f"`argmax` of {x.type} has no LBANN equivalent: LBANN's argmax takes one vector per "
+                     "sample (target `lbann`)", n.span, "flatten the input first")
     em.axis(n, n.attrs["axis"], "axis")
     lay, _ = em.layer(n.name, [em.x(x)], "argmax")
     em.bind(n, lay)
@@ -49,8 +51,9 @@ def _expand(em: Emitter, n: Node) -> None:
     """Dims of 1 repeated: LBANN's tessellate layer, per sample."""
     x, out = n.inputs[0], n.output
     if out.ttype.rank != x.ttype.rank or out.ttype.shape[0] != x.ttype.shape[0]:
-        raise Unsupported(f"`expand` from {x.type} to {out.type} adds or repeats the mini-batch dimension, which "
-                          "LBANN cannot (target `lbann`)", n.span_of("shape"))
+        raise refuse("moves-mini-batch",
+                     f"`expand` from {x.type} to {out.type} adds or repeats the mini-batch dimension, which "
+                     "LBANN cannot (target `lbann`)", n.span_of("shape"))
     lay, p = em.layer(n.name, [em.x(x)], "tessellate")
     p.dims.extend(em.static(n, tuple(out.ttype.shape[1:]), "dims"))
     em.bind(n, lay)
@@ -73,8 +76,9 @@ def _stack(em: Emitter, n: Node) -> None:
 def _one_hot(em: Emitter, n: Node) -> None:
     x = n.inputs[0]
     if x.ttype.rank != 1:
-        raise Unsupported(f"`one_hot` of {x.type} has no LBANN equivalent: LBANN's one_hot takes one index per "
-                          "sample (target `lbann`)", n.span)
+        raise refuse("one-hot-shape",
+                     f"`one_hot` of {x.type} has no LBANN equivalent: LBANN's one_hot takes one index per "
+                     "sample (target `lbann`)", n.span)
     lay, p = em.layer(n.name, [em.x(x)], "one_hot")
     p.size = n.attrs["classes"]
     em.bind(n, lay)
@@ -84,9 +88,10 @@ def _param(em: Emitter, n: Node) -> None:
     """LBANN's weights layer: the same tensor for every sample, so the param's first dim must be 1."""
     shape = list(n.attrs["shape"])
     if shape[0] != 1 or len(shape) < 2:
-        raise Unsupported(f"`param` of shape {shape} has no LBANN equivalent: LBANN's weights layer gives every "
-                          "sample the same tensor (target `lbann`)", n.span_of("shape"),
-                          "give it a first dim of 1 ([1, ...]), the mini-batch dimension it broadcasts over")
+        raise refuse("param-shape",
+                     f"`param` of shape {shape} has no LBANN equivalent: LBANN's weights layer gives every "
+                     "sample the same tensor (target `lbann`)", n.span_of("shape"),
+                     "give it a first dim of 1 ([1, ...]), the mini-batch dimension it broadcasts over")
     lay, p = em.layer(n.name, [], "weights_layer", em.weights_of(n, "weight"))
     p.dims.extend(shape[1:])
     em.bind(n, lay)
@@ -102,17 +107,19 @@ def _gather(em: Emitter, n: Node) -> None:
     ax = em.axis(n, n.attrs["axis"], "axis")
     src = idx.producer
     if src is None or src.op not in ("const", "constant") or idx.ttype.rank != 1:
-        raise Unsupported(f"`gather` by {idx.type} has no LBANN equivalent: LBANN's gather picks the same entries "
-                          "in every sample by one index vector, so the indices must be a constant list "
-                          "(target `lbann`)", n.span_of(1))
+        raise refuse("gather-indices",
+                     f"`gather` by {idx.type} has no LBANN equivalent: LBANN's gather picks the same entries "
+                     "in every sample by one index vector, so the indices must be a constant list "
+                     "(target `lbann`)", n.span_of(1))
     if x.ttype.rank not in (2, 3):
-        raise Unsupported(f"`gather` of {x.type} has no LBANN equivalent: LBANN gathers from 1-D or 2-D samples "
-                          "(target `lbann`)", n.span)
+        raise refuse("gather-shape",
+                     f"`gather` of {x.type} has no LBANN equivalent: LBANN gathers from 1-D or 2-D samples "
+                     "(target `lbann`)", n.span)
     size = x.ttype.shape[ax + 1]
     values = np.asarray(src.attrs["value"], dtype=np.int64).reshape(-1)
     if not isinstance(size, int) or ((values < -size) | (values >= size)).any():
-        raise Unsupported(f"`gather` indices {values.tolist()} out of the {size} entries along axis "
-                          f"{n.attrs['axis']} (target `lbann`)", n.span_of(1))
+        raise refuse("gather-range", f"`gather` indices {values.tolist()} out of the {size} entries along axis "
+                     f"{n.attrs['axis']} (target `lbann`)", n.span_of(1))
     values = values % size  # nncc counts negative indices from the end; LBANN zeroes them
     name, i = f"{sanitize(n.name)}.indices", 1
     while name in em.wused:

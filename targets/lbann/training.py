@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 
-from nncc import codes, training
+from nncc import training
 from nncc.diagnostics import Span
 from nncc.train import Config
 
 from . import lbann_pb2 as pb
-from .base import Base, Unsupported
+from .base import Base
+from .refusals import refuse, report
 
 
 class Training(Base):
@@ -23,8 +24,8 @@ class Training(Base):
             lr = float(warm.get("start_lr", 0.0)) * lr_mult
         if c.name in ("sgd", "nesterov"):
             if float(c.get("dampening", 0.0)):
-                raise Unsupported("sgd(dampening=…) has no LBANN equivalent (target `lbann`)", c.span,
-                                  "LBANN's SGD has momentum and nesterov only")
+                raise refuse("sgd-dampening", "sgd(dampening=…) has no LBANN equivalent (target `lbann`)", c.span,
+                             "LBANN's SGD has momentum and nesterov only")
             out.sgd.learn_rate = lr
             out.sgd.momentum = float(c.get("momentum", 0.0))
             out.sgd.nesterov = c.name == "nesterov" or bool(c.get("nesterov", False))
@@ -40,13 +41,14 @@ class Training(Base):
             out.adagrad.eps = float(c["eps"])
         elif c.name == "rmsprop":
             if float(c.get("momentum", 0.0)):
-                raise Unsupported("rmsprop(momentum=…) has no LBANN equivalent (target `lbann`)", c.span)
+                raise refuse("rmsprop-momentum", "rmsprop(momentum=…) has no LBANN equivalent (target `lbann`)",
+                             c.span)
             out.rmsprop.learn_rate = lr
             out.rmsprop.decay_rate = float(c["decay"])
             out.rmsprop.eps = float(c["eps"])
         else:
-            raise Unsupported(f"optimizer `{c.name}` has no LBANN equivalent (target `lbann`)", c.span,
-                              "LBANN has sgd (momentum, nesterov), adam, adamw, adagrad and rmsprop")
+            raise refuse("optimizer", f"optimizer `{c.name}` has no LBANN equivalent (target `lbann`)", c.span,
+                         "LBANN has sgd (momentum, nesterov), adam, adamw, adagrad and rmsprop")
 
     # ---------------------------------------------------------------- schedule and callbacks
 
@@ -56,15 +58,17 @@ class Training(Base):
     def to_epochs(self, steps: int, what: str, span: Span | None) -> int:
         spe = self.steps_per_epoch()
         if spe is None:
-            raise Unsupported(f"{what} counts steps, but LBANN schedules this by epoch and the number of steps "
-                              f"per epoch is unknown (target `lbann`)", span,
-                              "give train.dataset_size, or count in epochs")
+            raise refuse("steps-per-epoch",
+                         f"{what} counts steps, but LBANN schedules this by epoch and the number of steps "
+                         f"per epoch is unknown (target `lbann`)", span,
+                         "give train.dataset_size, or count in epochs")
         ep = steps / spe
         whole = max(round(ep), 1 if steps else 0)
         if abs(ep - whole) > 1e-9:
-            self.ctx.bag.warning(codes.APPROXIMATED_SETTING, f"{what}: step {steps} is epoch {ep:.3f}; LBANN schedules this by whole "
-                                 f"epochs, so it happens at epoch {whole} ({spe:g} steps per epoch)", span,
-                                 "use step counts that are whole epochs, or give the schedule in epochs")
+            report(self.ctx.bag, "rounded-to-epoch",
+                   f"{what}: step {steps} is epoch {ep:.3f}; LBANN schedules this by whole "
+                   f"epochs, so it happens at epoch {whole} ({spe:g} steps per epoch)", span,
+                   "use step counts that are whole epochs, or give the schedule in epochs")
         return whole
 
     def schedule(self) -> None:
@@ -77,10 +81,11 @@ class Training(Base):
         base_lr = float(self.train.optimizer.get("lr", 0.0)) if self.train.optimizer else 0.0
         groups = self.lr_groups()
         if len(groups) > 1 and s.name in ("step", "exponential", "multi_step", "poly"):
-            raise Unsupported(f"schedule {s.name}() with per-weight learning-rate multipliers (lr_mult): LBANN's "
-                              f"{s.name} callback sets one global rate on every weight when it fires, so the "
-                              "multipliers would be lost after the first change (target `lbann`)", s.span,
-                              "drop the multipliers, or use fixed_step or cosine, which LBANN writes per weight")
+            raise refuse("lr-mult-schedule",
+                         f"schedule {s.name}() with per-weight learning-rate multipliers (lr_mult): LBANN's "
+                         f"{s.name} callback sets one global rate on every weight when it fires, so the "
+                         "multipliers would be lost after the first change (target `lbann`)", s.span,
+                         "drop the multipliers, or use fixed_step or cosine, which LBANN writes per weight")
         if s.name in ("step", "exponential"):
             every = int(s.get("every", 1))
             if s.get("unit") == "step":
@@ -96,7 +101,8 @@ class Training(Base):
         elif s.name == "fixed_step":
             steps, values = list(s["steps"]), list(s["values"])
             if len(steps) != len(values):
-                raise Unsupported("fixed_step(): `steps` and `values` differ in length (target `lbann`)", s.span)
+                raise refuse("fixed-step-lengths",
+                             "fixed_step(): `steps` and `values` differ in length (target `lbann`)", s.span)
             end = training.total_steps(self.train)
             for st, val in zip(steps, values):
                 if end is not None and st >= end:
@@ -113,8 +119,8 @@ class Training(Base):
                 spe = self.steps_per_epoch()
                 epochs = s.get("epochs") or self.train.epochs
                 if spe is None or epochs is None:
-                    raise Unsupported("cosine(): LBANN decays by steps and the number of steps is unknown "
-                                      "(target `lbann`)", s.span, "give cosine(steps=…) or train.dataset_size")
+                    raise refuse("cosine-length", "cosine(): LBANN decays by steps and the number of steps is unknown "
+                                 "(target `lbann`)", s.span, "give cosine(steps=…) or train.dataset_size")
                 total = round(spe * epochs)
             for mult, names in groups:
                 cbs.add().cosine_decay_learning_rate.CopyFrom(pb.Callback.CallbackCosineDecayLearningRate(
@@ -130,15 +136,16 @@ class Training(Base):
         elif s.name == "warmup":
             epochs = s.get("epochs")
             if epochs is None:
-                raise Unsupported("warmup(steps=…): LBANN's linear warm-up counts epochs (target `lbann`)", s.span,
-                                  "give warmup(epochs=…)")
+                raise refuse("warmup-steps",
+                             "warmup(steps=…): LBANN's linear warm-up counts epochs (target `lbann`)", s.span,
+                             "give warmup(epochs=…)")
             for mult, names in groups:
                 cbs.add().linear_growth_learning_rate.CopyFrom(pb.Callback.CallbackLinearGrowthLearningRate(
                     weights=" ".join(names), target=base_lr * mult, num_epochs=int(epochs)))
         else:
-            raise Unsupported(f"schedule `{s.name}` has no LBANN equivalent (target `lbann`)", s.span,
-                              "LBANN has step, multi_step, fixed_step, exponential (per epoch), cosine, poly "
-                              "and warmup")
+            raise refuse("schedule", f"schedule `{s.name}` has no LBANN equivalent (target `lbann`)", s.span,
+                         "LBANN has step, multi_step, fixed_step, exponential (per epoch), cosine, poly "
+                         "and warmup")
 
     def warmup_chain(self) -> None:
         """`[warmup(...), s]`: linear warm-up from start_lr to the optimizer's lr, then `s` from the warm-up's end."""
@@ -154,8 +161,9 @@ class Training(Base):
 
         def need_spe(what: str, span: Span | None) -> float:
             if spe is None:
-                raise Unsupported(f"{what}: LBANN needs the number of steps per epoch here and it is unknown "
-                                  "(target `lbann`)", span, "give train.dataset_size")
+                raise refuse("steps-per-epoch",
+                             f"{what}: LBANN needs the number of steps per epoch here and it is unknown "
+                             "(target `lbann`)", span, "give train.dataset_size")
             return spe
 
         if s.name == "cosine":
@@ -175,32 +183,37 @@ class Training(Base):
                     total = round(need_spe("cosine() after a warm-up decays over the rest of training, which "
                                            "LBANN counts in steps", s.span) * t.epochs)
                 else:
-                    raise Unsupported("cosine() after a warm-up decays over the rest of training, whose length is "
-                                      "not given (target `lbann`)", s.span, "give train.steps or cosine(steps=…)")
+                    raise refuse("cosine-length",
+                                 "cosine() after a warm-up decays over the rest of training, whose length is "
+                                 "not given (target `lbann`)", s.span, "give train.steps or cosine(steps=…)")
                 decay = total - warm
                 if decay <= 0:
-                    raise Unsupported(f"the warm-up ({warm} steps) is not shorter than training ({total} steps), "
-                                      "so the cosine decay never starts (target `lbann`)", w.span,
-                                      "shorten the warm-up, or give cosine(steps=…)")
+                    raise refuse("warmup-not-shorter",
+                                 f"the warm-up ({warm} steps) is not shorter than training ({total} steps), "
+                                 "so the cosine decay never starts (target `lbann`)", w.span,
+                                 "shorten the warm-up, or give cosine(steps=…)")
             for mult, names in groups:
                 cbs.add().cosine_decay_learning_rate.CopyFrom(pb.Callback.CallbackCosineDecayLearningRate(
                     weights=" ".join(names), lr_max=base_lr * mult, lr_min=float(s.get("min_lr", 0.0)) * mult,
                     decay_steps=decay, initial_warmup_learning_rate=start * mult, warmup_steps=warm))
             return
         if s.name == "poly":
-            raise Unsupported("poly() after a warm-up: LBANN's poly_learning_rate sets the rate at every step "
-                              "from step 0 and from the optimizer's starting rate, so it would undo the warm-up "
-                              "(target `lbann`)", s.span, "use cosine() after the warm-up, or poly() alone")
+            raise refuse("poly-after-warmup",
+                         "poly() after a warm-up: LBANN's poly_learning_rate sets the rate at every step "
+                         "from step 0 and from the optimizer's starting rate, so it would undo the warm-up "
+                         "(target `lbann`)", s.span, "use cosine() after the warm-up, or poly() alone")
         if s.name not in ("fixed", "step", "multi_step", "exponential", "fixed_step"):
-            raise Unsupported(f"schedule `{s.name}` has no LBANN equivalent (target `lbann`)", s.span,
-                              "after a warm-up LBANN has fixed, step, multi_step, fixed_step, exponential (per "
-                              "epoch) and cosine")
+            raise refuse("schedule-after-warmup",
+                         f"schedule `{s.name}` has no LBANN equivalent (target `lbann`)", s.span,
+                         "after a warm-up LBANN has fixed, step, multi_step, fixed_step, exponential (per "
+                         "epoch) and cosine")
         if len(groups) > 1 and s.name in ("step", "multi_step", "exponential"):
-            raise Unsupported(f"{s.name}() after a warm-up with per-weight learning-rate multipliers: LBANN's "
-                              "drop_fixed_learning_rate multiplies one rate shared by all weights, so the "
-                              "multipliers would be lost at the first drop (target `lbann`)", s.span,
-                              "use cosine() after the warm-up (written once per multiplier), or drop the "
-                              "`*_lr=` multipliers")
+            raise refuse("lr-mult-warmup-drops",
+                         f"{s.name}() after a warm-up with per-weight learning-rate multipliers: LBANN's "
+                         "drop_fixed_learning_rate multiplies one rate shared by all weights, so the "
+                         "multipliers would be lost at the first drop (target `lbann`)", s.span,
+                         "use cosine() after the warm-up (written once per multiplier), or drop the "
+                         "`*_lr=` multipliers")
 
         def epochs_of(pos: list[int], what: str, span: Span | None) -> list[int]:
             """Positions from the start of training, in the chain's unit, as the epochs LBANN changes the rate at."""
@@ -211,13 +224,15 @@ class Training(Base):
             off = [(p, e) for p, e in zip(pos, out) if abs(p / n - e) > 1e-9]
             if off:
                 (p, e), more = off[0], f" (and {len(off) - 1} more)" if len(off) > 1 else ""
-                self.ctx.bag.warning(codes.APPROXIMATED_SETTING, f"{what}: step {p} is epoch {p / n:.3f}; LBANN changes the rate "
-                                     f"only between epochs, so this happens at epoch {e}{more} ({n:g} steps per epoch)",
-                                     span, "count the warm-up and the schedule in epochs")
+                report(self.ctx.bag, "rounded-to-epoch",
+                       f"{what}: step {p} is epoch {p / n:.3f}; LBANN changes the rate "
+                       f"only between epochs, so this happens at epoch {e}{more} ({n:g} steps per epoch)",
+                       span, "count the warm-up and the schedule in epochs")
             if len(set(out)) < len(out):
-                raise Unsupported(f"{what}: two changes fall in one epoch, and LBANN changes the rate at most once "
-                                  f"per epoch ({n:g} steps per epoch) (target `lbann`)", span,
-                                  "count the warm-up and the schedule in epochs")
+                raise refuse("two-changes-one-epoch",
+                             f"{what}: two changes fall in one epoch, and LBANN changes the rate at most once "
+                             f"per epoch ({n:g} steps per epoch) (target `lbann`)", span,
+                             "count the warm-up and the schedule in epochs")
             return out
 
         warm = epochs_of([wlen], f"warmup(steps={wlen})", w.span)[0]
@@ -235,9 +250,10 @@ class Training(Base):
                     need_spe(f"{s.name}() after a warm-up runs to the end of training, which", s.span) * t.epochs
                     if t.epochs is not None else None)
             if end is None:
-                raise Unsupported(f"{s.name}() after a warm-up: LBANN needs its drops listed up to the end of "
-                                  "training, whose length is not given (target `lbann`)", s.span,
-                                  "give train.epochs or train.steps")
+                raise refuse("drops-until-end",
+                             f"{s.name}() after a warm-up: LBANN needs its drops listed up to the end of "
+                             "training, whose length is not given (target `lbann`)", s.span,
+                             "give train.epochs or train.steps")
             pos = list(range(wlen + every, math.ceil(end), every))
             if pos:
                 cbs.add().drop_fixed_learning_rate.CopyFrom(pb.Callback.CallbackDropFixedLearningRate(
@@ -249,7 +265,8 @@ class Training(Base):
         elif s.name == "fixed_step":
             steps, values = list(s["steps"]), list(s["values"])
             if len(steps) != len(values):
-                raise Unsupported("fixed_step(): `steps` and `values` differ in length (target `lbann`)", s.span)
+                raise refuse("fixed-step-lengths",
+                             "fixed_step(): `steps` and `values` differ in length (target `lbann`)", s.span)
             eps = epochs_of([wlen + st for st in steps], "schedule fixed_step(steps=…)", s.span)
             for st, ep, val in zip(steps, eps, values):
                 if st == 0 and math.isclose(val, base_lr):
@@ -270,9 +287,9 @@ class Training(Base):
         return sorted(groups.items())
 
     def ignored(self, what: str, span: Span | None) -> None:
-        self.ctx.bag.warning(codes.IGNORED_SETTING, f"{what}: LBANN's print callback reports once per epoch and "
-                             "ignores an interval (target `lbann`)", span, "remove it, or use -t pytorch for "
-                             "progress within an epoch")
+        report(self.ctx.bag, "print-interval", f"{what}: LBANN's print callback reports once per epoch and "
+                     "ignores an interval (target `lbann`)", span, "remove it, or use -t pytorch for "
+                     "progress within an epoch")
 
     def callbacks(self) -> None:
         t = self.train
@@ -291,7 +308,8 @@ class Training(Base):
                 cb.timer.SetInParent()
             elif c.name == "checkpoint":
                 if int(c.get("after", 0)):
-                    raise Unsupported("checkpoint(after=…) has no LBANN equivalent (target `lbann`)", c.span)
+                    raise refuse("checkpoint-after",
+                                 "checkpoint(after=…) has no LBANN equivalent (target `lbann`)", c.span)
                 cb.checkpoint.checkpoint_dir = str(c.get("dir", "checkpoint"))
                 if c.get("unit") == "step":
                     cb.checkpoint.checkpoint_steps = int(c.get("every", 1))
@@ -303,14 +321,16 @@ class Training(Base):
                 m = c["metric"]
                 losses = {"loss", "objective"} | {n.name for n in t.losses}
                 if m not in losses:
-                    raise Unsupported(f"early_stopping(metric=\"{m}\"): LBANN's early stopping watches the "
-                                      f"validation objective, not a metric (target `lbann`)", c.span,
-                                      f"use metric=\"{t.losses[0].name if t.losses else 'loss'}\"")
+                    raise refuse("early-stopping-metric",
+                                 f"early_stopping(metric=\"{m}\"): LBANN's early stopping watches the "
+                                 f"validation objective, not a metric (target `lbann`)", c.span,
+                                 f"use metric=\"{t.losses[0].name if t.losses else 'loss'}\"")
                 val = t.data.get("train")
                 if "validate" not in t.data and not (val and val.fields.get("validation_fraction")):
-                    raise Unsupported("early_stopping() watches the validation objective, and this job has no "
-                                      "validation data, so it would never stop (target `lbann`)", c.span,
-                                      "add data.validate, or hold some out: data.train.validation_fraction: 0.1")
+                    raise refuse("early-stopping-no-validation",
+                                 "early_stopping() watches the validation objective, and this job has no "
+                                 "validation data, so it would never stop (target `lbann`)", c.span,
+                                 "add data.validate, or hold some out: data.train.validation_fraction: 0.1")
                 cb.early_stopping.patience = int(c.get("patience", 5))
             elif c.name == "gpu_memory":
                 cb.gpu_memory_usage.SetInParent()
@@ -323,14 +343,15 @@ class Training(Base):
                 cb.print_model_description.SetInParent()
             elif c.name == "reduce_on_plateau":
                 if len(self.lr_groups()) > 1:
-                    raise Unsupported("reduce_on_plateau() with per-weight learning-rate multipliers (lr_mult): "
-                                      "LBANN's adaptive_learning_rate sets one global rate on every weight, so the "
-                                      "multipliers would be lost (target `lbann`)", c.span)
+                    raise refuse("lr-mult-plateau",
+                                 "reduce_on_plateau() with per-weight learning-rate multipliers (lr_mult): "
+                                 "LBANN's adaptive_learning_rate sets one global rate on every weight, so the "
+                                 "multipliers would be lost (target `lbann`)", c.span)
                 # LBANN compares the epoch's mean training objective and waits `patience` epochs, as nncc says
                 cb.adaptive_learning_rate.patience = int(c["patience"])
                 cb.adaptive_learning_rate.amt = float(c["gamma"])
             else:
-                raise Unsupported(f"callback `{c.name}` has no LBANN equivalent (target `lbann`)", c.span)
+                raise refuse("callback", f"callback `{c.name}` has no LBANN equivalent (target `lbann`)", c.span)
             (self.exp.trainer.callback if trainer_only else cbs).add().CopyFrom(cb)
         if display:
             self.ignored("train.display_every", t.spans.get("display_every"))
@@ -363,13 +384,14 @@ class Training(Base):
             self.model.num_epochs = 1
         ve = t.get("validate_every")
         if ve is not None and ve != 1:
-            raise Unsupported(f"train.validate_every: {ve}: LBANN validates after every epoch (target `lbann`)",
-                              t.spans.get("validate_every"))
+            raise refuse("validate-every",
+                         f"train.validate_every: {ve}: LBANN validates after every epoch (target `lbann`)",
+                         t.spans.get("validate_every"))
         # bptt on a model with gru: LBANN's gru layer back-propagates through all of its sequence itself
         bptt = t.get("algorithm") == "bptt" and any(n.op == "gru" for n in self.g.nodes)
         if t.get("algorithm") not in (None, "bp") and not bptt:
-            raise Unsupported(f"train.algorithm: {t.get('algorithm')} has no LBANN equivalent; LBANN trains by "
-                              "back-propagation (target `lbann`)", t.spans.get("algorithm"))
+            raise refuse("algorithm", f"train.algorithm: {t.get('algorithm')} has no LBANN equivalent; LBANN trains by "
+                         "back-propagation (target `lbann`)", t.spans.get("algorithm"))
         self.distributed()
 
     def distributed(self) -> None:
@@ -378,10 +400,12 @@ class Training(Base):
         for key, ok in (("worker_groups", 1), ("server_groups", 1), ("servers_per_group", 1),
                         ("servers_per_proc", 1), ("workers_per_proc", 1)):
             if d.get(key) not in (None, ok):
-                raise Unsupported(f"distributed.{key}: {d[key]} has no LBANN equivalent: LBANN trains one "
-                                  f"synchronous data-parallel trainer without parameter servers (target `lbann`)",
-                                  self.train.spans.get("distributed"))
+                raise refuse("parameter-servers",
+                             f"distributed.{key}: {d[key]} has no LBANN equivalent: LBANN trains one "
+                             f"synchronous data-parallel trainer without parameter servers (target `lbann`)",
+                             self.train.spans.get("distributed"))
         for key in ("separate_servers", "sync_freq"):
             if d.get(key):
-                raise Unsupported(f"distributed.{key} has no LBANN equivalent: LBANN has no parameter servers "
-                                  f"(target `lbann`)", self.train.spans.get("distributed"))
+                raise refuse("parameter-servers",
+                             f"distributed.{key} has no LBANN equivalent: LBANN has no parameter servers "
+                             f"(target `lbann`)", self.train.spans.get("distributed"))
