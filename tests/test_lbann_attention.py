@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from nncc.targets.lbann import lbann_pb2 as pb
+from lbann_numpy import run_layers
 from nncc.targets.lbann import rules
 from test_lbann import compile_text, diags, kind, line_of, parse
 
@@ -30,60 +30,6 @@ train:
   data:
     train: {{format: npz, path: d.npz}}
 """
-
-
-def run_layers(exp: pb.LbannPB, values: dict[str, np.ndarray], weights: dict[str, np.ndarray],
-               want: str) -> np.ndarray:
-    """One sample through the layers `want` depends on (only the kinds attention is written with)."""
-    by = {lay.name: lay for lay in exp.model.layer}
-    done = dict(values)
-
-    def out(name: str, child: str) -> np.ndarray:
-        lay = by[name]
-        if kind(lay) == "slice":  # a slice's i-th child reads its i-th piece
-            pts = list(lay.slice.slice_points)
-            i = list(lay.children).index(child)
-            return np.take(get(name), range(pts[i], pts[i + 1]), axis=lay.slice.axis)
-        return get(name)
-
-    def get(name: str) -> np.ndarray:
-        if name not in done:
-            lay = by[name]
-            xs = [out(p, name) for p in lay.parents]
-            k = kind(lay)
-            if k == "channelwise_fully_connected":
-                w, b = (weights[n] for n in lay.weights)
-                done[name] = xs[0] @ w.T + b
-            elif k in ("slice", "identity"):
-                done[name] = xs[0]
-            elif k == "matmul":
-                a, b = xs
-                done[name] = (a.T if lay.matmul.transpose_a else a) @ (b.T if lay.matmul.transpose_b else b)
-            elif k == "reshape":
-                done[name] = xs[0].reshape(list(lay.reshape.dims))
-            elif k == "tessellate":
-                dims = list(lay.tessellate.dims)
-                done[name] = np.tile(xs[0], [d // s for d, s in zip(dims, xs[0].shape)])
-            elif k == "concatenation":
-                done[name] = np.concatenate(xs, axis=lay.concatenation.axis)
-            elif k == "channelwise_softmax":  # default: each slice along dim 0, over the other dims
-                z = np.exp(xs[0] - xs[0].max(axis=1, keepdims=True))
-                done[name] = z / z.sum(axis=1, keepdims=True)
-            elif k == "operator_layer":
-                (op,) = lay.operator_layer.ops
-                if op.parameters.Is(pb.ScaleOperator.DESCRIPTOR):
-                    s = pb.ScaleOperator()
-                    op.parameters.Unpack(s)
-                    done[name] = xs[0] * s.constant
-                else:
-                    sel = pb.SelectOperator()
-                    assert op.parameters.Unpack(sel) and sel.constant_if_true and not sel.constant_if_false
-                    done[name] = np.where(np.abs(xs[0] - sel.value) < sel.epsilon, sel.value_if_true, xs[1])
-            else:
-                raise AssertionError(f"layer kind {k} is not read here")
-        return done[name]
-
-    return get(want)
 
 
 @pytest.mark.parametrize("heads, masked", [(2, True), (4, False), (1, True)])

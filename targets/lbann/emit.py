@@ -39,7 +39,7 @@ class Emitter(Training, DataReaders):
                 if fn is None:
                     raise refuse("op", f"target `lbann` has no equivalent of `{n.op}`", n.span)
                 fn(self, n)
-            except Unsupported as e:  # E501 (refusals.py says each one's code)
+            except Unsupported as e:  # each with its catalogue entry's code (refusals.py): E501, a limit E005
                 self.errors.append(e)
                 for v in n.outputs:  # keep going to report more than one problem
                     self.src.setdefault(id(v), sanitize(v.name))

@@ -123,6 +123,10 @@ CATALOGUE: dict[str, Entry] = {
                           "src/layers/transform/gather.cpp"),
     "gather-range": Entry(E501, "`gather` indices out of range", "LBANN would read 0 for them where nncc stops",
                           "src/layers/transform/gather.cpp"),
+    "lstm-unrolled-size": Entry(codes.TOO_LARGE, "an `lstm` whose unrolled layers (steps × layers × directions × "
+                                "16) exceed `max_nodes`", "LBANN has no LSTM layer: nncc writes the layers its frontend "
+                                "composes a cell from at every step, and bounds their number before building them "
+                                "(`--max-nodes`)", "python/lbann/modules/rnn.py (LSTMCell, called once per step)"),
     "attention-causal": Entry(E501, "`attention(causal=true)`",
                               "LBANN has no attention layer and no triangular mask to compose one with",
                               "python/lbann/modules/transformer/ (the frontend's composition)"),
@@ -246,8 +250,9 @@ CATALOGUE: dict[str, Entry] = {
                       "src/proto/factories/callback_factory.cpp"),
     "validate-every": Entry(E510, "`train.validate_every` other than 1", "LBANN validates after every epoch",
                             "src/execution_algorithms/sgd_training_algorithm.cpp"),
-    "algorithm": Entry(E510, "`train.algorithm` other than `bp` (and `bptt` with a gru)",
-                       "LBANN trains by back-propagation (its gru layer through the whole sequence)",
+    "algorithm": Entry(E510, "`train.algorithm` other than `bp` (and `bptt` with a gru or an lstm)",
+                       "LBANN trains by back-propagation (its gru layer through the whole sequence, an unrolled "
+                       "lstm through its steps)",
                        "src/proto/training_algorithm.proto"),
     "parameter-servers": Entry(E510, "worker or server groups, `separate_servers`, `sync_freq`",
                                "LBANN trains one synchronous data-parallel trainer without parameter servers",

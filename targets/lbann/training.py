@@ -387,8 +387,9 @@ class Training(Base):
             raise refuse("validate-every",
                          f"train.validate_every: {ve}: LBANN validates after every epoch (target `lbann`)",
                          t.spans.get("validate_every"))
-        # bptt on a model with gru: LBANN's gru layer back-propagates through all of its sequence itself
-        bptt = t.get("algorithm") == "bptt" and any(n.op == "gru" for n in self.g.nodes)
+        # bptt on a model with gru or lstm: LBANN's gru layer back-propagates through all of its sequence
+        # itself, and an lstm is unrolled into layers (lstm.py), through which back-propagation is bptt
+        bptt = t.get("algorithm") == "bptt" and any(n.op in ("gru", "lstm") for n in self.g.nodes)
         if t.get("algorithm") not in (None, "bp") and not bptt:
             raise refuse("algorithm", f"train.algorithm: {t.get('algorithm')} has no LBANN equivalent; LBANN trains by "
                          "back-propagation (target `lbann`)", t.spans.get("algorithm"))
