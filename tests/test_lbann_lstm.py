@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from lbann_numpy import run_layers
 from nncc.targets.lbann import rules
-from test_lbann import compile_text, diags, kind, line_of, parse
+from test_lbann import compile_text, diags, line_of, parse
 
 from nncc import limits
 from nncc.ir import TensorType

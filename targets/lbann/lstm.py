@@ -34,8 +34,10 @@ if TYPE_CHECKING:
 # slice, three sigmoids, tanh, the cell's two products and sum, its tanh, the output product, and the join
 # of the directions): the unrolled size is counted with this before anything is built.
 LAYERS_PER_STEP = 16
-SIGMOID, TANH = ("SigmoidOperator", {}), ("TanhOperator", {})
-ADD, MUL = ("AddOperator", {}), ("MultiplyOperator", {})
+SIGMOID: tuple[str, dict] = ("SigmoidOperator", {})
+TANH: tuple[str, dict] = ("TanhOperator", {})
+ADD: tuple[str, dict] = ("AddOperator", {})
+MUL: tuple[str, dict] = ("MultiplyOperator", {})
 
 
 def _check(n: Node, steps: int) -> None:
