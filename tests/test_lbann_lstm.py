@@ -126,3 +126,21 @@ def test_the_unrolling_is_bounded_before_it_is_built(tmp_path):
     assert d.code == "E005" and "max_nodes" in d.message and d.span.line == line_of(text, "lstm(")
     with limits.override(max_nodes=3200):
         compile_text(tmp_path, text)
+
+
+def test_the_lstm_lm_sample_compiles_and_passes_the_start_up_rules():
+    from collections import Counter
+
+    from nncc.driver import compile_model
+
+    from test_lbann import ROOT, kind
+
+    res = compile_model(str(ROOT / "samples" / "lstm_lm.yaml"), "lbann")
+    exp = parse(res.files["lstm_lm.prototext"])
+    assert rules.check(exp) == []
+    kinds = Counter(kind(lay) for lay in exp.model.layer if lay.name.startswith("rnn"))
+    # 35 steps x 2 layers: two fully_connected, a slice and 10 operators each; the input's slice and 35 identities
+    assert kinds == {"fully_connected": 140, "slice": 71, "operator_layer": 700, "identity": 35, "constant": 1}
+    assert len(exp.model.layer) == 958  # docs/targets/lbann.md, LSTM
+    assert sorted(w.name for w in exp.model.weights if w.name.startswith("rnn")) == sorted(
+        f"rnn.{r}{s}" for r in ("weight", "recurrent_weight", "bias", "recurrent_bias") for s in ("", "_l1"))

@@ -133,6 +133,21 @@ def test_text_windows_labelled_with_the_next_character(tmp_path):
     assert got["x"].tolist() == [[0, 1, 2]] * 3 and got["y"].tolist() == [0, 0, 0]  # windows at 0, 3, 6
 
 
+def test_text_indices_are_places_in_the_vocabulary_file(tmp_path):
+    """As the language's text(vocab) writer and SINGA's kCharRNN read it: not sorted, and unknown characters
+    left out before the windows are cut."""
+    (tmp_path / "t.txt").write_text("abc?abcab")
+    (tmp_path / "v.txt").write_text("cab")
+    data = data_module(tmp_path, "i64[N, 3]",
+                       f"{{format: text, path: {tmp_path / 't.txt'}, labels: {tmp_path / 'v.txt'}}}",
+                       graph="embedding(x, 3, 4) |> flatten |> linear(3)")
+    got = data.read("train")
+    assert got["x"].tolist() == [[1, 2, 0], [1, 2, 0]] and got["y"].tolist() == [1, 1]
+    (tmp_path / "v.txt").write_text("cabc")
+    with pytest.raises(SystemExit, match="twice"):
+        data.read("train")
+
+
 # ---------------------------------------------------------------- augmentations
 
 

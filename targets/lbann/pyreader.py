@@ -1,11 +1,12 @@
-"""SINGA's record files (`format: record`) through LBANN's Python data reader.
+"""SINGA's record files (`format: record`) and character corpora (`format: text`) through LBANN's
+Python data reader.
 
-LBANN has no reader for SINGA's kvfile records, but it has `reader { name: "python" }`, which
-imports a module and calls its functions for the number of samples, their dims and each sample
-(src/data_ingestion/readers/data_reader_python.cpp; only in an LBANN built with
-LBANN_WITH_EMBEDDED_PYTHON). nncc writes that module beside the prototext
+LBANN has no reader for SINGA's kvfile records nor for a text corpus, but it has
+`reader { name: "python" }`, which imports a module and calls its functions for the number of
+samples, their dims and each sample (src/data_ingestion/readers/data_reader_python.cpp; only in an
+LBANN built with LBANN_WITH_EMBEDDED_PYTHON). nncc writes that module beside the prototext
 (templates/lbann_reader.py.j2): it reads the records as SINGA's record input does and applies the
-value transforms in order. The Python reader delivers one flat `samples` tensor per sample and no
+value transforms in order, and cuts a corpus into the windows nncc's `format: text` defines. The Python reader delivers one flat `samples` tensor per sample and no
 labels (rules.PYTHON_SAMPLES), so the label travels as the last value and the layers cut it off.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ from . import lbann_pb2 as pb
 from .base import Base
 from .refusals import refuse
 
-FORMATS = ("record",)  # the formats nncc reads through a module of its own
+FORMATS = ("record", "text")  # the formats nncc reads through a module of its own
 VALUE_TRANSFORMS = ("scale", "normalize", "mean_file", "to_float")
 BUILD_NOTE = "reads its data through LBANN's Python data reader: needs an LBANN built with LBANN_WITH_EMBEDDED_PYTHON"
 
@@ -95,14 +96,30 @@ def classes(em: Base) -> int:
 def reader(em: Base, src: DataSource, r: pb.Reader, limit: int | None, shape: list[int]) -> dict:
     """Fill a Python reader entry; the module's spec for the role."""
     f, sp = src.fields, src.field_spans
-    if f.get("backend") not in (None, "kvfile"):
-        raise refuse("python-backend",
-                     f"data.{src.role}.backend: {f['backend']}: nncc reads SINGA's kvfile record stores for "
-                     "LBANN (target `lbann`)", sp.get("backend"))
     if limit is not None and f.get("fraction") is not None:
         raise refuse("python-fraction",
                      f"data.{src.role}.fraction with an evaluation limit: LBANN takes the fraction after the "
                      "reader's count (target `lbann`)", sp.get("fraction"), f"give data.{src.role}.samples")
+    labelled = f.get("has_label") is not False and any(
+        em.g.input_roles.get(v.name) == "label" for v in em.g.inputs)
+    spec = {"format": src.format, "path": str(f["path"]), "shape": shape, "label": labelled,
+            "samples": int(f["samples"]) if f.get("samples") is not None else None, "limit": limit}
+    spec.update(_text(src, shape) if src.format == "text" else _records(src, shape))
+    stem = module_name(em.ctx.stem)
+    p = r.python
+    p.module, p.module_dir = stem, "."
+    p.sample_function = f"{src.role}_sample"
+    p.num_samples_function = f"{src.role}_num_samples"
+    p.sample_dims_function = f"{src.role}_sample_dims"
+    return spec
+
+
+def _records(src: DataSource, shape: list[int]) -> dict:
+    f, sp = src.fields, src.field_spans
+    if f.get("backend") not in (None, "kvfile"):
+        raise refuse("python-backend",
+                     f"data.{src.role}.backend: {f['backend']}: nncc reads SINGA's kvfile record stores for "
+                     "LBANN (target `lbann`)", sp.get("backend"))
     for c in src.transforms:
         if c.name not in VALUE_TRANSFORMS:
             raise refuse("python-transform",
@@ -115,17 +132,24 @@ def reader(em: Base, src: DataSource, r: pb.Reader, limit: int | None, shape: li
             raise refuse("python-normalize-channels",
                          f"normalize() with {len(c['mean'])} means for samples of {shape[0]} channels "
                          "(target `lbann`)", c.span)
-    stem = module_name(em.ctx.stem)
-    p = r.python
-    p.module, p.module_dir = stem, "."
-    p.sample_function = f"{src.role}_sample"
-    p.num_samples_function = f"{src.role}_num_samples"
-    p.sample_dims_function = f"{src.role}_sample_dims"
-    labelled = f.get("has_label") is not False and any(
-        em.g.input_roles.get(v.name) == "label" for v in em.g.inputs)
-    return {"path": str(f["path"]), "shape": shape, "label": labelled,
-            "samples": int(f["samples"]) if f.get("samples") is not None else None, "limit": limit,
-            "transforms": [{"name": c.name, **c.args} for c in src.transforms if c.name != "to_float"]}
+    return {"transforms": [{"name": c.name, **c.args} for c in src.transforms if c.name != "to_float"]}
+
+
+def _text(src: DataSource, shape: list[int]) -> dict:
+    """A character corpus: windows of the sample's length T, so the sample input is [N, T]."""
+    f, sp = src.fields, src.field_spans
+    if len(shape) != 1:
+        raise refuse("text-sample-dims",
+                     f"data.{src.role}.format: text gives windows of character indices [N, T], and the "
+                     f"model's sample input has sample dims {shape} (target `lbann`)", sp.get("format", src.span))
+    if f.get("backend") is not None:
+        raise refuse("text-backend", f"data.{src.role}.backend: a text corpus is a plain file (target `lbann`)",
+                     sp.get("backend"))
+    if src.transforms:
+        raise refuse("text-transform",
+                     f"transform `{src.transforms[0].name}` of a text corpus: its samples are character "
+                     "indices, which nncc's Python reader gives as they are (target `lbann`)", src.transforms[0].span)
+    return {"vocab": str(f["labels"]) if f.get("labels") else None}
 
 
 def module(em: Base, specs: dict[str, dict], prototext: str) -> str:
