@@ -113,7 +113,6 @@ def test_shape_errors_at_the_argument(op, inputs, line, caret, fragment, code, t
 
 
 @pytest.mark.parametrize("target,line,fragment", [
-    ("lbann", "lstm(e, 6, return_sequences=false)", "lstm"),
     ("singa", "lstm(e, 6, return_sequences=false)", "lstm"),
     ("lbann", "gru(e, 6, return_sequences=false, bidirectional=true)", "bidirectional"),
     ("singa", "gru(e, 6, return_sequences=false, bidirectional=true)", "bidirectional"),

@@ -103,20 +103,21 @@ def _lstm(em: Emitter, n: Node) -> None:
                 per[t] = h
             outs.append(per)
             lasts.append(h)  # backwards, the step at t = 0 (ONNX's Y_h)
-        seq = outs[0] if nd == 1 else [_join(em, f"{n.name}{suffix(layer, False)}_y{t}", [o[t] for o in outs], 0)
+        seq = outs[0] if nd == 1 else [_join(em, f"{n.name}{suffix(layer, False)}_y{t}", [o[t] for o in outs])
                                        for t in range(steps)]
     if a["return_sequences"]:
-        flat = _join(em, f"{n.name}_seq", seq, 0)
+        flat = _join(em, f"{n.name}_seq", seq)
         lay, r = em.layer(n.name, [flat], "reshape")
         r.dims.extend([steps, nd * hidden])
         em.src[id(n.output)] = lay.name
     else:
-        em.src[id(n.output)] = lasts[0] if nd == 1 else _join(em, n.name, lasts, 0)
+        em.src[id(n.output)] = lasts[0] if nd == 1 else _join(em, n.name, lasts)
 
 
-def _join(em: Emitter, name: str, parts: list[str], axis: int) -> str:
+def _join(em: Emitter, name: str, parts: list[str]) -> str:
+    """Per-sample vectors end to end (`concatenation` on axis 0), or the one part itself."""
     if len(parts) == 1:
         return parts[0]
     lay, p = em.layer(name, parts, "concatenation")
-    p.axis = axis
+    p.axis = 0
     return str(lay.name)
