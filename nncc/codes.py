@@ -259,7 +259,7 @@ UNSUPPORTED_SETTING = define("E510", "unsupported-setting", "the target cannot e
     The target has no equivalent of a setting in `train`, `data` or `targets`, named with its
     line: a data format it has no reader for, an optimizer argument, a schedule, a callback, a
     training algorithm, a number beyond its fields. Ops it cannot express are E501.""",
-    "`format: record` for `-t lbann`", "a reader LBANN has (`mnist`, `npz`, …)")
+    "`format: mnist` for `-t singa`", "a format SINGA reads (`record`, `csv`)")
 MISSING_TARGET_SETTING = define("E511", "missing-target-setting", "the target needs a setting the model does not give", """
     The target needs something the model does not say, such as the dataset size to turn epochs
     into SINGA's steps.""",
