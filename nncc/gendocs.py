@@ -7,7 +7,7 @@ Sections (each one file under docs/):
 * `lbann-rules` — docs/targets/lbann-rules.md: the start-up rules of LBANN that every
   LBANN experiment nncc writes is checked against (`targets/lbann/rules.py`).
 * `lbann-refusals` — docs/targets/lbann-refusals.md: every refusal and approximation of the
-  LBANN target, with its reason (`targets/lbann/refusals.py`).
+  LBANN target, with its reason (`targets/lbann/refusals.py`), and the warnings the samples get.
 
 Without `--check` the files are rewritten; with it, nothing is written and the
 exit status is 1 when a committed file differs from what the code generates
@@ -137,7 +137,25 @@ def lbann_refusals_md() -> str:
             "The experiment is written, with a warning at the model's line.", "",
             "| key | code | the model says | what LBANN does | where LBANN decides it |", "|---|---|---|---|---|"]
     out += [row(k, e) for k, e in entries if e.code.startswith("W")]
+    out += ["", "What the samples (`samples/`) that compile for LBANN are warned of:", "",
+            "| sample | line | code | warning |", "|---|---|---|---|"]
+    out += [f"| `{s}` | {line} | {code} | {msg.replace('|', '/')} |" for s, line, code, msg in _sample_warnings("lbann")]
     return "\n".join(out) + "\n"
+
+
+def _sample_warnings(target: str) -> list[tuple[str, int, str, str]]:
+    """The target's own warnings (W5xx) for each sample that compiles for it, in file and line order."""
+    from .diagnostics import CompileError
+    from .driver import compile_model
+
+    out = []
+    for path in sorted((DOCS.parent / "samples").glob("*.yaml")):
+        try:
+            ws = compile_model(str(path), target).frontend.warnings
+        except CompileError:
+            continue
+        out += [(path.stem, w.span.line if w.span else 0, w.code, w.message) for w in ws if w.code.startswith("W5")]
+    return sorted(out, key=lambda r: (r[0], r[1], r[2], r[3]))
 
 
 SECTIONS: dict[str, tuple[str, Callable[[], str]]] = {

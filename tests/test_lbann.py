@@ -419,7 +419,8 @@ def test_optimizers(tmp_path):
      lambda c: c.decay_steps == 500 and c.lr_max == pytest.approx(0.1)),
     ("fixed_step(steps=[0, 3], values=[0.1, 0.01])", "set_learning_rate",
      lambda c: (c.step, round(c.val, 6)) == (3, 0.01)),
-    ("warmup(epochs=2)", "linear_growth_learning_rate", lambda c: c.num_epochs == 2),
+    ("warmup(epochs=2)", "cosine_decay_learning_rate",  # per step, as nncc (tests/test_lbann_warmup.py)
+     lambda c: c.warmup_steps == 2 * 938 and c.lr_max == c.lr_min == pytest.approx(0.1)),
 ])
 def test_schedules_become_callbacks(tmp_path, sched, field, check):
     exp = parse(compile_text(tmp_path, model(extra=f"  schedule: {sched}"))["m.prototext"])

@@ -108,6 +108,9 @@ def test_the_refusals_are_documented():
         assert f"| `{key}` |" in text
     assert "`rbm`" in text.split("Ops with no LBANN lowering")[1].splitlines()[0]
     assert "lbann-refusals.md" in (gendocs.DOCS / "targets" / "lbann.md").read_text()
+    # the samples' warnings are listed too: resnet20's drops rounded to epochs
+    rows = [r for r in text.split("are warned of:")[1].splitlines() if r.startswith("| `resnet20` |")]
+    assert [r.split(" | ")[2] for r in rows].count("W502") == 2 and "at epoch 82" in rows[0]
 
 
 # ---------------------------------------------------------------- a refusal of each kind, at the user's line

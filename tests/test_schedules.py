@@ -223,7 +223,7 @@ def test_lbann_warmup_then_multi_step_is_linear_growth_and_shifted_drops(tmp_pat
     assert list(d.drop_epoch) == [5, 8]  # counted from the end of the warm-up
     assert d.amt == pytest.approx(0.5)
     assert exp.optimizer.sgd.learn_rate == pytest.approx(0.01)
-    assert not warns
+    assert [w.code for w in warns] == ["W502"]  # the staircase (tests/test_lbann_warmup.py)
 
 
 def test_lbann_warmup_then_step_lists_the_drops_to_the_end_of_training(tmp_path):
@@ -245,9 +245,10 @@ def test_lbann_warmup_then_step_lists_the_drops_to_the_end_of_training(tmp_path)
 
 def test_lbann_warmup_then_fixed_and_fixed_step(tmp_path):
     exp, _ = lbann(tmp_path, '["warmup(epochs=3, start_lr=0.02)", fixed()]')
-    assert rate_kinds(exp) == ["linear_growth_learning_rate"]
-    g = callbacks(exp, "linear_growth_learning_rate")[0]
-    assert (g.num_epochs, round(g.target, 6)) == (3, 0.1)
+    assert rate_kinds(exp) == ["cosine_decay_learning_rate"]  # the per-step ramp (tests/test_lbann_warmup.py)
+    c = callbacks(exp, "cosine_decay_learning_rate")[0]
+    assert (c.warmup_steps, round(c.initial_warmup_learning_rate, 6), round(c.lr_max, 6), round(c.lr_min, 6)) == \
+        (1800, 0.02, 0.1, 0.1)
     exp, _ = lbann(tmp_path, '[warmup(steps=1200), "fixed_step(steps=[0, 1800], values=[0.1, 0.01])"]')
     assert rate_kinds(exp) == ["linear_growth_learning_rate", "set_learning_rate"]
     s = callbacks(exp, "set_learning_rate")[0]
@@ -259,9 +260,11 @@ def test_lbann_step_warmup_not_on_an_epoch_is_rounded_with_a_warning(tmp_path):
                        length="epochs: 10")
     assert callbacks(exp, "linear_growth_learning_rate")[0].num_epochs == 2
     assert list(callbacks(exp, "drop_fixed_learning_rate")[0].drop_epoch) == [5]
-    assert [w.code for w in warns] == ["W502"]  # the drop lands on epoch 5 = (1000 + 2000) / 600 exactly
+    # the drop lands on epoch 5 = (1000 + 2000) / 600 exactly; the warm-up is rounded, and climbs per epoch
+    assert [w.code for w in warns] == ["W502", "W502"]
     assert "step 1000 is epoch 1.667" in warns[0].message and "at epoch 2" in warns[0].message
-    assert (warns[0].span.line, warns[0].span.col) == (LINE + 1, 7)  # the warm-up
+    assert "once per epoch" in warns[1].message
+    assert all((w.span.line, w.span.col) == (LINE + 1, 7) for w in warns)  # the warm-up
 
 
 @pytest.mark.parametrize("schedule, kw, words", [

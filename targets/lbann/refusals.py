@@ -227,7 +227,6 @@ CATALOGUE: dict[str, Entry] = {
                              "LBANN's adaptive_learning_rate sets one global rate on every weight", LR),
     "fixed-step-lengths": Entry(E510, "`fixed_step` whose `steps` and `values` differ in length",
                                 "one rate per change", LR),
-    "warmup-steps": Entry(E510, "`warmup(steps=…)` alone", "LBANN's linear warm-up counts epochs", LR),
     "schedule": Entry(E510, "a schedule LBANN lacks (`inverse`, `inverse_t`, `linear`)",
                       "LBANN has step, multi_step, fixed_step, exponential, cosine, poly and linear warm-up", LR),
     "schedule-after-warmup": Entry(E510, "a schedule after a warm-up other than fixed, step, multi_step, fixed_step, "
@@ -283,6 +282,10 @@ CATALOGUE: dict[str, Entry] = {
     "rounded-to-epoch": Entry(W502, "a step count that LBANN counts in epochs and that falls inside an epoch",
                               "LBANN's step, drop and set callbacks fire at epoch ends: rounded to the nearest epoch",
                               LR),
+    "warmup-staircase": Entry(W502, "a warm-up before step drops, or in epochs of unknown size",
+                              "LBANN's linear_growth_learning_rate (what LBANN's frontend writes for `--warmup`) "
+                              "raises the rate once per epoch, where nncc ramps it at every step; LBANN's per-step "
+                              "ramp, in its cosine callback, is used for a warm-up alone or before `cosine()`", LR),
     "print-interval": Entry(W510, "`print(every=N)`, `display_every`",
                             "LBANN's print callback reports once per epoch and ignores an interval",
                             "src/callbacks/print_statistics.cpp"),

@@ -134,18 +134,44 @@ class Training(Base):
                 c.num_epochs = int(s.get("epochs") or self.train.epochs or 0)
             cbs.add().poly_learning_rate.CopyFrom(c)
         elif s.name == "warmup":
-            epochs = s.get("epochs")
-            if epochs is None:
-                raise refuse("warmup-steps",
-                             "warmup(steps=…): LBANN's linear warm-up counts epochs (target `lbann`)", s.span,
-                             "give warmup(epochs=…)")
-            for mult, names in groups:
-                cbs.add().linear_growth_learning_rate.CopyFrom(pb.Callback.CallbackLinearGrowthLearningRate(
-                    weights=" ".join(names), target=base_lr * mult, num_epochs=int(epochs)))
+            self.warmup_alone(s)
         else:
             raise refuse("schedule", f"schedule `{s.name}` has no LBANN equivalent (target `lbann`)", s.span,
                          "LBANN has step, multi_step, fixed_step, exponential (per epoch), cosine, poly "
                          "and warmup")
+
+    def warmup_alone(self, w: Config) -> None:
+        """A warm-up, then the optimizer's rate. LBANN ramps at every step, as nncc does, only in its cosine
+        decay callback (warmup_steps, initial_warmup_learning_rate); with lr_max = lr_min it then holds the
+        rate. Its linear_growth_learning_rate climbs once per epoch: the fallback when the steps are unknown."""
+        spe = self.steps_per_epoch()
+        steps = w.get("steps") if w.get("epochs") is None else None if spe is None else int(w["epochs"]) * spe
+        if steps is None:
+            return self.warmup_staircase(w, int(w["epochs"]), "the steps per epoch, which LBANN's per-step ramp "
+                                         "counts, are unknown", "give train.dataset_size")
+        base_lr = float(self.train.optimizer.get("lr", 0.0)) if self.train.optimizer else 0.0
+        start = float(w.get("start_lr", 0.0))
+        for mult, names in self.lr_groups():
+            self.model.callback.add().cosine_decay_learning_rate.CopyFrom(
+                pb.Callback.CallbackCosineDecayLearningRate(weights=" ".join(names), lr_max=base_lr * mult,
+                                                            lr_min=base_lr * mult, decay_steps=1, warmup_steps=int(steps),
+                                                            initial_warmup_learning_rate=start * mult))
+
+    def warmup_staircase(self, w: Config, epochs: int, why: str, help: str) -> None:
+        """LBANN's linear_growth_learning_rate (what its frontend writes for --warmup), and the warning that
+        it climbs once per epoch: raised at each epoch's end, it holds start + k/E × (lr − start) through
+        warm-up epoch k, where nncc's rate climbs at every step."""
+        base_lr = float(self.train.optimizer.get("lr", 0.0)) if self.train.optimizer else 0.0
+        start = float(w.get("start_lr", 0.0))
+        for mult, names in self.lr_groups():
+            self.model.callback.add().linear_growth_learning_rate.CopyFrom(
+                pb.Callback.CallbackLinearGrowthLearningRate(weights=" ".join(names), target=base_lr * mult,
+                                                             num_epochs=epochs))
+        what = f"warmup({', '.join(f'{k}={w[k]}' for k in ('epochs', 'steps', 'start_lr') if w.get(k) is not None)})"
+        report(self.ctx.bag, "warmup-staircase",
+               f"{what}: LBANN's linear_growth_learning_rate raises the rate once per epoch, at the epoch's end, so "
+               f"warm-up epoch k of {epochs} trains at {start:g} + k/{epochs} × ({base_lr:g} − {start:g}) throughout "
+               f"(a staircase), where nncc raises it at every step; {why} (target `lbann`)", w.span, help)
 
     def warmup_chain(self) -> None:
         """`[warmup(...), s]`: linear warm-up from start_lr to the optimizer's lr, then `s` from the warm-up's end."""
@@ -197,6 +223,8 @@ class Training(Base):
                     weights=" ".join(names), lr_max=base_lr * mult, lr_min=float(s.get("min_lr", 0.0)) * mult,
                     decay_steps=decay, initial_warmup_learning_rate=start * mult, warmup_steps=warm))
             return
+        if s.name == "fixed":
+            return self.warmup_alone(w)
         if s.name == "poly":
             raise refuse("poly-after-warmup",
                          "poly() after a warm-up: LBANN's poly_learning_rate sets the rate at every step "
@@ -236,9 +264,9 @@ class Training(Base):
             return out
 
         warm = epochs_of([wlen], f"warmup(steps={wlen})", w.span)[0]
-        for mult, names in groups:
-            cbs.add().linear_growth_learning_rate.CopyFrom(pb.Callback.CallbackLinearGrowthLearningRate(
-                weights=" ".join(names), target=base_lr * mult, num_epochs=warm))
+        self.warmup_staircase(w, warm, f"LBANN ramps at every step only in its cosine callback, which would undo "
+                              f"the {s.name}() changes after the warm-up", "this is what LBANN's frontend writes for "
+                              "--warmup; [warmup(…), cosine()] or the warm-up alone ramp at every step on LBANN")
         if s.name in ("step", "exponential"):
             every = int(s.get("every", 1))
             if unit == "epoch":
