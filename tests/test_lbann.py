@@ -30,7 +30,7 @@ NOT_FOR_LBANN = {
     "char_rnn": ("E510", "step(every=2000)"),
     # a rate changed every 60 steps: LBANN changes rates per epoch or by formula, and 60 steps are no whole epoch
     "mnist_mlp": ("E510", "step(every=60)"),
-    "digits": ("E510", "does not pad"),                # random_crop(pad=…) for PyTorch; LBANN's crop has none
+    "digits": ("E510", "image readers"),     # random_crop on npz data: LBANN's crops are its image readers' own
 }
 
 

@@ -122,7 +122,7 @@ CASES = [
                                               "max_pool2d(image, 3, dilation=2)")}, "dilation"),
     ("instance-norm-affine", {"graph": GRAPH.replace("|> relu", "|> instance_norm(affine=true)")}, "instance_norm"),
     ("rmsprop-momentum", {"optimizer": "rmsprop(lr=0.1, momentum=0.9)"}, "rmsprop"),
-    ("random-crop-pad", {"transform": "random_crop(24, pad=2); scale(1.0 / 255)"}, "random_crop"),
+    ("transform-reader", {"transform": "random_crop(28, pad=2); scale(1.0 / 255)"}, "random_crop"),
     ("checkpoint-after", {"extra": "  callbacks:\n    - checkpoint(every=1, after=2)"}, "checkpoint("),
     ("validate-every", {"extra": "  validate_every: 2"}, "validate_every"),
     ("rounded-to-epoch", {"extra": "  schedule: multi_step(milestones=[1000], gamma=0.1, unit=\"step\")"},
@@ -146,3 +146,24 @@ def test_a_refusal_reaches_the_users_line_with_its_code(tmp_path, key, change, m
     assert ds, f"expected {code} for {key}"
     assert ds[0].span is not None and ds[0].span.line == line_of(text, marker)
     assert "lbann" in ds[0].message.lower()
+
+
+def cifar(transforms: str) -> str:
+    """The LBANN tests' model on CIFAR-10 (LBANN's image reader): 32x32 crops of padded images, CIFAR's
+    usual augmentation (the reader's samples stay 3x32x32)."""
+    return model(transform=transforms).replace("f32[N, 1, 28, 28]", "f32[N, 3, 32, 32]").replace(
+        "format: mnist\n      path: data/mnist", "format: cifar10\n      path: data/cifar")
+
+
+def test_random_crop_pads_with_lbanns_pad_transform_unless_normalize_comes_first(tmp_path):
+    from test_lbann import compile_text, parse
+
+    exp = parse(compile_text(tmp_path, cifar("scale(1.0 / 255); random_crop(32, pad=4); "
+                                             "normalize([0.5, 0.5, 0.5], [0.2, 0.2, 0.2])"))["m.prototext"])
+    kinds = [t.WhichOneof("transform_type") for t in exp.data_reader.reader[0].transforms]
+    assert kinds == ["pad", "random_crop", "normalize_to_lbann_layout"]
+    assert exp.data_reader.reader[0].transforms[0].pad.pad == 4
+    text = cifar("scale(1.0 / 255); normalize([0.5, 0.5, 0.5], [0.2, 0.2, 0.2]); random_crop(32, pad=4)")
+    (d,) = [d for d in diags(tmp_path, text) if d.is_error]
+    assert (d.code, d.span.line) == (CATALOGUE["random-crop-pad"].code, line_of(text, "random_crop"))
+    assert "after normalize()" in d.message

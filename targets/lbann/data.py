@@ -222,15 +222,18 @@ def transforms(r: pb.Reader, src: DataSource, fmt: str, em: DataReaders) -> None
     """LBANN's image readers decode 8-bit pixels and need the spatial transforms first, then one
     transform that turns bytes into floats; scale(1/255) followed by normalize is exactly
     `normalize_to_lbann_layout`. Spatial transforms commute with per-channel scaling, so they are
-    moved ahead of it."""
+    moved ahead of it; padding with zeros commutes with scaling, not with normalize."""
     spatial: list[pb.Transform] = []
     values: list[Config] = []
     for c in src.transforms:
         if c.name in ("random_crop", "center_crop", "resize"):
-            if c.get("pad"):
-                raise refuse("random-crop-pad",
-                             "random_crop(pad=…): LBANN's random crop does not pad (target `lbann`)", c.span,
-                             "crop without padding, or train with `nncc train`")
+            if c.get("pad"):  # zeros around the pixels (LBANN's pad transform), then the crop
+                if any(v.name == "normalize" for v in values):
+                    raise refuse("random-crop-pad",
+                                 "random_crop(pad=…) after normalize(): nncc pads the normalized values with 0, "
+                                 "while LBANN pads the 8-bit pixels before they become floats, so its padding "
+                                 "would be normalized too (target `lbann`)", c.span, "crop before normalize()")
+                spatial.append(pb.Transform(pad=pb.Transform.Pad(pad=int(c["pad"]))))
             h, w = _height_width(c)
             t = pb.Transform()
             getattr(t, c.name).height = h

@@ -172,8 +172,10 @@ CATALOGUE: dict[str, Entry] = {
     "crop-size": Entry(E510, "a crop or resize without a size of at least 1",
                        "LBANN's transforms need a height and width",
                        "src/proto/transforms.proto"),
-    "random-crop-pad": Entry(E510, "`random_crop(pad=…)`", "LBANN's random crop does not pad",
-                             "src/transforms/vision/random_crop.cpp"),
+    "random-crop-pad": Entry(E510, "`random_crop(pad=…)` after `normalize()` (image readers)",
+                             "LBANN pads the 8-bit pixels before they become floats, so its padding would be "
+                             "normalized too, where nncc pads the normalized values with 0",
+                             "src/transforms/vision/pad.cpp"),
     "transform": Entry(E510, "a transform LBANN lacks",
                        "LBANN has normalize, scale, the crops, resize and the flips that nncc maps",
                        "src/proto/factories/transform_factory.cpp"),
