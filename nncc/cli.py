@@ -1,6 +1,6 @@
 """The `nncc` command line: a thin click layer over nncc.driver.
 
-Exit codes are one table (nncc/cliutil.py EXIT_CODES, docs/diagnostics.md); every command
+Exit codes are one table (nncc/cmdline.py EXIT_CODES, docs/diagnostics.md); every command
 ends through `guard`, which maps errors onto it. The commands live in modules by what they do
 (nncc/cli_compile.py, cli_lint.py, cli_weights.py, cli_catalogue.py), each imported only when
 one of its commands runs; a new command is a `@click.command()` there and a line in COMMANDS.
@@ -10,7 +10,8 @@ from __future__ import annotations
 import click
 
 from . import __version__
-from .cliutil import EXITS, Group
+from .cliutil import Group
+from .cmdline import EXITS
 
 COMMANDS = {
     "compile": "nncc.cli_compile:compile_cmd",

@@ -10,11 +10,10 @@ from typing import Any, Callable
 
 import click
 
-from .cliutil import (EXITS, check_passes, defines, detail, guard, note, once, pipeline_of, report, stdin_model,
-                      target_name, verbosity, verbosity_options)
 from .cli_weights import report_loaded, weights_options
+from .cliutil import check_passes, limit_options, once, pipeline_of, target_name, verbosity_options
+from .cmdline import EXITS, defines, detail, guard, note, report, stdin_model, verbosity
 from .diagnostics import CompileError
-from .limits import click_options as _limit_options
 
 def _compile_options(default_target: str | None, target_help: str) -> Callable:
     """-t, -D, -O, --opt-level and the pass-manager flags: the same on every command that compiles."""
@@ -72,7 +71,7 @@ def _pass_stats(stats: list) -> None:
 @click.option("--fsync", is_flag=True, default=None,
               help="flush the files to disk before renaming them into place (also NNCC_FSYNC=1)")
 @verbosity_options
-@_limit_options
+@limit_options
 @guard
 def compile_cmd(file: str, target: str, output: str | None, force: bool, seed: int, weights: str | None,
                 weights_map: str | None, weights_partial: bool, fsync: bool | None, pass_stats: bool,
@@ -188,7 +187,7 @@ def train_cmd(file: str, run_dir: str | None, resume: bool, defines_: tuple[str,
 @click.argument("file", metavar="FILE|-")
 @_compile_options(None, "show the graph as this target will see it")
 @verbosity_options
-@_limit_options
+@limit_options
 @guard
 def summary(file: str, target: str | None, pass_stats: bool, **flags: Any) -> None:
     """Per layer: name, op, output shape, parameters, FLOPs; totals; the training setup."""
@@ -219,7 +218,7 @@ def _front_passes(req: dict[str, Any]):
 @click.argument("file", metavar="FILE|-")
 @_compile_options(None, "run the target's passes too")
 @verbosity_options
-@_limit_options
+@limit_options
 @guard
 def ir(file: str, target: str | None, pass_stats: bool, **flags: Any) -> None:
     """Print the IR of FILE as text (after the target's passes with -t)."""
@@ -249,7 +248,7 @@ def ir(file: str, target: str | None, pass_stats: bool, **flags: Any) -> None:
 @once("-o", "--output", metavar="FILE|-", help="write to FILE (default: standard output)")
 @click.option("--force", is_flag=True, help="replace a file that nncc did not write")
 @verbosity_options
-@_limit_options
+@limit_options
 @guard
 def graph(file: str, target: str | None, pass_stats: bool, picture: str | None, output: str | None, force: bool,
           **flags: Any) -> None:

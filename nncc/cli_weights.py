@@ -10,8 +10,8 @@ from typing import Any, Callable
 
 import click
 
-from .cliutil import defines, detail, guard, note, report, stdin_model, verbosity_options
-from .limits import click_options as _limit_options
+from .cliutil import limit_options, verbosity_options
+from .cmdline import defines, detail, guard, note, report, stdin_model
 
 
 def weights_options(f: Callable) -> Callable:
@@ -93,7 +93,7 @@ def _numel(shape: list[int]) -> int:
 @click.option("--write", "out", metavar="OUT.npz", help="save the paired arrays under the model's names")
 @click.option("--seed", type=click.IntRange(0, 2 ** 32 - 1), default=0, help="seed for the drawn weights")
 @verbosity_options
-@_limit_options
+@limit_options
 @guard
 def weights_cmd(file: str, defines_: tuple[str, ...], fmt: str, source: str | None, weights_map: str | None,
                 weights_partial: bool, out: str | None, seed: int, pass_stats: bool = False) -> None:

@@ -18,6 +18,8 @@ import contextlib
 import os
 from typing import Iterator
 
+from .cliopts import MULTIPLE, Opt
+
 DEFAULTS: dict[str, int] = {
     # reading the file (nncc/source.py)
     "max_file_bytes": 10 * 1024 * 1024,   # E006: size of a model file
@@ -130,49 +132,36 @@ def apply_env() -> None:
 apply_env()
 
 
-def click_options(f):
-    """Decorator for CLI commands: --max-nodes, --max-repeat, --max-weight-bytes, --max-file-bytes, --limit."""
-    import functools
+# the command line's limit options (nncc/cliopts.py), taken by apply_options
+OPTIONS = (
+    Opt("--max-nodes", dest="max_nodes", convert=parse_value, metavar="N",
+        help=f"most graph nodes after expansion [{DEFAULTS['max_nodes']}]"),
+    Opt("--max-repeat", dest="max_repeat", convert=parse_value, metavar="N",
+        help=f"largest repeat count [{DEFAULTS['max_repeat']}]"),
+    Opt("--max-weight-bytes", dest="max_weight_bytes", convert=parse_value, metavar="N",
+        help=f"total size of all weights, e.g. 16G [{DEFAULTS['max_weight_bytes']}]"),
+    Opt("--max-file-bytes", dest="max_file_bytes", convert=parse_value, metavar="N",
+        help=f"largest model file read [{DEFAULTS['max_file_bytes']}]"),
+    Opt("--limit", dest="limit_pairs", kind=MULTIPLE, metavar="NAME=VALUE",
+        help="set a resource limit (see docs/security.md); also NNCC_LIMITS=NAME=VALUE,..."),
+)
 
-    import click
 
-    def _conv(ctx, param, value):
-        if value is None:
-            return None
-        try:
-            return parse_value(value)
-        except ValueError as e:
-            raise click.BadParameter(str(e)) from None
+def apply_options(params: dict) -> None:
+    """Take the limit options out of a command's parameters and apply them; the values in effect go to the
+    environment too, for worker processes (lint -j). BadCommandLine for a bad --limit or NNCC_LIMITS."""
+    from .cmdline import BadCommandLine
 
-    @functools.wraps(f)
-    def wrapper(*a, **kw):
-        chosen = {k: kw.pop(k) for k in ("max_nodes", "max_repeat", "max_weight_bytes", "max_file_bytes")}
-        pairs = kw.pop("limit_pairs", ()) or ()
-        if ENV_ERROR:
-            raise click.UsageError(ENV_ERROR)
-        try:
-            extra = parse_assignments(",".join(pairs), "--limit") if pairs else {}
-        except ValueError as e:
-            raise click.UsageError(str(e)) from None
-        extra.update({k: v for k, v in chosen.items() if v is not None})
-        configure(**extra)
-        changed = {k: v for k, v in LIMITS.items() if v != DEFAULTS[k]}
-        if changed:  # worker processes (lint -j) read the same limits from the environment
-            os.environ[ENV_VAR] = ",".join(f"{k}={v}" for k, v in changed.items())
-        return f(*a, **kw)
-
-    opts = [
-        click.option("--limit", "limit_pairs", multiple=True, metavar="NAME=VALUE",
-                     help="set a resource limit (see docs/security.md); also NNCC_LIMITS=NAME=VALUE,..."),
-        click.option("--max-file-bytes", callback=_conv, metavar="N",
-                     help=f"largest model file read [{DEFAULTS['max_file_bytes']}]"),
-        click.option("--max-weight-bytes", callback=_conv, metavar="N",
-                     help=f"total size of all weights, e.g. 16G [{DEFAULTS['max_weight_bytes']}]"),
-        click.option("--max-repeat", callback=_conv, metavar="N",
-                     help=f"largest repeat count [{DEFAULTS['max_repeat']}]"),
-        click.option("--max-nodes", callback=_conv, metavar="N",
-                     help=f"most graph nodes after expansion [{DEFAULTS['max_nodes']}]"),
-    ]
-    for o in opts:
-        wrapper = o(wrapper)
-    return wrapper
+    chosen = {o.dest: params.pop(o.dest) for o in OPTIONS}
+    pairs = chosen.pop("limit_pairs") or ()
+    if ENV_ERROR:
+        raise BadCommandLine(ENV_ERROR)
+    try:
+        extra = parse_assignments(",".join(pairs), "--limit") if pairs else {}
+    except ValueError as e:
+        raise BadCommandLine(str(e)) from None
+    extra.update({k: v for k, v in chosen.items() if v is not None})
+    configure(**extra)
+    changed = {k: v for k, v in LIMITS.items() if v != DEFAULTS[k]}
+    if changed:
+        os.environ[ENV_VAR] = ",".join(f"{k}={v}" for k, v in changed.items())

@@ -104,6 +104,6 @@ class Progress:
 
 def progress(what: str, total: int | None = None, unit: str = "it") -> Progress:
     """A Progress on stderr that the command line's -q silences."""
-    from .cliutil import verbosity
+    from .cmdline import verbosity
 
     return Progress(what, total, unit, enabled=verbosity() >= 0)

@@ -40,10 +40,13 @@ HEAVY = ("numpy", "onnx", "onnxruntime", "torch", "jinja2", "lark", "google", "t
 @pytest.mark.parametrize("argv,forbidden", [
     (["--version"], HEAVY + ("click", "yaml", "nncc.cli")),  # answered before anything is imported
     (["--help"], HEAVY + ("yaml", "nncc.driver")),
-    # commands load lazily (nncc/cli.py COMMANDS): lint imports its own module, not the others'
-    (["lint", LENET], HEAVY + ("nncc.cli_compile", "nncc.cli_weights", "nncc.cli_catalogue", "nncc.placement",
-                               "nncc.printer", "importlib.metadata")),
-    (["lint", "-j", "1", os.path.join(ROOT, "samples")], HEAVY),
+    # a plain lint runs without click (nncc/lintcmd.py; tests/test_lint_fast.py), nor the standard modules
+    # click brings; commands load lazily (nncc/cli.py COMMANDS): no other command's module
+    (["lint", LENET], HEAVY + ("click", "nncc.cli", "nncc.cliutil", "nncc.cli_lint", "nncc.cli_compile",
+                               "nncc.cli_weights", "nncc.cli_catalogue", "nncc.placement", "nncc.printer",
+                               "importlib.metadata", "uuid", "gettext")),
+    (["lint", "-j", "1", "--format", "json", os.path.join(ROOT, "samples")], HEAVY + ("click",)),
+    (["lint", "--strict", "--help"], HEAVY + ("yaml", "nncc.driver")),  # help is click's
     (["summary", LENET], HEAVY),
     (["ir", LENET], HEAVY),
     # a compile loads its own target only: naming one does not list (import) every target nor scan the
@@ -364,7 +367,7 @@ def test_internal_error_exits_3(monkeypatch, tmp_path):
 
 
 def test_the_exit_code_table_is_documented_where_users_look():
-    from nncc.cliutil import EXIT_CODES
+    from nncc.cmdline import EXIT_CODES
 
     doc = open(os.path.join(ROOT, "docs", "diagnostics.md")).read()
     for code, meaning in EXIT_CODES:

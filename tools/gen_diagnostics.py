@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generate docs/diagnostics.md and docs/rules.md from the diagnostic catalogue (nncc/codes.py)
-and the exit-code table (nncc/cliutil.py).
+and the exit-code table (nncc/cmdline.py).
 
 The prose around the tables (exit codes, suppression, configuration) lives in the
 templates under tools/templates/; the codes, titles, explanations and examples come
@@ -21,7 +21,7 @@ import jinja2
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from nncc.cliutil import EXIT_CODES  # noqa: E402
+from nncc.cmdline import EXIT_CODES  # noqa: E402
 from nncc.codes import CATALOGUE, Code  # noqa: E402  (after the repository is on the path)
 
 DOCS = REPO / "docs"
