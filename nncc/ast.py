@@ -1,19 +1,24 @@
 """The expression AST produced from the grammar. Every node knows where it came from."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from .diagnostics import Span
+from .record import Plain
 
 
-@dataclass(eq=False, slots=True)
-class Pos:
+class Pos(Plain):
     """A range inside one YAML scalar; turned into a file span only when needed."""
 
     scalar: Any  # source.YScalar
     start: int
     end: int
+    __slots__ = ("scalar", "start", "end")
+
+    def __init__(self, scalar: Any, start: int, end: int) -> None:
+        self.scalar = scalar
+        self.start = start
+        self.end = end
 
     @property
     def span(self) -> Span:
@@ -27,106 +32,185 @@ class Pos:
         return self.scalar.value[self.start:self.end]
 
 
-@dataclass(eq=False)
-class Expr:
+class Expr(Plain):
     pos: Pos
+    __slots__ = ("pos",)
+
+    def __init__(self, pos: Pos) -> None:
+        self.pos = pos
 
     @property
     def span(self) -> Span:
         return self.pos.span
 
 
-@dataclass(eq=False)
 class Name(Expr):
     id: str
+    __slots__ = ("id",)
+
+    def __init__(self, pos: Pos, id: str) -> None:
+        self.pos = pos
+        self.id = id
 
 
-@dataclass(eq=False)
 class Const(Expr):
     value: Any  # int | float | str | bool | None
+    __slots__ = ("value",)
+
+    def __init__(self, pos: Pos, value: Any) -> None:
+        self.pos = pos
+        self.value = value
 
 
-@dataclass(eq=False)
 class ListExpr(Expr):
     items: list[Expr]
+    __slots__ = ("items",)
+
+    def __init__(self, pos: Pos, items: list[Expr]) -> None:
+        self.pos = pos
+        self.items = items
 
 
-@dataclass(eq=False)
 class TupleExpr(Expr):
     items: list[Expr]
+    __slots__ = ("items",)
+
+    def __init__(self, pos: Pos, items: list[Expr]) -> None:
+        self.pos = pos
+        self.items = items
 
 
-@dataclass(eq=False)
-class Kwarg:
+class Kwarg(Plain):
     name: str
     value: Expr
     pos: Pos
+    __slots__ = ("name", "value", "pos")
+
+    def __init__(self, name: str, value: Expr, pos: Pos) -> None:
+        self.name = name
+        self.value = value
+        self.pos = pos
 
 
-@dataclass(eq=False)
 class Call(Expr):
     func: Expr
     args: list[Expr]
     kwargs: list[Kwarg]
-    piped: bool = False  # the first argument came from `|>`
+    piped: bool  # the first argument came from `|>`
+    __slots__ = ("func", "args", "kwargs", "piped")
+
+    def __init__(self, pos: Pos, func: Expr, args: list[Expr], kwargs: list[Kwarg], piped: bool = False) -> None:
+        self.pos = pos
+        self.func = func
+        self.args = args
+        self.kwargs = kwargs
+        self.piped = piped
 
 
-@dataclass(eq=False)
 class BinOp(Expr):
     op: str  # + - * / // % ** == != < <= > >= and or
     left: Expr
     right: Expr
+    __slots__ = ("op", "left", "right")
+
+    def __init__(self, pos: Pos, op: str, left: Expr, right: Expr) -> None:
+        self.pos = pos
+        self.op = op
+        self.left = left
+        self.right = right
 
 
-@dataclass(eq=False)
 class Unary(Expr):
     op: str  # - + not
     operand: Expr
+    __slots__ = ("op", "operand")
+
+    def __init__(self, pos: Pos, op: str, operand: Expr) -> None:
+        self.pos = pos
+        self.op = op
+        self.operand = operand
 
 
-@dataclass(eq=False)
 class IfExp(Expr):
     cond: Expr
     then: Expr
     orelse: Expr
+    __slots__ = ("cond", "then", "orelse")
+
+    def __init__(self, pos: Pos, cond: Expr, then: Expr, orelse: Expr) -> None:
+        self.pos = pos
+        self.cond = cond
+        self.then = then
+        self.orelse = orelse
 
 
-@dataclass(eq=False)
 class Slice(Expr):
     lower: Expr | None
     upper: Expr | None
     step: Expr | None
+    __slots__ = ("lower", "upper", "step")
+
+    def __init__(self, pos: Pos, lower: Expr | None, upper: Expr | None, step: Expr | None) -> None:
+        self.pos = pos
+        self.lower = lower
+        self.upper = upper
+        self.step = step
 
 
-@dataclass(eq=False)
 class Index(Expr):
     value: Expr
     subs: list[Expr]
+    __slots__ = ("value", "subs")
+
+    def __init__(self, pos: Pos, value: Expr, subs: list[Expr]) -> None:
+        self.pos = pos
+        self.value = value
+        self.subs = subs
 
 
-@dataclass(eq=False)
 class TensorTypeExpr(Expr):
     dtype: str
     dims: list[Expr]
+    __slots__ = ("dtype", "dims")
+
+    def __init__(self, pos: Pos, dtype: str, dims: list[Expr]) -> None:
+        self.pos = pos
+        self.dtype = dtype
+        self.dims = dims
 
 
-@dataclass(eq=False)
-class SigParam:
+class SigParam(Plain):
     name: str
     default: Expr | None
     pos: Pos
+    __slots__ = ("name", "default", "pos")
+
+    def __init__(self, name: str, default: Expr | None, pos: Pos) -> None:
+        self.name = name
+        self.default = default
+        self.pos = pos
 
 
-@dataclass(eq=False)
 class Signature(Expr):
     name: str
-    params: list[SigParam] = field(default_factory=list)
+    params: list[SigParam]
+    __slots__ = ("name", "params")
+
+    def __init__(self, pos: Pos, name: str, params: list[SigParam] | None = None) -> None:
+        self.pos = pos
+        self.name = name
+        self.params = [] if params is None else params
 
 
-@dataclass(eq=False)
 class Targets(Expr):
     names: list[str]
     name_pos: list[Pos]
+    __slots__ = ("names", "name_pos")
+
+    def __init__(self, pos: Pos, names: list[str], name_pos: list[Pos]) -> None:
+        self.pos = pos
+        self.names = names
+        self.name_pos = name_pos
 
 
 def walk(roots: list[Any]) -> Iterator[Expr]:
@@ -140,7 +224,8 @@ def walk(roots: list[Any]) -> Iterator[Expr]:
         if not isinstance(x, Expr):
             continue
         yield x
-        for v in vars(x).values():
+        for f in x.FIELDS:
+            v = getattr(x, f)
             if isinstance(v, (Expr, Kwarg)):
                 todo.append(v)
             elif isinstance(v, list):

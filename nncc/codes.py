@@ -20,19 +20,31 @@ An example is a YAML snippet when it spans lines, else one line of Markdown.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from .record import FrozenRecord
 
 
-@dataclass(frozen=True)
-class Code:
+class Code(FrozenRecord):
     code: str
     name: str
     title: str
     explanation: str
-    bad: str = ""
-    good: str = ""
-    fixable: bool = False
-    reserved: bool = False
+    bad: str
+    good: str
+    fixable: bool
+    reserved: bool
+    __slots__ = ("code", "name", "title", "explanation", "bad", "good", "fixable", "reserved")
+
+    def __init__(self, code: str, name: str, title: str, explanation: str, bad: str = "", good: str = "",
+                 fixable: bool = False, reserved: bool = False) -> None:
+        self.code = code
+        self.name = name
+        self.title = title
+        self.explanation = explanation
+        self.bad = bad
+        self.good = good
+        self.fixable = fixable
+        self.reserved = reserved
 
     @property
     def severity(self) -> str:

@@ -6,14 +6,13 @@ span in a source file, and an optional `help` line and notes.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Protocol, Union, overload
 
 from .codes import CATALOGUE
+from .record import FrozenRecord, Record
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(FrozenRecord):
     """A range in a source file; lines and columns are 1-based, `end_col` exclusive."""
 
     file: str
@@ -21,6 +20,14 @@ class Span:
     col: int
     end_line: int
     end_col: int
+    __slots__ = ("file", "line", "col", "end_line", "end_col")
+
+    def __init__(self, file: str, line: int, col: int, end_line: int, end_col: int) -> None:
+        self.file = file
+        self.line = line
+        self.col = col
+        self.end_line = end_line
+        self.end_col = end_col
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
@@ -45,22 +52,33 @@ def resolved(s: SpanLike | None) -> Span | None:
     return s if s is None or isinstance(s, Span) else s.span
 
 
-@dataclass
-class Note:
+class Note(Record):
     message: str
-    span: Span | None = None
+    span: Span | None
+    __slots__ = ("message", "span")
+
+    def __init__(self, message: str, span: Span | None = None) -> None:
+        self.message = message
+        self.span = span
 
 
-@dataclass
-class Diagnostic:
+class Diagnostic(Record):
     code: str
     message: str
-    span: Span | None = None
-    help: str | None = None
-    severity: str = ""  # error | warning | note; "" takes the code's own
-    notes: list[Note] = field(default_factory=list)
+    span: Span | None
+    help: str | None
+    severity: str  # error | warning | note; "" takes the code's own
+    notes: list[Note]
+    __slots__ = ("code", "message", "span", "help", "severity", "notes")
 
-    def __post_init__(self) -> None:
+    def __init__(self, code: str, message: str, span: Span | None = None, help: str | None = None, severity: str = "",
+                 notes: list[Note] | None = None) -> None:
+        self.code = code
+        self.message = message
+        self.span = span
+        self.help = help
+        self.severity = severity
+        self.notes = [] if notes is None else notes
         entry = CATALOGUE.get(self.code)
         if entry is None:
             raise ValueError(f"diagnostic code {self.code!r} is not in the catalogue (nncc/codes.py)")

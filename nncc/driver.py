@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gc
 import os
-from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
 from . import codes
@@ -18,6 +17,7 @@ from .ir import Graph
 from .model import Model, read_model
 from .output import Stream, as_bytes
 from .passes import PassContext, PassManager, PassStat
+from .record import Record
 from .stages import resolve_freeze
 from .testjob import check_test_job
 from .train import TrainConfig, read_train
@@ -26,24 +26,43 @@ COMMON_PASSES = ["infer-shapes", "validate"]
 C = TypeVar("C")
 
 
-@dataclass
-class Frontend:
+class Frontend(Record):
     model: Model
     graph: Graph
     train: TrainConfig | None
-    warnings: list[Diagnostic] = field(default_factory=list)
-    elaborator: Elaborator | None = None
+    warnings: list[Diagnostic]
+    elaborator: Elaborator | None
+    __slots__ = ("model", "graph", "train", "warnings", "elaborator")
+
+    def __init__(self, model: Model, graph: Graph, train: TrainConfig | None, warnings: list[Diagnostic] | None = None,
+                 elaborator: Elaborator | None = None) -> None:
+        self.model = model
+        self.graph = graph
+        self.train = train
+        self.warnings = [] if warnings is None else warnings
+        self.elaborator = elaborator
 
 
-@dataclass
-class Result:
+class Result(Record):
     outputs: dict[str, bytes | Stream]  # what to write (nncc.output.write_files); a Stream is drawn as written
     frontend: Frontend
     stats: list[PassStat]
     target: str
     options: dict[str, Any]
-    _files: dict[str, bytes] | None = field(default=None, repr=False)
-    loaded: Any = None  # how a --weights file's arrays were paired (nncc/wmap.py Assignment)
+    _files: dict[str, bytes] | None
+    loaded: Any  # how a --weights file's arrays were paired (nncc/wmap.py Assignment)
+    __slots__ = ("outputs", "frontend", "stats", "target", "options", "_files", "loaded")
+    HIDDEN = ("_files",)
+
+    def __init__(self, outputs: dict[str, bytes | Stream], frontend: Frontend, stats: list[PassStat], target: str,
+                 options: dict[str, Any], _files: dict[str, bytes] | None = None, loaded: Any = None) -> None:
+        self.outputs = outputs
+        self.frontend = frontend
+        self.stats = stats
+        self.target = target
+        self.options = options
+        self._files = _files
+        self.loaded = loaded
 
     @property
     def files(self) -> dict[str, bytes]:

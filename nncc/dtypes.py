@@ -8,12 +8,12 @@ DTYPE_BYTES are views of this table; targets look their names up here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from .record import FrozenRecord
 
-@dataclass(frozen=True)
-class DType:
+
+class DType(FrozenRecord):
     name: str
     kind: str  # float | int | bool
     bytes: int
@@ -21,6 +21,16 @@ class DType:
     onnx: str  # onnx.TensorProto.DataType name
     smaug: str | None  # SMAUG DataType name (SMAUG has no 8-bit integers or bfloat16)
     torch: str  # torch dtype attribute (the PyTorch target's generated code)
+    __slots__ = ("name", "kind", "bytes", "numpy", "onnx", "smaug", "torch")
+
+    def __init__(self, name: str, kind: str, bytes: int, numpy: str, onnx: str, smaug: str | None, torch: str) -> None:
+        self.name = name
+        self.kind = kind
+        self.bytes = bytes
+        self.numpy = numpy
+        self.onnx = onnx
+        self.smaug = smaug
+        self.torch = torch
 
 
 TABLE: dict[str, DType] = {d.name: d for d in (

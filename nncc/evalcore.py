@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import codes
@@ -17,6 +16,7 @@ from .diagnostics import (
 )
 from .ir import Init, Value
 from .limits import LIMITS  # noqa: E402  (max_nodes, max_repeat, max_call_depth, max_list, max_int_bits)
+from .record import FrozenRecord, Record
 
 
 class EvalError(Exception):
@@ -26,19 +26,22 @@ class EvalError(Exception):
         self.diag = Diagnostic(code, message, resolved(span), help, notes=notes or [])
 
 
-@dataclass(frozen=True)
-class Callable_:
+class Callable_(FrozenRecord):
     """A block or op used as a value (for repeat)."""
 
     kind: str  # block | op
     name: str
+    __slots__ = ("kind", "name")
+
+    def __init__(self, kind: str, name: str) -> None:
+        self.kind = kind
+        self.name = name
 
     def __str__(self) -> str:
         return f"<{self.kind} {self.name}>"
 
 
-@dataclass
-class Bound:
+class Bound(Record):
     """A call bound to an op's parameters: tensors, attributes and weight settings."""
 
     inputs: list[Value]
@@ -46,6 +49,15 @@ class Bound:
     weight_opts: dict[str, Any]
     spans: dict[str, SpanLike]
     written: dict[str, Any]  # the attributes as the call gave them: no defaults, not normalised
+    __slots__ = ("inputs", "attrs", "weight_opts", "spans", "written")
+
+    def __init__(self, inputs: list[Value], attrs: dict[str, Any], weight_opts: dict[str, Any],
+                 spans: dict[str, SpanLike], written: dict[str, Any]) -> None:
+        self.inputs = inputs
+        self.attrs = attrs
+        self.weight_opts = weight_opts
+        self.spans = spans
+        self.written = written
 
 
 INITIALIZERS: dict[str, tuple[tuple[str, Any], ...]] = {

@@ -23,20 +23,25 @@ unique names).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, Union, overload
 
 from .diagnostics import Span, SpanLike, resolved
 from .dtypes import DTYPE_BYTES, DTYPES, FLOAT_DTYPES, INT_DTYPES  # noqa: F401  (views of the dtype table)
+from .record import FrozenRecord
 
 Dim = Union[int, str]
 
 
-@dataclass(frozen=True)
-class TensorType:
+class TensorType(FrozenRecord):
     dtype: str
     shape: tuple[Dim, ...]
-    layout: str | None = None  # e.g. NCHW, NHWC, NC; None = the default for its rank
+    layout: str | None  # e.g. NCHW, NHWC, NC; None = the default for its rank
+    __slots__ = ("dtype", "shape", "layout")
+
+    def __init__(self, dtype: str, shape: tuple[Dim, ...], layout: str | None = None) -> None:
+        self.dtype = dtype
+        self.shape = shape
+        self.layout = layout
 
     @property
     def rank(self) -> int:
@@ -63,12 +68,16 @@ class TensorType:
         return f"{self.dtype}[{dims}]{lay}"
 
 
-@dataclass(frozen=True)
-class Init:
+class Init(FrozenRecord):
     """A weight initializer: kind (constant, uniform, gaussian, he_normal, ...) and its arguments."""
 
     kind: str
-    args: tuple[tuple[str, Any], ...] = ()
+    args: tuple[tuple[str, Any], ...]
+    __slots__ = ("kind", "args")
+
+    def __init__(self, kind: str, args: tuple[tuple[str, Any], ...] = ()) -> None:
+        self.kind = kind
+        self.args = args
 
     def arg(self, name: str, default: Any = None) -> Any:
         for k, v in self.args:

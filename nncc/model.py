@@ -6,13 +6,13 @@ Every problem found here is collected, so independent mistakes are reported toge
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import TypeGuard, TypeVar
 
 from . import codes
 from . import ast as A
 from .diagnostics import CompileError, DiagnosticBag, did_you_mean
 from .quoting import MAX_NAME, name_problem, printable
+from .record import Record
 from .source import SourceFile, YMap, YNode, YScalar, YSeq, decode, load_yaml, read_source
 from .syntax import parse
 
@@ -24,40 +24,73 @@ KEYWORDS = {"if", "else", "and", "or", "not", "true", "false", "none", "return"}
 _SNAKE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
-@dataclass
-class Line:
+class Line(Record):
     """One `targets: expr` entry of the graph or of a block body."""
 
     targets: A.Targets
     expr: A.Expr
     key: YScalar
+    __slots__ = ("targets", "expr", "key")
+
+    def __init__(self, targets: A.Targets, expr: A.Expr, key: YScalar) -> None:
+        self.targets = targets
+        self.expr = expr
+        self.key = key
 
 
-@dataclass
-class Block:
+class Block(Record):
     sig: A.Signature
     body: list[Line]
     ret: A.Expr | None
     key: YScalar
+    __slots__ = ("sig", "body", "ret", "key")
+
+    def __init__(self, sig: A.Signature, body: list[Line], ret: A.Expr | None, key: YScalar) -> None:
+        self.sig = sig
+        self.body = body
+        self.ret = ret
+        self.key = key
 
 
-@dataclass
-class Model:
+class Model(Record):
     path: str
     src: SourceFile
     root: YMap
-    version: int | None = None
-    name: str = "model"
-    name_node: YScalar | None = None
-    doc: str = ""
-    params: list[tuple[YScalar, A.Expr]] = field(default_factory=list)
-    inputs: list[tuple[YScalar, A.TensorTypeExpr]] = field(default_factory=list)
-    blocks: dict[str, Block] = field(default_factory=dict)
-    graph: list[Line] = field(default_factory=list)
-    outputs: list[YScalar] = field(default_factory=list)
-    train: YMap | None = None
-    targets: YMap | None = None
-    outputs_node: YNode | None = None
+    version: int | None
+    name: str
+    name_node: YScalar | None
+    doc: str
+    params: list[tuple[YScalar, A.Expr]]
+    inputs: list[tuple[YScalar, A.TensorTypeExpr]]
+    blocks: dict[str, Block]
+    graph: list[Line]
+    outputs: list[YScalar]
+    train: YMap | None
+    targets: YMap | None
+    outputs_node: YNode | None
+    __slots__ = ("path", "src", "root", "version", "name", "name_node", "doc", "params", "inputs", "blocks", "graph",
+                 "outputs", "train", "targets", "outputs_node")
+
+    def __init__(self, path: str, src: SourceFile, root: YMap, version: int | None = None, name: str = "model",
+                 name_node: YScalar | None = None, doc: str = "", params: list[tuple[YScalar, A.Expr]] | None = None,
+                 inputs: list[tuple[YScalar, A.TensorTypeExpr]] | None = None, blocks: dict[str, Block] | None = None,
+                 graph: list[Line] | None = None, outputs: list[YScalar] | None = None, train: YMap | None = None,
+                 targets: YMap | None = None, outputs_node: YNode | None = None) -> None:
+        self.path = path
+        self.src = src
+        self.root = root
+        self.version = version
+        self.name = name
+        self.name_node = name_node
+        self.doc = doc
+        self.params = [] if params is None else params
+        self.inputs = [] if inputs is None else inputs
+        self.blocks = {} if blocks is None else blocks
+        self.graph = [] if graph is None else graph
+        self.outputs = [] if outputs is None else outputs
+        self.train = train
+        self.targets = targets
+        self.outputs_node = outputs_node
 
 
 def read_model(path: str, data: bytes | None = None) -> Model:

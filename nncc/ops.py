@@ -25,11 +25,11 @@ Traits (the vocabulary is closed: `TRAITS`):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import codes
 from .ir import FLOAT_DTYPES, INT_DTYPES, Dim, Init, TensorType
+from .record import Record
 from .shapes import ShapeError, per_sample, same_pads
 
 REQUIRED = object()
@@ -38,27 +38,43 @@ TRAITS = frozenset({"pure", "stochastic", "elementwise", "activation", "commutat
                     "constant", "hidden"})
 
 
-@dataclass
-class Param:
+class Param(Record):
     name: str
     kind: str  # tensor | tensors | int | float | bool | str | spatial | ints | pad | number | any
-    default: Any = REQUIRED
-    choices: tuple = ()
-    doc: str = ""
+    default: Any
+    choices: tuple
+    doc: str
+    __slots__ = ("name", "kind", "default", "choices", "doc")
+
+    def __init__(self, name: str, kind: str, default: Any = REQUIRED, choices: tuple = (), doc: str = "") -> None:
+        self.name = name
+        self.kind = kind
+        self.default = default
+        self.choices = choices
+        self.doc = doc
 
     @property
     def required(self) -> bool:
         return self.default is REQUIRED
 
 
-@dataclass
-class WeightSpec:
+class WeightSpec(Record):
     role: str      # weight, bias, scale, mean, var
     prefix: str    # kwarg prefix: w_init, b_lr, ...
     shape: tuple[Dim, ...]
     init: Init
-    trainable: bool = True
-    dtype: str | None = None  # None: the first input's float type (else f32); an op with no input says its own
+    trainable: bool
+    dtype: str | None  # None: the first input's float type (else f32); an op with no input says its own
+    __slots__ = ("role", "prefix", "shape", "init", "trainable", "dtype")
+
+    def __init__(self, role: str, prefix: str, shape: tuple[Dim, ...], init: Init, trainable: bool = True,
+                 dtype: str | None = None) -> None:
+        self.role = role
+        self.prefix = prefix
+        self.shape = shape
+        self.init = init
+        self.trainable = trainable
+        self.dtype = dtype
 
 
 ShapeFn = Callable[[list[TensorType], dict], list[TensorType]]
@@ -68,28 +84,52 @@ EvalFn = Callable[[list[Any], dict], list[Any]]  # numpy arrays in (inputs, then
 NoopFn = Callable[[TensorType, TensorType, dict], bool]
 
 
-@dataclass
-class OpDef:
+class OpDef(Record):
     name: str
     params: list[Param]
     shape: ShapeFn
-    weights: WeightFn | None = None
-    flops: FlopFn | None = None
-    kind: str = "layer"  # layer | loss | metric (training heads)
-    doc: str = ""
-    spatial: int = 0  # number of spatial dims for windowed ops
-    weight_prefixes: tuple[str, ...] = ()  # shown in the signature: w_init=…, w_lr=…, w_wd=…
-    state_prefixes: tuple[str, ...] = ()   # accepted too, not shown (batch norm's running mean/var)
-    traits: frozenset[str] = frozenset({"pure"})
-    eval: EvalFn | None = None
-    noop: NoopFn | None = None  # (input type, output type, attrs) -> the node computes its input unchanged
-    unit: float | None = None  # x op unit = x (add 0, mul 1); on either side only when commutative
-    channel_axis: int | None = None  # the output dim its per-channel bias indexes (conv: 1, linear: -1)
-    outputs: str | None = None  # the attribute giving the number of outputs (an int or a list's length)
-    section: str = ""  # heading in docs/ops.md
-    origin: str = "nncc"  # who registered it: nncc, a target name, or a plug-in module
+    weights: WeightFn | None
+    flops: FlopFn | None
+    kind: str  # layer | loss | metric (training heads)
+    doc: str
+    spatial: int  # number of spatial dims for windowed ops
+    weight_prefixes: tuple[str, ...]  # shown in the signature: w_init=…, w_lr=…, w_wd=…
+    state_prefixes: tuple[str, ...]  # accepted too, not shown (batch norm's running mean/var)
+    traits: frozenset[str]
+    eval: EvalFn | None
+    noop: NoopFn | None  # (input type, output type, attrs) -> the node computes its input unchanged
+    unit: float | None  # x op unit = x (add 0, mul 1); on either side only when commutative
+    channel_axis: int | None  # the output dim its per-channel bias indexes (conv: 1, linear: -1)
+    outputs: str | None  # the attribute giving the number of outputs (an int or a list's length)
+    section: str  # heading in docs/ops.md
+    origin: str  # who registered it: nncc, a target name, or a plug-in module
+    __slots__ = ("name", "params", "shape", "weights", "flops", "kind", "doc", "spatial", "weight_prefixes",
+                 "state_prefixes", "traits", "eval", "noop", "unit", "channel_axis", "outputs", "section", "origin")
 
-    def __post_init__(self) -> None:
+    def __init__(self, name: str, params: list[Param], shape: ShapeFn, weights: WeightFn | None = None,
+                 flops: FlopFn | None = None, kind: str = "layer", doc: str = "", spatial: int = 0,
+                 weight_prefixes: tuple[str, ...] = (), state_prefixes: tuple[str, ...] = (),
+                 traits: frozenset[str] = frozenset({"pure"}), eval: EvalFn | None = None, noop: NoopFn | None = None,
+                 unit: float | None = None, channel_axis: int | None = None, outputs: str | None = None,
+                 section: str = "", origin: str = "nncc") -> None:
+        self.name = name
+        self.params = params
+        self.shape = shape
+        self.weights = weights
+        self.flops = flops
+        self.kind = kind
+        self.doc = doc
+        self.spatial = spatial
+        self.weight_prefixes = weight_prefixes
+        self.state_prefixes = state_prefixes
+        self.traits = traits
+        self.eval = eval
+        self.noop = noop
+        self.unit = unit
+        self.channel_axis = channel_axis
+        self.outputs = outputs
+        self.section = section
+        self.origin = origin
         unknown = set(self.traits) - TRAITS
         if unknown:
             raise ValueError(f"op {self.name}: unknown traits {sorted(unknown)} (known: {sorted(TRAITS)})")

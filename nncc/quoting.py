@@ -19,7 +19,6 @@ nncc/target.py) before any target sees them.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 import shlex
@@ -124,6 +123,8 @@ def _py(v: Any) -> str:
     if isinstance(v, float):
         return f'float("{v}")' if math.isinf(v) or math.isnan(v) else repr(v)
     if isinstance(v, str):
+        import json  # (imported here: `nncc lint` loads this module and writes no literal)
+
         return json.dumps(v)  # a valid Python literal for any string: quotes, backslashes, newlines escaped
     if isinstance(v, (list, tuple)):
         items = [_py(x) for x in v]

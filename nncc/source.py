@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import bisect
 import os
-from dataclasses import dataclass, field
 from typing import Iterable, Union
 
 import yaml
 
 from . import codes
 from .diagnostics import CompileError, Diagnostic, Sources, Span
+from .record import Record
 
 try:  # libyaml is much faster; fall back to the pure-Python composer
     _Loader = yaml.CSafeLoader
@@ -60,16 +60,28 @@ class SourceFile:
         return Span(self.path, l1, c1, l2, c2)
 
 
-@dataclass
-class YScalar:
+class YScalar(Record):
     value: str
     tag: str
     span: Span
     src: SourceFile
     start: int  # offset of the node's raw text in the file
     end: int
-    style: str | None = None
-    _map: list[int] | range | None = field(default=None, repr=False)
+    style: str | None
+    _map: list[int] | range | None
+    __slots__ = ("value", "tag", "span", "src", "start", "end", "style", "_map")
+    HIDDEN = ("_map",)
+
+    def __init__(self, value: str, tag: str, span: Span, src: SourceFile, start: int, end: int,
+                 style: str | None = None, _map: list[int] | range | None = None) -> None:
+        self.value = value
+        self.tag = tag
+        self.span = span
+        self.src = src
+        self.start = start
+        self.end = end
+        self.style = style
+        self._map = _map
 
     def _offsets(self) -> list[int] | range:
         """File offset of each character of `value` (plus one past the end)."""
@@ -108,11 +120,17 @@ class YScalar:
         return self.tag.endswith(":null")
 
 
-@dataclass
-class YMap:
+class YMap(Record):
     items: list[tuple[YScalar, "YNode"]]
     span: Span
-    _index: dict[str, int] | None = field(default=None, repr=False, compare=False)
+    _index: dict[str, int] | None
+    __slots__ = ("items", "span", "_index")
+    HIDDEN = ("_index",)
+
+    def __init__(self, items: list[tuple[YScalar, "YNode"]], span: Span, _index: dict[str, int] | None = None) -> None:
+        self.items = items
+        self.span = span
+        self._index = _index
 
     def _find(self, key: str) -> int | None:
         """Position of `key` in items, from an index built once (a lookup per key stays O(1))."""
@@ -132,10 +150,14 @@ class YMap:
         return None if i is None else self.items[i][0]
 
 
-@dataclass
-class YSeq:
+class YSeq(Record):
     items: list["YNode"]
     span: Span
+    __slots__ = ("items", "span")
+
+    def __init__(self, items: list["YNode"], span: Span) -> None:
+        self.items = items
+        self.span = span
 
 
 YNode = Union[YScalar, YMap, YSeq]

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
+
+from .record import FrozenRecord, Record
 
 if TYPE_CHECKING:
     from .ir import Graph
@@ -29,19 +30,30 @@ BUILTIN = ("onnx", "lbann", "singa", "smaug", "pytorch")
 INT32_MAX = 2 ** 31 - 1
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(FrozenRecord):
     """A target option: `kind` int | float | bool | str | choice; an int lies in [lo, hi] (the range
     of the field it goes to), a str is checked as `text` says (nncc/quoting.py: word | path |
     hosts | text)."""
     name: str
     kind: str
     default: Any
-    help: str = ""
-    choices: tuple = ()
-    lo: int = 0
-    hi: int = INT32_MAX
-    text: str = "text"
+    help: str
+    choices: tuple
+    lo: int
+    hi: int
+    text: str
+    __slots__ = ("name", "kind", "default", "help", "choices", "lo", "hi", "text")
+
+    def __init__(self, name: str, kind: str, default: Any, help: str = "", choices: tuple = (), lo: int = 0,
+                 hi: int = INT32_MAX, text: str = "text") -> None:
+        self.name = name
+        self.kind = kind
+        self.default = default
+        self.help = help
+        self.choices = choices
+        self.lo = lo
+        self.hi = hi
+        self.text = text
 
     def problem(self, value: Any) -> str | None:
         """Why `value` (already of the option's kind) is refused, or None."""
@@ -54,13 +66,18 @@ class Option:
         return None
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(FrozenRecord):
     """A lowering rule by name: `factory(*args, **kwargs)` of the emitter module, or the function itself."""
 
     name: str
-    args: tuple = ()
-    kwargs: tuple[tuple[str, Any], ...] = ()
+    args: tuple
+    kwargs: tuple[tuple[str, Any], ...]
+    __slots__ = ("name", "args", "kwargs")
+
+    def __init__(self, name: str, args: tuple = (), kwargs: tuple[tuple[str, Any], ...] = ()) -> None:
+        self.name = name
+        self.args = args
+        self.kwargs = kwargs
 
     def resolve(self, module: Any) -> Callable:
         fn = _function(module, self.name)
@@ -113,38 +130,72 @@ class Lowering(dict):
         return self._resolved[op]
 
 
-@dataclass
-class EmitContext:
+class EmitContext(Record):
     model: "Model"
     train: "TrainConfig | None"
     options: dict[str, Any]
-    seed: int = 0
-    weights_path: str | None = None
-    stem: str = "model"
-    bag: Any = None
+    seed: int
+    weights_path: str | None
+    stem: str
+    bag: Any
+    __slots__ = ("model", "train", "options", "seed", "weights_path", "stem", "bag")
+
+    def __init__(self, model: "Model", train: "TrainConfig | None", options: dict[str, Any], seed: int = 0,
+                 weights_path: str | None = None, stem: str = "model", bag: Any = None) -> None:
+        self.model = model
+        self.train = train
+        self.options = options
+        self.seed = seed
+        self.weights_path = weights_path
+        self.stem = stem
+        self.bag = bag
 
 
-@dataclass
-class Target:
+class Target(Record):
     name: str
     description: str
-    options: list[Option] = field(default_factory=list)
-    lowering: Lowering | None = None  # the lowering table, which is the capability table (None: takes every op)
-    mode: str = "inference"  # inference | training
-    needs_weights: bool = False
-    weights_optional: bool = False  # writes weight values only when --weights gives them (else its runtime draws)
+    options: list[Option]
+    lowering: Lowering | None  # the lowering table, which is the capability table (None: takes every op)
+    mode: str  # inference | training
+    needs_weights: bool
+    weights_optional: bool  # writes weight values only when --weights gives them (else its runtime draws)
     # the emitter takes weights still lazy (Weight.lazy) and writes them as a Stream (nncc/output.py)
-    streams_weights: bool = False
-    needs_train: bool = False
-    pipeline: tuple[str, ...] = ("dce",)
-    emitter: str = ""  # "module:function" — imported only when emitting
-    layouts: Any = None  # LayoutTable, or options -> LayoutTable, for the insert-layouts pass
-    fusions: Any = ()  # fuse-pass Patterns, or options -> Patterns
-    summary: Any = None  # Result -> str: `nncc summary --target` shows the graph as the target sees it
+    streams_weights: bool
+    needs_train: bool
+    pipeline: tuple[str, ...]
+    emitter: str  # "module:function" — imported only when emitting
+    layouts: Any  # LayoutTable, or options -> LayoutTable, for the insert-layouts pass
+    fusions: Any  # fuse-pass Patterns, or options -> Patterns
+    summary: Any  # Result -> str: `nncc summary --target` shows the graph as the target sees it
     # a target that writes one file names its suffix (ONNX: ".onnx"): `-o NAME.onnx` and `-o -` then
     # name that file (nncc/placement.py); a target that writes several files always writes a directory
-    file_suffix: str = ""
-    train_features: tuple[str, ...] = ()  # the train settings of nncc.train.OPTIONAL_FEATURES it carries out
+    file_suffix: str
+    train_features: tuple[str, ...]  # the train settings of nncc.train.OPTIONAL_FEATURES it carries out
+    __slots__ = ("name", "description", "options", "lowering", "mode", "needs_weights", "weights_optional",
+                 "streams_weights", "needs_train", "pipeline", "emitter", "layouts", "fusions", "summary",
+                 "file_suffix", "train_features")
+
+    def __init__(self, name: str, description: str, options: list[Option] | None = None,
+                 lowering: Lowering | None = None, mode: str = "inference", needs_weights: bool = False,
+                 weights_optional: bool = False, streams_weights: bool = False, needs_train: bool = False,
+                 pipeline: tuple[str, ...] = ("dce",), emitter: str = "", layouts: Any = None, fusions: Any = (),
+                 summary: Any = None, file_suffix: str = "", train_features: tuple[str, ...] = ()) -> None:
+        self.name = name
+        self.description = description
+        self.options = [] if options is None else options
+        self.lowering = lowering
+        self.mode = mode
+        self.needs_weights = needs_weights
+        self.weights_optional = weights_optional
+        self.streams_weights = streams_weights
+        self.needs_train = needs_train
+        self.pipeline = pipeline
+        self.emitter = emitter
+        self.layouts = layouts
+        self.fusions = fusions
+        self.summary = summary
+        self.file_suffix = file_suffix
+        self.train_features = train_features
 
     def emit(self, g: "Graph", ctx: EmitContext) -> dict[str, bytes | Stream]:
         mod, _, fn = self.emitter.partition(":")

@@ -11,12 +11,12 @@ only the model are here, at the user's line.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import codes
 from .diagnostics import DiagnosticBag, Span, did_you_mean
 from .ir import Graph, Value
+from .record import Record
 from .source import YMap
 from .train_schema import FEEDBACK_FIELDS, WRITERS, Config, R, TrainConfig
 
@@ -28,21 +28,35 @@ TRAINING_ONLY = ("optimizer", "schedule", "steps", "epochs", "stages", "clip_gra
                  "test_every", "validate_steps", "validate_every", "precision")
 
 
-@dataclass
-class Feedback:
+class Feedback(Record):
     input: str
     source: str  # the output fed back (`from`)
     low: float
     high: float
-    span: Span | None = None
-    from_span: Span | None = None
+    span: Span | None
+    from_span: Span | None
+    __slots__ = ("input", "source", "low", "high", "span", "from_span")
+
+    def __init__(self, input: str, source: str, low: float, high: float, span: Span | None = None,
+                 from_span: Span | None = None) -> None:
+        self.input = input
+        self.source = source
+        self.low = low
+        self.high = high
+        self.span = span
+        self.from_span = from_span
 
 
-@dataclass
-class Writer:
+class Writer(Record):
     output: str
     call: Config
-    span: Span | None = None  # the output's name
+    span: Span | None  # the output's name
+    __slots__ = ("output", "call", "span")
+
+    def __init__(self, output: str, call: Config, span: Span | None = None) -> None:
+        self.output = output
+        self.call = call
+        self.span = span
 
 
 def _output(r: TrainReader, name: str, span: Span | None, what: str) -> Value | None:

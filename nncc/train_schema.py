@@ -6,23 +6,29 @@ call-like setting takes; `check_value` checks a value against a field's kind; `C
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from .diagnostics import Span
 from .ir import Node
+from .record import FrozenRecord, Record
 
 R = object()  # required
 
 
-@dataclass(frozen=True)
-class F:
+class F(FrozenRecord):
     """A field of a schema: kind (int, float, bool, str, ints, floats, list, any, choice) and default."""
 
     kind: str
-    default: Any = None
-    choices: tuple = ()
-    doc: str = ""
+    default: Any
+    choices: tuple
+    doc: str
+    __slots__ = ("kind", "default", "choices", "doc")
+
+    def __init__(self, kind: str, default: Any = None, choices: tuple = (), doc: str = "") -> None:
+        self.kind = kind
+        self.default = default
+        self.choices = choices
+        self.doc = doc
 
 
 OPTIMIZERS: dict[str, dict[str, F]] = {
@@ -149,14 +155,20 @@ STAGE_FIELDS: dict[str, F] = {
 OPTIONAL_FEATURES = ("clip_norm", "precision", "stages", "clip_grad", "phases", "mode", "feedback", "write")
 
 
-@dataclass
-class Config:
+class Config(Record):
     """A checked call-like setting: `sgd(lr=0.1)` becomes Config("sgd", {...})."""
 
     name: str
     args: dict[str, Any]
-    span: Span | None = None
-    given: tuple[str, ...] = ()
+    span: Span | None
+    given: tuple[str, ...]
+    __slots__ = ("name", "args", "span", "given")
+
+    def __init__(self, name: str, args: dict[str, Any], span: Span | None = None, given: tuple[str, ...] = ()) -> None:
+        self.name = name
+        self.args = args
+        self.span = span
+        self.given = given
 
     def __getitem__(self, k: str) -> Any:
         return self.args[k]
@@ -166,13 +178,21 @@ class Config:
         return default if v is None else v
 
 
-@dataclass
-class DataSource:
+class DataSource(Record):
     role: str
     fields: dict[str, Any]
     transforms: list[Config]
-    span: Span | None = None
-    field_spans: dict[str, Span] = field(default_factory=dict)
+    span: Span | None
+    field_spans: dict[str, Span]
+    __slots__ = ("role", "fields", "transforms", "span", "field_spans")
+
+    def __init__(self, role: str, fields: dict[str, Any], transforms: list[Config], span: Span | None = None,
+                 field_spans: dict[str, Span] | None = None) -> None:
+        self.role = role
+        self.fields = fields
+        self.transforms = transforms
+        self.span = span
+        self.field_spans = {} if field_spans is None else field_spans
 
     @property
     def format(self) -> str:
@@ -183,8 +203,7 @@ class DataSource:
         return self.fields["path"]
 
 
-@dataclass
-class Stage:
+class Stage(Record):
     """One stage of `train.stages`, its settings filled from the section where the stage leaves them out.
 
     A stage trains as a train section of its own would: a fresh optimizer at its start, its schedule
@@ -197,34 +216,76 @@ class Stage:
     optimizer: Config | None
     schedule: Config | None
     warmup: Config | None
-    freeze: list[tuple[str, Span | None]] = field(default_factory=list)  # globs as written, with their spans
-    frozen: list[str] = field(default_factory=list)  # the weight names they match (after shape inference)
-    span: Span | None = None
-    spans: dict[str, Span] = field(default_factory=dict)
+    freeze: list[tuple[str, Span | None]]  # globs as written, with their spans
+    frozen: list[str]  # the weight names they match (after shape inference)
+    span: Span | None
+    spans: dict[str, Span]
+    __slots__ = ("name", "epochs", "steps", "optimizer", "schedule", "warmup", "freeze", "frozen", "span", "spans")
+
+    def __init__(self, name: str, epochs: int | None, steps: int | None, optimizer: Config | None,
+                 schedule: Config | None, warmup: Config | None,
+                 freeze: list[tuple[str, Span | None]] | None = None,
+                 frozen: list[str] | None = None, span: Span | None = None,
+                 spans: dict[str, Span] | None = None) -> None:
+        self.name = name
+        self.epochs = epochs
+        self.steps = steps
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.warmup = warmup
+        self.freeze = [] if freeze is None else freeze
+        self.frozen = [] if frozen is None else frozen
+        self.span = span
+        self.spans = {} if spans is None else spans
 
     @property
     def length(self) -> int:
         return int(self.epochs if self.epochs is not None else self.steps or 0)
 
 
-@dataclass
-class TrainConfig:
-    losses: list[Node] = field(default_factory=list)
-    loss_scales: dict[str, float] = field(default_factory=dict)  # loss node name -> its weight in the sum (not 1)
-    metrics: dict[str, Node] = field(default_factory=dict)
-    optimizer: Config | None = None
-    schedule: Config | None = None  # the schedule; after `warmup` when one is given
-    warmup: Config | None = None  # `schedule: [warmup(...), other(...)]`: the warm-up before `schedule`
-    batch_size: int = 1
-    epochs: int | None = None
-    steps: int | None = None
-    settings: dict[str, Any] = field(default_factory=dict)  # the other scalar fields
-    data: dict[str, DataSource] = field(default_factory=dict)
-    callbacks: list[Config] = field(default_factory=list)
-    checkpoint: Config | None = None
-    distributed: dict[str, Any] = field(default_factory=dict)
-    stages: list[Stage] = field(default_factory=list)
-    spans: dict[str, Span] = field(default_factory=dict)
+class TrainConfig(Record):
+    losses: list[Node]
+    loss_scales: dict[str, float]  # loss node name -> its weight in the sum (not 1)
+    metrics: dict[str, Node]
+    optimizer: Config | None
+    schedule: Config | None  # the schedule; after `warmup` when one is given
+    warmup: Config | None  # `schedule: [warmup(...), other(...)]`: the warm-up before `schedule`
+    batch_size: int
+    epochs: int | None
+    steps: int | None
+    settings: dict[str, Any]  # the other scalar fields
+    data: dict[str, DataSource]
+    callbacks: list[Config]
+    checkpoint: Config | None
+    distributed: dict[str, Any]
+    stages: list[Stage]
+    spans: dict[str, Span]
+    __slots__ = ("losses", "loss_scales", "metrics", "optimizer", "schedule", "warmup", "batch_size", "epochs", "steps",
+                 "settings", "data", "callbacks", "checkpoint", "distributed", "stages", "spans")
+
+    def __init__(self, losses: list[Node] | None = None, loss_scales: dict[str, float] | None = None,
+                 metrics: dict[str, Node] | None = None, optimizer: Config | None = None,
+                 schedule: Config | None = None, warmup: Config | None = None, batch_size: int = 1,
+                 epochs: int | None = None, steps: int | None = None, settings: dict[str, Any] | None = None,
+                 data: dict[str, DataSource] | None = None, callbacks: list[Config] | None = None,
+                 checkpoint: Config | None = None, distributed: dict[str, Any] | None = None,
+                 stages: list[Stage] | None = None, spans: dict[str, Span] | None = None) -> None:
+        self.losses = [] if losses is None else losses
+        self.loss_scales = {} if loss_scales is None else loss_scales
+        self.metrics = {} if metrics is None else metrics
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.warmup = warmup
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.steps = steps
+        self.settings = {} if settings is None else settings
+        self.data = {} if data is None else data
+        self.callbacks = [] if callbacks is None else callbacks
+        self.checkpoint = checkpoint
+        self.distributed = {} if distributed is None else distributed
+        self.stages = [] if stages is None else stages
+        self.spans = {} if spans is None else spans
 
     def get(self, k: str, default: Any = None) -> Any:
         v = self.settings.get(k)

@@ -44,7 +44,10 @@ HEAVY = ("numpy", "onnx", "onnxruntime", "torch", "jinja2", "lark", "google", "t
     # click brings; commands load lazily (nncc/cli.py COMMANDS): no other command's module
     (["lint", LENET], HEAVY + ("click", "nncc.cli", "nncc.cliutil", "nncc.cli_lint", "nncc.cli_compile",
                                "nncc.cli_weights", "nncc.cli_catalogue", "nncc.placement", "nncc.printer",
-                               "importlib.metadata", "uuid", "gettext")),
+                               "importlib.metadata", "uuid", "gettext",
+                               # no import-time dataclasses (nncc/record.py) nor the inspect they bring; json
+                               # only for --format json/sarif
+                               "dataclasses", "inspect", "json")),
     (["lint", "-j", "1", "--format", "json", os.path.join(ROOT, "samples")], HEAVY + ("click",)),
     (["lint", "--strict", "--help"], HEAVY + ("yaml", "nncc.driver")),  # help is click's
     (["summary", LENET], HEAVY),

@@ -9,41 +9,57 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from .. import codes
 from .. import ast as A
 from ..diagnostics import CompileError, Diagnostic, Span
 from ..dtypes import DTYPE_BYTES
+from ..record import Record
 from ..source import YMap, YScalar
 
 _SNAKE = re.compile(r"^_*[a-z][a-z0-9_]*$")
 
 
-@dataclass
-class Fix:
+class Fix(Record):
     """Replace text[start:end] by `text` for each edit; edits never overlap."""
 
     description: str
-    edits: list[tuple[int, int, str]] = field(default_factory=list)
+    edits: list[tuple[int, int, str]]
+    __slots__ = ("description", "edits")
+
+    def __init__(self, description: str, edits: list[tuple[int, int, str]] | None = None) -> None:
+        self.description = description
+        self.edits = [] if edits is None else edits
 
 
-@dataclass
-class Finding:
+class Finding(Record):
     diag: Diagnostic
-    fix: Fix | None = None
+    fix: Fix | None
+    __slots__ = ("diag", "fix")
+
+    def __init__(self, diag: Diagnostic, fix: Fix | None = None) -> None:
+        self.diag = diag
+        self.fix = fix
 
 
 def warn(code: str, message: str, span: Span | None, help: str | None = None, fix: Fix | None = None) -> Finding:
     return Finding(Diagnostic(code, message, span, help), fix)
 
 
-@dataclass
-class Context:
+class Context(Record):
     fe: Any  # driver.Frontend
     text: str
     max_weight_bytes: int
+    used: set[str] | None  # names the model uses (_used), found once
+    __slots__ = ("fe", "text", "max_weight_bytes", "used")
+    HIDDEN = ("used",)
+
+    def __init__(self, fe: Any, text: str, max_weight_bytes: int) -> None:
+        self.fe = fe
+        self.text = text
+        self.max_weight_bytes = max_weight_bytes
+        self.used = None
 
 
 CHECKS: list[Callable[[Context], Iterator[Finding]]] = []
@@ -122,12 +138,10 @@ def referenced(m: Any) -> set[str]:
 
 
 def _used(ctx: Context) -> set[str]:
-    cached = getattr(ctx, "_used_cache", None)
-    if cached is None:
+    if ctx.used is None:
         el = ctx.fe.elaborator
-        cached = set(el.used if el is not None else ()) | referenced(ctx.fe.model)
-        ctx._used_cache = cached  # type: ignore[attr-defined]
-    return cached
+        ctx.used = set(el.used if el is not None else ()) | referenced(ctx.fe.model)
+    return ctx.used
 
 
 def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:

@@ -19,9 +19,9 @@ from __future__ import annotations
 import fnmatch
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import Any
 
+from ..record import Record
 from .rules import DEFAULT_MAX_WEIGHT_BYTES
 
 
@@ -29,16 +29,29 @@ class ConfigError(Exception):
     """A configuration file that cannot be used (usage error, exit 2)."""
 
 
-@dataclass
-class LintConfig:
-    select: tuple[str, ...] = ("E", "W")
-    ignore: tuple[str, ...] = ()
-    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    targets: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    max_weight_bytes: int = DEFAULT_MAX_WEIGHT_BYTES
-    root: str = "."  # directory the config was found in
-    source: str | None = None  # the config file
+class LintConfig(Record):
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    per_file_ignores: dict[str, tuple[str, ...]]
+    targets: tuple[str, ...]
+    exclude: tuple[str, ...]
+    max_weight_bytes: int
+    root: str  # directory the config was found in
+    source: str | None  # the config file
+    __slots__ = ("select", "ignore", "per_file_ignores", "targets", "exclude", "max_weight_bytes", "root", "source")
+
+    def __init__(self, select: tuple[str, ...] = ("E", "W"), ignore: tuple[str, ...] = (),
+                 per_file_ignores: dict[str, tuple[str, ...]] | None = None, targets: tuple[str, ...] = (),
+                 exclude: tuple[str, ...] = (), max_weight_bytes: int = DEFAULT_MAX_WEIGHT_BYTES, root: str = ".",
+                 source: str | None = None) -> None:
+        self.select = select
+        self.ignore = ignore
+        self.per_file_ignores = {} if per_file_ignores is None else per_file_ignores
+        self.targets = targets
+        self.exclude = exclude
+        self.max_weight_bytes = max_weight_bytes
+        self.root = root
+        self.source = source
 
     def enabled(self, code: str, path: str | None = None) -> bool:
         if not any(code.startswith(p) for p in self.select):

@@ -1,10 +1,8 @@
 """Output formats of `nncc lint` / `nncc check`: text, json, sarif (2.1.0), github (workflow commands)."""
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
-from urllib.parse import quote
 
 from ..diagnostics import Diagnostic, Sources, more_line
 from ..diagnostics import render_text as render_one
@@ -40,6 +38,8 @@ def render(results: list[FileResult], fmt: str, color: bool = False, quiet: bool
     if fmt == "json":
         return render_json(results)
     if fmt == "sarif":
+        import json  # (imported where used, as urllib.parse: the text report needs neither)
+
         return json.dumps(render_sarif(results), indent=2)
     if fmt == "github":
         return render_github(results)
@@ -90,6 +90,8 @@ def diag_dict(d: Diagnostic, fixable: bool) -> dict[str, Any]:
 
 
 def render_json(results: list[FileResult]) -> str:
+    import json
+
     from .. import __version__
 
     doc = {
@@ -105,6 +107,8 @@ def render_json(results: list[FileResult]) -> str:
 
 def _uri(path: str) -> tuple[str, bool]:
     """A relative URI against %SRCROOT% (the current directory) when possible, else an absolute file URI."""
+    from urllib.parse import quote
+
     rel = os.path.relpath(os.path.abspath(path))
     if not rel.startswith(".."):
         return quote(rel.replace(os.sep, "/")), True
@@ -112,6 +116,8 @@ def _uri(path: str) -> tuple[str, bool]:
 
 
 def render_sarif(results: list[FileResult]) -> dict[str, Any]:
+    from urllib.parse import quote
+
     from .. import __version__
 
     codes = sorted(RULES)

@@ -12,11 +12,11 @@ import re
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
-from dataclasses import dataclass, field
 
 from .. import codes
 from ..diagnostics import CompileError, Diagnostic, Span
 from ..output import write_files
+from ..record import Record
 from ..source import read_source
 from .checks import Finding, Fix, run_checks
 from .config import LintConfig
@@ -30,14 +30,23 @@ _SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache
 YAML_EXTS = (".yaml", ".yml")
 
 
-@dataclass
-class FileResult:
+class FileResult(Record):
     path: str
-    findings: list[Finding] = field(default_factory=list)
-    skipped: bool = False  # not a model file
-    fixed: int = 0  # fixes applied by --fix
-    more: int = 0  # errors left out past max_diagnostics
-    stopped: bool = False  # the front end stopped looking for more
+    findings: list[Finding]
+    skipped: bool  # not a model file
+    fixed: int  # fixes applied by --fix
+    more: int  # errors left out past max_diagnostics
+    stopped: bool  # the front end stopped looking for more
+    __slots__ = ("path", "findings", "skipped", "fixed", "more", "stopped")
+
+    def __init__(self, path: str, findings: list[Finding] | None = None, skipped: bool = False, fixed: int = 0,
+                 more: int = 0, stopped: bool = False) -> None:
+        self.path = path
+        self.findings = [] if findings is None else findings
+        self.skipped = skipped
+        self.fixed = fixed
+        self.more = more
+        self.stopped = stopped
 
     @property
     def diagnostics(self) -> list[Diagnostic]:

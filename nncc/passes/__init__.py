@@ -13,46 +13,74 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from ..diagnostics import DiagnosticBag
 from ..ir import Graph
+from ..record import FrozenRecord, Record
 
 
-@dataclass
-class PassContext:
+class PassContext(Record):
     """What a pass may look at besides the graph: the target, options, where to report."""
 
     bag: DiagnosticBag
-    target: object | None = None
-    options: dict = field(default_factory=dict)
-    mode: str = "inference"  # inference | training
-    opt_level: int = 1
-    memo: dict = field(default_factory=dict)  # caches that hold while one pass runs (cleared before each)
+    target: object | None
+    options: dict
+    mode: str  # inference | training
+    opt_level: int
+    memo: dict  # caches that hold while one pass runs (cleared before each)
+    __slots__ = ("bag", "target", "options", "mode", "opt_level", "memo")
+
+    def __init__(self, bag: DiagnosticBag, target: object | None = None, options: dict | None = None,
+                 mode: str = "inference", opt_level: int = 1, memo: dict | None = None) -> None:
+        self.bag = bag
+        self.target = target
+        self.options = {} if options is None else options
+        self.mode = mode
+        self.opt_level = opt_level
+        self.memo = {} if memo is None else memo
 
 
-@dataclass(frozen=True)
-class PassResult:
+class PassResult(FrozenRecord):
     modified: bool
-    rewrites: int = 0  # what --pass-stats shows: nodes removed, patterns rewritten, conversions inserted
+    rewrites: int  # what --pass-stats shows: nodes removed, patterns rewritten, conversions inserted
+    __slots__ = ("modified", "rewrites")
+
+    def __init__(self, modified: bool, rewrites: int = 0) -> None:
+        self.modified = modified
+        self.rewrites = rewrites
 
 
-@dataclass
-class Pass:
+class Pass(Record):
     name: str
     run: Callable[[Graph, PassContext], PassResult]
-    requires: tuple[str, ...] = ()  # condition names (contracts.CONDITIONS), checked before it under verify_each
-    ensures: tuple[str, ...] = ()   # condition names, checked after it under verify_each
-    doc: str = ""
-    required: bool = False  # cannot be disabled
+    requires: tuple[str, ...]  # condition names (contracts.CONDITIONS), checked before it under verify_each
+    ensures: tuple[str, ...]  # condition names, checked after it under verify_each
+    doc: str
+    required: bool  # cannot be disabled
+    __slots__ = ("name", "run", "requires", "ensures", "doc", "required")
+
+    def __init__(self, name: str, run: Callable[[Graph, PassContext], PassResult], requires: tuple[str, ...] = (),
+                 ensures: tuple[str, ...] = (), doc: str = "", required: bool = False) -> None:
+        self.name = name
+        self.run = run
+        self.requires = requires
+        self.ensures = ensures
+        self.doc = doc
+        self.required = required
 
 
-@dataclass
-class PassStat:
+class PassStat(Record):
     name: str
     modified: bool
     seconds: float
-    fired: int = 0
+    fired: int
+    __slots__ = ("name", "modified", "seconds", "fired")
+
+    def __init__(self, name: str, modified: bool, seconds: float, fired: int = 0) -> None:
+        self.name = name
+        self.modified = modified
+        self.seconds = seconds
+        self.fired = fired
 
 
 PASSES: dict[str, Pass] = {}

@@ -48,29 +48,36 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 from ..ir import Graph, Node, Value
 from . import Pass, PassContext, PassResult, changed, register
+from ..record import FrozenRecord
 
 Rewrite = Callable[[Graph, list[Node], PassContext], bool]
 
 
-@dataclass(frozen=True)
-class Pattern:
+class Pattern(FrozenRecord):
     name: str
-    chain: tuple[frozenset[str] | str, ...]  # a str is one op; __post_init__ makes each a frozenset
-    rewrite: str | Rewrite = "absorb"
-    when: Callable[[list[Node]], bool] | None = None
-    doc: str = ""
-    level: int = 1  # the lowest --opt-level at which it applies (2: numeric folding)
-    modes: tuple[str, ...] = ("inference", "training")  # the target modes it applies in
+    chain: tuple[frozenset[str] | str, ...]  # a str is one op; __init__ makes each a frozenset
+    rewrite: str | Rewrite
+    when: Callable[[list[Node]], bool] | None
+    doc: str
+    level: int  # the lowest --opt-level at which it applies (2: numeric folding)
+    modes: tuple[str, ...]  # the target modes it applies in
+    __slots__ = ("name", "chain", "rewrite", "when", "doc", "level", "modes")
 
-    def __post_init__(self) -> None:
-        chain = tuple(frozenset({c}) if isinstance(c, str) else frozenset(c) for c in self.chain)
-        object.__setattr__(self, "chain", chain)
-        if len(chain) < 1:
+    def __init__(self, name: str, chain: tuple[frozenset[str] | str, ...], rewrite: str | Rewrite = "absorb",
+                 when: Callable[[list[Node]], bool] | None = None, doc: str = "", level: int = 1,
+                 modes: tuple[str, ...] = ("inference", "training")) -> None:
+        if not chain:
             raise ValueError("a pattern needs at least one op")
+        self.name = name
+        self.chain = tuple(frozenset({c}) if isinstance(c, str) else frozenset(c) for c in chain)
+        self.rewrite = rewrite
+        self.when = when
+        self.doc = doc
+        self.level = level
+        self.modes = modes
 
 
 REWRITES: dict[str, Rewrite] = {}

@@ -41,12 +41,12 @@ Each inserted conversion (tensor or weight) counts as one rewrite (`PassResult.r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .. import codes
 from ..ir import Graph, Node, TensorType, Value
 from . import Pass, PassContext, PassResult, changed, register
+from ..record import FrozenRecord, Record
 from .contracts import condition
 
 ANY = "X"        # whatever layout the value has (the op is layout-agnostic)
@@ -61,16 +61,25 @@ RANK = {k: len(v) for k, v in PERMS.items()}
 
 
 
-@dataclass(frozen=True)
-class OpLayout:
+class OpLayout(FrozenRecord):
     """What one op wants. `inputs[i]` applies to tensor input i (the last entry repeats for the rest)."""
 
-    inputs: tuple[Any, ...] = (ANY,)
-    output: Any = ANY                 # ANY: like input 0 (after conversion); CANON; or a layout
-    weights: Mapping[str, str] = field(default_factory=dict)  # role -> layout the op reads it in
-    flatten: bool = False             # the op flattens to 2-D: becomes a reorder to `output`
-    absorbs: Mapping[str, int] = field(default_factory=dict)  # role -> weight axis indexing input features
-    elementwise: bool = False         # unary, order-preserving: a permuted feature order passes through
+    inputs: tuple[Any, ...]
+    output: Any  # ANY: like input 0 (after conversion); CANON; or a layout
+    weights: Mapping[str, str]  # role -> layout the op reads it in
+    flatten: bool  # the op flattens to 2-D: becomes a reorder to `output`
+    absorbs: Mapping[str, int]  # role -> weight axis indexing input features
+    elementwise: bool  # unary, order-preserving: a permuted feature order passes through
+    __slots__ = ("inputs", "output", "weights", "flatten", "absorbs", "elementwise")
+
+    def __init__(self, inputs: tuple[Any, ...] = (ANY,), output: Any = ANY, weights: Mapping[str, str] | None = None,
+                 flatten: bool = False, absorbs: Mapping[str, int] | None = None, elementwise: bool = False) -> None:
+        self.inputs = inputs
+        self.output = output
+        self.weights = {} if weights is None else weights
+        self.flatten = flatten
+        self.absorbs = {} if absorbs is None else absorbs
+        self.elementwise = elementwise
 
     def want(self, i: int) -> Any:
         if not self.inputs:
@@ -78,25 +87,41 @@ class OpLayout:
         return self.inputs[min(i, len(self.inputs) - 1)]
 
 
-@dataclass(frozen=True)
-class LayoutTable:
+class LayoutTable(FrozenRecord):
     ops: Mapping[str, OpLayout]
-    inputs: Mapping[int, str] = field(default_factory=dict)   # rank -> stored layout of graph inputs
-    weights: Mapping[str, str] = field(default_factory=dict)  # "op.role" or "role" -> stored layout
-    default: OpLayout = OpLayout(inputs=(CANON,), output=CANON)  # ops the table does not list
+    inputs: Mapping[int, str]  # rank -> stored layout of graph inputs
+    weights: Mapping[str, str]  # "op.role" or "role" -> stored layout
+    default: OpLayout  # ops the table does not list
+    __slots__ = ("ops", "inputs", "weights", "default")
+
+    def __init__(self, ops: Mapping[str, OpLayout], inputs: Mapping[int, str] | None = None,
+                 weights: Mapping[str, str] | None = None,
+                 default: OpLayout = OpLayout(inputs=(CANON,), output=CANON)) -> None:
+        self.ops = ops
+        self.inputs = {} if inputs is None else inputs
+        self.weights = {} if weights is None else weights
+        self.default = default
 
 
-@dataclass
-class WeightLayout:
+class WeightLayout(Record):
     """How a weight is stored and how its consumer reads it (recorded by the pass)."""
 
     stored: str | None  # None: the weight's rank has no canonical layout
     wanted: str | None
     # features of the input arrive flattened from `feature_layout` with these canonical dims
     # (e.g. NHWC, (N, C, H, W)): the weight's axis `feature_axis` is permuted to match.
-    feature_layout: str | None = None
-    feature_dims: tuple[int, ...] = ()
-    feature_axis: int = 1
+    feature_layout: str | None
+    feature_dims: tuple[int, ...]
+    feature_axis: int
+    __slots__ = ("stored", "wanted", "feature_layout", "feature_dims", "feature_axis")
+
+    def __init__(self, stored: str | None, wanted: str | None, feature_layout: str | None = None,
+                 feature_dims: tuple[int, ...] = (), feature_axis: int = 1) -> None:
+        self.stored = stored
+        self.wanted = wanted
+        self.feature_layout = feature_layout
+        self.feature_dims = feature_dims
+        self.feature_axis = feature_axis
 
     @property
     def converts(self) -> bool:

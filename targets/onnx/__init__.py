@@ -1,6 +1,4 @@
 """ONNX target: one `.onnx` model with weights (external data when it would pass 2 GB)."""
-from dataclasses import replace
-
 from nncc.ops import Param, derive
 from nncc.target import Lowering, Option, Target, rule
 
@@ -59,7 +57,7 @@ def _fusions(options: dict):
     """
     from nncc.passes.fold import NUMERIC, ORT_FUSED_CONV, STRUCTURAL
 
-    ort = tuple(replace(p, rewrite=_into_fused_conv(p.rewrite)) for p in ORT_FUSED_CONV)
+    ort = tuple(p.replace(rewrite=_into_fused_conv(p.rewrite)) for p in ORT_FUSED_CONV)
     return STRUCTURAL + NUMERIC + (ort if options.get("ort_fusions") else ())
 
 
