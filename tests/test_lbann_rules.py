@@ -171,16 +171,3 @@ def test_reader_size_a_count_and_a_fraction_together_are_caught(tmp_path):
     exp = experiment(tmp_path, model())
     exp.data_reader.reader[0].absolute_sample_count = 100  # LBANN: "exactly one must be zero"
     assert [v.rule for v in rules.check(exp)] == ["reader-size"]
-
-
-@pytest.mark.parametrize("target", ["lbann"])  # singa writes them: tests/test_singa_weights.py
-def test_weights_are_refused_by_targets_that_carry_none(tmp_path, target):
-    """`--weights` was silently ignored (even a file that does not exist): now a diagnostic, exit 1."""
-    from nncc.diagnostics import CompileError
-
-    p = tmp_path / "m.yaml"
-    p.write_text(model())
-    with pytest.raises(CompileError) as e:
-        compile_model(str(p), target, weights="/etc/passwd")
-    [d] = e.value.diagnostics
-    assert d.code == "E510" and "--weights" in d.message and "onnx" in d.help

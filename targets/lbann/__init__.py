@@ -64,6 +64,7 @@ TARGET = Target(
     lowering=LOWER,
     mode="training",
     needs_weights=False,
+    weights_optional=True,  # --weights: a .npy file per weights entry, loaded by LBANN's numpy_initializer
     needs_train=True,
     train_features=("clip_norm", "loss_scale"),
     pipeline=("dce",),

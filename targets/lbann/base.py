@@ -50,6 +50,7 @@ class Base:
         self.weight_list: list[Weight] = []
         self.softmax_of: dict[int, str] = {}  # id(logits Value) -> softmax layer name
         self.errors: list[Unsupported] = []
+        self.npy_files: dict[str, Any] = {}  # --weights: the .npy files numpy_initializer reads (initial.py)
         self.py_specs: dict[str, dict] = {}  # role -> what the Python reader module reads (pyreader.py)
         dt = self.opts.get("data_type", "float")
         self.dtype = DATATYPE[dt]

@@ -12,11 +12,12 @@ import math
 import re
 
 from nncc.ir import Graph, Value, Weight
+from nncc.output import Stream
 from nncc.quoting import comment
 from nncc.target import EmitContext
 from nncc.textproto import message_to_string
 
-from . import LOWER, amp, pyreader, rules
+from . import LOWER, amp, initial, pyreader, rules
 from . import lbann_pb2 as pb
 from .base import sanitize
 from .refusals import Unsupported, refuse, report, report_all
@@ -139,7 +140,8 @@ class Emitter(Training, DataReaders):
             wp = self.model.weights.add(name=self.wnames[id(w)])
             if self.dtype != pb.FLOAT:
                 wp.datatype = self.dtype
-            init(wp.initializer, w, self)
+            if self.ctx.weights_path is None or not w.has_values:  # else its file (initial.py)
+                init(wp.initializer, w, self)
             if not w.trainable or w.lr_mult == 0:
                 wp.optimizer.no_optimizer.SetInParent()
             elif w.lr_mult != 1 and opt is not None:
@@ -223,10 +225,14 @@ def build(g: Graph, ctx: EmitContext) -> tuple[pb.LbannPB, list[Unsupported], Em
             em.errors.append(e)
     if ctx.options.get("amp") and not em.errors:
         amp.apply(em.exp)
+    try:
+        em.npy_files = initial.given(em)
+    except Unsupported as e:
+        em.errors.append(e)
     return em.exp, em.errors, em
 
 
-def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
+def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes | Stream]:
     if ctx.train is None or ctx.train.optimizer is None:
         report(ctx.bag, "needs-train", "target `lbann` trains the model and needs train.optimizer", None)
         return {}
@@ -248,6 +254,12 @@ def emit(g: Graph, ctx: EmitContext) -> dict[str, bytes]:
         module = f"{pyreader.module_name(ctx.stem)}.py"
         text += f"# {pyreader.BUILD_NOTE}; the module is {comment(module)}\n"
         files[module] = pyreader.module(em, em.py_specs, proto_name).encode()
+    extra = tuple(n for n in files if n != proto_name)
+    folders = (initial.folder(ctx.stem),) if em.npy_files else ()
+    if folders:
+        text += f"# {initial.BUILD_NOTE}; the files are in {comment(folders[0])}/\n"
     files[proto_name] = (text + message_to_string(exp)).encode()
-    files[f"{ctx.stem}.sh"] = launch_script(ctx, ctx.train, proto_name, tuple(n for n in files if n != proto_name)).encode()
-    return files
+    out: dict[str, bytes | Stream] = dict(files)
+    out.update(em.npy_files)
+    out[f"{ctx.stem}.sh"] = launch_script(ctx, ctx.train, proto_name, extra, folders).encode()
+    return out

@@ -22,8 +22,10 @@ _HOW = {"slurm": "Submit with: sbatch", "flux": "Submit with: flux batch", "lsf"
         "mpirun": "Run with: bash"}
 
 
-def launch_script(ctx: EmitContext, train: TrainConfig, prototext: str, extra: tuple[str, ...] = ()) -> str:
-    """`extra`: files written beside the prototext that LBANN reads too (the Python reader's module)."""
+def launch_script(ctx: EmitContext, train: TrainConfig, prototext: str, extra: tuple[str, ...] = (),
+                  folders: tuple[str, ...] = ()) -> str:
+    """`extra`: files written beside the prototext that LBANN reads too (the Python reader's module);
+    `folders`: folders of them (--weights' .npy files), copied whole."""
     opts = ctx.options
     d = train.distributed
     nodes = int(d.get("nodes") or 1)
@@ -78,7 +80,8 @@ def launch_script(ctx: EmitContext, train: TrainConfig, prototext: str, extra: t
               f'LBANN="${{LBANN:-{opts.get("lbann", "lbann")}}}"']
     if ws:
         common += [f"mkdir -p -- {shell_word(ws)}",
-                   "cp --" + "".join(f" {shell_word(f)}" for f in (prototext, *extra)) + f" {shell_word(ws)}/",
+                   ("cp -R --" if folders else "cp --") + "".join(f" {shell_word(f)}" for f in (prototext, *extra, *folders))
+                   + f" {shell_word(ws)}/",
                    f"cd -- {shell_word(ws)}"]
     if gpus:
         common.append(f"export CUDA_VISIBLE_DEVICES={shell_word(gpus)}")

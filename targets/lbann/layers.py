@@ -144,8 +144,10 @@ def _matmul(em: Emitter, n: Node) -> None:
 
 
 def _bn(em: Emitter, n: Node) -> None:
-    # LBANN keeps the running mean and variance itself; only scale and bias are weights here
-    lay, bn = em.layer(n.name, [em.x(n.inputs[0])], "batch_normalization", em.weights_of(n, "scale", "bias"))
+    # LBANN keeps the running mean and variance itself; with --weights they are its 3rd and 4th weights (given
+    # values, no optimizer), as LBANN's frontend writes them under amp
+    roles = ("scale", "bias", "mean", "var") if em.ctx.weights_path is not None else ("scale", "bias")
+    lay, bn = em.layer(n.name, [em.x(n.inputs[0])], "batch_normalization", em.weights_of(n, *roles))
     if n.attrs["momentum"] == 0:
         raise refuse("batch-norm-momentum-0",
                      "batch_norm(momentum=0): LBANN reads a decay of 0 as its default, 0.9, so the running "
@@ -377,10 +379,9 @@ def _embedding(em: Emitter, n: Node) -> None:
 # * output: always the whole sequence [T, H]; return_sequences=false keeps the last step with slice + reshape;
 # * weights: exactly four per layer, in this order: ih_matrix [3H, F], hh_matrix [3H, H], ih_bias [3H],
 #   hh_bias [3H], with the gate blocks stacked r, z, n (reset, update, new), while nncc stacks z, r, h (ONNX).
-#   LBANN initialises the weights from the initializers nncc emits (values are never written), and every
-#   initializer nncc maps draws each entry independently or from the matrix dims (fan-in F or H, fan-out 3H, the
-#   same for both orders), so swapping the z and r row blocks changes no distribution. The block order matters
-#   only to someone loading trained values across tools: LBANN rows [0:H] are nncc rows [H:2H] and vice versa.
+#   The initializers nncc maps draw each entry independently or from the matrix dims (fan-in F or H, fan-out 3H,
+#   the same for both orders), so the blocks are not reordered there; given values (--weights, initial.py) are
+#   written with LBANN rows [0:H] from nncc rows [H:2H] and vice versa.
 #   Weights tied (`share`) to a non-gru op would mean different things per row block, so that is an error.
 #   bias=false: LBANN still needs the two bias weights; they are zero constants without an optimizer (frozen).
 def _gru(em: Emitter, n: Node) -> None:

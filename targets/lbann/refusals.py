@@ -135,6 +135,17 @@ CATALOGUE: dict[str, Entry] = {
                                     "src/layers/transform/tessellate.cpp"),
     "initializer": Entry(E501, "a weight initializer LBANN lacks", "LBANN has constant, value, uniform, normal, "
                          "Glorot, He and LeCun initializers", "src/proto/weights.proto"),
+    "weights-layouts": Entry(E510, "`--weights` with a weight shared by layers that read it in different layouts "
+                             "(an embedding tied to a linear layer)",
+                             "LBANN fills each weights entry once from one file, in the matrix layout of its layer "
+                             "(an embedding's is [dim, count], a fully connected layer's [out, in])",
+                             "src/weights/initializer.cpp (numpy_initializer), src/layers/learning/embedding.cpp"),
+    "weights-deconvolution-groups": Entry(E510, "`--weights` with a grouped `conv_transpose2d`",
+                                          "LBANN sizes a deconvolution's kernel [in, out, kernel] whatever the groups, "
+                                          "nncc's is [in, out/groups, kernel]",
+                                          "src/layers/learning/deconvolution.cpp (get_kernel_dims)"),
+    "weights-size": Entry(codes.TOO_LARGE, "`--weights` whose .npy files would exceed `max_weight_bytes`",
+                          "nncc bounds what it writes (`--max-weight-bytes`)", "nncc (nncc/limits.py)"),
     # ------------------------------------------------------------ inputs and readers
     "labels-count": Entry(E510, "more than one label input", "LBANN's readers deliver one label tensor per sample",
                           "src/layers/io/input_layer.cpp"),
