@@ -132,19 +132,80 @@ def _climb(below: int, top: int, ttype: str) -> int:
             return top
 
 
+# The same tokens as _TOKEN, for a whole text at once: findall gives each match's groups as a tuple (no match
+# objects), the blanks before a token in the first. The tokens only have to agree with what the contextual
+# lexer reads while each parser state accepts them; where one does not, the parse goes on with _next.
+_ALL = re.compile(f"((?:{IGNORE})?)(?:" + "|".join(f"(?P<{n}>{PATTERNS[n]})" for n in ("FLOAT", "STRING", "NAME", "INT"))
+                  + "|(?P<PUNCT>" + "|".join(re.escape(s) for s in _PUNCT) + "))")
+_GROUPS = tuple((n, _ALL.groupindex[n] - 1) for n in ("NAME", "PUNCT", "INT", "FLOAT", "STRING"))  # most frequent first
+
+
+def _tokens(text: str) -> list[tuple[str, str, int]]:
+    """(kind, text, start) of each token a context-free read finds, kind one of NAME, PUNCT, INT, FLOAT and
+    STRING; [] unless the tokens and blanks cover the whole text (a character no token starts with: the
+    contextual lexer reports it)."""
+    out = []
+    pos = 0
+    for g in _ALL.findall(text):
+        pos += len(g[0])
+        for kind, i in _GROUPS:
+            v = g[i]
+            if v:
+                out.append((kind, v, pos))
+                pos += len(v)
+                break
+    # findall skips what matches nothing; the lengths then add up short of the last token's end (never blank)
+    return out if _SPACE.match(text, pos).end() == len(text) else []  # type: ignore[union-attr]
+
+
+def _type(kind: str, value: str, accepts: dict[str, int]) -> str | None:
+    """The terminal a state accepting `accepts` reads a context-free token as; None where it reads
+    something else (a keyword's prefix, a shorter literal) or nothing."""
+    if kind == "NAME":
+        kw = _WORDS.get(value)
+        if kw is not None and kw in accepts:
+            return kw
+        return "NAME" if "NAME" in accepts else None
+    if kind == "PUNCT":
+        t = LITERALS[value]
+        return t if t in accepts else None
+    return kind if kind in accepts else None
+
+
+# each rule as (node name, origin, symbols, kept children, Nones after, pass one child through, inlined,
+# a unit reduction, the kept children's indices where they are all there is to do)
+_RULES = [(*r, u, tuple(i for i, _, _ in r[3]) if r[4] == 0 and not any(x or n for _, x, n in r[3]) else None)
+          for r, u in zip(RULES, _UNIT)]
+
+
 def parse(text: str, start: str, callbacks: Any, max_depth: int) -> tuple[Any, int]:
     """Parse `text` from the start symbol `start`; return the callbacks' result and the tree's depth
     (counted as Lark's tree would have it, stopping once past `max_depth`).
 
     callbacks.NAME(start, end, children) builds a node of that name; children are Tokens, None (an absent
     `[x]`) and what callbacks returned. Raises UnexpectedCharacters or UnexpectedToken."""
-    states = [START[start]]
+    actions, rules, climb = ACTIONS, _RULES, _CLIMB
+    state = START[start]
+    states = [state]
     entries: list[tuple[Any, int, int, int]] = []  # (value, start, end, depth) above each state but the first
     end_state = END[start]
     pos = 0
     last: Token | None = None
+    toks = _tokens(text)
+    k, n = 0, len(toks)
     while True:
-        tok = _next(text, pos, ACTIONS[states[-1]])
+        accepts = actions[state]
+        tok: Token | None = None
+        if k < n:
+            kind, word, at = toks[k]
+            ttype = _type(kind, word, accepts)
+            if ttype is not None:
+                tok = Token(ttype, word, at, at + len(word))
+                k += 1
+            else:  # read on from here as the contextual lexer does
+                tok, n = _next(text, pos, accepts), 0
+        elif n == 0:
+            tok = _next(text, pos, accepts)
         if tok is None:
             tok = Token("$END", "", last.start_pos, last.end_pos) if last else Token("$END", "", 0, 1)
         else:
@@ -152,36 +213,44 @@ def parse(text: str, start: str, callbacks: Any, max_depth: int) -> tuple[Any, i
             last = tok
         ttype = tok.type
         while True:
-            act = ACTIONS[states[-1]].get(ttype)
+            act = accepts.get(ttype)
             if act is None:
-                raise UnexpectedToken(tok, {t for t in ACTIONS[states[-1]] if t.isupper()})
+                raise UnexpectedToken(tok, {t for t in accepts if t.isupper()})
             if act >= 0:
+                state = act
                 states.append(act)
                 entries.append((tok, tok.start_pos, tok.end_pos, 0))
                 break
-            rule = -1 - act
-            if _UNIT[rule]:
-                key = (states[-2], states[-1], ttype)
-                top = _CLIMB.get(key)
+            name, origin, size, keep, after, single, inline, unit, plain = rules[-1 - act]
+            if unit:
+                key = (states[-2], state, ttype)
+                top = climb.get(key)
                 if top is None:
-                    top = _CLIMB[key] = _climb(*key)
+                    top = climb[key] = _climb(*key)
                 if top == end_state and ttype == "$END":
                     return entries[-1][0], entries[-1][3]
-                states[-1] = top
+                state = states[-1] = top
+                accepts = actions[state]
                 continue
-            name, origin, size, keep, after, single, inline = RULES[rule]
             kids = entries[-size:]
-            children: list[Any] = []
-            for i, inlined, nones in keep:
-                if nones:
-                    children += [None] * nones
-                if inlined:
-                    children += kids[i][0]
-                else:
-                    children.append(kids[i][0])
-            if after:
-                children += [None] * after
-            s, e, d = kids[0][1], kids[-1][2], max([k[3] for k in kids])
+            children: list[Any]
+            if plain is not None:
+                children = [kids[i][0] for i in plain]
+            else:
+                children = []
+                for i, inlined, nones in keep:
+                    if nones:
+                        children += [None] * nones
+                    if inlined:
+                        children += kids[i][0]
+                    else:
+                        children.append(kids[i][0])
+                if after:
+                    children += [None] * after
+            if size == 1:
+                s, e, d = kids[0][1], kids[0][2], kids[0][3]
+            else:
+                s, e, d = kids[0][1], kids[-1][2], max([kid[3] for kid in kids])
             del states[-size:], entries[-size:]
             if inline:
                 value = children
@@ -190,8 +259,9 @@ def parse(text: str, start: str, callbacks: Any, max_depth: int) -> tuple[Any, i
             else:
                 d = min(d + 1, max_depth + 1)
                 value = getattr(callbacks, name)(s, e, children)
-            goto = ACTIONS[states[-1]][origin]
-            if goto == end_state and ttype == "$END":
+            state = actions[states[-1]][origin]
+            if state == end_state and ttype == "$END":
                 return value, d
-            states.append(goto)
+            states.append(state)
             entries.append((value, s, e, d))
+            accepts = actions[state]
