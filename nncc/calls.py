@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from . import ast as A
 from . import codes
 from .diagnostics import (
-    Span,
     SpanLike,
     did_you_mean,
     resolved,
@@ -269,7 +268,7 @@ def _check_attr(self: Elaborator, opdef: OpDef, p, v: Any, span: SpanLike) -> An
 
 def _call_op(self: Elaborator, opdef: OpDef, args: list, kwargs: dict, e: A.Call) -> Any:
     b = self._bind(opdef, args, kwargs, e)
-    outs = self._add_node(opdef.name, b.inputs, b.attrs, b.weight_opts, e.span, b.spans)
+    outs = self._add_node(opdef.name, b.inputs, b.attrs, b.weight_opts, e.pos, b.spans)
     node = outs[0].producer
     assert node is not None
     node.meta["written"] = b.written  # for independent oracles (tests/torch_ref.py)
@@ -278,7 +277,7 @@ def _call_op(self: Elaborator, opdef: OpDef, args: list, kwargs: dict, e: A.Call
         node.meta["legacy"] = self.legacy.made(self.prefix, opdef.name)
     return outs[0] if opdef.outputs is None else tuple(outs)
 
-def _add_node(self: Elaborator, op: str, inputs: list[Value], attrs: dict, wopts: dict, span: Span,
+def _add_node(self: Elaborator, op: str, inputs: list[Value], attrs: dict, wopts: dict, span: SpanLike,
               spans: dict[str, SpanLike], like_dtype: Value | None = None) -> list[Value]:
     if self.call_stack or self.repeating:  # made by expansion: what a bomb multiplies (lines written out are
         self.expanded += 1                    # bounded by the file's size)
@@ -343,10 +342,10 @@ def _call_block(self: Elaborator, name: str, args: list, kwargs: dict, e: A.Call
                                 f"signature: {blk.sig.pos.text}")
             bound[p.name] = self.eval(p.default, self.glob)
     scope = Scope(bound, Scope(dict(self.params)), defs={})
-    later: dict[str, Span] = {}
+    later: dict[str, SpanLike] = {}
     for line in blk.body:
         for n, pp in zip(line.targets.names, line.targets.name_pos):
-            later.setdefault(n, pp.span)
+            later.setdefault(n, pp)
     scope.later = later
     self.call_stack.append(name)
     seg = self.wnames.segment(e)

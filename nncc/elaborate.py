@@ -20,6 +20,7 @@ from .diagnostics import (
     Span,
     SpanLike,
     did_you_mean,
+    resolved,
 )
 from .evalcore import (
     _BINOPS,
@@ -61,7 +62,7 @@ class Elaborator:
         self.legacy = LegacyNames()  # nncc 0.1's weight names, read with W503
         self.line_nodes: list[Node] = []
         self.params: dict[str, Any] = {}
-        self.param_defs: dict[str, Span] = {}
+        self.param_defs: dict[str, SpanLike] = {}
         self.used: set[str] = set()
         # until run() makes the real one: a block called from a param sees the params so far
         self.glob = Scope(self.params, defs=self.param_defs)
@@ -166,13 +167,13 @@ class Elaborator:
     def _dup(self, name: str, span: Span) -> None:
         first = self.glob.defs.get(name)
         self.bag.error(codes.DUPLICATE_DEFINITION, f"`{name}` is defined twice", span, "give each value its own name",
-                       [Note(f"`{name}` was first defined here", first)] if first else None)
+                       [Note(f"`{name}` was first defined here", resolved(first))] if first else None)
 
     def _eval_graph(self) -> None:
-        later: dict[str, Span] = {}
+        later: dict[str, SpanLike] = {}
         for line in self.m.graph:
             for n, p in zip(line.targets.names, line.targets.name_pos):
-                later.setdefault(n, p.span)
+                later.setdefault(n, p)
         self.glob.later = later
         for line in self.m.graph:
             if self.bag.full:
@@ -187,7 +188,7 @@ class Elaborator:
             if n in scope.names:
                 first = scope.defs.get(n)
                 self.bag.error(codes.DUPLICATE_DEFINITION, f"`{n}` is defined twice", p.span, "give each value its own name",
-                               [Note(f"`{n}` was first defined here", first)] if first else None)
+                               [Note(f"`{n}` was first defined here", resolved(first))] if first else None)
                 return
         self.prefix.append(names[0] if len(names) == 1 else "_".join(names))
         self.wprefix.append(self.prefix[-1])
@@ -220,7 +221,7 @@ class Elaborator:
                 self._rename(v, "/".join([*self.prefix, n]), start, multi=True)
                 scope.names[n] = v
         for n, p in zip(names, line.targets.name_pos):
-            scope.defs[n] = p.span
+            scope.defs[n] = p
 
     def _rename(self, val: Any, name: str, start: int, multi: bool = False) -> None:
         """Give the node that made a line's value the line's name (nodes made by this line only: stamp ≥ start)."""
@@ -327,7 +328,7 @@ class Elaborator:
             if e.id in s.later:
                 raise EvalError(codes.USE_BEFORE_DEF, f"`{e.id}` is used before it is defined", e.span,
                                 "graph lines run in order: move this line below the definition",
-                                [Note(f"`{e.id}` is defined later, here", s.later[e.id])])
+                                [Note(f"`{e.id}` is defined later, here", resolved(s.later[e.id]))])
             s = s.parent
         guess = did_you_mean(e.id, [*scope.all_names(), *self.m.blocks])
         raise EvalError(codes.UNDEFINED_NAME, f"undefined name `{e.id}`", e.span,
@@ -468,7 +469,7 @@ class Elaborator:
                  "squeeze": tuple(squeeze)}
         if not axes:
             return base
-        return self._add_node("slice", [base], attrs, {}, e.span, {"0": e.value.span})[0]
+        return self._add_node("slice", [base], attrs, {}, e.pos, {"0": e.value.pos})[0]
 
     def _gather_index(self, base: Value, e: A.Index, ax: int, idx: Value) -> Value:
         """`x[:, i]` with a tensor i: the gather op along that axis (the other subscripts must be `:`)."""
@@ -478,7 +479,7 @@ class Elaborator:
                                          and other.step is None):
                 raise EvalError(codes.ARG_TYPE, "indexing by a tensor takes `:` for every other dim", other.span,
                                 f"slice first, then index: y: x[...] then y[{', '.join([':'] * ax + ['i'])}]")
-        node = self._add_node("gather", [base, idx], {"axis": ax}, {}, e.span, {"0": e.value.span, "1": sub.span})
+        node = self._add_node("gather", [base, idx], {"axis": ax}, {}, e.pos, {"0": e.value.pos, "1": sub.pos})
         return node[0]
 
     def _tensor_binop(self, op: str, left: Any, right: Any, e: A.Expr, le: A.Expr, re_: A.Expr) -> Value:
@@ -489,13 +490,13 @@ class Elaborator:
             if isinstance(v, Value):
                 ins.append(v)
             elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                ins.append(self._constant(float(v), sub.span, ref))
+                ins.append(self._constant(float(v), sub.pos, ref))
             else:
                 raise EvalError(codes.ARG_TYPE, f"`{op}` needs a tensor or a number, got {_kind(v)}", sub.span)
             spans[str(i)] = sub.pos
-        return self._add_node(_TENSOR_OPS[op], ins, {}, {}, e.span, spans)[0]
+        return self._add_node(_TENSOR_OPS[op], ins, {}, {}, e.pos, spans)[0]
 
-    def _constant(self, value: Any, span: Span, like: Value) -> Value:
+    def _constant(self, value: Any, span: SpanLike, like: Value) -> Value:
         return self._add_node("constant", [], {"value": value, "dtype": "f32"}, {}, span, {}, like_dtype=like)[0]
 
     # calls: nncc/calls.py

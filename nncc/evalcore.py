@@ -114,8 +114,8 @@ def _kind(v: Any) -> str:
 class Scope:
     """Names visible while evaluating: a chain of dicts, plus what is defined later (for E302)."""
 
-    def __init__(self, names: dict[str, Any], parent: "Scope | None" = None, later: dict[str, Span] | None = None,
-                 defs: dict[str, Span] | None = None):
+    def __init__(self, names: dict[str, Any], parent: "Scope | None" = None, later: dict[str, SpanLike] | None = None,
+                 defs: dict[str, SpanLike] | None = None):
         self.names = names
         self.parent = parent
         self.later = later or {}

@@ -91,17 +91,30 @@ class Init(FrozenRecord):
 
 
 class Value:
-    __slots__ = ("index", "name", "producer", "span", "type", "users")
+    __slots__ = ("_span", "index", "name", "producer", "type", "users")
 
     def __init__(self, name: str, type: TensorType | None = None, producer: Node | None = None,
-                 index: int = 0, span: Span | None = None):
+                 index: int = 0, span: SpanLike | None = None):
         self.name = name
         self.type = type
         self.producer = producer
         self.index = index
-        self.span = span
+        self._span = span
         # the nodes that read this value, each once, in the order they started to (the Graph keeps it)
         self.users: dict[Node, None] = {}
+
+    @property
+    def span(self) -> Span | None:
+        """Where the value was made; kept as written (an ast.Pos) until asked, as most never are."""
+        s = self._span
+        if s is None or isinstance(s, Span):
+            return s
+        s = self._span = s.span
+        return s
+
+    @span.setter
+    def span(self, span: SpanLike | None) -> None:
+        self._span = span
 
     @property
     def ttype(self) -> TensorType:
@@ -123,7 +136,7 @@ class Weight(Value):
                  "wd_mult")
 
     def __init__(self, name: str, type: TensorType | None, role: str, init: Init, lr_mult: float = 1.0,
-                 wd_mult: float = 1.0, share: Weight | None = None, span: Span | None = None,
+                 wd_mult: float = 1.0, share: Weight | None = None, span: SpanLike | None = None,
                  trainable: bool = True):
         super().__init__(name, type, None, 0, span)
         self.role = role
@@ -174,6 +187,7 @@ class Node:
         "_next",
         "_outputs",
         "_prev",
+        "_span",
         "arg_spans",
         "attrs",
         "graph",
@@ -181,19 +195,18 @@ class Node:
         "meta",
         "name",
         "op",
-        "span",
         "stamp",
         "weights",
     )
 
     def __init__(self, op: str, name: str, inputs: Iterable[Value] = (), attrs: dict[str, Any] | None = None,
-                 outputs: Iterable[Value] = (), weights: dict[str, Weight] | None = None, span: Span | None = None,
+                 outputs: Iterable[Value] = (), weights: dict[str, Weight] | None = None, span: SpanLike | None = None,
                  arg_spans: dict[str, SpanLike] | None = None, kind: str = "layer", meta: dict[str, Any] | None = None):
         self.op = op
         self.name = name
         self.attrs: dict[str, Any] = attrs if attrs is not None else {}
         self.weights: dict[str, Weight] = weights if weights is not None else {}
-        self.span = span
+        self._span = span  # resolved by the span property, as Value's
         # by input index or attr name: where each argument was written (resolved by span_of)
         self.arg_spans: dict[str, SpanLike] = arg_spans if arg_spans is not None else {}
         self.kind = kind  # layer | loss | metric
@@ -205,6 +218,23 @@ class Node:
         self._inputs: tuple[Value, ...] = tuple(inputs)
         self._outputs: tuple[Value, ...] = ()
         self.outputs = tuple(outputs)
+
+    @property
+    def span(self) -> Span | None:
+        s = self._span
+        if s is None or isinstance(s, Span):
+            return s
+        s = self._span = s.span
+        return s
+
+    @span.setter
+    def span(self, span: SpanLike | None) -> None:
+        self._span = span
+
+    @property
+    def where(self) -> SpanLike | None:
+        """The span as kept, unresolved: for what is made from this node (its weights) and may never be shown."""
+        return self._span
 
     @property
     def inputs(self) -> tuple[Value, ...]:

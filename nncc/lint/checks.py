@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import codes
 from .. import ast as A
-from ..diagnostics import CompileError, Diagnostic, Span
+from ..diagnostics import CompileError, Diagnostic, Span, SpanLike, resolved
 from ..dtypes import DTYPE_BYTES
 from ..record import Record
 from ..source import YMap, YScalar
@@ -249,18 +249,18 @@ def shadowed_names(ctx: Context) -> Iterator[Finding]:
             return f"the {builtins[name]}"
         return None
 
-    defs: list[tuple[str, Span, bool]] = [(k.value, k.span, False) for k, _ in m.params]
+    defs: list[tuple[str, SpanLike, bool]] = [(k.value, k.span, False) for k, _ in m.params]  # resolved if shown
     defs += [(k.value, k.span, False) for k, _ in m.inputs]
     for line in m.graph:
-        defs += [(n, p.span, False) for n, p in zip(line.targets.names, line.targets.name_pos)]
+        defs += [(n, p, False) for n, p in zip(line.targets.names, line.targets.name_pos)]
     for blk in m.blocks.values():
-        defs += [(p.name, p.pos.span, True) for p in blk.sig.params]
+        defs += [(p.name, p.pos, True) for p in blk.sig.params]
         for line in blk.body:
-            defs += [(n, p.span, True) for n, p in zip(line.targets.names, line.targets.name_pos)]
+            defs += [(n, p, True) for n, p in zip(line.targets.names, line.targets.name_pos)]
     for name, span, in_block in defs:
         what = hides(name, in_block)
         if what:
-            yield warn(codes.SHADOWED_NAME, f"`{name}` hides {what} `{name}`", span,
+            yield warn(codes.SHADOWED_NAME, f"`{name}` hides {what} `{name}`", resolved(span),
                        f"rename it; while it is in scope, `{name}` means this value, not {what}")
 
 
@@ -405,22 +405,23 @@ def batch_divisible(ctx: Context) -> Iterator[Finding]:
 @check
 def snake_case(ctx: Context) -> Iterator[Finding]:
     m = ctx.fe.model
-    items: list[tuple[str, str, Span]] = [("param", k.value, k.span) for k, _ in m.params]
+    items: list[tuple[str, str, SpanLike]] = [("param", k.value, k.span) for k, _ in m.params]  # resolved if shown
     items += [("input", k.value, k.span) for k, _ in m.inputs]
     for line in m.graph:
-        items += [("layer", n, p.span) for n, p in zip(line.targets.names, line.targets.name_pos)]
+        items += [("layer", n, p) for n, p in zip(line.targets.names, line.targets.name_pos)]
     for name, blk in m.blocks.items():
-        items.append(("block", name, blk.sig.span))
-        items += [("block parameter", p.name, p.pos.span) for p in blk.sig.params]
+        items.append(("block", name, blk.sig.pos))
+        items += [("block parameter", p.name, p.pos) for p in blk.sig.params]
         for line in blk.body:
-            items += [("layer", n, p.span) for n, p in zip(line.targets.names, line.targets.name_pos)]
+            items += [("layer", n, p) for n, p in zip(line.targets.names, line.targets.name_pos)]
     if m.train is not None:
         mets = m.train.get("metrics")
         if isinstance(mets, YMap):
             items += [("metric", k.value, k.span) for k, _ in mets.items]
-    for what, name, span in items:
+    for what, name, where in items:
         if not _SNAKE.match(name):
             good = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower().replace("-", "_")
+            span = resolved(where)
             if what == "block":
                 span = Span(span.file, span.line, span.col, span.line, span.col + len(name))
             yield warn(codes.NOT_SNAKE_CASE, f"{what} name `{name}` is not snake_case", span, f"write `{good}`")

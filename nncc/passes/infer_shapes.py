@@ -119,7 +119,7 @@ def _make_weights(node, opdef, ins: list[TensorType], ctx: PassContext) -> None:
         if f"{spec.prefix}_share" in wopts:
             share = wopts[f"{spec.prefix}_share"]
         w = Weight(f"{wpath}.{spec.role}", TensorType(spec.dtype or dtype, spec.shape), spec.role,
-                   init if isinstance(init, Init) else spec.init, lr, wd, None, node.span, spec.trainable)
+                   init if isinstance(init, Init) else spec.init, lr, wd, None, node.where, spec.trainable)
         w.owner = node
         w.seq = (node.stamp, i)
         if "legacy" in meta and meta["legacy"] != wpath:
