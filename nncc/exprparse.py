@@ -132,44 +132,49 @@ def _climb(below: int, top: int, ttype: str) -> int:
             return top
 
 
-# The same tokens as _TOKEN, for a whole text at once: findall gives each match's groups as a tuple (no match
-# objects), the blanks before a token in the first. The tokens only have to agree with what the contextual
-# lexer reads while each parser state accepts them; where one does not, the parse goes on with _next.
-_ALL = re.compile(f"((?:{IGNORE})?)(?:" + "|".join(f"(?P<{n}>{PATTERNS[n]})" for n in ("FLOAT", "STRING", "NAME", "INT"))
-                  + "|(?P<PUNCT>" + "|".join(re.escape(s) for s in _PUNCT) + "))")
-_GROUPS = tuple((n, _ALL.groupindex[n] - 1) for n in ("NAME", "PUNCT", "INT", "FLOAT", "STRING"))  # most frequent first
+def _uncaptured(pattern: str) -> str:
+    """The pattern with its groups made non-capturing (the terminals' patterns have no brackets in classes)."""
+    return re.sub(r"(?<!\\)\((?!\?)", "(?:", pattern)
 
 
-def _tokens(text: str) -> list[tuple[str, str, int]]:
-    """(kind, text, start) of each token a context-free read finds, kind one of NAME, PUNCT, INT, FLOAT and
-    STRING; [] unless the tokens and blanks cover the whole text (a character no token starts with: the
-    contextual lexer reports it)."""
+# The same tokens as _TOKEN, for a whole text at once: findall gives each match as (blanks before, token), as
+# strings, without a match object per token. The tokens only have to agree with what the contextual lexer
+# reads while each parser state accepts them; where one does not, the parse goes on with _next.
+_ALL = re.compile(f"((?:{IGNORE})?)(" + "|".join(_uncaptured(PATTERNS[n]) for n in ("FLOAT", "STRING", "NAME", "INT"))
+                  + "|" + "|".join(re.escape(s) for s in _PUNCT) + ")")
+assert _ALL.groups == 2
+# a token's terminal where it is not a literal, by its first character (a NAME, a STRING, a number: INT if
+# all digits, else FLOAT); no literal but the words starts like those
+_FIRST = {**{c: "NAME" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"},
+          **{c: "INT" for c in "0123456789"}, ".": "FLOAT", '"': "STRING", "'": "STRING"}
+assert not any(s[0] in _FIRST for s in _PUNCT)
+
+
+def _tokens(text: str) -> list[tuple[str, int]]:
+    """(text, start) of each token a context-free read finds; [] unless the tokens and blanks cover the
+    whole text (a character no token starts with: the contextual lexer reports it)."""
     out = []
     pos = 0
-    for g in _ALL.findall(text):
-        pos += len(g[0])
-        for kind, i in _GROUPS:
-            v = g[i]
-            if v:
-                out.append((kind, v, pos))
-                pos += len(v)
-                break
+    for blank, tok in _ALL.findall(text):
+        pos += len(blank)
+        out.append((tok, pos))
+        pos += len(tok)
     # findall skips what matches nothing; the lengths then add up short of the last token's end (never blank)
     return out if _SPACE.match(text, pos).end() == len(text) else []  # type: ignore[union-attr]
 
 
-def _type(kind: str, value: str, accepts: dict[str, int]) -> str | None:
+def _type(word: str, accepts: dict[str, int]) -> str | None:
     """The terminal a state accepting `accepts` reads a context-free token as; None where it reads
     something else (a keyword's prefix, a shorter literal) or nothing."""
-    if kind == "NAME":
-        kw = _WORDS.get(value)
-        if kw is not None and kw in accepts:
-            return kw
-        return "NAME" if "NAME" in accepts else None
-    if kind == "PUNCT":
-        t = LITERALS[value]
-        return t if t in accepts else None
-    return kind if kind in accepts else None
+    t = LITERALS.get(word)
+    if t is not None:
+        if t in accepts:
+            return t
+        return "NAME" if word in _WORDS and "NAME" in accepts else None
+    t = _FIRST[word[0]]
+    if t == "INT" and not word.isdigit():
+        t = "FLOAT"
+    return t if t in accepts else None
 
 
 # each rule as (node name, origin, symbols, kept children, Nones after, pass one child through, inlined,
@@ -197,8 +202,8 @@ def parse(text: str, start: str, callbacks: Any, max_depth: int) -> tuple[Any, i
         accepts = actions[state]
         tok: Token | None = None
         if k < n:
-            kind, word, at = toks[k]
-            ttype = _type(kind, word, accepts)
+            word, at = toks[k]
+            ttype = _type(word, accepts)
             if ttype is not None:
                 tok = Token(ttype, word, at, at + len(word))
                 k += 1
