@@ -175,7 +175,8 @@ def parse(scalar: YScalar, start: str = "expr") -> A.Expr:
 
     text = scalar.value
     max_depth = LIMITS["max_expr_depth"]
-    if _nesting_depth(text) > max_depth or text.count("|>") > 10_000:
+    deep = text.count("(") + text.count("[") > max_depth and _nesting_depth(text) > max_depth  # (at most that many)
+    if deep or text.count("|>") > 10_000:
         raise CompileError([Diagnostic(codes.EXPR_TOO_DEEP, f"expression nested deeper than {max_depth} levels",
                                        scalar.span, "split it into several named lines")])
     if not text.strip():

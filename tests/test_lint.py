@@ -122,6 +122,16 @@ def test_rule_is_quiet_on_good_model(tmp_path, code):
     assert [c for c, _, _ in codes(findings(tmp_path, CLEAN, cfg)) if c == code] == []
 
 
+@pytest.mark.parametrize("name,what", [("tanh", "op"), ("gaussian", "initializer"), ("normal", "initializer"),
+                                       ("len", "built-in function"), ("repeat", "built-in function"),
+                                       ("encoder", None)])
+def test_w105_names_what_a_name_hides(tmp_path, name, what):
+    text = sub(CLEAN, "  h: image |> fc_relu(hidden)", f"  {name}: image |> fc_relu(hidden)").replace(
+        "logits: h |>", f"logits: {name} |>")
+    got = [f.diag.message for f in findings(tmp_path, text) if f.diag.code == "W105"]
+    assert got == ([f"`{name}` hides the {what} `{name}`"] if what else []), got
+
+
 def test_w101_multi_target_and_block_lines(tmp_path):
     text = sub(CLEAN, "    y: linear(x, n)\n", "    y: linear(x, n)\n    z: sigmoid(x)\n")
     got = codes(findings(tmp_path, text))

@@ -222,21 +222,25 @@ def unused_blocks(ctx: Context) -> Iterator[Finding]:
 
 # ---------------------------------------------------------------- W105 shadowing
 
-def _builtin_names() -> dict[str, str]:
+def _builtin(name: str) -> str | None:
+    """What a built-in name is (a model's own name may hide it), looked up for the names a file defines
+    rather than listing the registry for each file."""
     from ..evalcore import _BUILTINS, INIT_ALIASES, INITIALIZERS
-    from ..ops import public
+    from ..ops import REGISTRY
 
-    out = {n: "built-in function" for n in _BUILTINS}
-    out.update({n: "initializer" for n in (*INITIALIZERS, *INIT_ALIASES)})
-    out.update({o.name: "op" for o in public()})
-    out["repeat"] = "built-in function"
-    return out
+    if name == "repeat":
+        return "built-in function"
+    op = REGISTRY.get(name)
+    if op is not None and not op.hidden:  # an op a model may call (ops.public)
+        return "op"
+    if name in INITIALIZERS or name in INIT_ALIASES:
+        return "initializer"
+    return "built-in function" if name in _BUILTINS else None
 
 
 @check
 def shadowed_names(ctx: Context) -> Iterator[Finding]:
     m = ctx.fe.model
-    builtins = _builtin_names()
     params = {k.value for k, _ in m.params}
     blocks = set(m.blocks)
 
@@ -245,9 +249,8 @@ def shadowed_names(ctx: Context) -> Iterator[Finding]:
             return "the param"
         if name in blocks:
             return "the block"
-        if name in builtins:
-            return f"the {builtins[name]}"
-        return None
+        kind = _builtin(name)
+        return f"the {kind}" if kind else None
 
     defs: list[tuple[str, SpanLike, bool]] = [(k.value, k.span, False) for k, _ in m.params]  # resolved if shown
     defs += [(k.value, k.span, False) for k, _ in m.inputs]

@@ -20,7 +20,7 @@ class Suppressions:
     def __init__(self, text: str):
         self.lines: dict[int, tuple[str, ...]] = {}
         self.file: tuple[str, ...] = ()
-        if "nncc" not in text:
+        if _COMMENT.search(text) is None:  # any line's match is one in the whole text (lines part at blanks)
             return
         for i, line in enumerate(text.splitlines(), 1):
             if "#" not in line:
